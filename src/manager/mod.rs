@@ -1,0 +1,226 @@
+//! The manager: many sessions, one per task, with limits, idle timeouts and a clean shutdown.
+//!
+//! Sessions are created through the registry actor (`registry.rs`), which alone decides who
+//! may start (task conflicts, the session limit) so those checks cannot race. Reads go to the
+//! snapshot it publishes; commands, keys and resizes go straight to the session.
+
+mod registry;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
+
+use crate::session::event::Event;
+use crate::session::{
+    CommandResult, Session, SessionConfig, SessionError, SessionId, SessionInfo, SessionState,
+    TaskId, TerminalSize,
+};
+use registry::{Registry, Request};
+
+#[derive(Debug, Clone)]
+pub struct ManagerConfig {
+    /// Live sessions allowed at once.
+    pub max_sessions: usize,
+    /// A session idle (or ready) this long is terminated; `None` keeps it forever.
+    pub idle_timeout: Option<Duration>,
+    /// Ended sessions kept for inspection (final screen, output) before being forgotten.
+    pub retain_ended: usize,
+    /// Events buffered per subscriber before a slow one starts losing the oldest.
+    pub event_capacity: usize,
+}
+
+impl Default for ManagerConfig {
+    fn default() -> Self {
+        Self {
+            max_sessions: 32,
+            idle_timeout: None,
+            retain_ended: 16,
+            event_capacity: 4096,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ManagerError {
+    #[error("no session with id {0}")]
+    NotFound(SessionId),
+    #[error("task `{task_id}` already has a live session ({session_id}); terminate it first")]
+    TaskConflict {
+        task_id: TaskId,
+        session_id: SessionId,
+    },
+    #[error("the limit of {0} live sessions is reached; terminate one first")]
+    TooManySessions(usize),
+    #[error("ccmux is shutting down")]
+    ShuttingDown,
+    #[error(transparent)]
+    Session(#[from] SessionError),
+}
+
+/// Counts for `stats`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Stats {
+    pub by_state: BTreeMap<String, usize>,
+    pub live: usize,
+    pub created_total: u64,
+    pub terminated_total: u64,
+    pub commands_run: u64,
+    pub bytes_read: u64,
+    pub uptime_secs: u64,
+}
+
+struct Shared {
+    requests: mpsc::Sender<Request>,
+    registry: watch::Receiver<Arc<Registry>>,
+    events: broadcast::Sender<Event>,
+    started: Instant,
+}
+
+/// A handle to the manager; clones share it.
+#[derive(Clone)]
+pub struct Manager {
+    shared: Arc<Shared>,
+}
+
+impl Manager {
+    /// Starts the manager. Must be called inside a tokio runtime.
+    pub fn new(config: ManagerConfig) -> Self {
+        crate::session::process::become_subreaper();
+        let (events, _) = broadcast::channel(config.event_capacity.max(16));
+        let (requests, registry) = registry::start(config, events.clone());
+        Self {
+            shared: Arc::new(Shared {
+                requests,
+                registry,
+                events,
+                started: Instant::now(),
+            }),
+        }
+    }
+
+    /// Starts a session. A task may have one live session; the limit counts live sessions.
+    pub async fn create_session(&self, config: SessionConfig) -> Result<Session, ManagerError> {
+        self.ask(|reply| Request::Create { config, reply }).await?
+    }
+
+    pub fn get(&self, id: SessionId) -> Result<Session, ManagerError> {
+        self.shared
+            .registry
+            .borrow()
+            .sessions
+            .get(&id)
+            .cloned()
+            .ok_or(ManagerError::NotFound(id))
+    }
+
+    /// All sessions, oldest first, ended ones included until they are forgotten.
+    pub fn list(&self) -> Vec<Session> {
+        self.shared
+            .registry
+            .borrow()
+            .sessions
+            .values()
+            .cloned()
+            .collect()
+    }
+
+    /// The live session of a task, if any.
+    pub fn find_task(&self, task_id: &TaskId) -> Option<Session> {
+        self.shared
+            .registry
+            .borrow()
+            .live_for_task(task_id)
+            .cloned()
+    }
+
+    pub async fn send_command(
+        &self,
+        id: SessionId,
+        text: impl Into<String>,
+        timeout: Duration,
+    ) -> Result<CommandResult, ManagerError> {
+        Ok(self.get(id)?.send_command(text, timeout).await?)
+    }
+
+    pub async fn send_input(
+        &self,
+        id: SessionId,
+        bytes: impl Into<Vec<u8>>,
+    ) -> Result<(), ManagerError> {
+        Ok(self.get(id)?.send_input(bytes).await?)
+    }
+
+    pub async fn resize(&self, id: SessionId, size: TerminalSize) -> Result<(), ManagerError> {
+        Ok(self.get(id)?.resize(size).await?)
+    }
+
+    pub async fn interrupt(&self, id: SessionId) -> Result<(), ManagerError> {
+        Ok(self.get(id)?.interrupt().await?)
+    }
+
+    /// Ends a session and every process it started; `force` skips the polite hangup.
+    pub async fn terminate(&self, id: SessionId, force: bool) -> Result<SessionInfo, ManagerError> {
+        Ok(self.get(id)?.terminate(force).await)
+    }
+
+    /// Every session's output and state changes, as they happen.
+    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.shared.events.subscribe()
+    }
+
+    pub fn stats(&self) -> Stats {
+        let registry = self.shared.registry.borrow().clone();
+        let mut by_state: BTreeMap<String, usize> = SessionState::ALL
+            .iter()
+            .map(|s| (s.to_string(), 0))
+            .collect();
+        let (mut commands_run, mut bytes_read) = (
+            registry.forgotten.commands_run,
+            registry.forgotten.bytes_read,
+        );
+        for session in registry.sessions.values() {
+            let status = session.status();
+            *by_state.entry(status.state.to_string()).or_default() += 1;
+            commands_run += status.commands_run;
+            bytes_read += status.bytes_read;
+        }
+        Stats {
+            live: registry.live_count(),
+            by_state,
+            created_total: registry.created_total,
+            terminated_total: registry.terminated_total,
+            commands_run,
+            bytes_read,
+            uptime_secs: self.shared.started.elapsed().as_secs(),
+        }
+    }
+
+    /// Refuses new sessions, terminates every live one and waits until no process is left.
+    pub async fn shutdown(&self) {
+        let live = self
+            .ask(|reply| Request::Shutdown { reply })
+            .await
+            .unwrap_or_default();
+        let mut ending = tokio::task::JoinSet::new();
+        for session in live {
+            ending.spawn(async move { session.terminate(false).await });
+        }
+        while ending.join_next().await.is_some() {}
+    }
+
+    async fn ask<T>(
+        &self,
+        make: impl FnOnce(oneshot::Sender<T>) -> Request,
+    ) -> Result<T, ManagerError> {
+        let (tx, rx) = oneshot::channel();
+        self.shared
+            .requests
+            .send(make(tx))
+            .await
+            .map_err(|_| ManagerError::ShuttingDown)?;
+        rx.await.map_err(|_| ManagerError::ShuttingDown)
+    }
+}

@@ -1,0 +1,215 @@
+//! The registry actor: the one place sessions are admitted, counted and forgotten.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::Instant;
+
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
+use tokio::time::sleep_until;
+
+use super::{ManagerConfig, ManagerError};
+use crate::session::event::{Event, Notifier, StateNote};
+use crate::session::{Session, SessionConfig, SessionId, SessionState, TaskId};
+
+pub enum Request {
+    Create {
+        config: SessionConfig,
+        reply: oneshot::Sender<Result<Session, ManagerError>>,
+    },
+    /// Stop admitting sessions; answer with the live ones so the caller can end them.
+    Shutdown {
+        reply: oneshot::Sender<Vec<Session>>,
+    },
+}
+
+/// Counters of sessions no longer in the registry, so totals survive forgetting them.
+#[derive(Debug, Clone, Default)]
+pub struct Forgotten {
+    pub commands_run: u64,
+    pub bytes_read: u64,
+}
+
+/// What the actor publishes after every change; readers borrow it without asking.
+#[derive(Debug, Clone, Default)]
+pub struct Registry {
+    pub sessions: BTreeMap<SessionId, Session>,
+    pub created_total: u64,
+    pub terminated_total: u64,
+    pub forgotten: Forgotten,
+}
+
+fn is_live(session: &Session) -> bool {
+    !session.state().is_ending()
+}
+
+impl Registry {
+    pub fn live_for_task(&self, task_id: &TaskId) -> Option<&Session> {
+        self.sessions
+            .values()
+            .find(|s| s.task_id() == task_id && is_live(s))
+    }
+
+    pub fn live_count(&self) -> usize {
+        self.sessions.values().filter(|s| is_live(s)).count()
+    }
+}
+
+pub fn start(
+    config: ManagerConfig,
+    events: broadcast::Sender<Event>,
+) -> (mpsc::Sender<Request>, watch::Receiver<Arc<Registry>>) {
+    let (requests_tx, requests) = mpsc::channel(64);
+    let (states_tx, states) = mpsc::unbounded_channel();
+    let (published, registry_rx) = watch::channel(Arc::new(Registry::default()));
+    let actor = RegistryActor {
+        config,
+        registry: Registry::default(),
+        published,
+        notifier: Notifier {
+            events,
+            states: states_tx,
+        },
+        next_id: 1,
+        idle_since: HashMap::new(),
+        shutting_down: false,
+    };
+    tokio::spawn(actor.run(requests, states));
+    (requests_tx, registry_rx)
+}
+
+struct RegistryActor {
+    config: ManagerConfig,
+    registry: Registry,
+    published: watch::Sender<Arc<Registry>>,
+    notifier: Notifier,
+    next_id: u64,
+    /// Sessions that can take a command, and since when: the idle-timeout clock.
+    idle_since: HashMap<SessionId, Instant>,
+    shutting_down: bool,
+}
+
+impl RegistryActor {
+    async fn run(
+        mut self,
+        mut requests: mpsc::Receiver<Request>,
+        mut states: mpsc::UnboundedReceiver<StateNote>,
+    ) {
+        loop {
+            let idle_deadline = self.next_idle_deadline();
+            tokio::select! {
+                request = requests.recv() => match request {
+                    Some(request) => self.on_request(request),
+                    // Every manager handle is gone; sessions end with their last handle.
+                    None => break,
+                },
+                Some(note) = states.recv() => self.on_state(note),
+                _ = sleep_until(idle_deadline.unwrap_or_else(Instant::now).into()), if idle_deadline.is_some() => {
+                    self.end_idle_sessions(Instant::now());
+                }
+            }
+        }
+    }
+
+    fn on_request(&mut self, request: Request) {
+        match request {
+            Request::Create { config, reply } => {
+                let _ = reply.send(self.create(config));
+            }
+            Request::Shutdown { reply } => {
+                self.shutting_down = true;
+                let live = self
+                    .registry
+                    .sessions
+                    .values()
+                    .filter(|s| is_live(s))
+                    .cloned()
+                    .collect();
+                let _ = reply.send(live);
+            }
+        }
+    }
+
+    fn create(&mut self, config: SessionConfig) -> Result<Session, ManagerError> {
+        if self.shutting_down {
+            return Err(ManagerError::ShuttingDown);
+        }
+        if let Some(existing) = self.registry.live_for_task(&config.task_id) {
+            return Err(ManagerError::TaskConflict {
+                task_id: config.task_id.clone(),
+                session_id: existing.id(),
+            });
+        }
+        if self.registry.live_count() >= self.config.max_sessions {
+            return Err(ManagerError::TooManySessions(self.config.max_sessions));
+        }
+        let id = SessionId(self.next_id);
+        let session = Session::spawn(id, config, self.notifier.clone())?;
+        self.next_id += 1;
+        self.registry.sessions.insert(id, session.clone());
+        self.registry.created_total += 1;
+        self.forget_old_ended();
+        self.publish();
+        Ok(session)
+    }
+
+    fn on_state(&mut self, note: StateNote) {
+        let to = note.change.to;
+        if to.accepts_commands() {
+            self.idle_since.insert(note.session_id, Instant::now());
+        } else {
+            self.idle_since.remove(&note.session_id);
+        }
+        if to == SessionState::Terminated {
+            self.registry.terminated_total += 1;
+            self.forget_old_ended();
+        }
+        self.publish();
+    }
+
+    fn next_idle_deadline(&self) -> Option<Instant> {
+        let timeout = self.config.idle_timeout?;
+        self.idle_since.values().min().map(|since| *since + timeout)
+    }
+
+    fn end_idle_sessions(&mut self, now: Instant) {
+        let Some(timeout) = self.config.idle_timeout else {
+            return;
+        };
+        let expired: Vec<SessionId> = self
+            .idle_since
+            .iter()
+            .filter(|(_, since)| now.duration_since(**since) >= timeout)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in expired {
+            self.idle_since.remove(&id);
+            if let Some(session) = self.registry.sessions.get(&id).cloned() {
+                tracing::info!(session = %id, "idle timeout reached; terminating");
+                tokio::spawn(async move { session.terminate(false).await });
+            }
+        }
+    }
+
+    /// Keeps at most `retain_ended` terminated sessions, dropping the oldest.
+    fn forget_old_ended(&mut self) {
+        let ended: Vec<SessionId> = self
+            .registry
+            .sessions
+            .iter()
+            .filter(|(_, s)| s.state() == SessionState::Terminated)
+            .map(|(id, _)| *id)
+            .collect();
+        let excess = ended.len().saturating_sub(self.config.retain_ended);
+        for id in ended.into_iter().take(excess) {
+            if let Some(session) = self.registry.sessions.remove(&id) {
+                let status = session.status();
+                self.registry.forgotten.commands_run += status.commands_run;
+                self.registry.forgotten.bytes_read += status.bytes_read;
+            }
+        }
+    }
+
+    fn publish(&self) {
+        self.published.send_replace(Arc::new(self.registry.clone()));
+    }
+}

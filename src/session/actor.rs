@@ -1,0 +1,510 @@
+//! The session actor: one task per session that owns its state and serialises everything
+//! that happens to it — output, keys, commands, resizes, exit — so no other lock is needed.
+
+use std::sync::Arc;
+use std::sync::mpsc as std_mpsc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use parking_lot::Mutex;
+use portable_pty::{MasterPty, PtySize};
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio::time::sleep_until;
+
+use crate::session::command::{ActiveCommand, CommandRecord, CommandReply, CommandResult};
+use crate::session::config::{SessionConfig, TerminalSize};
+use crate::session::detector::{Detector, Observation};
+use crate::session::error::SessionError;
+use crate::session::event::Notifier;
+use crate::session::output::{DEFAULT_LOG_BYTES, OutputLog, OutputType, SessionOutput, Utf8Stream};
+use crate::session::process::{self, Signal};
+use crate::session::profile::{Profile, Verdict};
+use crate::session::pty::{ExitInfo, Spawned};
+use crate::session::reply;
+use crate::session::state::{SessionState, StateMachine};
+use crate::session::terminal::Terminal;
+use crate::session::{SessionId, SessionStatus};
+
+/// Output is looked at no more often than this while it flows.
+const EVAL_DEBOUNCE: Duration = Duration::from_millis(15);
+/// How long a polite terminate (SIGHUP) waits before SIGKILL.
+const TERMINATE_GRACE: Duration = Duration::from_secs(3);
+/// Once the program has exited, how long its leftovers get before SIGKILL.
+const STRAGGLER_GRACE: Duration = Duration::from_millis(300);
+/// Once the program has exited, how long to wait for its last output.
+const DRAIN_TIMEOUT: Duration = Duration::from_millis(500);
+/// How often killed leftovers are checked for while being reaped, and for how long at most.
+const REAP_INTERVAL: Duration = Duration::from_millis(10);
+const REAP_TIMEOUT: Duration = Duration::from_secs(5);
+const HISTORY_LIMIT: usize = 1000;
+const CONTROL_QUEUE: usize = 64;
+
+/// Requests to the actor. Each carries the channel its answer goes back on.
+pub enum Control {
+    Command {
+        text: String,
+        timeout: Duration,
+        reply: CommandReply,
+    },
+    Input {
+        bytes: Vec<u8>,
+        reply: oneshot::Sender<Result<(), SessionError>>,
+    },
+    Resize {
+        size: TerminalSize,
+        reply: oneshot::Sender<Result<(), SessionError>>,
+    },
+    Interrupt {
+        reply: oneshot::Sender<Result<(), SessionError>>,
+    },
+    Terminate {
+        force: bool,
+        reply: oneshot::Sender<()>,
+    },
+    Output {
+        since: u64,
+        limit: usize,
+        reply: oneshot::Sender<(Vec<SessionOutput>, u64)>,
+    },
+    History {
+        reply: oneshot::Sender<Vec<CommandRecord>>,
+    },
+}
+
+/// Starts the actor task; returns its control channel and status feed.
+pub fn start(
+    id: SessionId,
+    config: &SessionConfig,
+    terminal: Arc<Mutex<Terminal>>,
+    notifier: Notifier,
+    spawned: Spawned,
+) -> (mpsc::Sender<Control>, watch::Receiver<SessionStatus>) {
+    let now = Instant::now();
+    let machine = StateMachine::new();
+    let (status_tx, status_rx) = watch::channel(SessionStatus {
+        state: machine.state(),
+        state_reason: machine.reason().to_string(),
+        exit_code: None,
+        last_activity: Utc::now(),
+        commands_run: 0,
+        terminal_size: config.terminal_size,
+        bytes_read: 0,
+    });
+    let (control_tx, control_rx) = mpsc::channel(CONTROL_QUEUE);
+    let mut actor = Actor {
+        id,
+        sid: spawned.pid as i32,
+        detector: Detector::new(config.effective_profile().profile(), now),
+        machine,
+        terminal,
+        log: OutputLog::new(config.output_limit, DEFAULT_LOG_BYTES),
+        utf8: Utf8Stream::default(),
+        master: Some(spawned.master),
+        input: Some(spawned.input),
+        status: status_tx,
+        notifier,
+        active: None,
+        history: Vec::new(),
+        timers: Timers::default(),
+        exit: None,
+        terminate_waiters: Vec::new(),
+    };
+    actor.system(format!(
+        "started {:?} (pid {})",
+        config.command, spawned.pid
+    ));
+    actor.timers.eval = Some(now + EVAL_DEBOUNCE);
+    tokio::spawn(actor.run(control_rx, spawned.output, spawned.exit));
+    (control_tx, status_rx)
+}
+
+/// Every moment the actor must wake up at, besides incoming messages.
+#[derive(Default)]
+struct Timers {
+    /// Press Enter for a command typed a moment ago.
+    enter: Option<Instant>,
+    /// Look at the screen again.
+    eval: Option<Instant>,
+    /// SIGKILL the session's processes.
+    kill: Option<Instant>,
+    /// Stop waiting for the last output of an exited program.
+    drain: Option<Instant>,
+    /// Check that killed leftovers are gone, until the given give-up time.
+    reap: Option<(Instant, Instant)>,
+}
+
+impl Timers {
+    fn next(&self, command: Option<Instant>) -> Option<Instant> {
+        [
+            self.enter,
+            self.eval,
+            self.kill,
+            self.drain,
+            self.reap.map(|r| r.0),
+            command,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+}
+
+struct Actor {
+    id: SessionId,
+    /// The child's pid, which is also its session and process-group id.
+    sid: i32,
+    detector: Detector,
+    machine: StateMachine,
+    terminal: Arc<Mutex<Terminal>>,
+    log: OutputLog,
+    utf8: Utf8Stream,
+    /// Dropped once the session has ended, closing our side of the PTY.
+    master: Option<Box<dyn MasterPty + Send>>,
+    input: Option<std_mpsc::Sender<Vec<u8>>>,
+    status: watch::Sender<SessionStatus>,
+    notifier: Notifier,
+    active: Option<ActiveCommand>,
+    history: Vec<CommandRecord>,
+    timers: Timers,
+    exit: Option<ExitInfo>,
+    terminate_waiters: Vec<oneshot::Sender<()>>,
+}
+
+impl Actor {
+    async fn run(
+        mut self,
+        mut control: mpsc::Receiver<Control>,
+        mut output: mpsc::Receiver<Vec<u8>>,
+        mut exit: oneshot::Receiver<ExitInfo>,
+    ) {
+        let (mut control_open, mut output_open, mut exit_pending) = (true, true, true);
+        loop {
+            let deadline = self.timers.next(self.active.as_ref().map(|c| c.deadline));
+            tokio::select! {
+                biased;
+                msg = control.recv(), if control_open => match msg {
+                    Some(msg) => self.on_control(msg),
+                    // Nobody can reach this session any more: it must not outlive its handles.
+                    None => {
+                        control_open = false;
+                        self.begin_terminate(true);
+                    }
+                },
+                info = &mut exit, if exit_pending => {
+                    exit_pending = false;
+                    self.on_exit(info.unwrap_or(ExitInfo { code: None, signal: Some("lost".into()) }));
+                }
+                chunk = output.recv(), if output_open => match chunk {
+                    Some(bytes) => self.on_output(&bytes),
+                    None => {
+                        output_open = false;
+                        if self.exit.is_some() {
+                            self.finish();
+                        }
+                    }
+                },
+                _ = sleep_until(deadline.unwrap_or_else(Instant::now).into()), if deadline.is_some() => {
+                    self.on_timer(Instant::now());
+                }
+            }
+            if self.is_gone() && !control_open && !output_open {
+                break;
+            }
+        }
+    }
+
+    fn on_control(&mut self, msg: Control) {
+        match msg {
+            Control::Command {
+                text,
+                timeout,
+                reply,
+            } => self.start_command(text, timeout, reply),
+            Control::Input { bytes, reply } => {
+                let _ = reply.send(self.send_keys(bytes));
+            }
+            Control::Resize { size, reply } => {
+                let _ = reply.send(self.resize(size));
+            }
+            Control::Interrupt { reply } => {
+                let keys = self.detector.profile().interrupt.clone();
+                let _ = reply.send(self.write(keys, "<interrupt>".to_string()));
+            }
+            Control::Terminate { force, reply } => {
+                if self.is_gone() {
+                    let _ = reply.send(());
+                } else {
+                    self.terminate_waiters.push(reply);
+                    self.begin_terminate(force);
+                }
+            }
+            Control::Output {
+                since,
+                limit,
+                reply,
+            } => {
+                let _ = reply.send(self.log.since(since, limit));
+            }
+            Control::History { reply } => {
+                let _ = reply.send(self.history.clone());
+            }
+        }
+    }
+
+    /// Writes to the program and logs it as input.
+    fn write(&mut self, bytes: Vec<u8>, shown: String) -> Result<(), SessionError> {
+        let input = self
+            .input
+            .as_ref()
+            .filter(|_| self.exit.is_none())
+            .ok_or(SessionError::Ended)?;
+        input.send(bytes).map_err(|_| SessionError::Ended)?;
+        self.record(OutputType::Input, shown);
+        Ok(())
+    }
+
+    fn send_keys(&mut self, bytes: Vec<u8>) -> Result<(), SessionError> {
+        let enter = bytes.iter().any(|&b| b == b'\r' || b == b'\n');
+        let shown = String::from_utf8_lossy(&bytes).into_owned();
+        self.write(bytes, shown)?;
+        if enter {
+            self.submitted(Instant::now(), "enter pressed");
+        }
+        Ok(())
+    }
+
+    /// Enter reached the program: it is now working on something, as far as we know.
+    fn submitted(&mut self, now: Instant, reason: &str) {
+        self.detector.on_submit(now);
+        let profile = self.detector.profile();
+        let takes_enter = matches!(
+            self.machine.state(),
+            SessionState::Ready | SessionState::Idle | SessionState::WaitingInput
+        );
+        if profile.output_means_progress && takes_enter {
+            self.transition(SessionState::Busy, reason);
+        }
+        self.schedule_eval(now);
+    }
+
+    fn start_command(&mut self, text: String, timeout: Duration, reply: CommandReply) {
+        let state = self.machine.state();
+        if self.exit.is_some() || state.is_ending() {
+            let _ = reply.send(Err(SessionError::Ended));
+            return;
+        }
+        if !state.accepts_commands() || self.active.is_some() {
+            let _ = reply.send(Err(SessionError::NotAcceptingCommands(state)));
+            return;
+        }
+        let now = Instant::now();
+        let delay = self.detector.profile().enter_delay;
+        let mut keys = text.clone().into_bytes();
+        if delay.is_zero() {
+            keys.push(b'\r');
+        }
+        if let Err(e) = self.write(keys, text.clone()) {
+            let _ = reply.send(Err(e));
+            return;
+        }
+        self.history.push(CommandRecord {
+            command: text.clone(),
+            sent_at: Utc::now(),
+            result: None,
+        });
+        if self.history.len() > HISTORY_LIMIT {
+            self.history.remove(0);
+        }
+        self.status.send_modify(|s| s.commands_run += 1);
+        self.transition(SessionState::Busy, "command sent");
+        self.active = Some(ActiveCommand::new(text, timeout, reply, now));
+        if delay.is_zero() {
+            self.detector.on_submit(now);
+            self.schedule_eval(now);
+        } else {
+            // Typed text and Enter in one write read as a paste to Claude Code: Enter comes later.
+            self.timers.enter = Some(now + delay);
+        }
+    }
+
+    fn resize(&mut self, size: TerminalSize) -> Result<(), SessionError> {
+        let size = TerminalSize::clamped(size.cols, size.rows);
+        let master = self.master.as_ref().ok_or(SessionError::Ended)?;
+        master
+            .resize(PtySize {
+                rows: size.rows,
+                cols: size.cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .map_err(|e| SessionError::Pty(e.to_string()))?;
+        self.terminal.lock().resize(size);
+        self.status.send_modify(|s| s.terminal_size = size);
+        Ok(())
+    }
+
+    fn on_output(&mut self, bytes: &[u8]) {
+        let now = Instant::now();
+        let processed = self.terminal.lock().process(bytes);
+        if let Some(input) = self
+            .input
+            .as_ref()
+            .filter(|_| !processed.replies.is_empty())
+        {
+            let _ = input.send(processed.replies);
+        }
+        if processed.recovered_from_panic {
+            self.record(
+                OutputType::Error,
+                "terminal parser panicked; screen reset".to_string(),
+            );
+        }
+        let text = self.utf8.decode(bytes);
+        if !text.is_empty() {
+            self.record(OutputType::Output, text);
+        }
+        if let Some(cmd) = &mut self.active {
+            cmd.capture(bytes);
+        }
+        self.detector.on_output(now);
+        self.status.send_modify(|s| {
+            s.bytes_read += bytes.len() as u64;
+            s.last_activity = Utc::now();
+        });
+        self.schedule_eval(now);
+    }
+
+    fn schedule_eval(&mut self, now: Instant) {
+        let at = now + EVAL_DEBOUNCE;
+        self.timers.eval = Some(self.timers.eval.map_or(at, |t| t.min(at)));
+    }
+
+    fn on_timer(&mut self, now: Instant) {
+        let due = |t: Option<Instant>| t.is_some_and(|t| t <= now);
+        if due(self.timers.enter) {
+            self.timers.enter = None;
+            if self
+                .input
+                .as_ref()
+                .is_some_and(|i| i.send(b"\r".to_vec()).is_ok())
+            {
+                self.detector.on_submit(now);
+                self.schedule_eval(now);
+            }
+        }
+        if due(self.timers.kill) {
+            self.timers.kill = None;
+            process::signal_session(self.sid, Signal::Kill);
+            if self.exit.is_some() {
+                self.timers.reap = Some((now, now + REAP_TIMEOUT));
+            }
+        }
+        if due(self.timers.drain) {
+            self.timers.drain = None;
+            self.finish();
+        }
+        if self.timers.reap.is_some_and(|(at, _)| at <= now) {
+            self.reap_leftovers(now);
+        }
+        if due(self.timers.eval) {
+            self.timers.eval = None;
+            self.evaluate(now);
+        }
+        if self.active.as_ref().is_some_and(|c| c.deadline <= now) {
+            self.complete_command(true);
+        }
+    }
+
+    fn evaluate(&mut self, now: Instant) {
+        // While a typed command waits for its Enter, the old prompt on screen means nothing.
+        if self.exit.is_some() || self.machine.state().is_ending() || self.timers.enter.is_some() {
+            return;
+        }
+        let (screen, cursor_line) = {
+            let terminal = self.terminal.lock();
+            (terminal.text(), terminal.cursor_line())
+        };
+        let decision = self.detector.decide(
+            Observation {
+                screen: &screen,
+                cursor_line: &cursor_line,
+            },
+            now,
+        );
+        if let Some(at) = decision.recheck_at {
+            self.timers.eval = Some(self.timers.eval.map_or(at, |t| t.min(at)));
+        }
+        let Some((verdict, reason)) = decision.verdict else {
+            return;
+        };
+        let been_ready = self.machine.been_ready();
+        let to = match verdict {
+            Verdict::Prompt if been_ready => SessionState::Idle,
+            Verdict::Prompt => SessionState::Ready,
+            // Before the first prompt, activity is still start-up.
+            Verdict::Busy if !been_ready => return,
+            Verdict::Busy => SessionState::Busy,
+            Verdict::WaitingInput => SessionState::WaitingInput,
+            Verdict::Authenticating => SessionState::Authenticating,
+            Verdict::Error => SessionState::Error,
+        };
+        self.transition(to, &reason);
+    }
+
+    /// The only way state changes: through the machine's table, logged and announced.
+    fn transition(&mut self, to: SessionState, reason: &str) {
+        match self.machine.transition(to, reason) {
+            Ok(Some(change)) => {
+                tracing::debug!(session = %self.id, from = %change.from, to = %change.to, reason, "state");
+                self.record(
+                    OutputType::State,
+                    format!("{} → {}: {}", change.from, change.to, reason),
+                );
+                self.status.send_modify(|s| {
+                    s.state = change.to;
+                    s.state_reason = change.reason.clone();
+                });
+                self.notifier.state(self.id, change);
+                if to != SessionState::Busy {
+                    self.complete_command(false);
+                }
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(session = %self.id, error = %e, "ignored state change"),
+        }
+    }
+
+    fn complete_command(&mut self, timed_out: bool) {
+        let Some(cmd) = self.active.take() else {
+            return;
+        };
+        let profile = self.detector.profile();
+        let output = match &profile.reply {
+            Some(rules) => {
+                let lines = self.terminal.lock().lines_with_history();
+                reply::transcript_reply(&lines, &cmd.text, rules)
+            }
+            None => reply::stream_reply(&cmd.captured_text(), &cmd.text, |l| is_prompt(profile, l)),
+        };
+        let result = CommandResult {
+            output,
+            state: self.machine.state(),
+            duration_ms: cmd.started.elapsed().as_millis() as u64,
+            timed_out,
+        };
+        if let Some(record) = self.history.iter_mut().rev().find(|r| r.result.is_none()) {
+            record.result = Some(result.clone());
+        }
+        let _ = cmd.reply.send(Ok(result));
+    }
+}
+
+fn is_prompt(profile: &Profile, line: &str) -> bool {
+    profile
+        .rules
+        .iter()
+        .any(|r| r.verdict == Verdict::Prompt && r.pattern.is_match(line))
+}
+
+#[path = "lifecycle.rs"]
+mod lifecycle;

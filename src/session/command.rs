@@ -1,0 +1,68 @@
+//! A command sent to a session, from submission to result.
+
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use tokio::sync::oneshot;
+
+use crate::session::error::SessionError;
+use crate::session::state::SessionState;
+
+/// Most bytes of a command's output kept for its result; beyond it the oldest half is dropped.
+const CAPTURE_LIMIT: usize = 4 * 1024 * 1024;
+
+/// What `send_command` returns.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CommandResult {
+    /// What the command printed, ANSI removed; for Claude the reply, not the redrawn chrome.
+    pub output: String,
+    /// The state the session was in when the command finished (or timed out).
+    pub state: SessionState,
+    pub duration_ms: u64,
+    pub timed_out: bool,
+}
+
+/// One entry of the command history.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CommandRecord {
+    pub command: String,
+    pub sent_at: DateTime<Utc>,
+    /// `None` while the command is still running.
+    pub result: Option<CommandResult>,
+}
+
+pub type CommandReply = oneshot::Sender<Result<CommandResult, SessionError>>;
+
+/// The command in flight: at most one per session, since only ready/idle sessions take one.
+pub struct ActiveCommand {
+    pub text: String,
+    pub started: Instant,
+    pub deadline: Instant,
+    pub reply: CommandReply,
+    captured: Vec<u8>,
+}
+
+impl ActiveCommand {
+    pub fn new(text: String, timeout: Duration, reply: CommandReply, now: Instant) -> Self {
+        Self {
+            text,
+            started: now,
+            deadline: now + timeout,
+            reply,
+            captured: Vec::new(),
+        }
+    }
+
+    pub fn capture(&mut self, bytes: &[u8]) {
+        self.captured.extend_from_slice(bytes);
+        if self.captured.len() > CAPTURE_LIMIT {
+            self.captured
+                .drain(..self.captured.len() - CAPTURE_LIMIT / 2);
+        }
+    }
+
+    pub fn captured_text(&self) -> String {
+        String::from_utf8_lossy(&self.captured).into_owned()
+    }
+}

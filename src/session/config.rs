@@ -1,0 +1,200 @@
+//! What a session is started with.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::session::profile::ProfileKind;
+
+/// Smallest size a PTY is given: programs misbehave on a 0- or 1-cell terminal.
+pub const MIN_TERMINAL_DIM: u16 = 2;
+/// Largest size a PTY is given; larger requests are clamped.
+pub const MAX_TERMINAL_DIM: u16 = 4096;
+
+/// The task a session works on. One live session per task at a time.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct TaskId(String);
+
+impl TaskId {
+    /// A task id is 1–128 printable characters.
+    pub fn new(id: impl Into<String>) -> Result<Self, InvalidTaskId> {
+        let id = id.into();
+        if id.trim().is_empty() {
+            return Err(InvalidTaskId::Empty);
+        }
+        if id.chars().count() > 128 {
+            return Err(InvalidTaskId::TooLong);
+        }
+        if id.chars().any(char::is_control) {
+            return Err(InvalidTaskId::Control);
+        }
+        Ok(Self(id))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for TaskId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidTaskId {
+    #[error("task_id must not be empty")]
+    Empty,
+    #[error("task_id must be at most 128 characters")]
+    TooLong,
+    #[error("task_id must not contain control characters")]
+    Control,
+}
+
+/// Columns × rows of a session's terminal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TerminalSize {
+    pub cols: u16,
+    pub rows: u16,
+}
+
+impl TerminalSize {
+    /// A size clamped to what a PTY can sensibly have.
+    pub fn clamped(cols: u16, rows: u16) -> Self {
+        Self {
+            cols: cols.clamp(MIN_TERMINAL_DIM, MAX_TERMINAL_DIM),
+            rows: rows.clamp(MIN_TERMINAL_DIM, MAX_TERMINAL_DIM),
+        }
+    }
+}
+
+impl Default for TerminalSize {
+    fn default() -> Self {
+        Self {
+            cols: 120,
+            rows: 40,
+        }
+    }
+}
+
+impl fmt::Display for TerminalSize {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}x{}", self.cols, self.rows)
+    }
+}
+
+/// Everything needed to start one session.
+#[derive(Clone)]
+pub struct SessionConfig {
+    pub task_id: TaskId,
+    /// The child's working directory; must exist.
+    pub project_path: PathBuf,
+    /// argv, run without a shell.
+    pub command: Vec<String>,
+    /// Added to (and overriding) the inherited environment.
+    pub environment: BTreeMap<String, String>,
+    pub terminal_size: TerminalSize,
+    /// Given to the child as `ANTHROPIC_API_KEY`; never logged or shown.
+    pub auth_token: Option<String>,
+    /// How many output entries the log keeps before dropping the oldest.
+    pub output_limit: usize,
+    /// Which detector decides the state; `None` picks one from the command name.
+    pub profile: Option<ProfileKind>,
+    /// Rows of history kept above the screen.
+    pub scrollback: usize,
+}
+
+impl SessionConfig {
+    /// A config with the defaults: `claude` in `project_path`, 120×40.
+    pub fn new(task_id: TaskId, project_path: impl Into<PathBuf>) -> Self {
+        Self {
+            task_id,
+            project_path: project_path.into(),
+            command: vec!["claude".to_string()],
+            environment: BTreeMap::new(),
+            terminal_size: TerminalSize::default(),
+            auth_token: None,
+            output_limit: 10_000,
+            profile: None,
+            scrollback: 2_000,
+        }
+    }
+
+    pub fn with_command<S: Into<String>>(mut self, argv: impl IntoIterator<Item = S>) -> Self {
+        self.command = argv.into_iter().map(Into::into).collect();
+        self
+    }
+
+    pub fn with_env(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.environment.insert(key.into(), value.into());
+        self
+    }
+
+    pub fn with_size(mut self, cols: u16, rows: u16) -> Self {
+        self.terminal_size = TerminalSize::clamped(cols, rows);
+        self
+    }
+
+    pub fn with_profile(mut self, profile: ProfileKind) -> Self {
+        self.profile = Some(profile);
+        self
+    }
+
+    /// The profile in force: the explicit one, else one guessed from argv[0].
+    pub fn effective_profile(&self) -> ProfileKind {
+        self.profile
+            .unwrap_or_else(|| ProfileKind::for_command(self.command.first().map(String::as_str)))
+    }
+}
+
+/// Hand-written so that `auth_token` can never reach a log line.
+impl fmt::Debug for SessionConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionConfig")
+            .field("task_id", &self.task_id)
+            .field("project_path", &self.project_path)
+            .field("command", &self.command)
+            .field("environment", &self.environment.keys().collect::<Vec<_>>())
+            .field("terminal_size", &self.terminal_size)
+            .field(
+                "auth_token",
+                &self.auth_token.as_ref().map(|_| "<redacted>"),
+            )
+            .field("output_limit", &self.output_limit)
+            .field("profile", &self.profile)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_are_clamped_to_at_least_two_cells() {
+        assert_eq!(
+            TerminalSize::clamped(0, 1),
+            TerminalSize { cols: 2, rows: 2 }
+        );
+        assert_eq!(TerminalSize::clamped(60_000, 30).cols, MAX_TERMINAL_DIM);
+    }
+
+    #[test]
+    fn task_ids_reject_empty_and_control_characters() {
+        assert_eq!(TaskId::new("  "), Err(InvalidTaskId::Empty));
+        assert_eq!(TaskId::new("a\nb"), Err(InvalidTaskId::Control));
+        assert_eq!(TaskId::new("x".repeat(129)), Err(InvalidTaskId::TooLong));
+        assert!(TaskId::new("fix-login").is_ok());
+    }
+
+    #[test]
+    fn debug_output_never_shows_the_auth_token() {
+        let mut config = SessionConfig::new(TaskId::new("t").unwrap(), "/tmp");
+        config.auth_token = Some("sk-secret-value".into());
+        assert!(!format!("{config:?}").contains("sk-secret-value"));
+    }
+}

@@ -1,0 +1,198 @@
+//! The claude rules against the real Claude Code 2.1 screens (shared/claude-code-screens.md).
+
+use super::*;
+use crate::session::profile::Profile;
+
+const RULE: &str = "────────────────────────────────────────────────────────────────";
+
+fn screen(lines: &[&str]) -> String {
+    lines.join("\n")
+}
+
+fn verdict_of(profile: Profile, text: &str, cursor_line: &str) -> Option<(Verdict, String)> {
+    let start = Instant::now() - Duration::from_secs(10);
+    let mut d = Detector::new(profile, start);
+    d.decide(
+        Observation {
+            screen: text,
+            cursor_line,
+        },
+        Instant::now(),
+    )
+    .verdict
+}
+
+fn claude(text: &str) -> Option<Verdict> {
+    verdict_of(Profile::claude(), text, "").map(|(v, _)| v)
+}
+
+#[test]
+fn claude_ready_screen_is_a_prompt() {
+    let s = screen(&[
+        " ▐▛███▛█   Claude Code v2.1.328",
+        "▝▜██████▀  Opus 5.5 · API Usage Billing",
+        " ▝▝   ▝▝   /tmp/project",
+        "",
+        RULE,
+        "❯ ",
+        RULE,
+        "  ⏵⏵ auto mode on (shift+tab to cycle) · ← for agents",
+    ]);
+    assert_eq!(claude(&s), Some(Verdict::Prompt));
+}
+
+#[test]
+fn claude_busy_screen_has_a_spinner_and_esc_to_interrupt() {
+    let s = screen(&[
+        "❯ please be SLOW",
+        "✽ Tempering…",
+        "  ⎿  Tip: Start small, ask Claude for a plan, and check its edits",
+        RULE,
+        "❯ ",
+        RULE,
+        "  ⏵⏵ auto mode on (shift+tab to cycle) · esc to interrupt",
+    ]);
+    let (v, reason) = verdict_of(Profile::claude(), &s, "").unwrap();
+    assert_eq!(v, Verdict::Busy);
+    assert_eq!(reason, "esc to interrupt");
+}
+
+#[test]
+fn claude_permission_prompt_waits_for_input() {
+    let s = screen(&[
+        "● Creating a file",
+        "  ⎿  $ touch created_by_tool.txt",
+        RULE,
+        " Bash command",
+        " Do you want to proceed?",
+        " ❯ 1. Yes",
+        "   2. Yes, and always allow access to /tmp/project from this project",
+        "   4. No",
+        " Esc to cancel · Tab to amend",
+    ]);
+    assert_eq!(claude(&s), Some(Verdict::WaitingInput));
+}
+
+#[test]
+fn claude_any_numbered_dialog_waits_for_input() {
+    let s = screen(&[
+        " Pick a theme",
+        " ❯ 1. Dark",
+        "   2. Light",
+        " Esc to cancel",
+    ]);
+    assert_eq!(claude(&s), Some(Verdict::WaitingInput));
+}
+
+#[test]
+fn claude_login_screens_are_authenticating() {
+    let menu = screen(&[
+        " Select login method:",
+        " ❯ 1. Claude account with subscription",
+        "   2. Anthropic Console account",
+        "   3. 3rd-party platform",
+        " Esc to cancel",
+    ]);
+    assert_eq!(claude(&menu), Some(Verdict::Authenticating));
+    let footer = screen(&[RULE, "❯ ", RULE, "  Not logged in · run /login"]);
+    assert_eq!(claude(&footer), Some(Verdict::Authenticating));
+    let reply = screen(&[
+        "❯ hi",
+        "  ⎿  Not logged in · Please run /login",
+        RULE,
+        "❯ ",
+        RULE,
+    ]);
+    assert_eq!(claude(&reply), Some(Verdict::Authenticating));
+}
+
+#[test]
+fn claude_startup_failure_is_an_error() {
+    let s = "Unable to connect to Anthropic services\nFailed to connect to api.anthropic.com";
+    assert_eq!(claude(s), Some(Verdict::Error));
+}
+
+#[test]
+fn claude_banner_alone_is_not_yet_ready() {
+    assert_eq!(claude(" ▐▛███▛█   Claude Code v2.1.328"), None);
+}
+
+#[test]
+fn after_a_submission_an_unchanged_prompt_is_not_believed_until_settled() {
+    let s = screen(&[RULE, "❯ ", RULE]);
+    let t0 = Instant::now();
+    let mut d = Detector::new(Profile::claude(), t0);
+    d.on_submit(t0);
+    let obs = Observation {
+        screen: &s,
+        cursor_line: "",
+    };
+    let early = d.decide(obs, t0 + Duration::from_millis(100));
+    assert_eq!(early.verdict, None);
+    assert_eq!(early.recheck_at, Some(t0 + Profile::claude().settle));
+    let late = d.decide(obs, t0 + Duration::from_secs(2));
+    assert_eq!(late.verdict.map(|(v, _)| v), Some(Verdict::Prompt));
+}
+
+#[test]
+fn after_a_submission_a_prompt_counts_at_once_once_work_was_seen() {
+    let busy = screen(&["✽ Tempering…", RULE, "❯ ", RULE, "esc to interrupt"]);
+    let idle = screen(&[RULE, "❯ ", RULE]);
+    let t0 = Instant::now();
+    let mut d = Detector::new(Profile::claude(), t0);
+    d.on_submit(t0);
+    let at = t0 + Duration::from_millis(50);
+    let b = d.decide(
+        Observation {
+            screen: &busy,
+            cursor_line: "",
+        },
+        at,
+    );
+    assert_eq!(b.verdict.map(|(v, _)| v), Some(Verdict::Busy));
+    let i = d.decide(
+        Observation {
+            screen: &idle,
+            cursor_line: "",
+        },
+        at,
+    );
+    assert_eq!(i.verdict.map(|(v, _)| v), Some(Verdict::Prompt));
+}
+
+#[test]
+fn shell_prompt_at_cursor_needs_quiet_output() {
+    let t0 = Instant::now();
+    let mut d = Detector::new(Profile::shell(), t0);
+    let obs = Observation {
+        screen: "user@host:~$",
+        cursor_line: "user@host:~$ ",
+    };
+    assert_eq!(d.decide(obs, t0).verdict, None);
+    let later = d.decide(obs, t0 + Duration::from_millis(200));
+    assert_eq!(later.verdict.map(|(v, _)| v), Some(Verdict::Prompt));
+}
+
+#[test]
+fn shell_yes_no_question_waits_for_input() {
+    let v = verdict_of(Profile::shell(), "", "Remove file? [y/N] ");
+    assert_eq!(v.map(|(v, _)| v), Some(Verdict::WaitingInput));
+}
+
+#[test]
+fn generic_is_busy_while_output_flows_then_idle() {
+    let t0 = Instant::now();
+    let mut d = Detector::new(Profile::generic(), t0);
+    let obs = Observation {
+        screen: "tick",
+        cursor_line: "",
+    };
+    let flowing = d.decide(obs, t0 + Duration::from_millis(10));
+    assert_eq!(flowing.verdict.map(|(v, _)| v), Some(Verdict::Busy));
+    assert_eq!(
+        flowing.recheck_at,
+        Some(t0 + Profile::generic().prompt_quiet)
+    );
+    let quiet = d.decide(obs, t0 + Duration::from_secs(1));
+    assert_eq!(quiet.verdict.map(|(v, _)| v), Some(Verdict::Prompt));
+}

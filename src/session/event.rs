@@ -1,0 +1,58 @@
+//! What sessions announce: to subscribers (TUI, WebSocket clients) and to the manager.
+
+use serde::Serialize;
+
+use crate::session::SessionId;
+use crate::session::output::SessionOutput;
+use crate::session::state::StateChange;
+
+/// Broadcast to every subscriber. A subscriber that falls behind loses old events (it is told
+/// so by the channel) and never slows a session down.
+#[derive(Debug, Clone, Serialize)]
+pub struct Event {
+    pub session_id: SessionId,
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", content = "data", rename_all = "snake_case")]
+pub enum EventKind {
+    Output(SessionOutput),
+    State(StateChange),
+}
+
+/// State changes for the manager's bookkeeping. Sent on an unbounded channel because they are
+/// few and must never be lost, unlike output.
+#[derive(Debug, Clone)]
+pub struct StateNote {
+    pub session_id: SessionId,
+    pub change: StateChange,
+}
+
+/// Where a session sends what it announces.
+#[derive(Debug, Clone)]
+pub struct Notifier {
+    pub events: tokio::sync::broadcast::Sender<Event>,
+    pub states: tokio::sync::mpsc::UnboundedSender<StateNote>,
+}
+
+impl Notifier {
+    pub fn output(&self, session_id: SessionId, entry: SessionOutput) {
+        let _ = self.events.send(Event {
+            session_id,
+            kind: EventKind::Output(entry),
+        });
+    }
+
+    pub fn state(&self, session_id: SessionId, change: StateChange) {
+        let _ = self.states.send(StateNote {
+            session_id,
+            change: change.clone(),
+        });
+        let _ = self.events.send(Event {
+            session_id,
+            kind: EventKind::State(change),
+        });
+    }
+}

@@ -1,0 +1,117 @@
+//! The end of a session: terminate requests, the child's exit, and reaping what it left.
+//!
+//! Order of events: the child is reaped by the waiter thread (`on_exit`); its leftovers get a
+//! hangup and, after a grace period, a kill; the last output is drained (`finish`) and the
+//! state becomes `terminated`; terminate requests are answered only once no process of the
+//! session is left, so "terminate returned" means "nothing is running".
+
+use std::time::Instant;
+
+use super::*;
+
+impl Actor {
+    /// Terminated, and every process of the session killed and reaped.
+    pub(super) fn is_gone(&self) -> bool {
+        self.machine.state() == SessionState::Terminated
+            && self.timers.kill.is_none()
+            && self.timers.reap.is_none()
+    }
+
+    pub(super) fn begin_terminate(&mut self, force: bool) {
+        if self.machine.state() == SessionState::Terminated {
+            self.answer_terminate_waiters();
+            return;
+        }
+        let reason = if force {
+            "force terminate requested"
+        } else {
+            "terminate requested"
+        };
+        self.transition(SessionState::Terminating, reason);
+        let now = Instant::now();
+        if force || self.exit.is_some() {
+            self.timers.kill = Some(now);
+        } else if self.timers.kill.is_none() {
+            process::signal_session(self.sid, Signal::Hangup);
+            self.timers.kill = Some(now + TERMINATE_GRACE);
+        }
+        self.on_timer(now);
+    }
+
+    pub(super) fn on_exit(&mut self, info: ExitInfo) {
+        let now = Instant::now();
+        self.system(describe(&info));
+        self.status.send_modify(|s| s.exit_code = info.code);
+        self.exit = Some(info);
+        // The program is gone; whatever it left behind gets a hangup, as from a closed
+        // terminal, then a kill — at once if a terminate was already asked for.
+        process::signal_session(self.sid, Signal::Hangup);
+        let grace = if self.machine.state() == SessionState::Terminating {
+            Duration::ZERO
+        } else {
+            STRAGGLER_GRACE
+        };
+        self.timers.kill = Some(now + grace);
+        self.timers.drain = Some(now + DRAIN_TIMEOUT);
+        self.timers.enter = None;
+    }
+
+    /// The program has exited and its output is drained (or we stopped waiting for it).
+    pub(super) fn finish(&mut self) {
+        self.timers.drain = None;
+        if self.machine.state() == SessionState::Terminated {
+            return;
+        }
+        let reason = self
+            .exit
+            .as_ref()
+            .map_or_else(|| "ended".to_string(), describe);
+        self.transition(SessionState::Terminated, &reason);
+        self.master = None;
+        self.input = None;
+        self.timers.eval = None;
+        self.answer_terminate_waiters();
+    }
+
+    pub(super) fn reap_leftovers(&mut self, now: Instant) {
+        let Some((_, give_up)) = self.timers.reap else {
+            return;
+        };
+        let left = process::reap_session(self.sid);
+        if left == 0 || now >= give_up {
+            if left > 0 {
+                tracing::warn!(session = %self.id, left, "processes of the session survived SIGKILL");
+            }
+            self.timers.reap = None;
+            self.answer_terminate_waiters();
+        } else {
+            self.timers.reap = Some((now + REAP_INTERVAL, give_up));
+        }
+    }
+
+    fn answer_terminate_waiters(&mut self) {
+        if self.is_gone() {
+            for waiter in self.terminate_waiters.drain(..) {
+                let _ = waiter.send(());
+            }
+        }
+    }
+
+    /// Appends to the log and tells subscribers.
+    pub(super) fn record(&mut self, kind: OutputType, content: String) {
+        let entry = self.log.push(kind, content);
+        self.notifier.output(self.id, entry);
+    }
+
+    pub(super) fn system(&mut self, content: String) {
+        self.record(OutputType::System, content);
+    }
+}
+
+fn describe(info: &ExitInfo) -> String {
+    match (&info.code, &info.signal) {
+        (Some(code), _) => format!("exited with code {code}"),
+        (None, Some(signal)) => format!("killed by {signal}"),
+        (None, None) => "exited".to_string(),
+    }
+}

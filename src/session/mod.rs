@@ -1,0 +1,282 @@
+//! One program in one pseudo-terminal: its screen, its state and its output.
+//!
+//! A [`Session`] is a cheap handle. The work happens in the session's actor task (see
+//! `actor.rs`), which owns everything mutable except the terminal; the terminal sits behind a
+//! short lock so that views (TUI, API) can read the screen without a round trip.
+
+mod actor;
+pub mod command;
+pub mod config;
+pub mod detector;
+pub mod error;
+pub mod event;
+pub mod osc_limit;
+pub mod output;
+pub mod process;
+pub mod profile;
+mod pty;
+pub mod reply;
+pub mod state;
+pub mod terminal;
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use parking_lot::Mutex;
+use serde::{Deserialize, Serialize};
+use tokio::sync::{mpsc, oneshot, watch};
+
+pub use command::{CommandRecord, CommandResult};
+pub use config::{SessionConfig, TaskId, TerminalSize};
+pub use error::SessionError;
+pub use output::{OutputType, SessionOutput};
+pub use profile::ProfileKind;
+pub use pty::ExitInfo;
+pub use state::SessionState;
+pub use terminal::{ScreenSnapshot, Terminal};
+
+use actor::Control;
+use event::Notifier;
+
+/// A session's id, unique within one manager.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SessionId(pub u64);
+
+impl fmt::Display for SessionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// What changes over a session's life, published by its actor.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SessionStatus {
+    pub state: SessionState,
+    pub state_reason: String,
+    pub exit_code: Option<i32>,
+    pub last_activity: DateTime<Utc>,
+    pub commands_run: u64,
+    pub terminal_size: TerminalSize,
+    pub bytes_read: u64,
+}
+
+/// Everything known about a session, as shown by `list` and the API.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SessionInfo {
+    pub session_id: SessionId,
+    pub task_id: TaskId,
+    pub project_path: PathBuf,
+    pub command: Vec<String>,
+    pub profile: ProfileKind,
+    pub pid: u32,
+    pub created_at: DateTime<Utc>,
+    #[serde(flatten)]
+    pub status: SessionStatus,
+}
+
+struct Inner {
+    id: SessionId,
+    task_id: TaskId,
+    project_path: PathBuf,
+    command: Vec<String>,
+    profile: ProfileKind,
+    pid: u32,
+    created_at: DateTime<Utc>,
+    terminal: Arc<Mutex<Terminal>>,
+    status: watch::Receiver<SessionStatus>,
+    control: mpsc::Sender<Control>,
+}
+
+/// When the last handle goes, the actor sees its control channel close and kills the process
+/// group; this covers the case where the runtime is gone too and the actor cannot run.
+impl Drop for Inner {
+    fn drop(&mut self) {
+        if self.status.borrow().state != SessionState::Terminated {
+            process::signal_session(self.pid as i32, process::Signal::Kill);
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Session {
+    inner: Arc<Inner>,
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("id", &self.inner.id)
+            .field("task_id", &self.inner.task_id)
+            .field("state", &self.state())
+            .finish()
+    }
+}
+
+impl Session {
+    /// Starts `config.command` in a PTY. Must be called inside a tokio runtime.
+    pub fn spawn(
+        id: SessionId,
+        config: SessionConfig,
+        notifier: Notifier,
+    ) -> Result<Session, SessionError> {
+        let spawned = pty::spawn(&config)?;
+        let pid = spawned.pid;
+        let profile = config.effective_profile();
+        let terminal = Arc::new(Mutex::new(Terminal::new(
+            config.terminal_size,
+            config.scrollback,
+        )));
+        let (control, status) = actor::start(id, &config, terminal.clone(), notifier, spawned);
+        tracing::info!(session = %id, task = %config.task_id, command = ?config.command, "session started");
+        Ok(Session {
+            inner: Arc::new(Inner {
+                id,
+                task_id: config.task_id,
+                project_path: config.project_path,
+                command: config.command,
+                profile,
+                pid,
+                created_at: Utc::now(),
+                terminal,
+                status,
+                control,
+            }),
+        })
+    }
+
+    pub fn id(&self) -> SessionId {
+        self.inner.id
+    }
+
+    pub fn task_id(&self) -> &TaskId {
+        &self.inner.task_id
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.inner.pid
+    }
+
+    pub fn state(&self) -> SessionState {
+        self.inner.status.borrow().state
+    }
+
+    pub fn status(&self) -> SessionStatus {
+        self.inner.status.borrow().clone()
+    }
+
+    /// A receiver that wakes on every status change (state, size, activity).
+    pub fn watch_status(&self) -> watch::Receiver<SessionStatus> {
+        self.inner.status.clone()
+    }
+
+    pub fn info(&self) -> SessionInfo {
+        let i = &self.inner;
+        SessionInfo {
+            session_id: i.id,
+            task_id: i.task_id.clone(),
+            project_path: i.project_path.clone(),
+            command: i.command.clone(),
+            profile: i.profile,
+            pid: i.pid,
+            created_at: i.created_at,
+            status: self.status(),
+        }
+    }
+
+    /// The live terminal. Hold the lock only to read or draw.
+    pub fn terminal(&self) -> &Arc<Mutex<Terminal>> {
+        &self.inner.terminal
+    }
+
+    pub fn screen(&self) -> ScreenSnapshot {
+        self.inner.terminal.lock().snapshot()
+    }
+
+    /// Waits until the state satisfies `pred`, or `timeout`. Returns the last state seen.
+    pub async fn wait_for_state(
+        &self,
+        timeout: Duration,
+        pred: impl Fn(SessionState) -> bool,
+    ) -> Result<SessionState, SessionState> {
+        let mut rx = self.watch_status();
+        let waited = tokio::time::timeout(timeout, rx.wait_for(|s| pred(s.state))).await;
+        match waited {
+            Ok(Ok(status)) => Ok(status.state),
+            _ => Err(self.state()),
+        }
+    }
+
+    /// Types `text`, presses Enter and waits until the session leaves `busy` or `timeout`.
+    pub async fn send_command(
+        &self,
+        text: impl Into<String>,
+        timeout: Duration,
+    ) -> Result<CommandResult, SessionError> {
+        let text = text.into();
+        self.request(|reply| Control::Command {
+            text,
+            timeout,
+            reply,
+        })
+        .await?
+    }
+
+    /// Raw keys, sent as they are.
+    pub async fn send_input(&self, bytes: impl Into<Vec<u8>>) -> Result<(), SessionError> {
+        let bytes = bytes.into();
+        self.request(|reply| Control::Input { bytes, reply })
+            .await?
+    }
+
+    pub async fn resize(&self, size: TerminalSize) -> Result<(), SessionError> {
+        self.request(|reply| Control::Resize { size, reply })
+            .await?
+    }
+
+    /// Sends the profile's interrupt key (Esc for Claude Code, Ctrl-C otherwise).
+    pub async fn interrupt(&self) -> Result<(), SessionError> {
+        self.request(|reply| Control::Interrupt { reply }).await?
+    }
+
+    /// Ends the session and everything it started; returns once none of it is left.
+    pub async fn terminate(&self, force: bool) -> SessionInfo {
+        let _ = self
+            .request(|reply| Control::Terminate { force, reply })
+            .await;
+        self.info()
+    }
+
+    /// Up to `limit` log entries from `since` on, and the seq to ask for next.
+    pub async fn output(&self, since: u64, limit: usize) -> (Vec<SessionOutput>, u64) {
+        self.request(|reply| Control::Output {
+            since,
+            limit,
+            reply,
+        })
+        .await
+        .unwrap_or_default()
+    }
+
+    pub async fn history(&self) -> Vec<CommandRecord> {
+        self.request(|reply| Control::History { reply })
+            .await
+            .unwrap_or_default()
+    }
+
+    async fn request<T>(
+        &self,
+        make: impl FnOnce(oneshot::Sender<T>) -> Control,
+    ) -> Result<T, SessionError> {
+        let (tx, rx) = oneshot::channel();
+        self.inner
+            .control
+            .send(make(tx))
+            .await
+            .map_err(|_| SessionError::Ended)?;
+        rx.await.map_err(|_| SessionError::Ended)
+    }
+}

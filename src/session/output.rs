@@ -1,0 +1,206 @@
+//! The session's output log: a bounded, sequenced record of everything that happened.
+
+use std::collections::VecDeque;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutputType {
+    /// What the program printed.
+    Output,
+    /// What was sent to the program.
+    Input,
+    /// A state change.
+    State,
+    /// Something went wrong.
+    Error,
+    /// ccmux's own notes (spawned, exited, …).
+    System,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionOutput {
+    pub seq: u64,
+    pub timestamp: DateTime<Utc>,
+    #[serde(rename = "type")]
+    pub kind: OutputType,
+    pub content: String,
+}
+
+/// Oldest entries are dropped past `max_entries` or `max_bytes`; `seq` keeps counting, so a
+/// reader that asks `since` a dropped seq sees a gap rather than silently wrong data.
+#[derive(Debug)]
+pub struct OutputLog {
+    entries: VecDeque<SessionOutput>,
+    next_seq: u64,
+    bytes: usize,
+    max_entries: usize,
+    max_bytes: usize,
+}
+
+/// Default byte budget of a log: entries are up to a read's size, so a count alone is no bound.
+pub const DEFAULT_LOG_BYTES: usize = 16 * 1024 * 1024;
+
+impl OutputLog {
+    pub fn new(max_entries: usize, max_bytes: usize) -> Self {
+        Self {
+            entries: VecDeque::new(),
+            next_seq: 0,
+            bytes: 0,
+            max_entries: max_entries.max(1),
+            max_bytes: max_bytes.max(1),
+        }
+    }
+
+    pub fn push(&mut self, kind: OutputType, content: String) -> SessionOutput {
+        let entry = SessionOutput {
+            seq: self.next_seq,
+            timestamp: Utc::now(),
+            kind,
+            content,
+        };
+        self.next_seq += 1;
+        self.bytes += entry.content.len();
+        self.entries.push_back(entry.clone());
+        while self.entries.len() > self.max_entries
+            || (self.bytes > self.max_bytes && self.entries.len() > 1)
+        {
+            if let Some(old) = self.entries.pop_front() {
+                self.bytes -= old.content.len();
+            }
+        }
+        entry
+    }
+
+    /// Up to `limit` entries with `seq >= since`, and the seq to ask for next.
+    pub fn since(&self, since: u64, limit: usize) -> (Vec<SessionOutput>, u64) {
+        let first = self.entries.front().map_or(self.next_seq, |e| e.seq);
+        let skip = since.saturating_sub(first) as usize;
+        let entries: Vec<_> = self
+            .entries
+            .iter()
+            .skip(skip)
+            .take(limit)
+            .cloned()
+            .collect();
+        let next = entries.last().map_or(since.max(first), |e| e.seq + 1);
+        (entries, next)
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn next_seq(&self) -> u64 {
+        self.next_seq
+    }
+}
+
+/// Turns a byte stream into text without splitting a UTF-8 sequence across two reads.
+#[derive(Debug, Default)]
+pub struct Utf8Stream {
+    pending: Vec<u8>,
+}
+
+impl Utf8Stream {
+    /// Decodes `bytes` (after any bytes held back last time); invalid bytes become U+FFFD, an
+    /// incomplete sequence at the end is held back for the next call.
+    pub fn decode(&mut self, bytes: &[u8]) -> String {
+        self.pending.extend_from_slice(bytes);
+        let keep = incomplete_tail(&self.pending);
+        let split = self.pending.len() - keep;
+        let text = String::from_utf8_lossy(&self.pending[..split]).into_owned();
+        self.pending.drain(..split);
+        text
+    }
+}
+
+/// Length of a trailing, possibly-valid but unfinished UTF-8 sequence.
+fn incomplete_tail(bytes: &[u8]) -> usize {
+    for back in 1..=bytes.len().min(3) {
+        let b = bytes[bytes.len() - back];
+        if b & 0xC0 == 0x80 {
+            continue;
+        }
+        let needed = match b {
+            0xC2..=0xDF => 2,
+            0xE0..=0xEF => 3,
+            0xF0..=0xF4 => 4,
+            _ => return 0,
+        };
+        return if needed > back { back } else { 0 };
+    }
+    0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_log_drops_the_oldest_entries_and_keeps_counting() {
+        let mut log = OutputLog::new(3, usize::MAX);
+        for i in 0..5 {
+            log.push(OutputType::Output, format!("{i}"));
+        }
+        let (entries, next) = log.since(0, 100);
+        let seqs: Vec<u64> = entries.iter().map(|e| e.seq).collect();
+        assert_eq!(seqs, vec![2, 3, 4]);
+        assert_eq!(next, 5);
+        assert_eq!(log.since(5, 10).0.len(), 0);
+    }
+
+    #[test]
+    fn the_log_keeps_within_its_byte_budget() {
+        let mut log = OutputLog::new(1000, 10);
+        for _ in 0..5 {
+            log.push(OutputType::Output, "abcd".into());
+        }
+        assert_eq!(log.len(), 2);
+    }
+
+    #[test]
+    fn since_and_limit_page_through_the_log() {
+        let mut log = OutputLog::new(100, usize::MAX);
+        for i in 0..10 {
+            log.push(OutputType::Output, format!("{i}"));
+        }
+        let (page, next) = log.since(4, 3);
+        assert_eq!(
+            page.iter().map(|e| e.content.as_str()).collect::<String>(),
+            "456"
+        );
+        assert_eq!(next, 7);
+    }
+
+    #[test]
+    fn entries_serialize_with_a_snake_case_type_field() {
+        let mut log = OutputLog::new(10, 100);
+        let e = log.push(OutputType::System, "spawned".into());
+        let json = serde_json::to_value(&e).unwrap();
+        assert_eq!(json["type"], "system");
+        assert_eq!(json["seq"], 0);
+    }
+
+    #[test]
+    fn utf8_split_across_reads_is_joined() {
+        let mut s = Utf8Stream::default();
+        let bytes = "é✻".as_bytes();
+        let mut out = s.decode(&bytes[..1]);
+        out += &s.decode(&bytes[1..3]);
+        out += &s.decode(&bytes[3..]);
+        assert_eq!(out, "é✻");
+    }
+
+    #[test]
+    fn invalid_utf8_becomes_replacement_characters() {
+        let mut s = Utf8Stream::default();
+        assert_eq!(s.decode(b"a\xffb"), "a\u{fffd}b");
+    }
+}

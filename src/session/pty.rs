@@ -1,0 +1,203 @@
+//! Starting a program in a pseudo-terminal, and the three threads that serve it.
+//!
+//! - the reader moves output into a bounded channel and, when that is full, stops reading so
+//!   the program blocks on its writes (back-pressure instead of an unbounded buffer);
+//! - the writer owns the PTY's write side, so a slow or flooded program can never stall the
+//!   session actor or another session's input;
+//! - the waiter reaps the child: exit is detected by `wait`, not by the reader's EOF, because a
+//!   grandchild may hold the terminal open after the program itself has exited.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc as std_mpsc;
+use std::thread;
+
+use portable_pty::{CommandBuilder, MasterPty, PtySize, native_pty_system};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::session::config::SessionConfig;
+use crate::session::error::SessionError;
+
+/// Chunks of output in flight between the reader and the parser: at most this × `READ_SIZE`.
+const OUTPUT_QUEUE: usize = 16;
+const READ_SIZE: usize = 64 * 1024;
+
+/// Variables that would make Claude Code believe it runs inside another Claude Code, and our
+/// own secret, which no child may see.
+const SCRUBBED_ENV: [&str; 3] = ["CLAUDECODE", "CLAUDE_CODE_ENTRYPOINT", "CCMUX_API_TOKEN"];
+
+/// How the child ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExitInfo {
+    pub code: Option<i32>,
+    pub signal: Option<String>,
+}
+
+/// A running child and the channels to its threads.
+pub struct Spawned {
+    pub pid: u32,
+    pub master: Box<dyn MasterPty + Send>,
+    pub output: mpsc::Receiver<Vec<u8>>,
+    pub input: std_mpsc::Sender<Vec<u8>>,
+    pub exit: oneshot::Receiver<ExitInfo>,
+}
+
+/// Spawns `config.command` in a new PTY. Either everything is set up or nothing is left behind.
+pub fn spawn(config: &SessionConfig) -> Result<Spawned, SessionError> {
+    check_project_path(&config.project_path)?;
+    let program = config.command.first().ok_or(SessionError::EmptyCommand)?;
+    let resolved = resolve_program(program, &config.environment)?;
+
+    let size = config.terminal_size;
+    let pair = native_pty_system()
+        .openpty(PtySize {
+            rows: size.rows,
+            cols: size.cols,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .map_err(|e| SessionError::Pty(e.to_string()))?;
+
+    let mut cmd = CommandBuilder::new(&resolved);
+    cmd.args(&config.command[1..]);
+    cmd.cwd(&config.project_path);
+    for key in SCRUBBED_ENV {
+        cmd.env_remove(key);
+    }
+    cmd.env("TERM", "xterm-256color");
+    cmd.env("COLORTERM", "truecolor");
+    for (key, value) in &config.environment {
+        cmd.env(key, value);
+    }
+    if let Some(token) = &config.auth_token {
+        cmd.env("ANTHROPIC_API_KEY", token);
+    }
+
+    let spawn_error = |e: anyhow::Error| SessionError::Spawn {
+        program: program.clone(),
+        reason: e.to_string(),
+    };
+    let child = pair.slave.spawn_command(cmd).map_err(spawn_error)?;
+    // Our copy of the slave must go, or the reader would never see EOF.
+    drop(pair.slave);
+    let pid = child.process_id().unwrap_or(0);
+
+    let reader = pair.master.try_clone_reader().map_err(spawn_error)?;
+    let writer = pair.master.take_writer().map_err(spawn_error)?;
+    let (output_tx, output) = mpsc::channel(OUTPUT_QUEUE);
+    let (input, input_rx) = std_mpsc::channel();
+    let (exit_tx, exit) = oneshot::channel();
+
+    start_thread(format!("ccmux-read-{pid}"), move || {
+        read_loop(reader, output_tx)
+    });
+    start_thread(format!("ccmux-write-{pid}"), move || {
+        write_loop(writer, input_rx)
+    });
+    start_thread(format!("ccmux-wait-{pid}"), move || {
+        let mut child = child;
+        let info = match child.wait() {
+            Ok(status) => ExitInfo {
+                code: status.signal().is_none().then(|| status.exit_code() as i32),
+                signal: status.signal().map(str::to_string),
+            },
+            Err(e) => ExitInfo {
+                code: None,
+                signal: Some(format!("wait failed: {e}")),
+            },
+        };
+        let _ = exit_tx.send(info);
+    });
+
+    Ok(Spawned {
+        pid,
+        master: pair.master,
+        output,
+        input,
+        exit,
+    })
+}
+
+fn start_thread(name: String, body: impl FnOnce() + Send + 'static) {
+    thread::Builder::new()
+        .name(name)
+        .spawn(body)
+        .expect("the OS refused to start a thread");
+}
+
+fn read_loop(mut reader: Box<dyn Read + Send>, tx: mpsc::Sender<Vec<u8>>) {
+    let mut buf = vec![0u8; READ_SIZE];
+    loop {
+        match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                // Blocks while the queue is full: the program then blocks on its own writes.
+                if tx.blocking_send(buf[..n].to_vec()).is_err() {
+                    break;
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            // EIO once the last slave fd closes: the normal end.
+            Err(_) => break,
+        }
+    }
+}
+
+fn write_loop(mut writer: Box<dyn Write + Send>, rx: std_mpsc::Receiver<Vec<u8>>) {
+    while let Ok(bytes) = rx.recv() {
+        if writer
+            .write_all(&bytes)
+            .and_then(|_| writer.flush())
+            .is_err()
+        {
+            break;
+        }
+    }
+}
+
+fn check_project_path(path: &Path) -> Result<(), SessionError> {
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_dir() => Ok(()),
+        Ok(_) => Err(SessionError::ProjectPathNotDirectory(path.to_path_buf())),
+        Err(_) => Err(SessionError::ProjectPathMissing(path.to_path_buf())),
+    }
+}
+
+/// Finds `program` the way the child would: a path as given, else on the child's PATH.
+fn resolve_program(
+    program: &str,
+    env: &std::collections::BTreeMap<String, String>,
+) -> Result<PathBuf, SessionError> {
+    if program.is_empty() {
+        return Err(SessionError::EmptyCommand);
+    }
+    if program.contains('/') {
+        let path = PathBuf::from(program);
+        return check_executable(&path, program).map(|_| path);
+    }
+    let path_var = env
+        .get("PATH")
+        .cloned()
+        .or_else(|| std::env::var("PATH").ok())
+        .unwrap_or_default();
+    std::env::split_paths(&path_var)
+        .map(|dir| dir.join(program))
+        .find(|candidate| check_executable(candidate, program).is_ok())
+        .ok_or_else(|| SessionError::ProgramNotFound(program.to_string()))
+}
+
+fn check_executable(path: &Path, program: &str) -> Result<(), SessionError> {
+    use std::os::unix::fs::PermissionsExt;
+    let not_executable = |reason: &str| SessionError::ProgramNotExecutable {
+        program: program.to_string(),
+        reason: reason.to_string(),
+    };
+    let meta = std::fs::metadata(path).map_err(|_| not_executable("no such file"))?;
+    if meta.is_dir() {
+        return Err(not_executable("it is a directory"));
+    }
+    if meta.permissions().mode() & 0o111 == 0 {
+        return Err(not_executable("it is not executable"));
+    }
+    Ok(())
+}

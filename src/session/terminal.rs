@@ -1,0 +1,326 @@
+//! A session's terminal: the vt100 parser plus what vt100 leaves to its host.
+//!
+//! vt100 draws the screen but does not answer queries, honour synchronized output, or bound OSC
+//! strings; this wrapper does those, and survives a parser panic by rebuilding the parser.
+
+use std::num::NonZeroU16;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::session::config::TerminalSize;
+use crate::session::osc_limit::OscLimiter;
+
+/// What processing one chunk produced besides the new screen.
+#[derive(Debug, Default)]
+pub struct Processed {
+    /// Bytes to write back to the program (answers to its queries).
+    pub replies: Vec<u8>,
+    /// The parser panicked and was rebuilt; the screen was reset.
+    pub recovered_from_panic: bool,
+}
+
+/// The screen as plain text, for the API and for tests.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScreenSnapshot {
+    pub cols: u16,
+    pub rows: u16,
+    pub lines: Vec<String>,
+    pub cursor: CursorPosition,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct CursorPosition {
+    pub row: u16,
+    pub col: u16,
+}
+
+/// Side effects vt100 reports through callbacks.
+#[derive(Debug, Default)]
+struct Host {
+    replies: Vec<u8>,
+    /// Set while the program is between `CSI ? 2026 h` and `CSI ? 2026 l`.
+    synchronized_since: Option<Instant>,
+    focus_reporting: bool,
+    bell: bool,
+}
+
+impl vt100::Callbacks for Host {
+    fn audible_bell(&mut self, _: &mut vt100::Screen) {
+        self.bell = true;
+    }
+
+    fn unhandled_csi(
+        &mut self,
+        screen: &mut vt100::Screen,
+        i1: Option<u8>,
+        i2: Option<u8>,
+        params: &[&[u16]],
+        c: char,
+    ) {
+        let first = params.first().and_then(|p| p.first()).copied().unwrap_or(0);
+        let has = |mode: u16| params.iter().any(|p| p.first() == Some(&mode));
+        match (i1, i2, c) {
+            (None, None, 'n') if first == 6 => {
+                let (row, col) = screen.cursor_position();
+                let reply = format!("\x1b[{};{}R", row + 1, col + 1);
+                self.replies.extend_from_slice(reply.as_bytes());
+            }
+            (None, None, 'n') if first == 5 => self.replies.extend_from_slice(b"\x1b[0n"),
+            (None, None, 'c') if first == 0 => self.replies.extend_from_slice(b"\x1b[?1;2c"),
+            (Some(b'>'), None, 'c') if first == 0 => {
+                self.replies.extend_from_slice(b"\x1b[>0;10;1c");
+            }
+            (Some(b'>'), None, 'q') => {
+                let version = concat!("\x1bP>|ccmux ", env!("CARGO_PKG_VERSION"), "\x1b\\");
+                self.replies.extend_from_slice(version.as_bytes());
+            }
+            (Some(b'?'), Some(b'$'), 'p') => {
+                // DECRQM: 2 = "reset but supported", 0 = "not recognised".
+                let status = if first == 2026 { 2 } else { 0 };
+                let reply = format!("\x1b[?{first};{status}$y");
+                self.replies.extend_from_slice(reply.as_bytes());
+            }
+            (Some(b'?'), None, 'h' | 'l') => {
+                let on = c == 'h';
+                if has(2026) {
+                    self.synchronized_since = on.then(Instant::now);
+                }
+                if has(1004) {
+                    self.focus_reporting = on;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn unhandled_osc(&mut self, _: &mut vt100::Screen, params: &[&[u8]]) {
+        // OSC 10/11 colour queries: answer as a dark theme so programs pick readable colours.
+        let reply: &[u8] = match params {
+            [b"10", b"?"] => b"\x1b]10;rgb:e5e5/e5e5/e5e5\x1b\\",
+            [b"11", b"?"] => b"\x1b]11;rgb:0000/0000/0000\x1b\\",
+            _ => return,
+        };
+        self.replies.extend_from_slice(reply);
+    }
+}
+
+pub struct Terminal {
+    parser: vt100::Parser<Host>,
+    osc: OscLimiter,
+    filtered: Vec<u8>,
+    scrollback: usize,
+}
+
+fn dims(size: TerminalSize) -> (NonZeroU16, NonZeroU16) {
+    let size = TerminalSize::clamped(size.cols, size.rows);
+    let nz = |v: u16| NonZeroU16::new(v).unwrap_or(NonZeroU16::MIN);
+    (nz(size.rows), nz(size.cols))
+}
+
+fn new_parser(size: TerminalSize, scrollback: usize) -> vt100::Parser<Host> {
+    let (rows, cols) = dims(size);
+    vt100::Parser::new_with_callbacks(rows, cols, scrollback, Host::default())
+}
+
+impl Terminal {
+    pub fn new(size: TerminalSize, scrollback: usize) -> Self {
+        Self {
+            parser: new_parser(size, scrollback),
+            osc: OscLimiter::default(),
+            filtered: Vec::new(),
+            scrollback,
+        }
+    }
+
+    /// Feeds program output to the screen.
+    pub fn process(&mut self, bytes: &[u8]) -> Processed {
+        self.filtered.clear();
+        self.osc.filter(bytes, &mut self.filtered);
+        let parser = &mut self.parser;
+        let filtered = &self.filtered;
+        let panicked = catch_unwind(AssertUnwindSafe(|| parser.process(filtered))).is_err();
+        if panicked {
+            tracing::error!("terminal parser panicked; rebuilding it");
+            self.parser = new_parser(self.size(), self.scrollback);
+        }
+        Processed {
+            replies: std::mem::take(&mut self.parser.callbacks_mut().replies),
+            recovered_from_panic: panicked,
+        }
+    }
+
+    pub fn resize(&mut self, size: TerminalSize) {
+        let (rows, cols) = dims(size);
+        self.parser.screen_mut().set_size(rows, cols);
+    }
+
+    pub fn size(&self) -> TerminalSize {
+        let (rows, cols) = self.parser.screen().size();
+        TerminalSize {
+            cols: cols.get(),
+            rows: rows.get(),
+        }
+    }
+
+    pub fn screen(&self) -> &vt100::Screen {
+        self.parser.screen()
+    }
+
+    pub fn screen_mut(&mut self) -> &mut vt100::Screen {
+        self.parser.screen_mut()
+    }
+
+    /// When the program began a synchronized update it has not finished yet.
+    pub fn synchronized_since(&self) -> Option<Instant> {
+        self.parser.callbacks().synchronized_since
+    }
+
+    pub fn focus_reporting(&self) -> bool {
+        self.parser.callbacks().focus_reporting
+    }
+
+    /// Whether the program rang the bell since the last call.
+    pub fn take_bell(&mut self) -> bool {
+        std::mem::take(&mut self.parser.callbacks_mut().bell)
+    }
+
+    /// Visible lines, trailing blanks trimmed.
+    pub fn lines(&self) -> Vec<String> {
+        let size = self.size();
+        self.screen()
+            .rows(0, size.cols)
+            .map(|row| row.trim_end().to_string())
+            .collect()
+    }
+
+    /// Visible lines joined by `\n`: what screen-scoped detector rules match against.
+    pub fn text(&self) -> String {
+        self.lines().join("\n")
+    }
+
+    /// The cursor's row up to the cursor: what a prompt rule matches against.
+    pub fn cursor_line(&self) -> String {
+        let (row, col) = self.screen().cursor_position();
+        let size = self.size();
+        self.screen()
+            .rows(0, size.cols)
+            .nth(usize::from(row))
+            .map(|line| line.chars().take(usize::from(col)).collect())
+            .unwrap_or_default()
+    }
+
+    /// The history above the screen followed by the screen, oldest first.
+    pub fn lines_with_history(&mut self) -> Vec<String> {
+        let size = self.size();
+        let viewed = self.screen().scrollback();
+        let screen = self.screen_mut();
+        screen.set_scrollback(usize::MAX);
+        let mut offset = screen.scrollback();
+        let mut lines = Vec::with_capacity(offset + usize::from(size.rows));
+        while offset > 0 {
+            screen.set_scrollback(offset);
+            let take = offset.min(usize::from(size.rows));
+            lines.extend(
+                screen
+                    .rows(0, size.cols)
+                    .take(take)
+                    .map(|r| r.trim_end().to_string()),
+            );
+            offset -= take;
+        }
+        screen.set_scrollback(0);
+        lines.extend(self.lines());
+        self.screen_mut().set_scrollback(viewed);
+        lines
+    }
+
+    pub fn snapshot(&self) -> ScreenSnapshot {
+        let size = self.size();
+        let (row, col) = self.screen().cursor_position();
+        ScreenSnapshot {
+            cols: size.cols,
+            rows: size.rows,
+            lines: self.lines(),
+            cursor: CursorPosition { row, col },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn term() -> Terminal {
+        Terminal::new(TerminalSize { cols: 20, rows: 5 }, 100)
+    }
+
+    #[test]
+    fn cursor_position_queries_are_answered_where_they_stand() {
+        let mut t = term();
+        let out = t.process(b"ab\r\ncd\x1b[6n");
+        assert_eq!(out.replies, b"\x1b[2;3R".to_vec());
+    }
+
+    #[test]
+    fn device_attribute_and_status_queries_are_answered() {
+        let mut t = term();
+        assert_eq!(t.process(b"\x1b[c").replies, b"\x1b[?1;2c".to_vec());
+        assert_eq!(t.process(b"\x1b[5n").replies, b"\x1b[0n".to_vec());
+        assert!(
+            t.process(b"\x1b]11;?\x07")
+                .replies
+                .starts_with(b"\x1b]11;rgb:")
+        );
+        assert_eq!(
+            t.process(b"\x1b[?2026$p").replies,
+            b"\x1b[?2026;2$y".to_vec()
+        );
+    }
+
+    #[test]
+    fn synchronized_output_is_tracked() {
+        let mut t = term();
+        t.process(b"\x1b[?2026h");
+        assert!(t.synchronized_since().is_some());
+        t.process(b"frame\x1b[?2026l");
+        assert!(t.synchronized_since().is_none());
+    }
+
+    #[test]
+    fn cursor_line_stops_at_the_cursor() {
+        let mut t = term();
+        t.process(b"one\r\nuser$ typed\x1b[5D");
+        assert_eq!(t.cursor_line(), "user$ ");
+    }
+
+    #[test]
+    fn history_includes_scrolled_off_lines_in_order() {
+        let mut t = term();
+        for i in 0..12 {
+            t.process(format!("line{i}\r\n").as_bytes());
+        }
+        let lines = t.lines_with_history();
+        let text: Vec<&str> = lines
+            .iter()
+            .map(String::as_str)
+            .filter(|l| !l.is_empty())
+            .collect();
+        assert_eq!(text.first(), Some(&"line0"));
+        assert_eq!(text.last(), Some(&"line11"));
+        assert_eq!(text.len(), 12);
+    }
+
+    #[test]
+    fn an_unterminated_osc_does_not_grow_the_parser() {
+        let mut t = term();
+        t.process(b"\x1b]0;");
+        let chunk = vec![b'x'; 1 << 20];
+        for _ in 0..8 {
+            t.process(&chunk);
+        }
+        t.process(b"\x07visible");
+        assert!(t.text().contains("visible"));
+    }
+}
