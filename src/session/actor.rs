@@ -194,6 +194,10 @@ impl Actor {
                     exit_pending = false;
                     self.on_exit(info.unwrap_or(ExitInfo { code: None, signal: Some("lost".into()) }));
                 }
+                // Before output: a flood must not starve timeouts and screen checks.
+                _ = sleep_until(deadline.unwrap_or_else(Instant::now).into()), if deadline.is_some() => {
+                    self.on_timer(Instant::now());
+                }
                 chunk = output.recv(), if output_open => match chunk {
                     Some(bytes) => self.on_output(&bytes),
                     None => {
@@ -203,9 +207,6 @@ impl Actor {
                         }
                     }
                 },
-                _ = sleep_until(deadline.unwrap_or_else(Instant::now).into()), if deadline.is_some() => {
-                    self.on_timer(Instant::now());
-                }
             }
             if self.is_gone() && !control_open && !output_open {
                 break;
@@ -469,7 +470,13 @@ impl Actor {
                     self.complete_command(false);
                 }
             }
-            Ok(None) => {}
+            Ok(None) => {
+                let reason = self.machine.reason();
+                if self.status.borrow().state_reason != reason {
+                    let reason = reason.to_string();
+                    self.status.send_modify(|s| s.state_reason = reason);
+                }
+            }
             Err(e) => tracing::warn!(session = %self.id, error = %e, "ignored state change"),
         }
     }

@@ -53,14 +53,19 @@ fn skip_escape(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
     }
 }
 
-/// The result of a line-oriented command: the stream without the echoed command line and
-/// without the prompt that came back at the end.
+/// The result of a line-oriented command: the stream after the echoed command line, without
+/// the prompt that came back at the end.
 pub fn stream_reply(raw: &str, command: &str, is_prompt: impl Fn(&str) -> bool) -> String {
     let text = strip_ansi(raw);
     let mut lines: Vec<&str> = text.lines().collect();
     let command = command.trim();
-    if !command.is_empty() && lines.first().is_some_and(|l| l.contains(command)) {
-        lines.remove(0);
+    // Whatever came before the echo (a late trap message, a redrawn prompt) is not the reply.
+    let first_line = command.lines().next().unwrap_or_default();
+    if let Some(echo) = lines
+        .iter()
+        .position(|l| !first_line.is_empty() && l.contains(first_line))
+    {
+        lines.drain(..=echo);
     }
     while lines
         .last()
@@ -74,13 +79,15 @@ pub fn stream_reply(raw: &str, command: &str, is_prompt: impl Fn(&str) -> bool) 
 /// The reply of a full-screen program (Claude Code): the transcript lines after the last echo
 /// of the command, up to the input box, without spinners, tips and bullets.
 pub fn transcript_reply(lines: &[String], command: &str, rules: &ReplyRules) -> String {
-    let head: String = command.trim().chars().take(40).collect();
+    let first_line = command.trim().lines().next().unwrap_or_default();
+    let head: String = first_line.chars().take(40).collect();
     let echo = format!("{}{}", rules.echo_prefix, head);
     let start = lines
         .iter()
         .rposition(|l| !head.is_empty() && l.trim_start().starts_with(&echo))
-        .map_or(0, |i| i + 1);
-    let reply: Vec<String> = lines[start..]
+        // A multi-line command is echoed on as many lines.
+        .map_or(0, |i| i + command.trim().lines().count().max(1));
+    let reply: Vec<String> = lines[start.min(lines.len())..]
         .iter()
         .take_while(|l| !rules.end.is_match(l))
         .filter(|l| !rules.drop.iter().any(|re| re.is_match(l)))
@@ -118,6 +125,15 @@ mod tests {
     fn shell_reply_drops_the_echo_and_the_next_prompt() {
         let raw = "echo hi\r\nhi\r\nuser@host:~$ ";
         assert_eq!(stream_reply(raw, "echo hi", |l| l.ends_with('$')), "hi");
+    }
+
+    #[test]
+    fn shell_reply_ignores_what_was_printed_before_the_echo() {
+        let raw = "$ got-winch\r\n$ stty size\r\n25 90\r\n$ ";
+        assert_eq!(
+            stream_reply(raw, "stty size", |l| l.ends_with('$')),
+            "25 90"
+        );
     }
 
     #[test]

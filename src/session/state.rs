@@ -142,7 +142,7 @@ impl StateMachine {
         self.been_ready
     }
 
-    /// Moves to `to` if the table allows it. Staying put is `Ok(None)`.
+    /// Moves to `to` if the table allows it. Staying put is `Ok(None)` and only updates the reason.
     pub fn transition(
         &mut self,
         to: SessionState,
@@ -150,6 +150,8 @@ impl StateMachine {
     ) -> Result<Option<StateChange>, IllegalTransition> {
         let reason = reason.into();
         if to == self.state {
+            // Same state, perhaps for a new reason (busy: "command sent" → "esc to interrupt").
+            self.reason = reason;
             return Ok(None);
         }
         if !self.state.can_become(to) {

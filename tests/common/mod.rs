@@ -1,0 +1,94 @@
+//! Helpers shared by the integration tests: real sessions on real PTYs.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use ccmux::manager::{Manager, ManagerConfig};
+use ccmux::session::{ProfileKind, Session, SessionConfig, SessionState, TaskId};
+
+pub const WAIT: Duration = Duration::from_secs(15);
+
+pub fn fixture(name: &str) -> String {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
+    path.to_string_lossy().into_owned()
+}
+
+pub fn manager() -> Manager {
+    Manager::new(ManagerConfig::default())
+}
+
+pub fn task(name: &str) -> TaskId {
+    TaskId::new(name).unwrap()
+}
+
+pub fn scratch_dir() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+/// The Claude Code fixture, logged in.
+pub fn claude(task_name: &str, dir: &std::path::Path) -> SessionConfig {
+    let mut config = SessionConfig::new(task(task_name), dir)
+        .with_command(["python3", &fixture("fake_claude.py")])
+        .with_profile(ProfileKind::Claude)
+        .with_size(100, 30);
+    config.auth_token = Some("sk-test-key".into());
+    config
+}
+
+/// An interactive bash with no rc files and a known prompt.
+pub fn bash(task_name: &str, dir: &std::path::Path) -> SessionConfig {
+    SessionConfig::new(task(task_name), dir)
+        .with_command(["bash", "--norc", "--noprofile", "-i"])
+        .with_env("PS1", "ccmux-test$ ")
+        .with_size(120, 40)
+}
+
+pub async fn wait_state(session: &Session, want: SessionState) {
+    let got = session.wait_for_state(WAIT, |s| s == want).await;
+    assert_eq!(
+        got,
+        Ok(want),
+        "waiting for {want}; screen:\n{}",
+        session.screen().lines.join("\n")
+    );
+}
+
+/// Waits until the screen shows `needle`, waking on the session's status changes and output.
+pub async fn wait_screen(manager: &Manager, session: &Session, needle: &str) {
+    let mut events = manager.subscribe();
+    let deadline = Instant::now() + WAIT;
+    while !session.screen().lines.join("\n").contains(needle) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        assert!(
+            !left.is_zero(),
+            "screen never showed {needle:?}:\n{}",
+            session.screen().lines.join("\n")
+        );
+        let _ = tokio::time::timeout(left.min(Duration::from_millis(200)), events.recv()).await;
+    }
+}
+
+/// Pids of processes in `pid`'s session that are still alive (zombies count: they are not reaped).
+pub fn session_processes(pid: u32) -> Vec<i32> {
+    ccmux::session::process::session_members(pid as i32)
+}
+
+pub fn open_fds() -> usize {
+    std::fs::read_dir("/proc/self/fd").unwrap().count()
+}
+
+pub fn threads() -> usize {
+    std::fs::read_dir("/proc/self/task").unwrap().count()
+}
+
+pub fn rss_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
