@@ -38,7 +38,7 @@ impl Default for ManagerConfig {
             max_sessions: 32,
             idle_timeout: None,
             retain_ended: 16,
-            event_capacity: 4096,
+            event_capacity: 1024,
         }
     }
 }

@@ -185,7 +185,8 @@ impl RegistryActor {
             self.idle_since.remove(&id);
             if let Some(session) = self.registry.sessions.get(&id).cloned() {
                 tracing::info!(session = %id, "idle timeout reached; terminating");
-                tokio::spawn(async move { session.terminate(false).await });
+                let reason = format!("idle for {}s (idle_timeout)", timeout.as_secs_f32());
+                tokio::spawn(async move { session.terminate_because(false, reason).await });
             }
         }
     }

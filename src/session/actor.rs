@@ -59,6 +59,7 @@ pub enum Control {
     },
     Terminate {
         force: bool,
+        reason: String,
         reply: oneshot::Sender<()>,
     },
     Output {
@@ -187,7 +188,7 @@ impl Actor {
                     // Nobody can reach this session any more: it must not outlive its handles.
                     None => {
                         control_open = false;
-                        self.begin_terminate(true);
+                        self.begin_terminate(true, "every handle to the session was dropped");
                     }
                 },
                 info = &mut exit, if exit_pending => {
@@ -231,12 +232,16 @@ impl Actor {
                 let keys = self.detector.profile().interrupt.clone();
                 let _ = reply.send(self.write(keys, "<interrupt>".to_string()));
             }
-            Control::Terminate { force, reply } => {
+            Control::Terminate {
+                force,
+                reason,
+                reply,
+            } => {
                 if self.is_gone() {
                     let _ = reply.send(());
                 } else {
                     self.terminate_waiters.push(reply);
-                    self.begin_terminate(force);
+                    self.begin_terminate(force, &reason);
                 }
             }
             Control::Output {

@@ -17,16 +17,11 @@ impl Actor {
             && self.timers.reap.is_none()
     }
 
-    pub(super) fn begin_terminate(&mut self, force: bool) {
+    pub(super) fn begin_terminate(&mut self, force: bool, reason: &str) {
         if self.machine.state() == SessionState::Terminated {
             self.answer_terminate_waiters();
             return;
         }
-        let reason = if force {
-            "force terminate requested"
-        } else {
-            "terminate requested"
-        };
         self.transition(SessionState::Terminating, reason);
         let now = Instant::now();
         if force || self.exit.is_some() {

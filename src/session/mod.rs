@@ -244,8 +244,23 @@ impl Session {
 
     /// Ends the session and everything it started; returns once none of it is left.
     pub async fn terminate(&self, force: bool) -> SessionInfo {
+        let reason = if force {
+            "force terminate requested"
+        } else {
+            "terminate requested"
+        };
+        self.terminate_because(force, reason).await
+    }
+
+    /// `terminate`, with the reason the `terminating` state should show.
+    pub async fn terminate_because(&self, force: bool, reason: impl Into<String>) -> SessionInfo {
+        let reason = reason.into();
         let _ = self
-            .request(|reply| Control::Terminate { force, reply })
+            .request(|reply| Control::Terminate {
+                force,
+                reason,
+                reply,
+            })
             .await;
         self.info()
     }

@@ -159,7 +159,7 @@ impl Profile {
                 Rule::new(
                     "not logged in",
                     Screen,
-                    r"Not logged in · (Please )?run /login",
+                    r"Not logged in · (Please )?(?i:run) /login",
                     Authenticating,
                 ),
                 Rule::new(

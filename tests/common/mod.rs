@@ -46,6 +46,13 @@ pub fn bash(task_name: &str, dir: &std::path::Path) -> SessionConfig {
         .with_size(120, 40)
 }
 
+/// A program run once through `python3 -c`, watched by the generic profile.
+pub fn python(task_name: &str, dir: &std::path::Path, script: &str) -> SessionConfig {
+    SessionConfig::new(task(task_name), dir)
+        .with_command(["python3", "-c", script])
+        .with_profile(ProfileKind::Generic)
+}
+
 pub async fn wait_state(session: &Session, want: SessionState) {
     let got = session.wait_for_state(WAIT, |s| s == want).await;
     assert_eq!(

@@ -1,0 +1,97 @@
+//! How fast a session swallows output, against a bare PTY reader measured in the same run.
+//!
+//! `cargo bench --bench throughput` prints a table. The baseline reads the same program's
+//! output from a PTY and throws it away; a session also parses it into a vt100 screen, logs
+//! it and runs the detectors, so the ratio is ccmux's overhead on a flood.
+
+use std::io::Read;
+use std::time::{Duration, Instant};
+
+use ccmux::manager::{Manager, ManagerConfig};
+use ccmux::session::{ProfileKind, SessionConfig, SessionState, TaskId};
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+
+const MIB: usize = 1024 * 1024;
+
+fn main() {
+    let dir = tempfile::tempdir().unwrap();
+    let sizes = [16 * MIB, 64 * MIB];
+    println!(
+        "{:<10} {:>14} {:>14} {:>8}",
+        "output", "bare PTY MiB/s", "session MiB/s", "ratio"
+    );
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    for size in sizes {
+        let file = dir.path().join(format!("out-{size}"));
+        std::fs::write(&file, text(size)).unwrap();
+        let argv = ["cat".to_string(), file.to_string_lossy().into_owned()];
+        let bare = bare_pty(&argv);
+        let session = runtime.block_on(session(&argv, dir.path()));
+        let rate = |d: Duration| size as f64 / MIB as f64 / d.as_secs_f64();
+        println!(
+            "{:<10} {:>14.1} {:>14.1} {:>8.2}",
+            format!("{} MiB", size / MIB),
+            rate(bare),
+            rate(session),
+            session.as_secs_f64() / bare.as_secs_f64()
+        );
+    }
+}
+
+/// Lines of varied text with some colour, like a build log.
+fn text(size: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(size + 200);
+    let mut i = 0u64;
+    while out.len() < size {
+        out.extend_from_slice(
+            format!(
+                "\x1b[32m{i:>8}\x1b[0m compiling crate-{} v0.{}.{} (/src/crate)\r\n",
+                i % 97,
+                i % 13,
+                i % 7
+            )
+            .as_bytes(),
+        );
+        i += 1;
+    }
+    out.truncate(size);
+    out
+}
+
+fn bare_pty(argv: &[String]) -> Duration {
+    let pair = native_pty_system()
+        .openpty(PtySize {
+            rows: 40,
+            cols: 120,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
+    let mut cmd = CommandBuilder::new(&argv[0]);
+    cmd.args(&argv[1..]);
+    let started = Instant::now();
+    let mut child = pair.slave.spawn_command(cmd).unwrap();
+    drop(pair.slave);
+    let mut reader = pair.master.try_clone_reader().unwrap();
+    let mut buf = vec![0u8; 64 * 1024];
+    while matches!(reader.read(&mut buf), Ok(n) if n > 0) {}
+    child.wait().unwrap();
+    started.elapsed()
+}
+
+async fn session(argv: &[String], dir: &std::path::Path) -> Duration {
+    let manager = Manager::new(ManagerConfig::default());
+    let config = SessionConfig::new(TaskId::new("bench").unwrap(), dir)
+        .with_command(argv.iter().cloned())
+        .with_profile(ProfileKind::Generic);
+    let started = Instant::now();
+    let session = manager.create_session(config).await.unwrap();
+    let mut status = session.watch_status();
+    status
+        .wait_for(|s| s.state == SessionState::Terminated)
+        .await
+        .unwrap();
+    let elapsed = started.elapsed();
+    manager.shutdown().await;
+    elapsed
+}

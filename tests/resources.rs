@@ -1,0 +1,92 @@
+//! Resource use measured from inside the process: fds, threads, memory. These tests have a
+//! binary of their own and run one at a time, since the counts are per process.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use ccmux::manager::{Manager, ManagerConfig};
+use ccmux::session::SessionConfig;
+use common::*;
+use tokio::sync::Mutex;
+
+static ONE_AT_A_TIME: Mutex<()> = Mutex::const_new(());
+
+fn sleeper(task_name: &str, dir: &std::path::Path) -> SessionConfig {
+    SessionConfig::new(task(task_name), dir).with_command(["sleep", "600"])
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hundreds_of_sessions_come_and_go_without_leaking_fds_or_threads() {
+    let _alone = ONE_AT_A_TIME.lock().await;
+    let dir = scratch_dir();
+    let manager = Manager::new(ManagerConfig {
+        retain_ended: 0,
+        ..ManagerConfig::default()
+    });
+    // Warm up: the runtime's blocking pool and the registry start lazily.
+    let warm = manager
+        .create_session(sleeper("warm", dir.path()))
+        .await
+        .unwrap();
+    manager.terminate(warm.id(), true).await.unwrap();
+    drop(warm);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let (fds_before, threads_before) = (open_fds(), threads());
+
+    let mut pids = Vec::new();
+    for i in 0..200 {
+        let session = manager
+            .create_session(sleeper(&format!("cycle-{i}"), dir.path()))
+            .await
+            .unwrap();
+        pids.push(session.pid());
+        manager.terminate(session.id(), i % 2 == 0).await.unwrap();
+    }
+    // Reader and waiter threads finish once their PTY and child are gone.
+    let deadline = Instant::now() + WAIT;
+    while (open_fds() > fds_before || threads() > threads_before) && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let alive = pids
+        .iter()
+        .filter(|&&p| !session_processes(p).is_empty())
+        .count();
+    println!(
+        "200 cycles: fds {fds_before} → {}, threads {threads_before} → {}, processes left {alive}",
+        open_fds(),
+        threads()
+    );
+    assert_eq!(open_fds(), fds_before);
+    assert_eq!(threads(), threads_before);
+    assert_eq!(alive, 0);
+    assert_eq!(manager.stats().terminated_total, 201);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_endless_osc_string_keeps_memory_bounded() {
+    let _alone = ONE_AT_A_TIME.lock().await;
+    let dir = scratch_dir();
+    let manager = manager();
+    let before = rss_kib();
+    // 100 MiB of OSC body with no terminator until the very end, then visible text.
+    let script = "import os\nos.write(1, b'\\x1b]0;')\nblock = b'A' * (1 << 20)\nfor _ in range(100):\n    os.write(1, block)\nos.write(1, b'\\x07survived\\r\\n')\nimport time; time.sleep(600)";
+    let session = manager
+        .create_session(python("osc", dir.path(), script))
+        .await
+        .unwrap();
+    let mut status = session.watch_status();
+    tokio::time::timeout(
+        Duration::from_secs(120),
+        status.wait_for(|s| s.bytes_read >= 100 << 20),
+    )
+    .await
+    .expect("the session never read the whole OSC")
+    .unwrap();
+    wait_screen(&manager, &session, "survived").await;
+    let grown_mib = rss_kib().saturating_sub(before) / 1024;
+    println!("RSS grew {grown_mib} MiB while reading a 100 MiB OSC");
+    // The output log keeps up to 16 MiB of raw text; the parser may keep only 64 KiB of OSC.
+    assert!(grown_mib < 48, "RSS grew {grown_mib} MiB");
+    manager.shutdown().await;
+}
