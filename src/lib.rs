@@ -3,5 +3,14 @@
 //!
 //! The [`manager::Manager`] owns the sessions; the TUI and the API are views over it.
 
+pub mod api;
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod ctl;
+mod ctl_format;
+pub mod logging;
 pub mod manager;
+pub mod paths;
 pub mod session;
+pub mod tui;

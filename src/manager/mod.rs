@@ -103,7 +103,11 @@ impl Manager {
 
     /// Starts a session. A task may have one live session; the limit counts live sessions.
     pub async fn create_session(&self, config: SessionConfig) -> Result<Session, ManagerError> {
-        self.ask(|reply| Request::Create { config, reply }).await?
+        self.ask(|reply| Request::Create {
+            config: Box::new(config),
+            reply,
+        })
+        .await?
     }
 
     pub fn get(&self, id: SessionId) -> Result<Session, ManagerError> {

@@ -13,7 +13,8 @@ use crate::session::{Session, SessionConfig, SessionId, SessionState, TaskId};
 
 pub enum Request {
     Create {
-        config: SessionConfig,
+        /// Boxed: a config (with a custom profile's rules) is far larger than other requests.
+        config: Box<SessionConfig>,
         reply: oneshot::Sender<Result<Session, ManagerError>>,
     },
     /// Stop admitting sessions; answer with the live ones so the caller can end them.
@@ -113,7 +114,7 @@ impl RegistryActor {
     fn on_request(&mut self, request: Request) {
         match request {
             Request::Create { config, reply } => {
-                let _ = reply.send(self.create(config));
+                let _ = reply.send(self.create(*config));
             }
             Request::Shutdown { reply } => {
                 self.shutting_down = true;

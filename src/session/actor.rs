@@ -95,7 +95,7 @@ pub fn start(
     let mut actor = Actor {
         id,
         sid: spawned.pid as i32,
-        detector: Detector::new(config.effective_profile().profile(), now),
+        detector: Detector::new(config.detector_profile(), now),
         machine,
         terminal,
         log: OutputLog::new(config.output_limit, DEFAULT_LOG_BYTES),

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::session::profile::ProfileKind;
+use crate::session::profile::{Profile, ProfileKind};
 
 /// Smallest size a PTY is given: programs misbehave on a 0- or 1-cell terminal.
 pub const MIN_TERMINAL_DIM: u16 = 2;
@@ -104,6 +104,8 @@ pub struct SessionConfig {
     pub output_limit: usize,
     /// Which detector decides the state; `None` picks one from the command name.
     pub profile: Option<ProfileKind>,
+    /// A profile described in config (`[profiles.NAME]`); wins over `profile`.
+    pub custom_profile: Option<Profile>,
     /// Rows of history kept above the screen.
     pub scrollback: usize,
 }
@@ -120,6 +122,7 @@ impl SessionConfig {
             auth_token: None,
             output_limit: 10_000,
             profile: None,
+            custom_profile: None,
             scrollback: 2_000,
         }
     }
@@ -149,6 +152,13 @@ impl SessionConfig {
         self.profile
             .unwrap_or_else(|| ProfileKind::for_command(self.command.first().map(String::as_str)))
     }
+
+    /// The detector profile in force: the custom one, else the built-in.
+    pub fn detector_profile(&self) -> Profile {
+        self.custom_profile
+            .clone()
+            .unwrap_or_else(|| self.effective_profile().profile())
+    }
 }
 
 /// Hand-written so that `auth_token` can never reach a log line.
@@ -166,6 +176,10 @@ impl fmt::Debug for SessionConfig {
             )
             .field("output_limit", &self.output_limit)
             .field("profile", &self.profile)
+            .field(
+                "custom_profile",
+                &self.custom_profile.as_ref().map(|p| &p.name),
+            )
             .finish()
     }
 }

@@ -30,7 +30,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, oneshot, watch};
 
 pub use command::{CommandRecord, CommandResult};
-pub use config::{SessionConfig, TaskId, TerminalSize};
+pub use config::{InvalidTaskId, SessionConfig, TaskId, TerminalSize};
 pub use error::SessionError;
 pub use output::{OutputType, SessionOutput};
 pub use profile::ProfileKind;
@@ -71,7 +71,8 @@ pub struct SessionInfo {
     pub task_id: TaskId,
     pub project_path: PathBuf,
     pub command: Vec<String>,
-    pub profile: ProfileKind,
+    /// The detector profile's name.
+    pub profile: String,
     pub pid: u32,
     pub created_at: DateTime<Utc>,
     #[serde(flatten)]
@@ -83,7 +84,7 @@ struct Inner {
     task_id: TaskId,
     project_path: PathBuf,
     command: Vec<String>,
-    profile: ProfileKind,
+    profile: String,
     pid: u32,
     created_at: DateTime<Utc>,
     terminal: Arc<Mutex<Terminal>>,
@@ -125,7 +126,7 @@ impl Session {
     ) -> Result<Session, SessionError> {
         let spawned = pty::spawn(&config)?;
         let pid = spawned.pid;
-        let profile = config.effective_profile();
+        let profile = config.detector_profile().name;
         let terminal = Arc::new(Mutex::new(Terminal::new(
             config.terminal_size,
             config.scrollback,
@@ -180,7 +181,7 @@ impl Session {
             task_id: i.task_id.clone(),
             project_path: i.project_path.clone(),
             command: i.command.clone(),
-            profile: i.profile,
+            profile: i.profile.clone(),
             pid: i.pid,
             created_at: i.created_at,
             status: self.status(),

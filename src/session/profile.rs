@@ -99,6 +99,16 @@ pub struct Rule {
 }
 
 impl Rule {
+    pub fn compiled(name: String, scope: Scope, pattern: Regex, verdict: Verdict) -> Self {
+        Self {
+            name,
+            scope,
+            pattern,
+            verdict,
+        }
+    }
+
+    /// A built-in rule; its pattern is known to compile.
     fn new(name: &str, scope: Scope, pattern: &str, verdict: Verdict) -> Self {
         Self {
             name: name.to_string(),
@@ -125,6 +135,9 @@ pub struct ReplyRules {
 /// Everything the session needs to know about a kind of program.
 #[derive(Debug, Clone)]
 pub struct Profile {
+    /// Shown as the session's profile: a built-in's name or a `[profiles.NAME]` key.
+    pub name: String,
+    /// The built-in this profile is, or is based on.
     pub kind: ProfileKind,
     pub rules: Vec<Rule>,
     /// Output flowing means busy and quiet means idle (programs with no recognisable prompt).
@@ -148,6 +161,7 @@ impl Profile {
         use Scope::Screen;
         use Verdict::*;
         Self {
+            name: ProfileKind::Claude.as_str().to_string(),
             kind: ProfileKind::Claude,
             rules: vec![
                 Rule::new(
@@ -222,6 +236,7 @@ impl Profile {
         use Scope::CursorLine;
         use Verdict::*;
         Self {
+            name: ProfileKind::Shell.as_str().to_string(),
             kind: ProfileKind::Shell,
             rules: vec![
                 Rule::new(
@@ -245,6 +260,7 @@ impl Profile {
     /// Anything else: busy while it prints, idle once quiet.
     pub fn generic() -> Self {
         Self {
+            name: ProfileKind::Generic.as_str().to_string(),
             kind: ProfileKind::Generic,
             rules: vec![Rule::new(
                 "yes/no question",

@@ -1,0 +1,110 @@
+//! API errors: a status and `{"error":{"code","message"}}`, with messages a client can act on.
+
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::config::ResolveError;
+use crate::manager::ManagerError;
+use crate::session::SessionError;
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// A value out of range: names the field.
+    pub fn invalid(field: &str, message: impl std::fmt::Display) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_value",
+            format!("{field}: {message}"),
+        )
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = json!({"error": {"code": self.code, "message": self.message}});
+        (self.status, Json(body)).into_response()
+    }
+}
+
+impl From<ManagerError> for ApiError {
+    fn from(e: ManagerError) -> Self {
+        use StatusCode as S;
+        let message = e.to_string();
+        let (status, code) = match &e {
+            ManagerError::NotFound(_) => (S::NOT_FOUND, "not_found"),
+            ManagerError::TaskConflict { .. } => (S::CONFLICT, "task_conflict"),
+            ManagerError::TooManySessions(_) => (S::TOO_MANY_REQUESTS, "too_many_sessions"),
+            ManagerError::ShuttingDown => (S::SERVICE_UNAVAILABLE, "shutting_down"),
+            ManagerError::Session(e) => return e.clone().into(),
+        };
+        Self::new(status, code, message)
+    }
+}
+
+impl From<SessionError> for ApiError {
+    fn from(e: SessionError) -> Self {
+        use StatusCode as S;
+        let (status, code) = match &e {
+            SessionError::NotAcceptingCommands(_) => (S::CONFLICT, "not_accepting_commands"),
+            SessionError::Ended => (S::CONFLICT, "session_ended"),
+            SessionError::ProjectPathMissing(_) | SessionError::ProjectPathNotDirectory(_) => {
+                return Self::invalid("project_path", e);
+            }
+            SessionError::EmptyCommand
+            | SessionError::ProgramNotFound(_)
+            | SessionError::ProgramNotExecutable { .. } => return Self::invalid("command", e),
+            SessionError::Pty(_) | SessionError::Spawn { .. } => {
+                (S::INTERNAL_SERVER_ERROR, "spawn_failed")
+            }
+        };
+        Self::new(status, code, e.to_string())
+    }
+}
+
+impl From<ResolveError> for ApiError {
+    fn from(e: ResolveError) -> Self {
+        let field = match &e {
+            ResolveError::TaskId(_) => "task_id",
+            ResolveError::UnknownProfile(_) => "profile",
+            ResolveError::UnknownTemplate(_) => "template",
+            ResolveError::MissingTokenVariable(_) => "auth_token_env",
+        };
+        Self::invalid(field, e)
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(e: JsonRejection) -> Self {
+        let status = e.status();
+        let code = match status {
+            StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+            StatusCode::UNPROCESSABLE_ENTITY => "invalid_value",
+            _ => "bad_request",
+        };
+        Self::new(status, code, e.body_text())
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(e: QueryRejection) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad_request", e.body_text())
+    }
+}

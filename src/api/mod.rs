@@ -1,0 +1,146 @@
+//! The REST + WebSocket API over the manager, on axum. The TUI embeds it; `ccmux serve` runs it
+//! alone. Same router either way.
+
+mod error;
+mod guard;
+mod openapi;
+mod routes;
+pub mod token;
+mod ws;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{MethodRouter, delete, get, post};
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+use crate::manager::Manager;
+
+/// Largest request body accepted.
+pub const MAX_BODY: usize = 1024 * 1024;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub manager: Manager,
+    pub config: Arc<Config>,
+    /// Where sessions start when a request names no project path.
+    pub cwd: PathBuf,
+}
+
+/// Who may connect, and with what.
+#[derive(Debug, Clone)]
+pub struct Access {
+    pub token: String,
+    pub allowed_origins: Vec<String>,
+    pub allowed_hosts: Vec<String>,
+}
+
+/// One documented route; the router and the OpenAPI document are both built from these.
+pub struct Route {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub operation: &'static str,
+    pub summary: &'static str,
+    pub body: Option<&'static str>,
+    pub query: &'static [&'static str],
+    pub ok: u16,
+    pub response: &'static str,
+    handler: fn() -> MethodRouter<AppState>,
+}
+
+macro_rules! route {
+    ($method:ident $path:literal, $op:literal, $summary:literal, body $body:expr, query $query:expr, $ok:literal $response:literal => $handler:expr) => {
+        Route {
+            method: stringify!($method),
+            path: $path,
+            operation: $op,
+            summary: $summary,
+            body: $body,
+            query: $query,
+            ok: $ok,
+            response: $response,
+            handler: || $method($handler),
+        }
+    };
+}
+
+pub const ROUTES: &[Route] = &[
+    route!(post "/api/v1/sessions/claude", "createSession", "Start a session for a task", body Some("CreateSession"), query &[], 201 "SessionInfo" => routes::create),
+    route!(get "/api/v1/sessions", "listSessions", "List sessions", body None, query &["task_id"], 200 "SessionList" => routes::list),
+    route!(get "/api/v1/sessions/{id}", "getSession", "One session", body None, query &[], 200 "SessionInfo" => routes::get),
+    route!(delete "/api/v1/sessions/{id}", "deleteSession", "Terminate a session", body None, query &["force"], 200 "SessionInfo" => routes::delete),
+    route!(post "/api/v1/sessions/{id}/commands", "sendCommand", "Send a command and wait for it to finish", body Some("Command"), query &[], 200 "CommandResult" => routes::command),
+    route!(post "/api/v1/sessions/{id}/input", "sendInput", "Send raw keys", body Some("Input"), query &[], 200 "Ok" => routes::input),
+    route!(get "/api/v1/sessions/{id}/output", "getOutput", "Output log entries", body None, query &["since", "limit"], 200 "OutputPage" => routes::output),
+    route!(get "/api/v1/sessions/{id}/screen", "getScreen", "The current screen", body None, query &[], 200 "Screen" => routes::screen),
+    route!(post "/api/v1/sessions/{id}/resize", "resizeSession", "Resize the terminal", body Some("Resize"), query &[], 200 "SessionInfo" => routes::resize),
+    route!(post "/api/v1/sessions/{id}/interrupt", "interruptSession", "Send the profile's interrupt key", body None, query &[], 200 "Ok" => routes::interrupt),
+    route!(get "/api/v1/stats/claude", "getStats", "Counts and totals", body None, query &[], 200 "Stats" => routes::stats),
+    route!(get "/api/v1/openapi.json", "getOpenApi", "This document", body None, query &[], 200 "OpenApi" => routes::openapi),
+    route!(get "/api/v1/health", "getHealth", "Liveness; needs no token", body None, query &[], 200 "Health" => routes::health),
+    route!(get "/ws/sessions/{id}", "streamSession", "WebSocket: output, state and controls", body None, query &[], 101 "WebSocket" => ws::upgrade),
+];
+
+pub fn router(state: AppState, access: Access) -> Router {
+    let guard = Arc::new(guard::Guard {
+        token: access.token,
+        allowed_origins: access.allowed_origins,
+        allowed_hosts: access.allowed_hosts,
+    });
+    ROUTES
+        .iter()
+        .fold(Router::new(), |router, r| {
+            router.route(r.path, (r.handler)())
+        })
+        .fallback(routes::not_found)
+        .layer(axum::middleware::from_fn_with_state(guard, guard::check))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(state)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("cannot listen on {addr}: {reason}")]
+    Bind { addr: SocketAddr, reason: String },
+    #[error("{0} is reachable from other machines; pass --allow-remote if that is what you want")]
+    RemoteNotAllowed(SocketAddr),
+}
+
+/// Binds `addr` and serves until `shutdown` resolves. Returns the bound address at once.
+pub async fn start(
+    addr: SocketAddr,
+    allow_remote: bool,
+    state: AppState,
+    access: Access,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(SocketAddr, tokio::task::JoinHandle<()>), ServeError> {
+    if !addr.ip().is_loopback() {
+        if !allow_remote {
+            return Err(ServeError::RemoteNotAllowed(addr));
+        }
+        tracing::warn!(%addr, "the API listens on a non-loopback address");
+    }
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|e| ServeError::Bind {
+            addr,
+            reason: e.to_string(),
+        })?;
+    let bound = listener.local_addr().unwrap_or(addr);
+    let app = router(state, access);
+    let task = tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await
+        {
+            tracing::error!(error = %e, "the API server stopped");
+        }
+    });
+    tracing::info!(addr = %bound, "API listening");
+    Ok((bound, task))
+}

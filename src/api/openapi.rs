@@ -1,0 +1,96 @@
+//! The OpenAPI 3.1 document, built from the same route table the router is built from
+//! (`ROUTES` in `mod.rs`), so a route cannot exist without being documented.
+
+use serde_json::{Map, Value, json};
+
+use crate::api::{ROUTES, Route};
+
+pub fn document() -> Value {
+    let mut paths = Map::new();
+    for route in ROUTES {
+        let entry = paths
+            .entry(route.path.to_string())
+            .or_insert_with(|| json!({}));
+        entry[route.method.to_ascii_lowercase()] = operation(route);
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {"title": "ccmux", "version": env!("CARGO_PKG_VERSION"),
+                 "description": "Control ccmux sessions. Every route but /api/v1/health needs `Authorization: Bearer <token>`."},
+        "servers": [{"url": "http://127.0.0.1:7878"}],
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": schemas(),
+        },
+        "security": [{"bearer": []}],
+        "paths": paths,
+    })
+}
+
+fn operation(route: &Route) -> Value {
+    let mut op = json!({
+        "operationId": route.operation,
+        "summary": route.summary,
+        "responses": {
+            route.ok.to_string(): {"description": "success", "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{}", route.response)}}}},
+            "default": {"description": "an error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+        },
+    });
+    let mut parameters: Vec<Value> = Vec::new();
+    if route.path.contains("{id}") {
+        parameters.push(
+            json!({"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}),
+        );
+    }
+    for query in route.query {
+        parameters.push(
+            json!({"name": query, "in": "query", "required": false, "schema": {"type": "string"}}),
+        );
+    }
+    if !parameters.is_empty() {
+        op["parameters"] = Value::Array(parameters);
+    }
+    if let Some(body) = route.body {
+        op["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{body}")}}}});
+    }
+    if route.path == "/api/v1/health" {
+        op["security"] = json!([]);
+    }
+    op
+}
+
+fn schemas() -> Value {
+    let state = json!({"type": "string", "enum": crate::session::SessionState::ALL.iter().map(|s| s.to_string()).collect::<Vec<_>>()});
+    let size = json!({"type": "object", "properties": {"cols": {"type": "integer"}, "rows": {"type": "integer"}}});
+    json!({
+        "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object", "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}}},
+        "State": state,
+        "CreateSession": {"type": "object", "required": ["task_id"], "properties": {
+            "task_id": {"type": "string"}, "project_path": {"type": "string"},
+            "command": {"type": "array", "items": {"type": "string"}},
+            "environment": {"type": "object", "additionalProperties": {"type": "string"}},
+            "terminal_size": {"type": "array", "items": {"type": "integer"}, "minItems": 2, "maxItems": 2},
+            "auth_token": {"type": "string"}, "profile": {"type": "string"}, "template": {"type": "string"}}},
+        "SessionInfo": {"type": "object", "properties": {
+            "session_id": {"type": "integer"}, "task_id": {"type": "string"}, "state": {"$ref": "#/components/schemas/State"},
+            "state_reason": {"type": "string"}, "project_path": {"type": "string"},
+            "command": {"type": "array", "items": {"type": "string"}}, "pid": {"type": "integer"},
+            "terminal_size": size, "created_at": {"type": "string", "format": "date-time"},
+            "last_activity": {"type": "string", "format": "date-time"}, "exit_code": {"type": ["integer", "null"]},
+            "profile": {"type": "string"}, "commands_run": {"type": "integer"}, "bytes_read": {"type": "integer"}}},
+        "SessionList": {"type": "object", "properties": {"sessions": {"type": "array", "items": {"$ref": "#/components/schemas/SessionInfo"}}}},
+        "Command": {"type": "object", "required": ["command"], "properties": {"command": {"type": "string"}, "timeout": {"type": "number", "exclusiveMinimum": 0}}},
+        "CommandResult": {"type": "object", "properties": {"session_id": {"type": "integer"}, "command": {"type": "string"}, "output": {"type": "string"}, "state": {"$ref": "#/components/schemas/State"}, "duration_ms": {"type": "integer"}, "timed_out": {"type": "boolean"}}},
+        "Input": {"type": "object", "required": ["data"], "properties": {"data": {"type": "string"}}},
+        "Resize": {"type": "object", "required": ["cols", "rows"], "properties": {"cols": {"type": "integer"}, "rows": {"type": "integer"}}},
+        "OutputPage": {"type": "object", "properties": {"next_seq": {"type": "integer"}, "entries": {"type": "array", "items": {"type": "object", "properties": {
+            "seq": {"type": "integer"}, "timestamp": {"type": "string", "format": "date-time"},
+            "type": {"type": "string", "enum": ["output", "input", "state", "error", "system"]}, "content": {"type": "string"}}}}}},
+        "Screen": {"type": "object", "properties": {"cols": {"type": "integer"}, "rows": {"type": "integer"}, "lines": {"type": "array", "items": {"type": "string"}}, "cursor": {"type": "object", "properties": {"row": {"type": "integer"}, "col": {"type": "integer"}}}}},
+        "Ok": {"type": "object", "properties": {"ok": {"type": "boolean"}}},
+        "Stats": {"type": "object", "properties": {"by_state": {"type": "object", "additionalProperties": {"type": "integer"}}, "live": {"type": "integer"}, "created_total": {"type": "integer"}, "terminated_total": {"type": "integer"}, "commands_run": {"type": "integer"}, "bytes_read": {"type": "integer"}, "uptime_secs": {"type": "integer"}}},
+        "Health": {"type": "object", "properties": {"status": {"type": "string"}, "version": {"type": "string"}}},
+        "OpenApi": {"type": "object"},
+        "WebSocket": {"type": "object", "description": "Upgrade to a WebSocket: server sends screen/output/state messages; client sends command/input/resize/interrupt."},
+    })
+}

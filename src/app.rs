@@ -1,0 +1,179 @@
+//! What `serve` and the TUI share: the config, the manager, the API beside it, and the
+//! sessions started at launch.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use tokio::sync::watch;
+
+use crate::api::{self, Access, AppState};
+use crate::cli::GlobalArgs;
+use crate::config::{self, Config, Flags};
+use crate::manager::Manager;
+use crate::paths;
+
+/// The merged config, and where ccmux was started.
+pub struct Context {
+    pub config: Arc<Config>,
+    pub cwd: PathBuf,
+    pub global: GlobalArgs,
+}
+
+impl Context {
+    pub fn load(global: GlobalArgs) -> anyhow::Result<Self> {
+        let cwd = std::env::current_dir().context("the current directory is not accessible")?;
+        let flags = Flags {
+            config: global.config.clone(),
+            listen: global.listen,
+        };
+        let loaded = config::load(&cwd, &flags, |k| std::env::var(k).ok())?;
+        Ok(Self {
+            config: Arc::new(loaded.config),
+            cwd,
+            global,
+        })
+    }
+
+    pub fn token_file(&self) -> PathBuf {
+        self.config
+            .api
+            .token_file
+            .clone()
+            .unwrap_or_else(|| paths::data_dir().join("token"))
+    }
+
+    pub fn token(&self) -> anyhow::Result<String> {
+        Ok(api::token::resolve(
+            self.global.token.as_deref(),
+            &self.token_file(),
+        )?)
+    }
+}
+
+/// A running manager with its API.
+pub struct Running {
+    pub manager: Manager,
+    pub api_addr: Option<SocketAddr>,
+    stop_api: watch::Sender<bool>,
+    api_task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Running {
+    /// Starts the manager and (when enabled) the API.
+    pub async fn start(ctx: &Context) -> anyhow::Result<Self> {
+        let manager = Manager::new(ctx.config.manager_config());
+        let (stop_api, mut stopped) = watch::channel(false);
+        let (mut api_addr, mut api_task) = (None, None);
+        if ctx.config.api.enabled {
+            let access = Access {
+                token: ctx.token()?,
+                allowed_origins: ctx.config.api.allowed_origins.clone(),
+                allowed_hosts: ctx.config.api.allowed_hosts.clone(),
+            };
+            let state = AppState {
+                manager: manager.clone(),
+                config: ctx.config.clone(),
+                cwd: ctx.cwd.clone(),
+            };
+            let shutdown = async move {
+                let _ = stopped.wait_for(|s| *s).await;
+            };
+            let (addr, task) = api::start(
+                ctx.config.api.listen,
+                ctx.global.allow_remote,
+                state,
+                access,
+                shutdown,
+            )
+            .await?;
+            api_addr = Some(addr);
+            api_task = Some(task);
+        }
+        Ok(Self {
+            manager,
+            api_addr,
+            stop_api,
+            api_task,
+        })
+    }
+
+    /// Starts the config's autostart sessions; errors are logged and returned as messages.
+    pub async fn autostart(&self, ctx: &Context) -> Vec<String> {
+        let mut problems = Vec::new();
+        for config in ctx.config.autostart_sessions(&ctx.cwd) {
+            let result = match config {
+                Ok(config) => self
+                    .manager
+                    .create_session(config)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.to_string()),
+                Err(e) => Err(e.to_string()),
+            };
+            if let Err(problem) = result {
+                tracing::warn!(%problem, "a configured session did not start");
+                problems.push(problem);
+            }
+        }
+        problems
+    }
+
+    /// Stops the API, then ends every session.
+    pub async fn shutdown(self) {
+        let _ = self.stop_api.send(true);
+        self.manager.shutdown().await;
+        if let Some(task) = self.api_task {
+            let _ = task.await;
+        }
+    }
+}
+
+/// Waits for SIGINT, SIGTERM or SIGHUP.
+pub async fn termination_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).expect("signal handlers can be installed");
+    let mut hup = signal(SignalKind::hangup()).expect("signal handlers can be installed");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+        _ = hup.recv() => {}
+    }
+}
+
+/// `ccmux serve`: the manager and API, no TUI.
+pub async fn serve(ctx: Context) -> anyhow::Result<()> {
+    if !ctx.config.api.enabled {
+        anyhow::bail!("the API is disabled in config ([api] enabled = false); nothing to serve");
+    }
+    let running = Running::start(&ctx).await?;
+    for problem in running.autostart(&ctx).await {
+        eprintln!("ccmux: {problem}");
+    }
+    if let Some(addr) = running.api_addr {
+        eprintln!("ccmux: serving the API on http://{addr} (token: `ccmux token`)");
+    }
+    termination_signal().await;
+    eprintln!("ccmux: ending every session");
+    running.shutdown().await;
+    Ok(())
+}
+
+/// `ccmux config path`.
+pub fn describe_paths(cwd: &Path) -> String {
+    let global = paths::global_config_file();
+    let project = config::find_project_file(cwd);
+    let mark = |p: &Path| if p.is_file() { "" } else { " (missing)" };
+    format!(
+        "global:  {}{}\nproject: {}\ndata:    {}\nlog:     {}\n",
+        global.display(),
+        mark(&global),
+        project.map_or_else(
+            || format!("none ({} not found here or above)", paths::PROJECT_FILE),
+            |p| p.display().to_string()
+        ),
+        paths::data_dir().display(),
+        crate::logging::default_file().display(),
+    )
+}

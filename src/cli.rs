@@ -1,0 +1,67 @@
+//! The command line: `ccmux` (the TUI), `serve`, `ctl`, `token`, `config`, `completions`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Run many Claude Code (or any) sessions side by side, and drive them from the keyboard or
+/// over HTTP.
+#[derive(Debug, Parser)]
+#[command(name = "ccmux", version, about, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Open the TUI with one session running this command: `ccmux -- htop`.
+    #[arg(last = true, value_name = "CMD")]
+    pub run: Vec<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// A config file read after the global and project ones.
+    #[arg(short, long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Address of the API (default 127.0.0.1:7878).
+    #[arg(long, global = true, value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+    /// Allow --listen on an address other machines can reach.
+    #[arg(long, global = true)]
+    pub allow_remote: bool,
+    /// Write logs here instead of the state dir's ccmux.log.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub log_file: Option<PathBuf>,
+    /// The API token (else CCMUX_API_TOKEN, else the one kept in the data dir).
+    #[arg(long, global = true, value_name = "TOKEN")]
+    pub token: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the sessions and the API without a TUI, until SIGINT or SIGTERM.
+    Serve,
+    /// Drive a running ccmux over its API.
+    Ctl(crate::ctl::CtlArgs),
+    /// Print the API token (creating it on first use).
+    Token,
+    /// Inspect configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Print a shell completion script.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Check a config file (default: every layer that applies here); non-zero exit on error.
+    Check { path: Option<PathBuf> },
+    /// Print where config files are looked for, and which exist.
+    Path,
+    /// Print the merged configuration.
+    Show,
+}

@@ -1,0 +1,204 @@
+//! Key chords as written in config (`ctrl-a`, `alt-x`, `f5`, `esc`) and the bytes they send.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// The key without modifiers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KeyCode {
+    Char(char),
+    F(u8),
+    Esc,
+    Enter,
+    Tab,
+    Backspace,
+    Space,
+    Up,
+    Down,
+    Left,
+    Right,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct KeyChord {
+    pub code: KeyCode,
+    pub ctrl: bool,
+    pub alt: bool,
+    pub shift: bool,
+}
+
+impl KeyChord {
+    pub const fn ctrl(c: char) -> Self {
+        Self {
+            code: KeyCode::Char(c),
+            ctrl: true,
+            alt: false,
+            shift: false,
+        }
+    }
+
+    pub const fn plain(code: KeyCode) -> Self {
+        Self {
+            code,
+            ctrl: false,
+            alt: false,
+            shift: false,
+        }
+    }
+
+    /// What a terminal sends for this chord, for the keys a profile may use to interrupt.
+    pub fn to_bytes(self) -> Vec<u8> {
+        let mut out = Vec::new();
+        if self.alt {
+            out.push(0x1b);
+        }
+        match self.code {
+            KeyCode::Char(c) if self.ctrl => out.push((c.to_ascii_lowercase() as u8) & 0x1f),
+            KeyCode::Space if self.ctrl => out.push(0),
+            KeyCode::Char(c) => out.extend(c.to_string().as_bytes()),
+            KeyCode::Space => out.push(b' '),
+            KeyCode::Esc => out.push(0x1b),
+            KeyCode::Enter => out.push(b'\r'),
+            KeyCode::Tab if self.shift => out.extend(b"\x1b[Z"),
+            KeyCode::Tab => out.push(b'\t'),
+            KeyCode::Backspace => out.push(0x7f),
+            KeyCode::Up => out.extend(b"\x1b[A"),
+            KeyCode::Down => out.extend(b"\x1b[B"),
+            KeyCode::Right => out.extend(b"\x1b[C"),
+            KeyCode::Left => out.extend(b"\x1b[D"),
+            KeyCode::F(n) => out.extend(crate::config::key::function_key(n)),
+        }
+        out
+    }
+}
+
+fn function_key(n: u8) -> Vec<u8> {
+    match n {
+        1..=4 => format!("\x1bO{}", (b'P' + n - 1) as char).into_bytes(),
+        _ => {
+            let code = [15, 17, 18, 19, 20, 21, 23, 24][(n as usize).clamp(5, 12) - 5];
+            format!("\x1b[{code}~").into_bytes()
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a key: write e.g. `ctrl-a`, `alt-x`, `f5`, `esc`, `enter`, `tab`, `space`")]
+pub struct InvalidKey(String);
+
+impl FromStr for KeyChord {
+    type Err = InvalidKey;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let invalid = || InvalidKey(s.to_string());
+        let mut chord = KeyChord::plain(KeyCode::Esc);
+        let mut parts: Vec<&str> = s.split('-').collect();
+        // `ctrl--` would be ctrl and minus.
+        let key = match parts.pop() {
+            Some("") if s.ends_with("--") => "-",
+            Some(k) if !k.is_empty() => k,
+            _ => return Err(invalid()),
+        };
+        for modifier in parts.iter().filter(|m| !m.is_empty()) {
+            match modifier.to_ascii_lowercase().as_str() {
+                "ctrl" | "c" => chord.ctrl = true,
+                "alt" | "meta" | "m" => chord.alt = true,
+                "shift" | "s" => chord.shift = true,
+                _ => return Err(invalid()),
+            }
+        }
+        let lower = key.to_ascii_lowercase();
+        chord.code = match lower.as_str() {
+            "esc" | "escape" => KeyCode::Esc,
+            "enter" | "return" => KeyCode::Enter,
+            "tab" => KeyCode::Tab,
+            "backspace" => KeyCode::Backspace,
+            "space" => KeyCode::Space,
+            "up" => KeyCode::Up,
+            "down" => KeyCode::Down,
+            "left" => KeyCode::Left,
+            "right" => KeyCode::Right,
+            f if f.len() > 1 && f.starts_with('f') => match f[1..].parse() {
+                Ok(n @ 1..=12) => KeyCode::F(n),
+                _ => return Err(invalid()),
+            },
+            _ => {
+                let mut chars = key.chars();
+                match (chars.next(), chars.next()) {
+                    (Some(c), None) if !c.is_control() => KeyCode::Char(c),
+                    _ => return Err(invalid()),
+                }
+            }
+        };
+        Ok(chord)
+    }
+}
+
+impl fmt::Display for KeyChord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (on, name) in [
+            (self.ctrl, "ctrl-"),
+            (self.alt, "alt-"),
+            (self.shift, "shift-"),
+        ] {
+            if on {
+                f.write_str(name)?;
+            }
+        }
+        match self.code {
+            KeyCode::Char(c) => write!(f, "{c}"),
+            KeyCode::F(n) => write!(f, "f{n}"),
+            other => f.write_str(&format!("{other:?}").to_ascii_lowercase()),
+        }
+    }
+}
+
+impl Serialize for KeyChord {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for KeyChord {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chords_parse_and_print_back() {
+        for text in [
+            "ctrl-a",
+            "alt-x",
+            "f5",
+            "esc",
+            "ctrl-space",
+            "shift-tab",
+            "ctrl-alt-q",
+        ] {
+            assert_eq!(text.parse::<KeyChord>().unwrap().to_string(), text);
+        }
+    }
+
+    #[test]
+    fn nonsense_is_refused_with_a_hint() {
+        let err = "hyper-q".parse::<KeyChord>().unwrap_err();
+        assert!(err.to_string().contains("ctrl-a"));
+        assert!("f13".parse::<KeyChord>().is_err());
+        assert!("".parse::<KeyChord>().is_err());
+    }
+
+    #[test]
+    fn interrupt_keys_send_what_a_terminal_sends() {
+        assert_eq!("ctrl-c".parse::<KeyChord>().unwrap().to_bytes(), b"\x03");
+        assert_eq!("esc".parse::<KeyChord>().unwrap().to_bytes(), b"\x1b");
+        assert_eq!("f5".parse::<KeyChord>().unwrap().to_bytes(), b"\x1b[15~");
+    }
+}

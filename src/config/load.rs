@@ -1,0 +1,244 @@
+//! Reading config layers and merging them: built-in defaults < global `config.toml` < the
+//! project's `ccmux.toml` < `-c PATH` < `CCMUX_*` variables < flags.
+//!
+//! Each file is checked on its own first, so an error names that file, its line and column.
+//! Tables merge key by key; `[[session]]` entries accumulate, a later one replacing an earlier
+//! one with the same `task_id`.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::{Spanned, Table, Value};
+
+use crate::config::Config;
+use crate::paths;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{path}: cannot read: {reason}")]
+    Unreadable { path: PathBuf, reason: String },
+    #[error("{origin}:{line}:{column}: {message}")]
+    Invalid {
+        origin: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{variable}: {message}")]
+    BadVariable { variable: String, message: String },
+}
+
+/// Settings given on the command line, the top layer.
+#[derive(Debug, Clone, Default)]
+pub struct Flags {
+    pub config: Option<PathBuf>,
+    pub listen: Option<SocketAddr>,
+}
+
+#[derive(Debug, Clone)]
+pub struct LoadedConfig {
+    pub config: Config,
+    /// The files that were read, lowest layer first.
+    pub sources: Vec<PathBuf>,
+}
+
+/// Loads every layer for a ccmux started in `cwd`; `env` looks up variables.
+pub fn load(
+    cwd: &Path,
+    flags: &Flags,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<LoadedConfig, ConfigError> {
+    let mut files = Vec::new();
+    let global = paths::global_config_file();
+    if global.is_file() {
+        files.push(global);
+    }
+    if let Some(project) = find_project_file(cwd) {
+        files.push(project);
+    }
+    files.extend(flags.config.clone());
+
+    let mut merged = Table::new();
+    for path in &files {
+        let table = read_layer(path, &merged)?;
+        merge(&mut merged, table);
+    }
+    merge(&mut merged, env_layer(&env)?);
+    let mut config: Config =
+        Config::deserialize(Value::Table(merged)).map_err(|e| ConfigError::Invalid {
+            origin: "merged config".into(),
+            line: 0,
+            column: 0,
+            message: e.to_string(),
+        })?;
+    if let Some(listen) = flags.listen {
+        config.api.listen = listen;
+    }
+    Ok(LoadedConfig {
+        config,
+        sources: files,
+    })
+}
+
+/// Checks one file on its own, as `ccmux config check PATH` does.
+pub fn load_file(path: &Path) -> Result<Config, ConfigError> {
+    let table = read_layer(path, &Table::new())?;
+    Config::deserialize(Value::Table(table)).map_err(|e| ConfigError::Invalid {
+        origin: path.display().to_string(),
+        line: 0,
+        column: 0,
+        message: e.to_string(),
+    })
+}
+
+/// `ccmux.toml` in `dir` or the nearest parent that has one.
+pub fn find_project_file(dir: &Path) -> Option<PathBuf> {
+    dir.ancestors()
+        .map(|d| d.join(paths::PROJECT_FILE))
+        .find(|p| p.is_file())
+}
+
+/// Reads and checks one file; relative project paths become absolute against its directory.
+/// `below` is what the lower layers said, for profile names defined there.
+fn read_layer(path: &Path, below: &Table) -> Result<Table, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Unreadable {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    let at = |span: Option<std::ops::Range<usize>>, message: String| {
+        let (line, column) = line_col(&text, span.map_or(0, |s| s.start));
+        ConfigError::Invalid {
+            origin: path.display().to_string(),
+            line,
+            column,
+            message,
+        }
+    };
+    let config: Config =
+        toml::from_str(&text).map_err(|e| at(e.span(), e.message().trim().to_string()))?;
+    let refs: ProfileRefs =
+        toml::from_str(&text).map_err(|e| at(e.span(), e.message().to_string()))?;
+    let defined_below = below.get("profiles").and_then(Value::as_table);
+    for name in refs.names() {
+        let known = config.knows_profile(name.get_ref())
+            || defined_below.is_some_and(|p| p.contains_key(name.get_ref()));
+        if !known {
+            let message = format!(
+                "unknown profile `{}`: expected claude, shell, generic or a [profiles.NAME] of your own",
+                name.get_ref()
+            );
+            return Err(at(Some(name.span()), message));
+        }
+    }
+    let mut table: Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| at(e.span(), e.message().to_string()))?;
+    absolutize_paths(&mut table, path.parent().unwrap_or(Path::new(".")));
+    Ok(table)
+}
+
+/// The profile names a file refers to, with where.
+#[derive(Deserialize)]
+struct ProfileRefs {
+    #[serde(default)]
+    defaults: Option<ProfileRef>,
+    #[serde(default)]
+    session: Vec<ProfileRef>,
+    #[serde(default)]
+    templates: BTreeMap<String, ProfileRef>,
+}
+
+#[derive(Deserialize)]
+struct ProfileRef {
+    #[serde(default)]
+    profile: Option<Spanned<String>>,
+}
+
+impl ProfileRefs {
+    fn names(&self) -> impl Iterator<Item = &Spanned<String>> {
+        self.defaults
+            .iter()
+            .chain(&self.session)
+            .chain(self.templates.values())
+            .filter_map(|r| r.profile.as_ref())
+    }
+}
+
+fn absolutize_paths(table: &mut Table, base: &Path) {
+    let fix = |entry: &mut Value| {
+        if let Some(Value::String(p)) = entry.get_mut("project_path") {
+            let joined = base.join(&*p);
+            *p = joined.to_string_lossy().into_owned();
+        }
+    };
+    if let Some(Value::Array(sessions)) = table.get_mut("session") {
+        sessions.iter_mut().for_each(fix);
+    }
+    if let Some(Value::Table(templates)) = table.get_mut("templates") {
+        templates.iter_mut().for_each(|(_, t)| fix(t));
+    }
+}
+
+/// Tables merge key by key; `session` arrays accumulate; any other value is replaced.
+fn merge(into: &mut Table, from: Table) {
+    for (key, value) in from {
+        match (into.get_mut(&key), value) {
+            (Some(Value::Table(old)), Value::Table(new)) => merge(old, new),
+            (Some(Value::Array(old)), Value::Array(new)) if key == "session" => {
+                let task = |v: &Value| v.get("task_id").cloned();
+                old.retain(|o| !new.iter().any(|n| task(n) == task(o)));
+                old.extend(new);
+            }
+            (_, value) => {
+                into.insert(key, value);
+            }
+        }
+    }
+}
+
+/// The `CCMUX_*` variables that set config keys: (variable, section, key, is a number).
+const ENV_KEYS: [(&str, &str, &str, bool); 5] = [
+    ("CCMUX_LISTEN", "api", "listen", false),
+    ("CCMUX_LAYOUT", "ui", "layout", false),
+    ("CCMUX_PREFIX", "ui", "prefix", false),
+    ("CCMUX_MAX_SESSIONS", "limits", "max_sessions", true),
+    ("CCMUX_OUTPUT_LIMIT", "defaults", "output_limit", true),
+];
+
+fn env_layer(env: &impl Fn(&str) -> Option<String>) -> Result<Table, ConfigError> {
+    let mut layer = Table::new();
+    for (variable, section, key, number) in ENV_KEYS {
+        let Some(raw) = env(variable) else { continue };
+        let bad = |message: String| ConfigError::BadVariable {
+            variable: variable.to_string(),
+            message,
+        };
+        let value = if number {
+            Value::Integer(
+                raw.trim()
+                    .parse()
+                    .map_err(|_| bad(format!("`{raw}` is not a number")))?,
+            )
+        } else {
+            Value::String(raw)
+        };
+        let mut one = Table::new();
+        one.insert(
+            section.to_string(),
+            Value::Table(Table::from_iter([(key.to_string(), value)])),
+        );
+        Config::deserialize(Value::Table(one.clone())).map_err(|e| bad(e.to_string()))?;
+        merge(&mut layer, one);
+    }
+    Ok(layer)
+}
+
+/// 1-based line and column of byte `offset` in `text`.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}

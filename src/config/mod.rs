@@ -1,0 +1,209 @@
+//! ccmux's settings: the TOML schema, its defaults, and how layers of it combine.
+//!
+//! Every section is `deny_unknown_fields` with defaults for every key, so a file may say as
+//! little as it likes and a typo is an error with its line and column (see `load.rs`).
+
+pub mod key;
+mod load;
+mod profile_spec;
+mod resolve;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+pub use key::KeyChord;
+pub use load::{ConfigError, Flags, LoadedConfig, find_project_file, load, load_file};
+pub use profile_spec::ProfileSpec;
+pub use resolve::{ResolveError, SessionRequest};
+
+use crate::session::{ProfileKind, TerminalSize};
+
+/// The address the API listens on when nothing says otherwise.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:7878";
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub defaults: Defaults,
+    #[serde(rename = "session")]
+    pub sessions: Vec<SessionEntry>,
+    pub api: ApiConfig,
+    pub ui: UiConfig,
+    pub limits: Limits,
+    pub profiles: BTreeMap<String, ProfileSpec>,
+    pub templates: BTreeMap<String, Template>,
+}
+
+/// What a session gets when its own entry does not say.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Defaults {
+    /// argv of a new session; `None`: `claude` when it is on PATH, else `$SHELL`.
+    pub command: Option<Vec<String>>,
+    pub profile: Option<String>,
+    pub terminal_size: Size,
+    pub environment: BTreeMap<String, String>,
+    pub output_limit: usize,
+    /// Seconds a ready/idle session may stay so before it is terminated; 0 = forever.
+    pub idle_timeout: u64,
+}
+
+impl Default for Defaults {
+    fn default() -> Self {
+        Self {
+            command: None,
+            profile: None,
+            terminal_size: Size(TerminalSize::default()),
+            environment: BTreeMap::new(),
+            output_limit: 10_000,
+            idle_timeout: 0,
+        }
+    }
+}
+
+/// A session to start from config.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionEntry {
+    pub task_id: String,
+    /// Relative paths are relative to the file that names them.
+    #[serde(default)]
+    pub project_path: Option<PathBuf>,
+    #[serde(default)]
+    pub command: Option<Vec<String>>,
+    #[serde(default)]
+    pub environment: BTreeMap<String, String>,
+    #[serde(default)]
+    pub profile: Option<String>,
+    /// The *name* of an environment variable holding the token; secrets stay out of files.
+    #[serde(default)]
+    pub auth_token_env: Option<String>,
+    #[serde(default = "yes")]
+    pub autostart: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A preset for new sessions, picked by name in the TUI or `ctl new --template`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Template {
+    pub command: Option<Vec<String>>,
+    pub project_path: Option<PathBuf>,
+    pub environment: BTreeMap<String, String>,
+    pub profile: Option<String>,
+    pub auth_token_env: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ApiConfig {
+    pub enabled: bool,
+    pub listen: SocketAddr,
+    /// Where the generated token is kept; default `token` in the data dir.
+    pub token_file: Option<PathBuf>,
+    /// Origins allowed to open a WebSocket (browsers send one); empty: none.
+    pub allowed_origins: Vec<String>,
+    /// Host names accepted besides loopback ones (DNS-rebinding guard).
+    pub allowed_hosts: Vec<String>,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            listen: DEFAULT_LISTEN.parse().expect("valid default address"),
+            token_file: None,
+            allowed_origins: Vec::new(),
+            allowed_hosts: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Layout {
+    #[default]
+    Grid,
+    Rows,
+    Columns,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UiConfig {
+    /// Starts every ccmux key; pressed twice, sends itself to the pane.
+    pub prefix: KeyChord,
+    /// Overrides of the command keys that follow the prefix: action name → key.
+    pub keybindings: BTreeMap<String, KeyChord>,
+    pub layout: Layout,
+    /// Ring the terminal bell when an unfocused pane needs attention.
+    pub bell: bool,
+    /// Most frames drawn per second.
+    pub frame_cap: u32,
+}
+
+impl Default for UiConfig {
+    fn default() -> Self {
+        Self {
+            prefix: KeyChord::ctrl('a'),
+            keybindings: BTreeMap::new(),
+            layout: Layout::Grid,
+            bell: true,
+            frame_cap: 60,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    pub max_sessions: usize,
+    /// Rows of history kept per pane.
+    pub scrollback: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_sessions: 32,
+            scrollback: 2_000,
+        }
+    }
+}
+
+/// `[cols, rows]`, each 2–4096.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Size(pub TerminalSize);
+
+impl Serialize for Size {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        [self.0.cols, self.0.rows].serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Size {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use crate::session::config::{MAX_TERMINAL_DIM, MIN_TERMINAL_DIM};
+        let [cols, rows] = <[u16; 2]>::deserialize(d)?;
+        let ok = |v: u16| (MIN_TERMINAL_DIM..=MAX_TERMINAL_DIM).contains(&v);
+        if !ok(cols) || !ok(rows) {
+            return Err(serde::de::Error::custom(format!(
+                "terminal_size must be [cols, rows], each from {MIN_TERMINAL_DIM} to {MAX_TERMINAL_DIM}"
+            )));
+        }
+        Ok(Self(TerminalSize { cols, rows }))
+    }
+}
+
+impl Config {
+    /// Whether `name` is a built-in profile or one this config describes.
+    pub fn knows_profile(&self, name: &str) -> bool {
+        name.parse::<ProfileKind>().is_ok() || self.profiles.contains_key(name)
+    }
+}

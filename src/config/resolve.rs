@@ -1,0 +1,156 @@
+//! Turning config entries into the `SessionConfig`s the manager starts.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::config::{Config, SessionEntry, Template};
+use crate::manager::ManagerConfig;
+use crate::session::{InvalidTaskId, ProfileKind, SessionConfig, TaskId};
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ResolveError {
+    #[error(transparent)]
+    TaskId(#[from] InvalidTaskId),
+    #[error(
+        "unknown profile `{0}`: expected claude, shell, generic or a [profiles.NAME] of your own"
+    )]
+    UnknownProfile(String),
+    #[error("unknown template `{0}`")]
+    UnknownTemplate(String),
+    #[error("auth_token_env names `{0}`, which is not set")]
+    MissingTokenVariable(String),
+}
+
+/// What a new session is asked to be, before defaults fill the gaps.
+#[derive(Debug, Clone, Default)]
+pub struct SessionRequest {
+    pub task_id: String,
+    pub project_path: Option<PathBuf>,
+    pub command: Option<Vec<String>>,
+    pub environment: std::collections::BTreeMap<String, String>,
+    pub profile: Option<String>,
+    pub auth_token: Option<String>,
+    pub auth_token_env: Option<String>,
+    pub template: Option<String>,
+}
+
+impl From<&SessionEntry> for SessionRequest {
+    fn from(entry: &SessionEntry) -> Self {
+        Self {
+            task_id: entry.task_id.clone(),
+            project_path: entry.project_path.clone(),
+            command: entry.command.clone(),
+            environment: entry.environment.clone(),
+            profile: entry.profile.clone(),
+            auth_token_env: entry.auth_token_env.clone(),
+            ..Self::default()
+        }
+    }
+}
+
+impl Config {
+    /// The manager's limits.
+    pub fn manager_config(&self) -> ManagerConfig {
+        ManagerConfig {
+            max_sessions: self.limits.max_sessions,
+            idle_timeout: (self.defaults.idle_timeout > 0)
+                .then(|| Duration::from_secs(self.defaults.idle_timeout)),
+            ..ManagerConfig::default()
+        }
+    }
+
+    /// The command of a session that names none: the configured default, else `claude` when
+    /// it is on PATH, else the user's `$SHELL`.
+    pub fn default_command(&self) -> Vec<String> {
+        if let Some(command) = &self.defaults.command {
+            return command.clone();
+        }
+        if on_path("claude") {
+            return vec!["claude".to_string()];
+        }
+        let shell = std::env::var("SHELL")
+            .ok()
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| "/bin/sh".to_string());
+        vec![shell]
+    }
+
+    /// A full session config: the request, then its template, then `[defaults]`.
+    pub fn session_config(
+        &self,
+        request: SessionRequest,
+        cwd: &Path,
+    ) -> Result<SessionConfig, ResolveError> {
+        let empty = Template::default();
+        let template = match &request.template {
+            Some(name) => self
+                .templates
+                .get(name)
+                .ok_or_else(|| ResolveError::UnknownTemplate(name.clone()))?,
+            None => &empty,
+        };
+        let project_path = request
+            .project_path
+            .or_else(|| template.project_path.clone())
+            .map_or_else(|| cwd.to_path_buf(), |p| cwd.join(p));
+        let mut config = SessionConfig::new(TaskId::new(request.task_id)?, project_path);
+        config.command = request
+            .command
+            .or_else(|| template.command.clone())
+            .unwrap_or_else(|| self.default_command());
+        config.environment = self.defaults.environment.clone();
+        config.environment.extend(template.environment.clone());
+        config.environment.extend(request.environment);
+        config.terminal_size = self.defaults.terminal_size.0;
+        config.output_limit = self.defaults.output_limit;
+        config.scrollback = self.limits.scrollback;
+        let profile = request
+            .profile
+            .or_else(|| template.profile.clone())
+            .or_else(|| self.defaults.profile.clone());
+        if let Some(name) = profile {
+            self.apply_profile(&mut config, &name)?;
+        }
+        let token_env = request
+            .auth_token_env
+            .or_else(|| template.auth_token_env.clone());
+        config.auth_token = match (request.auth_token, token_env) {
+            (Some(token), _) => Some(token),
+            (None, Some(var)) => {
+                Some(std::env::var(&var).map_err(|_| ResolveError::MissingTokenVariable(var))?)
+            }
+            (None, None) => None,
+        };
+        Ok(config)
+    }
+
+    fn apply_profile(&self, config: &mut SessionConfig, name: &str) -> Result<(), ResolveError> {
+        if let Ok(kind) = name.parse::<ProfileKind>() {
+            config.profile = Some(kind);
+        } else if let Some(spec) = self.profiles.get(name) {
+            config.custom_profile = Some(spec.to_profile(name));
+        } else {
+            return Err(ResolveError::UnknownProfile(name.to_string()));
+        }
+        Ok(())
+    }
+
+    /// Sessions to start at launch.
+    pub fn autostart_sessions(&self, cwd: &Path) -> Vec<Result<SessionConfig, ResolveError>> {
+        self.sessions
+            .iter()
+            .filter(|s| s.autostart)
+            .map(|s| self.session_config(s.into(), cwd))
+            .collect()
+    }
+}
+
+fn on_path(program: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::env::var_os("PATH").is_some_and(|path| {
+        std::env::split_paths(&path).any(|dir| {
+            std::fs::metadata(dir.join(program))
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+    })
+}

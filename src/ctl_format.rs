@@ -1,0 +1,79 @@
+//! Human-readable renderings of API answers for `ccmux ctl`.
+
+use serde_json::Value;
+
+pub fn human(value: &Value) -> String {
+    if let Some(sessions) = value["sessions"].as_array() {
+        return table(sessions);
+    }
+    if value.get("output").is_some() && value.get("timed_out").is_some() {
+        let mut out = value["output"].as_str().unwrap_or_default().to_string();
+        out.push('\n');
+        let note = if value["timed_out"] == true {
+            ", timed out"
+        } else {
+            ""
+        };
+        out.push_str(&format!(
+            "[{} after {} ms{note}]\n",
+            text(&value["state"]),
+            value["duration_ms"]
+        ));
+        return out;
+    }
+    if let Some(lines) = value["lines"].as_array() {
+        let mut out: String = lines.iter().map(|l| format!("{}\n", text(l))).collect();
+        while out.ends_with("\n\n") {
+            out.pop();
+        }
+        return out;
+    }
+    if value.get("session_id").is_some() {
+        return table(std::slice::from_ref(value));
+    }
+    if value.get("by_state").is_some() {
+        let mut out = String::new();
+        for key in [
+            "live",
+            "created_total",
+            "terminated_total",
+            "commands_run",
+            "bytes_read",
+            "uptime_secs",
+        ] {
+            out.push_str(&format!("{key:<17}{}\n", value[key]));
+        }
+        if let Some(states) = value["by_state"].as_object() {
+            for (state, n) in states.iter().filter(|(_, n)| n.as_u64() != Some(0)) {
+                out.push_str(&format!("{state:<17}{n}\n"));
+            }
+        }
+        return out;
+    }
+    if value["ok"] == true {
+        return "ok\n".to_string();
+    }
+    format!("{value}\n")
+}
+
+fn table(sessions: &[Value]) -> String {
+    let mut out = format!(
+        "{:<5} {:<20} {:<14} {:<8} {}\n",
+        "ID", "TASK", "STATE", "PID", "PATH"
+    );
+    for s in sessions {
+        out.push_str(&format!(
+            "{:<5} {:<20} {:<14} {:<8} {}\n",
+            s["session_id"],
+            text(&s["task_id"]),
+            text(&s["state"]),
+            s["pid"],
+            text(&s["project_path"])
+        ));
+    }
+    out
+}
+
+fn text(v: &Value) -> &str {
+    v.as_str().unwrap_or_default()
+}

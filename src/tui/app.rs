@@ -1,0 +1,588 @@
+//! The TUI's state and what keys and mouse do to it. Drawing is in `draw.rs`; the loop that
+//! feeds this is in `mod.rs`.
+
+use std::collections::{HashMap, HashSet};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use ratatui::layout::{Position, Rect};
+
+use crate::config::{Config, KeyChord, Layout, SessionRequest, key::KeyCode as ChordCode};
+use crate::manager::Manager;
+use crate::session::{Session, SessionId, SessionState, TerminalSize};
+use crate::tui::keys::{self, Modes};
+use crate::tui::prompt::NewSessionPrompt;
+
+/// What keys mean right now.
+#[derive(Debug)]
+pub enum Mode {
+    Normal,
+    /// The prefix was pressed; the next key is a ccmux command.
+    Prefix,
+    /// Browsing a pane's history; `search` is being typed when `typing`.
+    Scroll {
+        search: String,
+        typing: bool,
+    },
+    Help,
+    NewSession(NewSessionPrompt),
+    ConfirmQuit,
+}
+
+pub struct App {
+    pub manager: Manager,
+    pub config: Arc<Config>,
+    pub cwd: PathBuf,
+    pub api_addr: Option<SocketAddr>,
+    pub mode: Mode,
+    pub focus: Option<SessionId>,
+    pub layout: Layout,
+    /// Share of the first column/row.
+    pub ratio: f32,
+    pub zoom: bool,
+    /// Panes that finished or asked something while unfocused.
+    pub attention: HashSet<SessionId>,
+    /// Ended sessions the user closed.
+    pub hidden: HashSet<SessionId>,
+    /// History rows scrolled back, per pane.
+    pub scroll: HashMap<SessionId, usize>,
+    /// Where each pane was drawn last, for the mouse.
+    pub panes: Vec<(SessionId, Rect)>,
+    pub message: Option<String>,
+    pub quit: bool,
+    pub frames: u64,
+}
+
+/// Things the loop must do outside of `App` (they are async or touch the terminal).
+pub enum Effect {
+    Bell,
+    Spawn(SessionRequest),
+}
+
+impl App {
+    pub fn new(
+        manager: Manager,
+        config: Arc<Config>,
+        cwd: PathBuf,
+        api_addr: Option<SocketAddr>,
+    ) -> Self {
+        Self {
+            layout: config.ui.layout,
+            manager,
+            config,
+            cwd,
+            api_addr,
+            mode: Mode::Normal,
+            focus: None,
+            ratio: 0.0,
+            zoom: false,
+            attention: HashSet::new(),
+            hidden: HashSet::new(),
+            scroll: HashMap::new(),
+            panes: Vec::new(),
+            message: None,
+            quit: false,
+            frames: 0,
+        }
+    }
+
+    /// The sessions shown as panes, oldest first.
+    pub fn sessions(&self) -> Vec<Session> {
+        self.manager
+            .list()
+            .into_iter()
+            .filter(|s| !self.hidden.contains(&s.id()))
+            .collect()
+    }
+
+    pub fn focused(&self) -> Option<Session> {
+        let sessions = self.sessions();
+        self.focus
+            .and_then(|id| sessions.iter().find(|s| s.id() == id).cloned())
+            .or_else(|| sessions.first().cloned())
+    }
+
+    pub fn set_focus(&mut self, id: SessionId) {
+        self.focus = Some(id);
+        self.attention.remove(&id);
+    }
+
+    /// A state change: unfocused panes that need the user are marked (and ring the bell).
+    pub fn on_state(
+        &mut self,
+        id: SessionId,
+        from: SessionState,
+        to: SessionState,
+    ) -> Option<Effect> {
+        let finished = from == SessionState::Busy && to == SessionState::Idle;
+        let asks = to == SessionState::WaitingInput;
+        let focused = self.focused().is_some_and(|s| s.id() == id);
+        if (finished || asks) && !focused {
+            self.attention.insert(id);
+            return self.config.ui.bell.then_some(Effect::Bell);
+        }
+        None
+    }
+
+    pub fn on_key(&mut self, key: KeyEvent) -> Option<Effect> {
+        match std::mem::replace(&mut self.mode, Mode::Normal) {
+            Mode::Normal => {
+                if chord_matches(self.config.ui.prefix, key) {
+                    self.mode = Mode::Prefix;
+                } else {
+                    self.send_key(key);
+                }
+                None
+            }
+            Mode::Prefix => self.on_command_key(key),
+            Mode::Scroll { search, typing } => {
+                self.on_scroll_key(key, search, typing);
+                None
+            }
+            Mode::Help => None,
+            Mode::NewSession(mut prompt) => match prompt.on_key(key) {
+                crate::tui::prompt::Outcome::Continue => {
+                    self.mode = Mode::NewSession(prompt);
+                    None
+                }
+                crate::tui::prompt::Outcome::Cancel => None,
+                crate::tui::prompt::Outcome::Submit(request) => Some(Effect::Spawn(request)),
+            },
+            Mode::ConfirmQuit => {
+                self.quit = matches!(key.code, KeyCode::Char('y') | KeyCode::Char('Y'));
+                None
+            }
+        }
+    }
+
+    fn binding(&self, action: &str, default: KeyChord) -> KeyChord {
+        self.config
+            .ui
+            .keybindings
+            .get(action)
+            .copied()
+            .unwrap_or(default)
+    }
+
+    fn on_command_key(&mut self, key: KeyEvent) -> Option<Effect> {
+        let is = |app: &Self, action: &str, default: KeyChord| {
+            chord_matches(app.binding(action, default), key)
+        };
+        let plain = |c: char| KeyChord::plain(ChordCode::Char(c));
+        if chord_matches(self.config.ui.prefix, key) {
+            // Prefix twice: the program gets the prefix key itself.
+            self.send_bytes(self.config.ui.prefix.to_bytes());
+        } else if is(self, "new", plain('c')) {
+            let command = self.config.default_command().join(" ");
+            self.mode = Mode::NewSession(NewSessionPrompt::new(
+                &self.cwd,
+                &command,
+                self.sessions().len() + 1,
+            ));
+        } else if is(self, "close", plain('x')) {
+            self.close_focused();
+        } else if is(self, "interrupt", plain('i')) {
+            if let Some(s) = self.focused() {
+                tokio::spawn(async move { s.interrupt().await });
+            }
+        } else if is(self, "zoom", plain('z')) {
+            self.zoom = !self.zoom;
+        } else if is(self, "layout", KeyChord::plain(ChordCode::Space)) {
+            self.layout = match self.layout {
+                Layout::Grid => Layout::Columns,
+                Layout::Columns => Layout::Rows,
+                Layout::Rows => Layout::Grid,
+            };
+            self.ratio = 0.0;
+        } else if is(self, "grow", plain('>')) {
+            self.adjust_ratio(0.05);
+        } else if is(self, "shrink", plain('<')) {
+            self.adjust_ratio(-0.05);
+        } else if is(self, "scroll", plain('[')) {
+            self.mode = Mode::Scroll {
+                search: String::new(),
+                typing: false,
+            };
+        } else if is(self, "help", plain('?')) {
+            self.mode = Mode::Help;
+        } else if is(self, "quit", plain('q')) {
+            self.ask_quit();
+        } else if let Some(direction) = direction(key) {
+            self.move_focus(direction);
+        } else if let KeyCode::Char(c @ '1'..='9') = key.code {
+            if let Some(s) = self.sessions().get(c as usize - '1' as usize) {
+                self.set_focus(s.id());
+            }
+        } else if is(self, "next", plain('n')) {
+            self.cycle_focus(1);
+        } else if is(self, "previous", plain('p')) {
+            self.cycle_focus(-1);
+        }
+        None
+    }
+
+    fn ask_quit(&mut self) {
+        let working = self
+            .sessions()
+            .iter()
+            .filter(|s| matches!(s.state(), SessionState::Busy | SessionState::WaitingInput))
+            .count();
+        if working == 0 {
+            self.quit = true;
+        } else {
+            self.mode = Mode::ConfirmQuit;
+            self.message = Some(format!(
+                "{working} session(s) are working. Quit and end them all? y/n"
+            ));
+        }
+    }
+
+    fn close_focused(&mut self) {
+        let Some(session) = self.focused() else {
+            return;
+        };
+        self.hidden.insert(session.id());
+        self.focus = None;
+        if session.state() != SessionState::Terminated {
+            tokio::spawn(async move { session.terminate(false).await });
+        }
+    }
+
+    fn adjust_ratio(&mut self, delta: f32) {
+        let n = self.sessions().len().max(1);
+        let current = if self.ratio > 0.0 {
+            self.ratio
+        } else {
+            self.even_ratio(n)
+        };
+        self.ratio = (current + delta).clamp(0.1, 0.9);
+    }
+
+    pub fn even_ratio(&self, n: usize) -> f32 {
+        match self.layout {
+            Layout::Grid => 1.0 / crate::tui::layout::grid_shape(n).0 as f32,
+            _ => 1.0 / n.max(1) as f32,
+        }
+    }
+
+    fn cycle_focus(&mut self, step: isize) {
+        let sessions = self.sessions();
+        if sessions.is_empty() {
+            return;
+        }
+        let current = self
+            .focused()
+            .and_then(|f| sessions.iter().position(|s| s.id() == f.id()))
+            .unwrap_or(0);
+        let next = (current as isize + step).rem_euclid(sessions.len() as isize) as usize;
+        self.set_focus(sessions[next].id());
+    }
+
+    /// Focuses the nearest pane in `direction` (dx, dy) from the focused pane's centre.
+    fn move_focus(&mut self, (dx, dy): (i32, i32)) {
+        let Some(current) = self.focused() else {
+            return;
+        };
+        let Some(&(_, from)) = self.panes.iter().find(|(id, _)| *id == current.id()) else {
+            return;
+        };
+        let centre = |r: Rect| {
+            (
+                r.x as i32 * 2 + r.width as i32,
+                r.y as i32 * 2 + r.height as i32,
+            )
+        };
+        let (cx, cy) = centre(from);
+        let best = self
+            .panes
+            .iter()
+            .filter(|(id, _)| *id != current.id())
+            .filter_map(|&(id, r)| {
+                let (x, y) = centre(r);
+                let along = (x - cx) * dx + (y - cy) * dy;
+                let across = ((x - cx) * dy).abs() + ((y - cy) * dx).abs();
+                (along > 0).then_some((along + 2 * across, id))
+            })
+            .min();
+        if let Some((_, id)) = best {
+            self.set_focus(id);
+        }
+    }
+
+    fn on_scroll_key(&mut self, key: KeyEvent, mut search: String, typing: bool) {
+        let Some(session) = self.focused() else {
+            return;
+        };
+        let id = session.id();
+        let rows = session.status().terminal_size.rows as usize;
+        if typing {
+            match key.code {
+                KeyCode::Enter => {
+                    self.find(&session, &search, true);
+                    self.mode = Mode::Scroll {
+                        search,
+                        typing: false,
+                    };
+                }
+                KeyCode::Esc => {
+                    self.mode = Mode::Scroll {
+                        search: String::new(),
+                        typing: false,
+                    }
+                }
+                KeyCode::Backspace => {
+                    search.pop();
+                    self.mode = Mode::Scroll {
+                        search,
+                        typing: true,
+                    };
+                }
+                KeyCode::Char(c) => {
+                    search.push(c);
+                    self.mode = Mode::Scroll {
+                        search,
+                        typing: true,
+                    };
+                }
+                _ => {
+                    self.mode = Mode::Scroll {
+                        search,
+                        typing: true,
+                    }
+                }
+            }
+            return;
+        }
+        let offset = self.scroll.get(&id).copied().unwrap_or(0);
+        let new_offset = match key.code {
+            KeyCode::Esc | KeyCode::Char('q') => {
+                self.scroll.remove(&id);
+                return;
+            }
+            KeyCode::Char('/') => {
+                self.mode = Mode::Scroll {
+                    search: String::new(),
+                    typing: true,
+                };
+                return;
+            }
+            KeyCode::Char('n') => {
+                self.find(&session, &search, true);
+                offset_of(self, id)
+            }
+            KeyCode::Char('N') => {
+                self.find(&session, &search, false);
+                offset_of(self, id)
+            }
+            KeyCode::Up | KeyCode::Char('k') => offset + 1,
+            KeyCode::Down | KeyCode::Char('j') => offset.saturating_sub(1),
+            KeyCode::PageUp | KeyCode::Char('b') => offset + rows.saturating_sub(1).max(1),
+            KeyCode::PageDown | KeyCode::Char(' ') => {
+                offset.saturating_sub(rows.saturating_sub(1).max(1))
+            }
+            KeyCode::Char('g') | KeyCode::Home => usize::MAX,
+            KeyCode::Char('G') | KeyCode::End => 0,
+            _ => offset,
+        };
+        let history = session.terminal().lock().screen().scrollback_capacity();
+        self.scroll.insert(id, new_offset.min(history));
+        self.mode = Mode::Scroll {
+            search,
+            typing: false,
+        };
+    }
+
+    /// Scrolls to the next match of `needle` above (`older`) or below the current view.
+    fn find(&mut self, session: &Session, needle: &str, older: bool) {
+        if needle.is_empty() {
+            return;
+        }
+        let (lines, history) = {
+            let mut terminal = session.terminal().lock();
+            let lines = terminal.lines_with_history();
+            let rows = terminal.size().rows as usize;
+            (lines.clone(), lines.len().saturating_sub(rows))
+        };
+        let offset = self
+            .scroll
+            .get(&session.id())
+            .copied()
+            .unwrap_or(0)
+            .min(history);
+        let top = history - offset;
+        let hit = if older {
+            lines[..top].iter().rposition(|l| l.contains(needle))
+        } else {
+            lines
+                .iter()
+                .enumerate()
+                .skip(top + 1)
+                .find(|(_, l)| l.contains(needle))
+                .map(|(i, _)| i)
+        };
+        match hit {
+            Some(line) => {
+                self.scroll
+                    .insert(session.id(), history.saturating_sub(line.min(history)));
+                self.message = None;
+            }
+            None => self.message = Some(format!("no more matches for `{needle}`")),
+        }
+    }
+
+    pub fn on_mouse(&mut self, mouse: MouseEvent) {
+        let at = Position::new(mouse.column, mouse.row);
+        let Some(&(id, rect)) = self.panes.iter().find(|(_, r)| r.contains(at)) else {
+            return;
+        };
+        let Ok(session) = self.manager.get(id) else {
+            return;
+        };
+        let inner = inner(rect);
+        let reporting = session.terminal().lock().screen().mouse_protocol_mode()
+            != vt100::MouseProtocolMode::None;
+        let wheel = match mouse.kind {
+            MouseEventKind::ScrollUp => Some(true),
+            MouseEventKind::ScrollDown => Some(false),
+            _ => None,
+        };
+        if reporting
+            && inner.contains(at)
+            && (wheel.is_some() || matches!(mouse.kind, MouseEventKind::Down(_)))
+        {
+            let button = match (wheel, mouse.kind) {
+                (Some(true), _) => 64,
+                (Some(false), _) => 65,
+                (_, MouseEventKind::Down(MouseButton::Right)) => 2,
+                (_, MouseEventKind::Down(MouseButton::Middle)) => 1,
+                _ => 0,
+            };
+            let (x, y) = (mouse.column - inner.x + 1, mouse.row - inner.y + 1);
+            let bytes = format!("\x1b[<{button};{x};{y}M").into_bytes();
+            tokio::spawn(async move { session.send_input(bytes).await });
+        } else if let Some(up) = wheel {
+            let offset = self.scroll.get(&id).copied().unwrap_or(0);
+            let offset = if up {
+                offset + 3
+            } else {
+                offset.saturating_sub(3)
+            };
+            if offset == 0 {
+                self.scroll.remove(&id);
+            } else {
+                self.scroll.insert(id, offset);
+            }
+        }
+        if matches!(mouse.kind, MouseEventKind::Down(_)) {
+            self.set_focus(id);
+        }
+    }
+
+    pub fn on_paste(&mut self, text: &str) {
+        let Some(session) = self.focused() else {
+            return;
+        };
+        let bracketed = session.terminal().lock().screen().bracketed_paste();
+        self.send_bytes(keys::paste(text, bracketed));
+    }
+
+    pub fn on_focus_change(&mut self, gained: bool) {
+        let Some(session) = self.focused() else {
+            return;
+        };
+        if session.terminal().lock().focus_reporting() {
+            self.send_bytes(if gained {
+                b"\x1b[I".to_vec()
+            } else {
+                b"\x1b[O".to_vec()
+            });
+        }
+    }
+
+    fn send_key(&mut self, key: KeyEvent) {
+        let Some(session) = self.focused() else {
+            return;
+        };
+        let modes = Modes {
+            application_cursor: session.terminal().lock().screen().application_cursor(),
+        };
+        if let Some(bytes) = keys::encode(key, modes) {
+            self.scroll.remove(&session.id());
+            self.send_bytes(bytes);
+        }
+    }
+
+    fn send_bytes(&self, bytes: Vec<u8>) {
+        if let Some(session) = self.focused() {
+            tokio::spawn(async move { session.send_input(bytes).await });
+        }
+    }
+
+    /// Resizes each pane's PTY to its inner area when that changed.
+    pub fn fit_ptys(&self) {
+        for &(id, rect) in &self.panes {
+            let inner = inner(rect);
+            let size = TerminalSize::clamped(inner.width, inner.height);
+            let Ok(session) = self.manager.get(id) else {
+                continue;
+            };
+            if session.state() != SessionState::Terminated && session.status().terminal_size != size
+            {
+                tokio::spawn(async move { session.resize(size).await });
+            }
+        }
+    }
+}
+
+fn offset_of(app: &App, id: SessionId) -> usize {
+    app.scroll.get(&id).copied().unwrap_or(0)
+}
+
+/// A pane's content area: inside its border.
+pub fn inner(rect: Rect) -> Rect {
+    Rect::new(
+        rect.x + 1,
+        rect.y + 1,
+        rect.width.saturating_sub(2),
+        rect.height.saturating_sub(2),
+    )
+}
+
+fn direction(key: KeyEvent) -> Option<(i32, i32)> {
+    match key.code {
+        KeyCode::Left | KeyCode::Char('h') => Some((-1, 0)),
+        KeyCode::Right | KeyCode::Char('l') => Some((1, 0)),
+        KeyCode::Up | KeyCode::Char('k') => Some((0, -1)),
+        KeyCode::Down | KeyCode::Char('j') => Some((0, 1)),
+        _ => None,
+    }
+}
+
+/// Whether a crossterm key is the configured chord. A character's case already says whether
+/// Shift was held, so Shift only counts for the other keys.
+pub fn chord_matches(chord: KeyChord, key: KeyEvent) -> bool {
+    let m = key.modifiers;
+    if m.contains(KeyModifiers::CONTROL) != chord.ctrl || m.contains(KeyModifiers::ALT) != chord.alt
+    {
+        return false;
+    }
+    let same = match (chord.code, key.code) {
+        (ChordCode::Char(a), KeyCode::Char(b)) if chord.ctrl => return a.eq_ignore_ascii_case(&b),
+        (ChordCode::Char(a), KeyCode::Char(b)) => return a == b,
+        (ChordCode::Space, KeyCode::Char(' ')) => true,
+        (ChordCode::Tab, KeyCode::BackTab) => return chord.shift,
+        (ChordCode::F(a), KeyCode::F(b)) => a == b,
+        (ChordCode::Esc, KeyCode::Esc)
+        | (ChordCode::Enter, KeyCode::Enter)
+        | (ChordCode::Tab, KeyCode::Tab)
+        | (ChordCode::Backspace, KeyCode::Backspace)
+        | (ChordCode::Up, KeyCode::Up)
+        | (ChordCode::Down, KeyCode::Down)
+        | (ChordCode::Left, KeyCode::Left)
+        | (ChordCode::Right, KeyCode::Right) => true,
+        _ => false,
+    };
+    same && m.contains(KeyModifiers::SHIFT) == chord.shift
+}

@@ -1,0 +1,74 @@
+//! The new-session prompt: task id, project path and command, with defaults filled in.
+
+use std::path::Path;
+
+use crossterm::event::{KeyCode, KeyEvent};
+
+use crate::config::SessionRequest;
+
+pub const FIELDS: [&str; 3] = ["task id", "path", "command"];
+
+#[derive(Debug)]
+pub struct NewSessionPrompt {
+    pub values: [String; 3],
+    pub field: usize,
+}
+
+pub enum Outcome {
+    Continue,
+    Cancel,
+    Submit(SessionRequest),
+}
+
+impl NewSessionPrompt {
+    pub fn new(cwd: &Path, command: &str, number: usize) -> Self {
+        Self {
+            values: [
+                format!("task-{number}"),
+                cwd.display().to_string(),
+                command.to_string(),
+            ],
+            field: 0,
+        }
+    }
+
+    /// Tab/Shift-Tab move between fields; Enter on the last one (or Ctrl-Enter) submits.
+    pub fn on_key(&mut self, key: KeyEvent) -> Outcome {
+        match key.code {
+            KeyCode::Esc => return Outcome::Cancel,
+            KeyCode::Tab | KeyCode::Down => self.field = (self.field + 1) % FIELDS.len(),
+            KeyCode::BackTab | KeyCode::Up => {
+                self.field = (self.field + FIELDS.len() - 1) % FIELDS.len()
+            }
+            KeyCode::Enter if self.field + 1 < FIELDS.len() => self.field += 1,
+            KeyCode::Enter => return Outcome::Submit(self.request()),
+            KeyCode::Backspace => {
+                self.values[self.field].pop();
+            }
+            KeyCode::Char(c) => self.values[self.field].push(c),
+            _ => {}
+        }
+        Outcome::Continue
+    }
+
+    /// `@NAME` as the command picks template NAME; otherwise words split on whitespace.
+    fn request(&self) -> SessionRequest {
+        let [task, path, command] = &self.values;
+        let command = command.trim();
+        let (template, argv) = match command.strip_prefix('@') {
+            Some(name) => (Some(name.trim().to_string()), None),
+            None if command.is_empty() => (None, None),
+            None => (
+                None,
+                Some(command.split_whitespace().map(str::to_string).collect()),
+            ),
+        };
+        SessionRequest {
+            task_id: task.trim().to_string(),
+            project_path: Some(path.trim().into()),
+            command: argv,
+            template,
+            ..SessionRequest::default()
+        }
+    }
+}

@@ -1,0 +1,500 @@
+//! The REST + WebSocket API, through a real `ccmux serve` and real HTTP/WS clients.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::fixture;
+use common::server::{Server, TOKEN, start_server};
+use serde_json::{Value, json};
+
+fn bash_body(task: &str, dir: &std::path::Path) -> Value {
+    json!({"task_id": task, "project_path": dir, "command": ["bash", "--norc", "--noprofile", "-i"],
+           "environment": {"PS1": "ccmux-test$ "}, "terminal_size": [100, 30]})
+}
+
+fn wait_for_state(server: &Server, id: u64, want: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let (_, info) = server.call("GET", &format!("/api/v1/sessions/{id}"), None);
+        if info["state"] == want {
+            return info;
+        }
+        assert!(Instant::now() < deadline, "never {want}: {info}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_bash_session_from_create_to_delete() {
+    let server = start_server();
+    let dir = tempfile::tempdir().unwrap();
+    let (status, info) = server.call(
+        "POST",
+        "/api/v1/sessions/claude",
+        Some(bash_body("api-bash", dir.path())),
+    );
+    assert_eq!(status, 201, "{info}");
+    let id = info["session_id"].as_u64().unwrap();
+    assert_eq!(info["task_id"], "api-bash");
+    assert_eq!(info["profile"], "shell");
+    assert_eq!(info["terminal_size"], json!({"cols": 100, "rows": 30}));
+    wait_for_state(&server, id, "ready");
+
+    let (status, result) = server.call(
+        "POST",
+        &format!("/api/v1/sessions/{id}/commands"),
+        Some(json!({"command": "echo hi there", "timeout": 10})),
+    );
+    assert_eq!(status, 200, "{result}");
+    assert_eq!(result["output"], "hi there");
+    assert_eq!(result["state"], "idle");
+    assert_eq!(result["timed_out"], false);
+    assert_eq!(result["session_id"], id);
+
+    let (_, page) = server.call(
+        "GET",
+        &format!("/api/v1/sessions/{id}/output?since=0&limit=1000"),
+        None,
+    );
+    let entries = page["entries"].as_array().unwrap();
+    assert!(
+        entries
+            .iter()
+            .any(|e| e["type"] == "input" && e["content"] == "echo hi there")
+    );
+    assert!(entries.iter().any(|e| e["type"] == "state" && e["content"].as_str().unwrap().contains("busy → idle")));
+    let next = page["next_seq"].as_u64().unwrap();
+    let (_, later) = server.call(
+        "GET",
+        &format!("/api/v1/sessions/{id}/output?since={next}"),
+        None,
+    );
+    assert_eq!(later["entries"], json!([]));
+
+    let (_, screen) = server.call("GET", &format!("/api/v1/sessions/{id}/screen"), None);
+    assert_eq!(screen["cols"], 100);
+    assert!(
+        screen["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l == "hi there")
+    );
+    assert!(screen["cursor"]["row"].is_u64());
+
+    let (status, resized) = server.call(
+        "POST",
+        &format!("/api/v1/sessions/{id}/resize"),
+        Some(json!({"cols": 80, "rows": 20})),
+    );
+    assert_eq!(
+        (status, resized["terminal_size"].clone()),
+        (200, json!({"cols": 80, "rows": 20}))
+    );
+    let (_, size) = server.call(
+        "POST",
+        &format!("/api/v1/sessions/{id}/commands"),
+        Some(json!({"command": "stty size"})),
+    );
+    assert_eq!(size["output"], "20 80");
+
+    server.call(
+        "POST",
+        &format!("/api/v1/sessions/{id}/input"),
+        Some(json!({"data": "sleep 100\r"})),
+    );
+    wait_for_state(&server, id, "busy");
+    let (status, _) = server.call(
+        "POST",
+        &format!("/api/v1/sessions/{id}/commands"),
+        Some(json!({"command": "echo no"})),
+    );
+    assert_eq!(status, 409, "a busy session refuses commands");
+    assert_eq!(
+        server
+            .call("POST", &format!("/api/v1/sessions/{id}/interrupt"), None)
+            .0,
+        200
+    );
+    wait_for_state(&server, id, "idle");
+
+    let (_, list) = server.call("GET", "/api/v1/sessions?task_id=api-bash", None);
+    assert_eq!(list["sessions"].as_array().unwrap().len(), 1);
+    let (_, stats) = server.call("GET", "/api/v1/stats/claude", None);
+    assert_eq!(stats["live"], 1);
+    assert!(stats["commands_run"].as_u64().unwrap() >= 2);
+
+    let pid = info["pid"].as_u64().unwrap() as u32;
+    let (status, end) = server.call(
+        "DELETE",
+        &format!("/api/v1/sessions/{id}?force=false"),
+        None,
+    );
+    assert_eq!((status, end["state"].as_str()), (200, Some("terminated")));
+    assert!(common::session_processes(pid).is_empty());
+}
+
+#[test]
+fn a_claude_fixture_session_answers_a_command() {
+    let server = start_server();
+    let dir = tempfile::tempdir().unwrap();
+    let body = json!({"task_id": "api-claude", "project_path": dir.path(), "profile": "claude",
+                      "command": ["python3", fixture("fake_claude.py")], "auth_token": "sk-test"});
+    let (status, info) = server.call("POST", "/api/v1/sessions/claude", Some(body));
+    assert_eq!(status, 201, "{info}");
+    let id = info["session_id"].as_u64().unwrap();
+    wait_for_state(&server, id, "ready");
+    let (_, result) = server.call(
+        "POST",
+        &format!("/api/v1/sessions/{id}/commands"),
+        Some(json!({"command": "what is 2+2?", "timeout": 20})),
+    );
+    assert_eq!(result["state"], "idle", "{result}");
+    assert_eq!(result["output"], "You said: what is 2+2?");
+    assert_eq!(
+        server
+            .call("DELETE", &format!("/api/v1/sessions/{id}"), None)
+            .0,
+        200
+    );
+}
+
+#[test]
+fn bad_requests_name_the_field_and_leave_nothing_behind() {
+    let server = start_server();
+    let dir = tempfile::tempdir().unwrap();
+    let create = |body: Value| server.call("POST", "/api/v1/sessions/claude", Some(body));
+    let cases = [
+        (
+            json!({"task_id": "", "project_path": dir.path()}),
+            422,
+            "task_id",
+        ),
+        (
+            json!({"task_id": "x", "project_path": dir.path(), "terminal_size": [0, 10]}),
+            422,
+            "terminal_size",
+        ),
+        (
+            json!({"task_id": "x", "project_path": dir.path(), "terminal_size": [100000, 10]}),
+            422,
+            "terminal_size",
+        ),
+        (
+            json!({"task_id": "x", "project_path": "/no/such/dir"}),
+            422,
+            "project_path",
+        ),
+        (
+            json!({"task_id": "x", "project_path": dir.path(), "command": ["no-such-program-xyz"]}),
+            422,
+            "command",
+        ),
+        (
+            json!({"task_id": "x", "project_path": dir.path(), "command": []}),
+            422,
+            "command",
+        ),
+        (
+            json!({"task_id": "x", "project_path": dir.path(), "profile": "nope"}),
+            422,
+            "profile",
+        ),
+        (json!({"project_path": dir.path()}), 422, "task_id"),
+    ];
+    for (body, status, field) in cases {
+        let (got, error) = create(body.clone());
+        assert_eq!(got, status, "{body} → {error}");
+        let message = error["error"]["message"].as_str().unwrap();
+        assert!(message.contains(field), "{body}: {message}");
+        assert!(error["error"]["code"].is_string());
+    }
+    let (status, _) = create(Value::String("{not json".into()));
+    assert_eq!(status, 400);
+    assert_eq!(
+        server.call("GET", "/api/v1/sessions", None).1["sessions"],
+        json!([])
+    );
+
+    assert_eq!(server.call("GET", "/api/v1/sessions/999", None).0, 404);
+    assert_eq!(server.call("GET", "/api/v1/sessions/abc", None).0, 404);
+    assert_eq!(
+        server
+            .call("POST", "/api/v1/sessions/999/interrupt", None)
+            .0,
+        404
+    );
+
+    let (_, info) = create(bash_body("dup", dir.path()));
+    let id = info["session_id"].as_u64().unwrap();
+    let (status, conflict) = create(bash_body("dup", dir.path()));
+    assert_eq!(
+        (status, conflict["error"]["code"].as_str()),
+        (409, Some("task_conflict"))
+    );
+    wait_for_state(&server, id, "ready");
+    for timeout in [json!(0), json!(-1)] {
+        let (status, error) = server.call(
+            "POST",
+            &format!("/api/v1/sessions/{id}/commands"),
+            Some(json!({"command": "true", "timeout": timeout})),
+        );
+        assert_eq!(status, 422);
+        assert!(
+            error["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("timeout")
+        );
+    }
+    let (status, _) = server.call(
+        "POST",
+        &format!("/api/v1/sessions/{id}/resize"),
+        Some(json!({"cols": 0, "rows": 5})),
+    );
+    assert_eq!(status, 422);
+
+    let huge = format!("{{\"data\": \"{}\"}}", "x".repeat(2 << 20));
+    assert_eq!(
+        server
+            .call(
+                "POST",
+                &format!("/api/v1/sessions/{id}/input"),
+                Some(Value::String(huge))
+            )
+            .0,
+        413
+    );
+}
+
+#[test]
+fn the_token_host_and_origin_are_checked() {
+    let server = start_server();
+    assert_eq!(
+        server.call_as("GET", "/api/v1/health", None, &[]).0,
+        200,
+        "health needs no token"
+    );
+    assert_eq!(server.call_as("GET", "/api/v1/sessions", None, &[]).0, 401);
+    assert_eq!(
+        server
+            .call_as(
+                "GET",
+                "/api/v1/sessions",
+                None,
+                &[("authorization", "Bearer wrong")]
+            )
+            .0,
+        401
+    );
+    let (status, _) = server.call_as("GET", &format!("/api/v1/sessions?token={TOKEN}"), None, &[]);
+    assert_eq!(status, 401, "the token is never taken from the URL");
+    let auth = format!("Bearer {TOKEN}");
+    let evil_host = [
+        ("authorization", auth.as_str()),
+        ("host", "evil.example:7878"),
+    ];
+    assert_eq!(
+        server
+            .call_as("GET", "/api/v1/sessions", None, &evil_host)
+            .0,
+        403
+    );
+    let evil_origin = [
+        ("authorization", auth.as_str()),
+        ("origin", "https://evil.example"),
+    ];
+    assert_eq!(
+        server
+            .call_as("GET", "/api/v1/sessions", None, &evil_origin)
+            .0,
+        403
+    );
+
+    let request = tungstenite::http::Request::builder()
+        .uri(format!("ws://{}/ws/sessions/1", server.addr))
+        .header("host", &server.addr)
+        .header("origin", "https://evil.example")
+        .header("authorization", &auth)
+        .header("connection", "Upgrade")
+        .header("upgrade", "websocket")
+        .header("sec-websocket-version", "13")
+        .header(
+            "sec-websocket-key",
+            tungstenite::handshake::client::generate_key(),
+        )
+        .body(())
+        .unwrap();
+    match tungstenite::connect(request) {
+        Err(tungstenite::Error::Http(response)) => assert_eq!(response.status(), 403),
+        other => panic!("a foreign Origin was let in: {:?}", other.map(|_| ())),
+    }
+}
+
+#[test]
+fn the_openapi_document_lists_every_route() {
+    let server = start_server();
+    let (status, doc) = server.call("GET", "/api/v1/openapi.json", None);
+    assert_eq!(status, 200);
+    assert_eq!(doc["openapi"], "3.1.0");
+    let paths = doc["paths"].as_object().unwrap();
+    let expected = [
+        ("/api/v1/sessions/claude", "post"),
+        ("/api/v1/sessions", "get"),
+        ("/api/v1/sessions/{id}", "get"),
+        ("/api/v1/sessions/{id}", "delete"),
+        ("/api/v1/sessions/{id}/commands", "post"),
+        ("/api/v1/sessions/{id}/input", "post"),
+        ("/api/v1/sessions/{id}/output", "get"),
+        ("/api/v1/sessions/{id}/screen", "get"),
+        ("/api/v1/sessions/{id}/resize", "post"),
+        ("/api/v1/sessions/{id}/interrupt", "post"),
+        ("/api/v1/stats/claude", "get"),
+        ("/api/v1/openapi.json", "get"),
+        ("/api/v1/health", "get"),
+        ("/ws/sessions/{id}", "get"),
+    ];
+    for (path, method) in expected {
+        assert!(
+            paths[path][method]["operationId"].is_string(),
+            "{method} {path} is undocumented"
+        );
+    }
+    // Every $ref resolves.
+    let text = doc.to_string();
+    for reference in text.split("\"$ref\":\"#/components/schemas/").skip(1) {
+        let name = reference.split('"').next().unwrap();
+        assert!(
+            doc["components"]["schemas"][name].is_object(),
+            "dangling $ref {name}"
+        );
+    }
+}
+
+type Socket = tungstenite::WebSocket<tungstenite::stream::MaybeTlsStream<std::net::TcpStream>>;
+
+fn open_ws(server: &Server, id: u64) -> Socket {
+    let request = tungstenite::http::Request::builder()
+        .uri(format!("ws://{}/ws/sessions/{id}", server.addr))
+        .header("host", &server.addr)
+        .header("authorization", format!("Bearer {TOKEN}"))
+        .header("connection", "Upgrade")
+        .header("upgrade", "websocket")
+        .header("sec-websocket-version", "13")
+        .header(
+            "sec-websocket-key",
+            tungstenite::handshake::client::generate_key(),
+        )
+        .body(())
+        .unwrap();
+    tungstenite::connect(request).unwrap().0
+}
+
+fn next_json(socket: &mut Socket) -> Value {
+    loop {
+        if let tungstenite::Message::Text(text) = socket.read().unwrap() {
+            return serde_json::from_str(text.as_str()).unwrap();
+        }
+    }
+}
+
+#[test]
+fn the_websocket_streams_a_session_and_takes_its_controls() {
+    let server = start_server();
+    let dir = tempfile::tempdir().unwrap();
+    let (_, info) = server.call(
+        "POST",
+        "/api/v1/sessions/claude",
+        Some(bash_body("ws", dir.path())),
+    );
+    let id = info["session_id"].as_u64().unwrap();
+    wait_for_state(&server, id, "ready");
+    let mut socket = open_ws(&server, id);
+    let first = next_json(&mut socket);
+    assert_eq!(first["type"], "screen");
+    assert_eq!(first["data"]["cols"], 100);
+
+    let send = |socket: &mut Socket, v: Value| {
+        socket
+            .send(tungstenite::Message::text(v.to_string()))
+            .unwrap()
+    };
+    send(
+        &mut socket,
+        json!({"type": "resize", "cols": 90, "rows": 25}),
+    );
+    send(
+        &mut socket,
+        json!({"type": "command", "command": "echo from-ws; stty size"}),
+    );
+    let (mut saw_output, mut saw_state) = (false, false);
+    let result = loop {
+        let message = next_json(&mut socket);
+        match message["type"].as_str().unwrap() {
+            "output"
+                if message["data"]["content"]
+                    .as_str()
+                    .unwrap()
+                    .contains("from-ws") =>
+            {
+                saw_output = true
+            }
+            "state" if message["data"]["to"] == "busy" => saw_state = true,
+            "command_result" => break message,
+            _ => {}
+        }
+    };
+    assert!(saw_output && saw_state);
+    assert_eq!(result["data"]["output"], "from-ws\n25 90");
+    send(&mut socket, json!({"type": "input", "data": "sleep 100\r"}));
+    wait_for_state(&server, id, "busy");
+    send(&mut socket, json!({"type": "interrupt"}));
+    wait_for_state(&server, id, "idle");
+    send(&mut socket, json!({"type": "bogus"}));
+    loop {
+        let message = next_json(&mut socket);
+        if message["type"] == "error" {
+            break;
+        }
+    }
+}
+
+#[test]
+fn a_websocket_client_that_stops_reading_never_slows_the_session() {
+    let server = start_server();
+    let dir = tempfile::tempdir().unwrap();
+    let script = "import os\nline = b'x' * 1023 + b'\\n'\nfor _ in range(50 * 1024):\n    os.write(1, line)\n";
+    let body = json!({"task_id": "flood", "project_path": dir.path(), "profile": "generic",
+                      "command": ["python3", "-c", format!("import time; time.sleep(1)\n{script}time.sleep(600)")]});
+    let (_, info) = server.call("POST", "/api/v1/sessions/claude", Some(body));
+    let id = info["session_id"].as_u64().unwrap();
+    let mut stalled = open_ws(&server, id);
+    assert_eq!(next_json(&mut stalled)["type"], "screen");
+    // The stalled client reads nothing while the session prints 50 MiB.
+    let started = Instant::now();
+    loop {
+        let (_, info) = server.call("GET", &format!("/api/v1/sessions/{id}"), None);
+        if info["bytes_read"].as_u64().unwrap() >= 50 << 20 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "the session was held back: {info}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    println!(
+        "50 MiB read in {:?} with a stalled WebSocket client",
+        started.elapsed()
+    );
+    // Catching up, the client is given a fresh screen instead of everything it missed.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let message = next_json(&mut stalled);
+        if message["type"] == "screen" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no fresh snapshot");
+    }
+}

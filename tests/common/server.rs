@@ -1,0 +1,128 @@
+//! A real `ccmux serve` on an ephemeral port, with its own config/data dirs, and an HTTP client.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use serde_json::Value;
+
+pub const TOKEN: &str = "test-token-0123456789";
+
+pub struct Server {
+    pub child: Child,
+    pub addr: String,
+    pub home: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        unsafe {
+            libc::kill(self.child.id() as i32, libc::SIGTERM);
+        }
+        let _ = self.child.wait();
+    }
+}
+
+/// A `ccmux` command whose config, data and state dirs live under `home`.
+pub fn ccmux(home: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ccmux"));
+    cmd.env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env_remove("CCMUX_API_TOKEN")
+        .env_remove("CCMUX_LISTEN")
+        .current_dir(home);
+    cmd
+}
+
+pub fn start_server() -> Server {
+    let home = tempfile::tempdir().unwrap();
+    let mut child = ccmux(home.path())
+        .args(["serve", "--listen", "127.0.0.1:0", "--token", TOKEN])
+        .stderr(Stdio::piped())
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    while stderr.read_line(&mut line).unwrap() > 0 {
+        if let Some(rest) = line.split("http://").nth(1) {
+            let addr = rest.split_whitespace().next().unwrap().to_string();
+            std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+            return Server { child, addr, home };
+        }
+        line.clear();
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("ccmux serve did not say where it listens");
+}
+
+impl Server {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// Sends a request with the token; returns the status and JSON body.
+    pub fn call(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+        self.call_as(
+            method,
+            path,
+            body,
+            &[("authorization", &format!("Bearer {TOKEN}"))],
+        )
+    }
+
+    pub fn call_as(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> (u16, Value) {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .new_agent();
+        let url = self.url(path);
+        let response = match method {
+            "GET" => {
+                let mut r = agent.get(&url);
+                for (k, v) in headers {
+                    r = r.header(*k, *v);
+                }
+                r.call()
+            }
+            "DELETE" => {
+                let mut r = agent.delete(&url);
+                for (k, v) in headers {
+                    r = r.header(*k, *v);
+                }
+                r.call()
+            }
+            _ => {
+                let mut r = agent.post(&url);
+                for (k, v) in headers {
+                    r = r.header(*k, *v);
+                }
+                match body {
+                    Some(Value::String(raw)) => {
+                        r.content_type("application/json").send(raw.as_bytes())
+                    }
+                    Some(body) => r.send_json(body),
+                    None => r.send_empty(),
+                }
+            }
+        };
+        let mut response = response.unwrap();
+        let status = response.status().as_u16();
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(64 << 20)
+            .read_json()
+            .unwrap_or(Value::Null);
+        (status, body)
+    }
+}
