@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand};
 /// Run many Claude Code (or any) sessions side by side, and drive them from the keyboard or
 /// over HTTP.
 #[derive(Debug, Parser)]
-#[command(name = "ccmux", version, about, args_conflicts_with_subcommands = true)]
+#[command(name = "ccmux", version, about)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,

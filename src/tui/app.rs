@@ -53,6 +53,8 @@ pub struct App {
     pub message: Option<String>,
     pub quit: bool,
     pub frames: u64,
+    /// Keys go through one task so they reach the program in the order they were typed.
+    keys: tokio::sync::mpsc::UnboundedSender<(Session, Vec<u8>)>,
 }
 
 /// Things the loop must do outside of `App` (they are async or touch the terminal).
@@ -68,7 +70,14 @@ impl App {
         cwd: PathBuf,
         api_addr: Option<SocketAddr>,
     ) -> Self {
+        let (keys, mut queued) = tokio::sync::mpsc::unbounded_channel::<(Session, Vec<u8>)>();
+        tokio::spawn(async move {
+            while let Some((session, bytes)) = queued.recv().await {
+                let _ = session.send_input(bytes).await;
+            }
+        });
         Self {
+            keys,
             layout: config.ui.layout,
             manager,
             config,
@@ -461,7 +470,7 @@ impl App {
             };
             let (x, y) = (mouse.column - inner.x + 1, mouse.row - inner.y + 1);
             let bytes = format!("\x1b[<{button};{x};{y}M").into_bytes();
-            tokio::spawn(async move { session.send_input(bytes).await });
+            let _ = self.keys.send((session, bytes));
         } else if let Some(up) = wheel {
             let offset = self.scroll.get(&id).copied().unwrap_or(0);
             let offset = if up {
@@ -516,7 +525,7 @@ impl App {
 
     fn send_bytes(&self, bytes: Vec<u8>) {
         if let Some(session) = self.focused() {
-            tokio::spawn(async move { session.send_input(bytes).await });
+            let _ = self.keys.send((session, bytes));
         }
     }
 

@@ -1,0 +1,280 @@
+//! The command line and config files, through the real binary.
+
+mod common;
+
+use std::path::Path;
+use std::process::Output;
+
+use ccmux::config::{Config, load_file};
+use common::server::ccmux;
+
+fn run(home: &Path, args: &[&str]) -> Output {
+    ccmux(home).args(args).output().unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn example() -> String {
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config.example.toml")).unwrap()
+}
+
+#[test]
+fn the_example_config_parses_to_the_defaults_it_claims() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("example.toml");
+    std::fs::write(&path, example()).unwrap();
+    assert_eq!(load_file(&path).unwrap(), Config::default());
+}
+
+#[test]
+fn the_example_configs_commented_examples_are_valid_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("examples.toml");
+    let uncommented: String = example()
+        .lines()
+        .map(|l| l.strip_prefix("#> ").unwrap_or(l))
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(&path, uncommented).unwrap();
+    let config = load_file(&path).unwrap();
+    assert_eq!(config.sessions[0].task_id, "api");
+    assert_eq!(
+        config.sessions[0].project_path.as_deref(),
+        Some(dir.path().join("services/api").as_path())
+    );
+    assert!(config.profiles.contains_key("aider"));
+    assert!(config.templates.contains_key("review"));
+}
+
+#[test]
+fn layers_merge_in_order_defaults_global_project_file_env_flags() {
+    let home = tempfile::tempdir().unwrap();
+    let global = home.path().join("config/ccmux");
+    std::fs::create_dir_all(&global).unwrap();
+    std::fs::write(
+        global.join("config.toml"),
+        "[limits]\nmax_sessions = 5\nscrollback = 111\n[ui]\nlayout = \"rows\"\n",
+    )
+    .unwrap();
+    let project = home.path().join("proj");
+    let sub = project.join("deep/sub");
+    std::fs::create_dir_all(&sub).unwrap();
+    std::fs::write(project.join("ccmux.toml"), "[limits]\nmax_sessions = 6\n[api]\nlisten = \"127.0.0.1:1001\"\n[[session]]\ntask_id = \"one\"\nproject_path = \"deep\"\n").unwrap();
+    let extra = home.path().join("extra.toml");
+    std::fs::write(
+        &extra,
+        "[api]\nlisten = \"127.0.0.1:1002\"\n[ui]\nframe_cap = 30\n",
+    )
+    .unwrap();
+
+    let show = |args: &[&str], env: &[(&str, &str)]| {
+        let mut cmd = ccmux(home.path());
+        cmd.current_dir(&sub).args(args).args(["config", "show"]);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        toml::from_str::<Config>(&stdout(&out)).unwrap()
+    };
+    let merged = show(&[], &[]);
+    assert_eq!(merged.limits.scrollback, 111, "global");
+    assert_eq!(merged.limits.max_sessions, 6, "project beats global");
+    assert_eq!(
+        merged.ui.layout,
+        ccmux::config::Layout::Rows,
+        "global survives where project is silent"
+    );
+    assert_eq!(merged.api.listen.port(), 1001);
+    assert_eq!(
+        merged.sessions[0].project_path.as_deref(),
+        Some(project.join("deep").as_path()),
+        "relative to its file"
+    );
+
+    let with_file = show(&["-c", extra.to_str().unwrap()], &[]);
+    assert_eq!(
+        (with_file.api.listen.port(), with_file.ui.frame_cap),
+        (1002, 30),
+        "-c beats project"
+    );
+    let with_env = show(
+        &["-c", extra.to_str().unwrap()],
+        &[("CCMUX_LISTEN", "127.0.0.1:1003")],
+    );
+    assert_eq!(with_env.api.listen.port(), 1003, "env beats -c");
+    let with_flag = show(
+        &["--listen", "127.0.0.1:1004"],
+        &[("CCMUX_LISTEN", "127.0.0.1:1003")],
+    );
+    assert_eq!(with_flag.api.listen.port(), 1004, "flags beat env");
+}
+
+#[test]
+fn validation_errors_name_file_line_and_column() {
+    let home = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "[ui]\nlayout = \"grid\"\nprefx = \"ctrl-a\"\n",
+            3,
+            1,
+            "unknown field `prefx`",
+        ),
+        ("[limits]\nmax_sessions = \"many\"\n", 2, 16, "invalid type"),
+        (
+            "[defaults]\nterminal_size = [0, 40]\n",
+            2,
+            17,
+            "terminal_size must be",
+        ),
+        ("[ui]\nprefix = \"hyper-q\"\n", 2, 10, "is not a key"),
+        (
+            "[api]\nlisten = \"nowhere\"\n",
+            2,
+            10,
+            "invalid socket address",
+        ),
+        (
+            "\n[[session]]\ntask_id = \"a\"\nprofile = \"nope\"\n",
+            4,
+            11,
+            "unknown profile `nope`",
+        ),
+        (
+            "[profiles.x]\nbusy = [\"(unclosed\"]\n",
+            2,
+            8,
+            "invalid regular expression",
+        ),
+        ("[ui\n", 1, 4, ""),
+    ];
+    for (text, line, column, message) in cases {
+        let path = home.path().join("bad.toml");
+        std::fs::write(&path, text).unwrap();
+        let out = run(home.path(), &["config", "check", path.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(2), "{text}");
+        let err = stderr(&out);
+        let place = format!("{}:{line}:{column}: ", path.display());
+        assert!(err.contains(&place), "{text:?}: wanted {place} in {err}");
+        assert!(
+            err.contains(message),
+            "{text:?}: wanted {message:?} in {err}"
+        );
+    }
+    let good = home.path().join("good.toml");
+    std::fs::write(&good, "[ui]\nprefix = \"ctrl-b\"\n").unwrap();
+    let out = run(home.path(), &["config", "check", good.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).contains("ok:"));
+}
+
+#[test]
+fn every_subcommand_has_help() {
+    let home = tempfile::tempdir().unwrap();
+    for args in [
+        &["--help"][..],
+        &["serve", "--help"],
+        &["ctl", "--help"],
+        &["ctl", "send", "--help"],
+        &["token", "--help"],
+        &["config", "--help"],
+        &["config", "check", "--help"],
+        &["config", "path", "--help"],
+        &["completions", "--help"],
+    ] {
+        let out = run(home.path(), args);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        assert!(stdout(&out).contains("Usage"), "{args:?}");
+    }
+    let out = run(home.path(), &["--version"]);
+    assert!(stdout(&out).contains(env!("CARGO_PKG_VERSION")));
+    let out = run(home.path(), &["completions", "bash"]);
+    assert!(stdout(&out).contains("_ccmux"));
+    let out = run(home.path(), &["config", "path"]);
+    assert!(
+        stdout(&out).contains(
+            &home
+                .path()
+                .join("config/ccmux/config.toml")
+                .display()
+                .to_string()
+        )
+    );
+}
+
+#[test]
+fn the_token_is_generated_once_and_kept_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = tempfile::tempdir().unwrap();
+    let first = stdout(&run(home.path(), &["token"]));
+    let second = stdout(&run(home.path(), &["token"]));
+    assert_eq!(first, second);
+    assert_eq!(first.trim().len(), 64);
+    let file = home.path().join("data/ccmux/token");
+    assert_eq!(
+        std::fs::metadata(file).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+}
+
+#[test]
+fn ctl_drives_a_live_serve() {
+    let server = common::server::start_server();
+    let home = server.home.path();
+    let ctl = |args: &[&str]| {
+        let out = ccmux(home)
+            .args([
+                "--listen",
+                &server.addr,
+                "--token",
+                common::server::TOKEN,
+                "ctl",
+            ])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "ctl {args:?}: {}", stderr(&out));
+        stdout(&out)
+    };
+    let created = ctl(&[
+        "--json",
+        "new",
+        "--task",
+        "via-ctl",
+        "--",
+        "bash",
+        "--norc",
+        "--noprofile",
+        "-i",
+    ]);
+    let info: serde_json::Value = serde_json::from_str(&created).unwrap();
+    let id = info["session_id"].to_string();
+    assert!(ctl(&["list"]).contains("via-ctl"));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while !ctl(&["list"]).contains("ready") {
+        assert!(std::time::Instant::now() < deadline);
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let sent = ctl(&["send", &id, "echo ctl-works", "--timeout", "10"]);
+    assert!(sent.starts_with("ctl-works\n"), "{sent}");
+    assert!(ctl(&["screen", &id]).contains("ctl-works"));
+    assert!(ctl(&["output", &id]).contains("ctl-works"));
+    assert_eq!(ctl(&["resize", &id, "70", "20"]).lines().count(), 2);
+    assert!(ctl(&["send", &id, "stty size"]).starts_with("20 70"));
+    assert_eq!(ctl(&["input", &id, "true\\r"]), "ok\n");
+    assert_eq!(ctl(&["interrupt", &id]), "ok\n");
+    assert!(ctl(&["stats"]).contains("live"));
+    assert!(ctl(&["kill", &id]).contains("terminated"));
+    let out = ccmux(home)
+        .args(["--listen", &server.addr, "--token", "wrong", "ctl", "list"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("401"), "{}", stderr(&out));
+}
