@@ -10,9 +10,10 @@ use tokio::sync::watch;
 
 use crate::api::{self, Access, AppState};
 use crate::cli::GlobalArgs;
-use crate::config::{self, Config, Flags};
-use crate::manager::Manager;
+use crate::config::{self, Config, Flags, ResolveError, SessionRequest};
+use crate::manager::{Manager, ManagerError};
 use crate::paths;
+use crate::session::Session;
 
 /// The merged config, and where ccmux was started.
 pub struct Context {
@@ -102,19 +103,12 @@ impl Running {
     /// Starts the config's autostart sessions; errors are logged and returned as messages.
     pub async fn autostart(&self, ctx: &Context) -> Vec<String> {
         let mut problems = Vec::new();
-        for config in ctx.config.autostart_sessions(&ctx.cwd) {
-            let result = match config {
-                Ok(config) => self
-                    .manager
-                    .create_session(config)
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| e.to_string()),
-                Err(e) => Err(e.to_string()),
-            };
-            if let Err(problem) = result {
+        for entry in ctx.config.sessions.iter().filter(|s| s.autostart) {
+            if let Err(problem) =
+                start_session(&self.manager, &ctx.config, entry.into(), &ctx.cwd).await
+            {
                 tracing::warn!(%problem, "a configured session did not start");
-                problems.push(problem);
+                problems.push(problem.to_string());
             }
         }
         problems
@@ -128,6 +122,25 @@ impl Running {
             let _ = task.await;
         }
     }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Resolve(#[from] ResolveError),
+    #[error(transparent)]
+    Manager(#[from] ManagerError),
+}
+
+/// Fills `request` in from `config` and starts it: what the TUI and autostart do alike.
+pub async fn start_session(
+    manager: &Manager,
+    config: &Config,
+    request: SessionRequest,
+    cwd: &Path,
+) -> Result<Session, StartError> {
+    let session_config = config.session_config(request, cwd)?;
+    Ok(manager.create_session(session_config).await?)
 }
 
 /// Waits for SIGINT, SIGTERM or SIGHUP.

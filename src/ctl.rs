@@ -222,18 +222,7 @@ impl Client {
     }
 
     fn follow(&self, id: u64, since: u64, json_out: bool) -> anyhow::Result<()> {
-        let request = tungstenite::http::Request::builder()
-            .uri(format!("ws://{}/ws/sessions/{id}", self.addr))
-            .header("authorization", &self.auth)
-            .header("host", self.addr.to_string())
-            .header("connection", "Upgrade")
-            .header("upgrade", "websocket")
-            .header("sec-websocket-version", "13")
-            .header(
-                "sec-websocket-key",
-                tungstenite::handshake::client::generate_key(),
-            )
-            .body(())?;
+        let request = ws_request(&self.addr.to_string(), id, &self.auth)?;
         let (mut socket, _) =
             tungstenite::connect(request).context("cannot open the session's stream")?;
         loop {
@@ -258,6 +247,21 @@ impl Client {
             }
         }
     }
+}
+
+/// The handshake for `WS /ws/sessions/{id}` at `addr`, carrying `auth` (`Bearer …`).
+pub fn ws_request(
+    addr: &str,
+    id: u64,
+    auth: &str,
+) -> Result<tungstenite::handshake::client::Request, tungstenite::Error> {
+    use tungstenite::client::IntoClientRequest;
+    let mut request = format!("ws://{addr}/ws/sessions/{id}").into_client_request()?;
+    let auth = auth
+        .parse()
+        .map_err(|e| tungstenite::Error::HttpFormat(tungstenite::http::Error::from(e)))?;
+    request.headers_mut().insert("authorization", auth);
+    Ok(request)
 }
 
 fn print_entries(entries: &[Value], json_out: bool) -> anyhow::Result<()> {

@@ -312,20 +312,9 @@ fn the_token_host_and_origin_are_checked() {
         403
     );
 
-    let request = tungstenite::http::Request::builder()
-        .uri(format!("ws://{}/ws/sessions/1", server.addr))
-        .header("host", &server.addr)
-        .header("origin", "https://evil.example")
-        .header("authorization", &auth)
-        .header("connection", "Upgrade")
-        .header("upgrade", "websocket")
-        .header("sec-websocket-version", "13")
-        .header(
-            "sec-websocket-key",
-            tungstenite::handshake::client::generate_key(),
-        )
-        .body(())
-        .unwrap();
+    let mut request = ccmux::ctl::ws_request(&server.addr, 1, &auth).unwrap();
+    let origin = "https://evil.example".parse().unwrap();
+    request.headers_mut().insert("origin", origin);
     match tungstenite::connect(request) {
         Err(tungstenite::Error::Http(response)) => assert_eq!(response.status(), 403),
         other => panic!("a foreign Origin was let in: {:?}", other.map(|_| ())),
@@ -375,19 +364,7 @@ fn the_openapi_document_lists_every_route() {
 type Socket = tungstenite::WebSocket<tungstenite::stream::MaybeTlsStream<std::net::TcpStream>>;
 
 fn open_ws(server: &Server, id: u64) -> Socket {
-    let request = tungstenite::http::Request::builder()
-        .uri(format!("ws://{}/ws/sessions/{id}", server.addr))
-        .header("host", &server.addr)
-        .header("authorization", format!("Bearer {TOKEN}"))
-        .header("connection", "Upgrade")
-        .header("upgrade", "websocket")
-        .header("sec-websocket-version", "13")
-        .header(
-            "sec-websocket-key",
-            tungstenite::handshake::client::generate_key(),
-        )
-        .body(())
-        .unwrap();
+    let request = ccmux::ctl::ws_request(&server.addr, id, &format!("Bearer {TOKEN}")).unwrap();
     tungstenite::connect(request).unwrap().0
 }
 

@@ -134,15 +134,6 @@ impl Config {
         }
         Ok(())
     }
-
-    /// Sessions to start at launch.
-    pub fn autostart_sessions(&self, cwd: &Path) -> Vec<Result<SessionConfig, ResolveError>> {
-        self.sessions
-            .iter()
-            .filter(|s| s.autostart)
-            .map(|s| self.session_config(s.into(), cwd))
-            .collect()
-    }
 }
 
 fn on_path(program: &str) -> bool {

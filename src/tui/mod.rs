@@ -30,7 +30,7 @@ use ratatui::backend::CrosstermBackend;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::time::sleep_until;
 
-use crate::app::{Context, Running, termination_signal};
+use crate::app::{Context, Running, start_session, termination_signal};
 use crate::config::SessionRequest;
 use crate::session::event::EventKind;
 use app::{App, Effect};
@@ -82,16 +82,8 @@ async fn start_sessions(ctx: &Context, running: &Running, run: Vec<String>) -> V
         command: (!run.is_empty()).then_some(run),
         ..SessionRequest::default()
     };
-    let result = match ctx.config.session_config(request, &ctx.cwd) {
-        Ok(config) => running
-            .manager
-            .create_session(config)
-            .await
-            .map(|_| ())
-            .map_err(|e| e.to_string()),
-        Err(e) => Err(e.to_string()),
-    };
-    result.err().into_iter().collect()
+    let result = start_session(&running.manager, &ctx.config, request, &ctx.cwd).await;
+    result.err().map(|e| e.to_string()).into_iter().collect()
 }
 
 type Term = Terminal<CrosstermBackend<std::io::Stdout>>;
@@ -210,14 +202,7 @@ async fn apply(app: &mut App, effect: Effect) {
             let _ = out.write_all(b"\x07").and_then(|_| out.flush());
         }
         Effect::Spawn(request) => {
-            let result = match app.config.session_config(request, &app.cwd) {
-                Ok(config) => app
-                    .manager
-                    .create_session(config)
-                    .await
-                    .map_err(|e| e.to_string()),
-                Err(e) => Err(e.to_string()),
-            };
+            let result = start_session(&app.manager, &app.config, request, &app.cwd).await;
             match result {
                 Ok(session) => {
                     app.set_focus(session.id());
