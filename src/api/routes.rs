@@ -17,7 +17,6 @@ use crate::api::AppState;
 use crate::api::error::ApiError;
 use crate::config::SessionRequest;
 use crate::manager::Stats;
-use crate::session::config::{MAX_TERMINAL_DIM, MIN_TERMINAL_DIM};
 use crate::session::{CommandResult, SessionId, SessionInfo, SessionOutput, TerminalSize};
 
 /// A session id from the path; anything that is not one is a 404 like an unknown id.
@@ -95,19 +94,7 @@ pub async fn create(
 }
 
 fn size(field: &str, cols: u32, rows: u32) -> Result<TerminalSize, ApiError> {
-    let range = MIN_TERMINAL_DIM as u32..=MAX_TERMINAL_DIM as u32;
-    if !range.contains(&cols) || !range.contains(&rows) {
-        return Err(ApiError::invalid(
-            field,
-            format!(
-                "cols and rows must each be {MIN_TERMINAL_DIM}–{MAX_TERMINAL_DIM} (got {cols}×{rows})"
-            ),
-        ));
-    }
-    Ok(TerminalSize {
-        cols: cols as u16,
-        rows: rows as u16,
-    })
+    TerminalSize::checked(cols, rows).map_err(|e| ApiError::invalid(field, e))
 }
 
 #[derive(Debug, Deserialize)]

@@ -177,7 +177,7 @@ impl Default for Limits {
     }
 }
 
-/// `[cols, rows]`, each 2–4096.
+/// `[cols, rows]`, each in `TerminalSize::checked`'s range.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Size(pub TerminalSize);
 
@@ -189,15 +189,12 @@ impl Serialize for Size {
 
 impl<'de> Deserialize<'de> for Size {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        use crate::session::config::{MAX_TERMINAL_DIM, MIN_TERMINAL_DIM};
         let [cols, rows] = <[u16; 2]>::deserialize(d)?;
-        let ok = |v: u16| (MIN_TERMINAL_DIM..=MAX_TERMINAL_DIM).contains(&v);
-        if !ok(cols) || !ok(rows) {
-            return Err(serde::de::Error::custom(format!(
-                "terminal_size must be [cols, rows], each from {MIN_TERMINAL_DIM} to {MAX_TERMINAL_DIM}"
-            )));
-        }
-        Ok(Self(TerminalSize { cols, rows }))
+        TerminalSize::checked(cols.into(), rows.into())
+            .map(Self)
+            .map_err(|e| {
+                serde::de::Error::custom(format!("terminal_size must be [cols, rows]: {e}"))
+            })
     }
 }
 

@@ -72,6 +72,28 @@ impl TerminalSize {
     }
 }
 
+impl TerminalSize {
+    /// A size that must already be in range: for sizes people type, where clamping would hide
+    /// a mistake.
+    pub fn checked(cols: u32, rows: u32) -> Result<Self, SizeOutOfRange> {
+        let range = u32::from(MIN_TERMINAL_DIM)..=u32::from(MAX_TERMINAL_DIM);
+        if !range.contains(&cols) || !range.contains(&rows) {
+            return Err(SizeOutOfRange { cols, rows });
+        }
+        Ok(Self {
+            cols: cols as u16,
+            rows: rows as u16,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cols and rows must each be {MIN_TERMINAL_DIM}–{MAX_TERMINAL_DIM} (got {cols}×{rows})")]
+pub struct SizeOutOfRange {
+    pub cols: u32,
+    pub rows: u32,
+}
+
 impl Default for TerminalSize {
     fn default() -> Self {
         Self {

@@ -411,8 +411,8 @@ impl App {
         let (lines, history) = {
             let mut terminal = session.terminal().lock();
             let lines = terminal.lines_with_history();
-            let rows = terminal.size().rows as usize;
-            (lines.clone(), lines.len().saturating_sub(rows))
+            let history = lines.len().saturating_sub(terminal.size().rows as usize);
+            (lines, history)
         };
         let offset = self
             .scroll

@@ -213,11 +213,12 @@ fn draw_pane(
 fn status_line<'a>(app: &App, sessions: &[Session]) -> Paragraph<'a> {
     let mut spans = Vec::new();
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    let focused = app.focused().map(|s| s.id());
     for (i, s) in sessions.iter().enumerate() {
         let state = s.state();
         *counts.entry(state.to_string()).or_default() += 1;
         let mut style = state_style(state);
-        if app.focused().is_some_and(|f| f.id() == s.id()) {
+        if focused == Some(s.id()) {
             style = style.add_modifier(Modifier::REVERSED);
         }
         spans.push(Span::styled(
