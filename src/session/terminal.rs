@@ -77,15 +77,21 @@ impl vt100::Callbacks for Host {
                 self.replies.extend_from_slice(version.as_bytes());
             }
             (Some(b'?'), Some(b'$'), 'p') => {
-                // DECRQM: 2 = "reset but supported", 0 = "not recognised".
-                let status = if first == 2026 { 2 } else { 0 };
+                // DECRQM: 1 = set, 2 = reset, 0 = not recognised.
+                let status = match (first, self.synchronized_since) {
+                    (2026, Some(_)) => 1,
+                    (2026, None) => 2,
+                    _ => 0,
+                };
                 let reply = format!("\x1b[?{first};{status}$y");
                 self.replies.extend_from_slice(reply.as_bytes());
             }
             (Some(b'?'), None, 'h' | 'l') => {
                 let on = c == 'h';
+                // A repeated `h` does not restart the clock, so the hold stays bounded.
                 if has(2026) {
-                    self.synchronized_since = on.then(Instant::now);
+                    let since = self.synchronized_since.or(on.then(Instant::now));
+                    self.synchronized_since = since.filter(|_| on);
                 }
                 if has(1004) {
                     self.focus_reporting = on;
@@ -280,10 +286,17 @@ mod tests {
     }
 
     #[test]
-    fn synchronized_output_is_tracked() {
+    fn synchronized_output_is_tracked_from_its_first_begin() {
         let mut t = term();
         t.process(b"\x1b[?2026h");
-        assert!(t.synchronized_since().is_some());
+        let began = t.synchronized_since().expect("an update began");
+        assert_eq!(
+            t.process(b"\x1b[?2026$p").replies,
+            b"\x1b[?2026;1$y".to_vec()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        t.process(b"\x1b[?2026h");
+        assert_eq!(t.synchronized_since(), Some(began));
         t.process(b"frame\x1b[?2026l");
         assert!(t.synchronized_since().is_none());
     }
