@@ -23,12 +23,16 @@ pub enum CtlCommand {
     List,
     /// Start a session: `ctl new --task T [--cwd P] [--template NAME] -- argv…`.
     New {
+        /// The task id: names the session; one live session per task.
         #[arg(long)]
         task: String,
+        /// Project directory (default: the current one).
         #[arg(long)]
         cwd: Option<std::path::PathBuf>,
+        /// A [templates.NAME] from the config.
         #[arg(long)]
         template: Option<String>,
+        /// Detector profile: claude, shell, generic or a [profiles.NAME].
         #[arg(long)]
         profile: Option<String>,
         #[arg(last = true)]
@@ -43,10 +47,7 @@ pub enum CtlCommand {
         timeout: f64,
     },
     /// Send raw keys (escapes like `\r`, `\x1b` are decoded).
-    Input {
-        id: u64,
-        data: String,
-    },
+    Input { id: u64, data: String },
     /// Print the output log; `--follow` keeps streaming it.
     Output {
         id: u64,
@@ -54,23 +55,19 @@ pub enum CtlCommand {
         follow: bool,
     },
     /// Print the current screen.
-    Screen {
-        id: u64,
-    },
-    Resize {
-        id: u64,
-        cols: u32,
-        rows: u32,
-    },
-    Interrupt {
-        id: u64,
-    },
+    Screen { id: u64 },
+    /// Set a session's terminal size in columns and rows.
+    Resize { id: u64, cols: u32, rows: u32 },
+    /// Interrupt what the session is doing (Esc for Claude Code, Ctrl-C otherwise).
+    Interrupt { id: u64 },
     /// Terminate a session.
     Kill {
         id: u64,
+        /// SIGKILL at once instead of asking it to stop first.
         #[arg(long)]
         force: bool,
     },
+    /// Sessions per state, totals since start, and uptime.
     Stats,
 }
 

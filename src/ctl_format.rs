@@ -64,14 +64,20 @@ fn table(sessions: &[Value]) -> String {
     for s in sessions {
         out.push_str(&format!(
             "{:<5} {:<20} {:<14} {:<8} {}\n",
-            s["session_id"],
+            number(&s["session_id"]),
             text(&s["task_id"]),
             text(&s["state"]),
-            s["pid"],
+            number(&s["pid"]),
             text(&s["project_path"])
         ));
     }
     out
+}
+
+/// A number as a table cell: JSON's `Display` ignores widths, and a missing one shows as `-`.
+fn number(v: &Value) -> String {
+    v.as_u64()
+        .map_or_else(|| "-".to_string(), |n| n.to_string())
 }
 
 fn text(v: &Value) -> &str {

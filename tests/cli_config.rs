@@ -257,10 +257,20 @@ fn ctl_drives_a_live_serve() {
     let id = info["session_id"].to_string();
     assert!(ctl(&["list"]).contains("via-ctl"));
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-    while !ctl(&["list"]).contains("ready") {
+    let table = loop {
+        let table = ctl(&["list"]);
+        if table.contains("ready") {
+            break table;
+        }
         assert!(std::time::Instant::now() < deadline);
         std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    };
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(
+        lines[0].find("STATE"),
+        lines[1].find("ready"),
+        "columns line up:\n{table}"
+    );
     let sent = ctl(&["send", &id, "echo ctl-works", "--timeout", "10"]);
     assert!(sent.starts_with("ctl-works\n"), "{sent}");
     assert!(ctl(&["screen", &id]).contains("ctl-works"));
