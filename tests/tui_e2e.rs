@@ -36,8 +36,10 @@ impl Tmux {
             "TERM=xterm-256color".into(),
         ];
         exports.extend(env.iter().map(|(k, v)| format!("{k}={v}")));
+        // After ccmux, the shell says whether the tty modes are back as they were.
         let command = format!(
-            "env {} {} --listen 127.0.0.1:0; echo CCMUX-EXITED; sleep 60",
+            "before=$(stty -g); env {} {} --listen 127.0.0.1:0; \
+             [ \"$(stty -g)\" = \"$before\" ] && echo TTY-RESTORED; echo CCMUX-EXITED; sleep 60",
             exports.join(" "),
             env!("CARGO_BIN_EXE_ccmux")
         );
@@ -86,6 +88,38 @@ impl Tmux {
     fn text(&self, text: &str) {
         self.tmux(&["send-keys", "-t", "0", "-l", text]);
         std::thread::sleep(Duration::from_millis(80));
+    }
+
+    /// tmux's view of the pane's terminal modes, e.g. `#{alternate_on}`.
+    fn flag(&self, format: &str) -> String {
+        let out = self
+            .tmux(&["display-message", "-p", "-t", "0", format])
+            .stdout;
+        String::from_utf8_lossy(&out).trim().to_string()
+    }
+
+    /// The process tmux started in the pane: the shell that runs ccmux.
+    fn ccmux_pid(&self) -> u32 {
+        let shell = self.flag("#{pane_pid}");
+        let children = std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children"))
+            .expect("the pane's shell is alive");
+        children
+            .split_whitespace()
+            .next()
+            .and_then(|pid| pid.parse().ok())
+            .expect("ccmux runs under the pane's shell")
+    }
+
+    /// After ccmux exited: the terminal is as it found it.
+    fn assert_terminal_restored(&self) {
+        let screen = self.wait_for(|s| s.contains("CCMUX-EXITED"), "ccmux exits");
+        assert!(
+            screen.contains("TTY-RESTORED"),
+            "raw mode is left:\n{screen}"
+        );
+        assert_eq!(self.flag("#{alternate_on}"), "0", "alternate screen left");
+        assert_eq!(self.flag("#{mouse_any_flag}"), "0", "mouse capture off");
+        assert_eq!(self.flag("#{cursor_flag}"), "1", "cursor shown");
     }
 
     fn screen(&self) -> String {
@@ -204,11 +238,42 @@ fn two_panes_side_by_side_driven_from_the_keyboard() {
 
     assert!(processes_with(&marker) >= 2);
     tmux.keys(&["C-a", "q"]);
-    tmux.wait_for(|s| s.contains("CCMUX-EXITED"), "quit exits");
+    tmux.assert_terminal_restored();
+    wait_for_no_process_with(&marker);
+}
+
+fn wait_for_no_process_with(marker: &str) {
     let deadline = Instant::now() + Duration::from_secs(10);
-    while processes_with(&marker) > 0 {
+    while processes_with(marker) > 0 {
         assert!(Instant::now() < deadline, "sessions outlived ccmux");
         std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn sigterm_and_sighup_end_the_sessions_and_restore_the_terminal() {
+    for signal in ["TERM", "HUP"] {
+        let home = tempfile::tempdir().unwrap();
+        let project = tempfile::tempdir().unwrap();
+        let marker = format!("CCMUX_E2E_SIG={}-{signal}", std::process::id());
+        let (key, value) = marker.split_once('=').unwrap();
+        std::fs::write(
+            project.path().join("ccmux.toml"),
+            format!(
+                "[defaults]\ncommand = [\"bash\", \"--norc\"]\nenvironment = {{ {key} = \"{value}\" }}\n"
+            ),
+        )
+        .unwrap();
+        let tmux = Tmux::start(home, project.path(), &[], (80, 24));
+        tmux.wait_for(|s| s.contains("● ready"), "a session starts");
+        assert_eq!(tmux.flag("#{alternate_on}"), "1", "the TUI is up");
+        let killed = Command::new("kill")
+            .args([format!("-{signal}"), tmux.ccmux_pid().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        tmux.assert_terminal_restored();
+        wait_for_no_process_with(&marker);
     }
 }
 

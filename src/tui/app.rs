@@ -5,14 +5,16 @@ use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Instant;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
-use ratatui::layout::{Position, Rect};
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::layout::Rect;
 
 use crate::config::{Config, KeyChord, Layout, SessionRequest, key::KeyCode as ChordCode};
 use crate::manager::Manager;
 use crate::session::{Session, SessionId, SessionState, TerminalSize};
-use crate::tui::keys::{self, Modes};
+use crate::tui::attention::Attention;
+use crate::tui::keys::{self, Modes, chord_matches};
 use crate::tui::prompt::NewSessionPrompt;
 
 /// What keys mean right now.
@@ -43,7 +45,7 @@ pub struct App {
     pub ratio: f32,
     pub zoom: bool,
     /// Panes that finished or asked something while unfocused.
-    pub attention: HashSet<SessionId>,
+    pub attention: Attention,
     /// Ended sessions the user closed.
     pub hidden: HashSet<SessionId>,
     /// History rows scrolled back, per pane.
@@ -87,7 +89,7 @@ impl App {
             focus: None,
             ratio: 0.0,
             zoom: false,
-            attention: HashSet::new(),
+            attention: Attention::default(),
             hidden: HashSet::new(),
             scroll: HashMap::new(),
             panes: Vec::new(),
@@ -115,7 +117,7 @@ impl App {
 
     pub fn set_focus(&mut self, id: SessionId) {
         self.focus = Some(id);
-        self.attention.remove(&id);
+        self.attention.clear(id);
     }
 
     /// A state change: unfocused panes that need the user are marked (and ring the bell).
@@ -129,7 +131,7 @@ impl App {
         let asks = to == SessionState::WaitingInput;
         let focused = self.focused().is_some_and(|s| s.id() == id);
         if (finished || asks) && !focused {
-            self.attention.insert(id);
+            self.attention.raise(id, Instant::now());
             return self.config.ui.bell.then_some(Effect::Bell);
         }
         None
@@ -320,175 +322,6 @@ impl App {
         }
     }
 
-    fn on_scroll_key(&mut self, key: KeyEvent, mut search: String, typing: bool) {
-        let Some(session) = self.focused() else {
-            return;
-        };
-        let id = session.id();
-        let rows = session.status().terminal_size.rows as usize;
-        if typing {
-            match key.code {
-                KeyCode::Enter => {
-                    self.find(&session, &search, true);
-                    self.mode = Mode::Scroll {
-                        search,
-                        typing: false,
-                    };
-                }
-                KeyCode::Esc => {
-                    self.mode = Mode::Scroll {
-                        search: String::new(),
-                        typing: false,
-                    }
-                }
-                KeyCode::Backspace => {
-                    search.pop();
-                    self.mode = Mode::Scroll {
-                        search,
-                        typing: true,
-                    };
-                }
-                KeyCode::Char(c) => {
-                    search.push(c);
-                    self.mode = Mode::Scroll {
-                        search,
-                        typing: true,
-                    };
-                }
-                _ => {
-                    self.mode = Mode::Scroll {
-                        search,
-                        typing: true,
-                    }
-                }
-            }
-            return;
-        }
-        let offset = self.scroll.get(&id).copied().unwrap_or(0);
-        let new_offset = match key.code {
-            KeyCode::Esc | KeyCode::Char('q') => {
-                self.scroll.remove(&id);
-                return;
-            }
-            KeyCode::Char('/') => {
-                self.mode = Mode::Scroll {
-                    search: String::new(),
-                    typing: true,
-                };
-                return;
-            }
-            KeyCode::Char('n') => {
-                self.find(&session, &search, true);
-                offset_of(self, id)
-            }
-            KeyCode::Char('N') => {
-                self.find(&session, &search, false);
-                offset_of(self, id)
-            }
-            KeyCode::Up | KeyCode::Char('k') => offset + 1,
-            KeyCode::Down | KeyCode::Char('j') => offset.saturating_sub(1),
-            KeyCode::PageUp | KeyCode::Char('b') => offset + rows.saturating_sub(1).max(1),
-            KeyCode::PageDown | KeyCode::Char(' ') => {
-                offset.saturating_sub(rows.saturating_sub(1).max(1))
-            }
-            KeyCode::Char('g') | KeyCode::Home => usize::MAX,
-            KeyCode::Char('G') | KeyCode::End => 0,
-            _ => offset,
-        };
-        let history = session.terminal().lock().screen().scrollback_capacity();
-        self.scroll.insert(id, new_offset.min(history));
-        self.mode = Mode::Scroll {
-            search,
-            typing: false,
-        };
-    }
-
-    /// Scrolls to the next match of `needle` above (`older`) or below the current view.
-    fn find(&mut self, session: &Session, needle: &str, older: bool) {
-        if needle.is_empty() {
-            return;
-        }
-        let (lines, history) = {
-            let mut terminal = session.terminal().lock();
-            let lines = terminal.lines_with_history();
-            let history = lines.len().saturating_sub(terminal.size().rows as usize);
-            (lines, history)
-        };
-        let offset = self
-            .scroll
-            .get(&session.id())
-            .copied()
-            .unwrap_or(0)
-            .min(history);
-        let top = history - offset;
-        let hit = if older {
-            lines[..top].iter().rposition(|l| l.contains(needle))
-        } else {
-            lines
-                .iter()
-                .enumerate()
-                .skip(top + 1)
-                .find(|(_, l)| l.contains(needle))
-                .map(|(i, _)| i)
-        };
-        match hit {
-            Some(line) => {
-                self.scroll
-                    .insert(session.id(), history.saturating_sub(line.min(history)));
-                self.message = None;
-            }
-            None => self.message = Some(format!("no more matches for `{needle}`")),
-        }
-    }
-
-    pub fn on_mouse(&mut self, mouse: MouseEvent) {
-        let at = Position::new(mouse.column, mouse.row);
-        let Some(&(id, rect)) = self.panes.iter().find(|(_, r)| r.contains(at)) else {
-            return;
-        };
-        let Ok(session) = self.manager.get(id) else {
-            return;
-        };
-        let inner = inner(rect);
-        let reporting = session.terminal().lock().screen().mouse_protocol_mode()
-            != vt100::MouseProtocolMode::None;
-        let wheel = match mouse.kind {
-            MouseEventKind::ScrollUp => Some(true),
-            MouseEventKind::ScrollDown => Some(false),
-            _ => None,
-        };
-        if reporting
-            && inner.contains(at)
-            && (wheel.is_some() || matches!(mouse.kind, MouseEventKind::Down(_)))
-        {
-            let button = match (wheel, mouse.kind) {
-                (Some(true), _) => 64,
-                (Some(false), _) => 65,
-                (_, MouseEventKind::Down(MouseButton::Right)) => 2,
-                (_, MouseEventKind::Down(MouseButton::Middle)) => 1,
-                _ => 0,
-            };
-            let (x, y) = (mouse.column - inner.x + 1, mouse.row - inner.y + 1);
-            let bytes = format!("\x1b[<{button};{x};{y}M").into_bytes();
-            let _ = self.keys.send((session, bytes));
-        } else if let Some(up) = wheel {
-            let offset = self.scroll.get(&id).copied().unwrap_or(0);
-            let offset = if up {
-                offset + 3
-            } else {
-                offset.saturating_sub(3)
-            };
-            if offset == 0 {
-                self.scroll.remove(&id);
-            } else {
-                self.scroll.insert(id, offset);
-            }
-        }
-        if matches!(mouse.kind, MouseEventKind::Down(_)) {
-            self.set_focus(id);
-        }
-    }
-
     pub fn on_paste(&mut self, text: &str) {
         let Some(session) = self.focused() else {
             return;
@@ -525,8 +358,13 @@ impl App {
 
     fn send_bytes(&self, bytes: Vec<u8>) {
         if let Some(session) = self.focused() {
-            let _ = self.keys.send((session, bytes));
+            self.send_to(session, bytes);
         }
+    }
+
+    /// Queues bytes for a session behind the keys typed before them.
+    pub(super) fn send_to(&self, session: Session, bytes: Vec<u8>) {
+        let _ = self.keys.send((session, bytes));
     }
 
     /// Resizes each pane's PTY to its inner area when that changed.
@@ -543,10 +381,6 @@ impl App {
             }
         }
     }
-}
-
-fn offset_of(app: &App, id: SessionId) -> usize {
-    app.scroll.get(&id).copied().unwrap_or(0)
 }
 
 /// A pane's content area: inside its border.
@@ -567,31 +401,4 @@ fn direction(key: KeyEvent) -> Option<(i32, i32)> {
         KeyCode::Down | KeyCode::Char('j') => Some((0, 1)),
         _ => None,
     }
-}
-
-/// Whether a crossterm key is the configured chord. A character's case already says whether
-/// Shift was held, so Shift only counts for the other keys.
-pub fn chord_matches(chord: KeyChord, key: KeyEvent) -> bool {
-    let m = key.modifiers;
-    if m.contains(KeyModifiers::CONTROL) != chord.ctrl || m.contains(KeyModifiers::ALT) != chord.alt
-    {
-        return false;
-    }
-    let same = match (chord.code, key.code) {
-        (ChordCode::Char(a), KeyCode::Char(b)) if chord.ctrl => return a.eq_ignore_ascii_case(&b),
-        (ChordCode::Char(a), KeyCode::Char(b)) => return a == b,
-        (ChordCode::Space, KeyCode::Char(' ')) => true,
-        (ChordCode::Tab, KeyCode::BackTab) => return chord.shift,
-        (ChordCode::F(a), KeyCode::F(b)) => a == b,
-        (ChordCode::Esc, KeyCode::Esc)
-        | (ChordCode::Enter, KeyCode::Enter)
-        | (ChordCode::Tab, KeyCode::Tab)
-        | (ChordCode::Backspace, KeyCode::Backspace)
-        | (ChordCode::Up, KeyCode::Up)
-        | (ChordCode::Down, KeyCode::Down)
-        | (ChordCode::Left, KeyCode::Left)
-        | (ChordCode::Right, KeyCode::Right) => true,
-        _ => false,
-    };
-    same && m.contains(KeyModifiers::SHIFT) == chord.shift
 }

@@ -8,13 +8,14 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Widget};
+use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Widget};
 
 use crate::session::{Session, SessionId};
 use crate::tui::app::{App, Mode, inner};
 use crate::tui::layout::pane_areas;
 use crate::tui::prompt::FIELDS;
-use crate::tui::render::{draw_screen, short_path, state_glyph, state_style};
+use crate::tui::render::{draw_screen, state_glyph, state_style};
+use crate::tui::title::PaneHeader;
 
 /// How long a pane mid-way through a synchronized update keeps showing its previous frame.
 pub const SYNC_LIMIT: Duration = Duration::from_millis(150);
@@ -25,7 +26,8 @@ pub struct PaneCache {
     frames: HashMap<SessionId, Buffer>,
 }
 
-/// Draws everything; returns when a pane held back by a synchronized update must be redrawn.
+/// Draws everything; returns when the picture will change by itself (a pane held back by a
+/// synchronized update, a flashing mark), so the loop can wake for it.
 pub fn draw(frame: &mut Frame, app: &mut App, cache: &mut PaneCache) -> Option<Instant> {
     let area = frame.area();
     let (main, status) = (
@@ -62,6 +64,7 @@ pub fn draw(frame: &mut Frame, app: &mut App, cache: &mut PaneCache) -> Option<I
         .frames
         .retain(|id, _| sessions.iter().any(|s| s.id() == *id));
 
+    let now = Instant::now();
     let mut recheck = None;
     for (session, rect) in shown.iter().zip(rects) {
         let index = sessions
@@ -70,10 +73,23 @@ pub fn draw(frame: &mut Frame, app: &mut App, cache: &mut PaneCache) -> Option<I
             .unwrap_or(0)
             + 1;
         let is_focused = Some(session.id()) == focused;
-        frame.render_widget(pane_block(app, session, index, is_focused), rect);
+        let header = PaneHeader {
+            number: index,
+            task_id: session.task_id().as_str(),
+            state: session.state(),
+            project_path: &session.info().project_path,
+            focused: is_focused,
+            scrolled: app.scroll.get(&session.id()).is_some_and(|o| *o > 0),
+            mark: app.attention.mark(session.id(), now),
+        };
+        frame.render_widget(header.block(), rect);
         let held = draw_pane(frame, app, session, inner(rect), is_focused, cache);
         recheck = recheck.into_iter().chain(held).min();
     }
+    recheck = recheck
+        .into_iter()
+        .chain(app.attention.next_change(now))
+        .min();
     if sessions.is_empty() {
         let hint = format!(
             "No sessions. {} c starts one; {} q quits.",
@@ -122,52 +138,6 @@ pub fn draw(frame: &mut Frame, app: &mut App, cache: &mut PaneCache) -> Option<I
     }
     app.frames += 1;
     recheck
-}
-
-fn pane_block<'a>(app: &App, session: &Session, index: usize, focused: bool) -> Block<'a> {
-    let status = session.status();
-    let attention = app.attention.contains(&session.id());
-    let mut title = vec![
-        Span::raw(format!(" {index} ")),
-        Span::styled(
-            session.task_id().to_string(),
-            Style::default().add_modifier(Modifier::BOLD),
-        ),
-        Span::raw(" "),
-        Span::styled(
-            format!("{} {}", state_glyph(status.state), status.state),
-            state_style(status.state),
-        ),
-    ];
-    if app.scroll.get(&session.id()).is_some_and(|o| *o > 0) {
-        title.push(Span::styled(" [scroll]", Style::default().fg(Color::Cyan)));
-    }
-    if attention {
-        title.push(Span::styled(
-            " ◆ ",
-            Style::default().fg(Color::Black).bg(Color::Magenta),
-        ));
-    }
-    let path = short_path(&session.info().project_path, 30);
-    let border = if focused {
-        Style::default()
-            .fg(Color::Cyan)
-            .add_modifier(Modifier::BOLD)
-    } else if attention {
-        Style::default().fg(Color::Magenta)
-    } else {
-        Style::default().fg(Color::DarkGray)
-    };
-    Block::default()
-        .borders(Borders::ALL)
-        .border_type(if focused {
-            BorderType::Thick
-        } else {
-            BorderType::Plain
-        })
-        .border_style(border)
-        .title(Line::from(title))
-        .title(Line::from(format!(" {path} ")).right_aligned())
 }
 
 /// Draws a pane's screen (or its cached frame while the program is mid-update).
@@ -298,4 +268,113 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
         w,
         h,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    use super::*;
+    use crate::config::Config;
+    use crate::manager::{Manager, ManagerConfig};
+    use crate::session::{ProfileKind, SessionConfig, SessionState, TaskId};
+
+    /// A TUI over one real session running `script` under `sh`.
+    struct Harness {
+        app: App,
+        cache: PaneCache,
+        terminal: Terminal<TestBackend>,
+        session: Session,
+        _dir: tempfile::TempDir,
+    }
+
+    impl Harness {
+        async fn start(script: &str) -> Self {
+            let dir = tempfile::tempdir().unwrap();
+            let manager = Manager::new(ManagerConfig::default());
+            let config = SessionConfig::new(TaskId::new("t").unwrap(), dir.path())
+                .with_command(["sh", "-c", script])
+                .with_profile(ProfileKind::Generic);
+            let session = manager.create_session(config).await.unwrap();
+            let app = App::new(
+                manager,
+                Arc::new(Config::default()),
+                dir.path().to_path_buf(),
+                None,
+            );
+            Self {
+                app,
+                cache: PaneCache::default(),
+                terminal: Terminal::new(TestBackend::new(40, 8)).unwrap(),
+                session,
+                _dir: dir,
+            }
+        }
+
+        /// Draws a frame; returns its text and when the picture changes by itself.
+        fn frame(&mut self) -> (String, Option<Instant>) {
+            let mut recheck = None;
+            let (app, cache) = (&mut self.app, &mut self.cache);
+            self.terminal
+                .draw(|frame| recheck = draw(frame, app, cache))
+                .unwrap();
+            let buf = self.terminal.backend().buffer();
+            let text = (0..buf.area.height)
+                .map(|y| (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect())
+                .collect::<Vec<String>>()
+                .join("\n");
+            (text, recheck)
+        }
+
+        async fn wait_until(&self, what: impl Fn(&Session) -> bool) {
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while !what(&self.session) {
+                assert!(Instant::now() < deadline, "timed out");
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        }
+    }
+
+    fn screen_has(session: &Session, text: &str) -> bool {
+        session.terminal().lock().screen().contents().contains(text)
+    }
+
+    #[tokio::test]
+    async fn a_pane_mid_update_shows_its_last_whole_frame_until_the_limit() {
+        let mut h = Harness::start(
+            "printf 'whole-frame'; sleep 0.3; printf '\\033[?2026h\\033[2J\\033[Hhalf'; sleep 30",
+        )
+        .await;
+        h.wait_until(|s| screen_has(s, "whole-frame")).await;
+        let (text, recheck) = h.frame();
+        assert!(text.contains("whole-frame") && recheck.is_none(), "{text}");
+
+        h.wait_until(|s| screen_has(s, "half")).await;
+        let (text, recheck) = h.frame();
+        assert!(text.contains("whole-frame"), "held back:\n{text}");
+        assert!(!text.contains("half"), "no half-drawn frame:\n{text}");
+        let recheck = recheck.expect("the loop is told when to look again");
+        assert!(recheck <= Instant::now() + SYNC_LIMIT);
+
+        tokio::time::sleep_until(recheck.into()).await;
+        let (text, _) = h.frame();
+        assert!(
+            text.contains("half") && !text.contains("whole-frame"),
+            "{text}"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_exited_session_keeps_its_final_screen() {
+        let mut h = Harness::start("printf 'last words'; exit 3").await;
+        h.wait_until(|s| s.state() == SessionState::Terminated)
+            .await;
+        let (text, recheck) = h.frame();
+        assert!(text.contains("last words"), "{text}");
+        assert!(text.contains("1 t ○ terminated"), "{text}");
+        assert!(recheck.is_none(), "nothing left to wait for");
+    }
 }

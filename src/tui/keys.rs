@@ -1,6 +1,9 @@
-//! Keys as a terminal sends them: what a program in a pane receives for a crossterm key.
+//! Keys as a terminal sends them (what a program in a pane receives for a crossterm key), and
+//! which keys are ccmux's own.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use crate::config::{KeyChord, key::KeyCode as ChordCode};
 
 /// Terminal modes of the focused program that change how keys are encoded.
 #[derive(Debug, Clone, Copy, Default)]
@@ -98,6 +101,33 @@ pub fn paste(text: &str, bracketed: bool) -> Vec<u8> {
     } else {
         text.into_bytes()
     }
+}
+
+/// Whether a crossterm key is the configured chord. A character's case already says whether
+/// Shift was held, so Shift only counts for the other keys.
+pub fn chord_matches(chord: KeyChord, key: KeyEvent) -> bool {
+    let m = key.modifiers;
+    if m.contains(KeyModifiers::CONTROL) != chord.ctrl || m.contains(KeyModifiers::ALT) != chord.alt
+    {
+        return false;
+    }
+    let same = match (chord.code, key.code) {
+        (ChordCode::Char(a), KeyCode::Char(b)) if chord.ctrl => return a.eq_ignore_ascii_case(&b),
+        (ChordCode::Char(a), KeyCode::Char(b)) => return a == b,
+        (ChordCode::Space, KeyCode::Char(' ')) => true,
+        (ChordCode::Tab, KeyCode::BackTab) => return chord.shift,
+        (ChordCode::F(a), KeyCode::F(b)) => a == b,
+        (ChordCode::Esc, KeyCode::Esc)
+        | (ChordCode::Enter, KeyCode::Enter)
+        | (ChordCode::Tab, KeyCode::Tab)
+        | (ChordCode::Backspace, KeyCode::Backspace)
+        | (ChordCode::Up, KeyCode::Up)
+        | (ChordCode::Down, KeyCode::Down)
+        | (ChordCode::Left, KeyCode::Left)
+        | (ChordCode::Right, KeyCode::Right) => true,
+        _ => false,
+    };
+    same && m.contains(KeyModifiers::SHIFT) == chord.shift
 }
 
 #[cfg(test)]

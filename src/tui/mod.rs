@@ -6,11 +6,15 @@
 //! parsed by the session actors, so a flood never blocks this loop; it only reads screens.
 
 mod app;
+mod attention;
 mod draw;
 pub mod keys;
 pub mod layout;
+mod mouse;
 mod prompt;
 pub mod render;
+mod scroll;
+mod title;
 
 use std::io::Write;
 use std::time::{Duration, Instant};

@@ -1,0 +1,108 @@
+//! Scroll mode: browsing a pane's history and searching it with `/`, `n` and `N`.
+
+use crossterm::event::{KeyCode, KeyEvent};
+
+use crate::session::Session;
+use crate::tui::app::{App, Mode};
+
+fn scroll_mode(search: String, typing: bool) -> Mode {
+    Mode::Scroll { search, typing }
+}
+
+impl App {
+    pub(super) fn on_scroll_key(&mut self, key: KeyEvent, search: String, typing: bool) {
+        let Some(session) = self.focused() else {
+            return;
+        };
+        self.mode = if typing {
+            self.on_search_key(&session, key, search)
+        } else {
+            self.on_browse_key(&session, key, search)
+        };
+    }
+
+    /// While a search is typed: Enter looks for it, Esc drops it.
+    fn on_search_key(&mut self, session: &Session, key: KeyEvent, mut search: String) -> Mode {
+        match key.code {
+            KeyCode::Enter => {
+                self.find(session, &search, true);
+                return scroll_mode(search, false);
+            }
+            KeyCode::Esc => return scroll_mode(String::new(), false),
+            KeyCode::Backspace => {
+                search.pop();
+            }
+            KeyCode::Char(c) => search.push(c),
+            _ => {}
+        }
+        scroll_mode(search, true)
+    }
+
+    /// Moving through the history; Esc or q goes back to the live screen.
+    fn on_browse_key(&mut self, session: &Session, key: KeyEvent, search: String) -> Mode {
+        let id = session.id();
+        let page = (session.status().terminal_size.rows as usize)
+            .saturating_sub(1)
+            .max(1);
+        let offset = self.scroll.get(&id).copied().unwrap_or(0);
+        let offset = match key.code {
+            KeyCode::Esc | KeyCode::Char('q') => {
+                self.scroll.remove(&id);
+                return Mode::Normal;
+            }
+            KeyCode::Char('/') => return scroll_mode(String::new(), true),
+            KeyCode::Char(c @ ('n' | 'N')) => {
+                self.find(session, &search, c == 'n');
+                return scroll_mode(search, false);
+            }
+            KeyCode::Up | KeyCode::Char('k') => offset + 1,
+            KeyCode::Down | KeyCode::Char('j') => offset.saturating_sub(1),
+            KeyCode::PageUp | KeyCode::Char('b') => offset + page,
+            KeyCode::PageDown | KeyCode::Char(' ') => offset.saturating_sub(page),
+            KeyCode::Char('g') | KeyCode::Home => usize::MAX,
+            KeyCode::Char('G') | KeyCode::End => 0,
+            _ => offset,
+        };
+        let history = session.terminal().lock().screen().scrollback_capacity();
+        self.scroll.insert(id, offset.min(history));
+        scroll_mode(search, false)
+    }
+
+    /// Scrolls to the next match of `needle` above (`older`) or below the current view.
+    fn find(&mut self, session: &Session, needle: &str, older: bool) {
+        if needle.is_empty() {
+            return;
+        }
+        let (lines, history) = {
+            let mut terminal = session.terminal().lock();
+            let lines = terminal.lines_with_history();
+            let history = lines.len().saturating_sub(terminal.size().rows as usize);
+            (lines, history)
+        };
+        let offset = self
+            .scroll
+            .get(&session.id())
+            .copied()
+            .unwrap_or(0)
+            .min(history);
+        let top = history - offset;
+        let hit = if older {
+            lines[..top].iter().rposition(|l| l.contains(needle))
+        } else {
+            lines
+                .iter()
+                .enumerate()
+                .skip(top + 1)
+                .find(|(_, l)| l.contains(needle))
+                .map(|(i, _)| i)
+        };
+        match hit {
+            Some(line) => {
+                self.scroll
+                    .insert(session.id(), history.saturating_sub(line.min(history)));
+                self.message = None;
+            }
+            None => self.message = Some(format!("no more matches for `{needle}`")),
+        }
+    }
+}

@@ -1,0 +1,191 @@
+//! A pane's border and title: which session it is, what it is doing, whether it wants you.
+
+use std::path::Path;
+
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders};
+
+use crate::session::SessionState;
+use crate::tui::attention::Mark;
+use crate::tui::render::{short_path, state_glyph, state_style};
+
+/// Longest project path shown in a title, in characters.
+const PATH_WIDTH: usize = 30;
+
+/// Everything a pane's border shows.
+pub struct PaneHeader<'a> {
+    /// 1-based, as the focus-by-number keys count.
+    pub number: usize,
+    pub task_id: &'a str,
+    pub state: SessionState,
+    pub project_path: &'a Path,
+    pub focused: bool,
+    /// Showing history rather than the live screen.
+    pub scrolled: bool,
+    pub mark: Mark,
+}
+
+impl PaneHeader<'_> {
+    pub fn block(&self) -> Block<'static> {
+        let mut title = vec![
+            Span::raw(format!(" {} ", self.number)),
+            Span::styled(
+                self.task_id.to_string(),
+                Style::default().add_modifier(Modifier::BOLD),
+            ),
+            Span::raw(" "),
+            Span::styled(
+                format!("{} {}", state_glyph(self.state), self.state),
+                state_style(self.state),
+            ),
+        ];
+        if self.scrolled {
+            title.push(Span::styled(" [scroll]", Style::default().fg(Color::Cyan)));
+        }
+        match self.mark {
+            Mark::Lit => title.push(Span::styled(" ◆ ", lit())),
+            Mark::Dim => title.push(Span::styled(" ◆ ", Style::default().fg(Color::Magenta))),
+            Mark::None => {}
+        }
+        let path = short_path(self.project_path, PATH_WIDTH);
+        Block::default()
+            .borders(Borders::ALL)
+            .border_type(if self.focused {
+                BorderType::Thick
+            } else {
+                BorderType::Plain
+            })
+            .border_style(self.border_style())
+            .title(Line::from(title))
+            .title(Line::from(format!(" {path} ")).right_aligned())
+    }
+
+    fn border_style(&self) -> Style {
+        match (self.focused, self.mark) {
+            (true, _) => Style::default()
+                .fg(Color::Cyan)
+                .add_modifier(Modifier::BOLD),
+            (false, Mark::Lit) => Style::default().fg(Color::Magenta),
+            _ => Style::default().fg(Color::DarkGray),
+        }
+    }
+}
+
+fn lit() -> Style {
+    Style::default().fg(Color::Black).bg(Color::Magenta)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use ratatui::buffer::Buffer;
+
+    fn header(state: SessionState) -> PaneHeader<'static> {
+        PaneHeader {
+            number: 2,
+            task_id: "api",
+            state,
+            project_path: Path::new("/srv/work/api"),
+            focused: false,
+            scrolled: false,
+            mark: Mark::None,
+        }
+    }
+
+    fn render(header: &PaneHeader) -> Buffer {
+        let mut terminal = Terminal::new(TestBackend::new(50, 3)).unwrap();
+        terminal
+            .draw(|frame| frame.render_widget(header.block(), frame.area()))
+            .unwrap();
+        terminal.backend().buffer().clone()
+    }
+
+    fn top_row(buf: &Buffer) -> String {
+        (0..buf.area.width).map(|x| buf[(x, 0)].symbol()).collect()
+    }
+
+    /// The colour of the first cell of `word` in the top border.
+    fn colour_of(buf: &Buffer, word: &str) -> Color {
+        let row: Vec<&str> = (0..buf.area.width).map(|x| buf[(x, 0)].symbol()).collect();
+        let x = (0..row.len())
+            .find(|&x| row[x..].concat().starts_with(word))
+            .unwrap_or_else(|| panic!("`{word}` is not in `{}`", row.concat()));
+        buf[(x as u16, 0)].fg
+    }
+
+    #[test]
+    fn the_title_names_the_pane_its_state_and_its_path() {
+        let buf = render(&header(SessionState::WaitingInput));
+        let top = top_row(&buf);
+        assert!(top.starts_with("┌ 2 api ? waiting_input"), "{top}");
+        assert!(top.ends_with(" /srv/work/api ┐"), "{top}");
+    }
+
+    #[test]
+    fn each_state_has_its_colour() {
+        use SessionState::*;
+        for (state, colour) in [
+            (Initializing, Color::Cyan),
+            (Authenticating, Color::Blue),
+            (Ready, Color::Green),
+            (Busy, Color::Yellow),
+            (Idle, Color::Green),
+            (WaitingInput, Color::Magenta),
+            (Terminating, Color::DarkGray),
+            (Terminated, Color::DarkGray),
+            (Error, Color::Red),
+        ] {
+            let buf = render(&header(state));
+            assert_eq!(colour_of(&buf, &state.to_string()), colour, "{state}");
+        }
+    }
+
+    #[test]
+    fn the_focused_pane_has_a_thick_bright_border() {
+        let focused = render(&PaneHeader {
+            focused: true,
+            ..header(SessionState::Idle)
+        });
+        assert_eq!(focused[(0, 1)].symbol(), "┃");
+        assert_eq!(focused[(0, 1)].fg, Color::Cyan);
+        let other = render(&header(SessionState::Idle));
+        assert_eq!(other[(0, 1)].symbol(), "│");
+        assert_eq!(other[(0, 1)].fg, Color::DarkGray);
+    }
+
+    #[test]
+    fn a_lit_mark_colours_the_border_and_a_dim_one_only_the_mark() {
+        let lit = render(&PaneHeader {
+            mark: Mark::Lit,
+            ..header(SessionState::Idle)
+        });
+        assert!(top_row(&lit).contains("idle ◆"));
+        assert_eq!(lit[(0, 1)].fg, Color::Magenta);
+        let mark = |buf: &Buffer| {
+            let x = (0..buf.area.width).find(|&x| buf[(x, 0)].symbol() == "◆");
+            buf[(x.expect("a mark"), 0)].clone()
+        };
+        assert_eq!(mark(&lit).bg, Color::Magenta);
+        let dim = render(&PaneHeader {
+            mark: Mark::Dim,
+            ..header(SessionState::Idle)
+        });
+        assert_eq!(
+            (mark(&dim).fg, mark(&dim).bg),
+            (Color::Magenta, Color::Reset)
+        );
+        assert_eq!(dim[(0, 1)].fg, Color::DarkGray);
+    }
+
+    #[test]
+    fn a_scrolled_pane_says_so() {
+        let buf = render(&PaneHeader {
+            scrolled: true,
+            ..header(SessionState::Busy)
+        });
+        assert!(top_row(&buf).contains("busy [scroll]"));
+    }
+}
