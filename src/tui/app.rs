@@ -14,7 +14,7 @@ use crate::config::{Config, KeyChord, Layout, SessionRequest, key::KeyCode as Ch
 use crate::manager::Manager;
 use crate::session::{Session, SessionId, SessionState, TerminalSize};
 use crate::tui::attention::Attention;
-use crate::tui::keys::{self, Modes, chord_matches};
+use crate::tui::keys::chord_matches;
 use crate::tui::prompt::NewSessionPrompt;
 
 /// What keys mean right now.
@@ -319,46 +319,6 @@ impl App {
             .min();
         if let Some((_, id)) = best {
             self.set_focus(id);
-        }
-    }
-
-    pub fn on_paste(&mut self, text: &str) {
-        let Some(session) = self.focused() else {
-            return;
-        };
-        let bracketed = session.terminal().lock().screen().bracketed_paste();
-        self.send_bytes(keys::paste(text, bracketed));
-    }
-
-    pub fn on_focus_change(&mut self, gained: bool) {
-        let Some(session) = self.focused() else {
-            return;
-        };
-        if session.terminal().lock().focus_reporting() {
-            self.send_bytes(if gained {
-                b"\x1b[I".to_vec()
-            } else {
-                b"\x1b[O".to_vec()
-            });
-        }
-    }
-
-    fn send_key(&mut self, key: KeyEvent) {
-        let Some(session) = self.focused() else {
-            return;
-        };
-        let modes = Modes {
-            application_cursor: session.terminal().lock().screen().application_cursor(),
-        };
-        if let Some(bytes) = keys::encode(key, modes) {
-            self.scroll.remove(&session.id());
-            self.send_bytes(bytes);
-        }
-    }
-
-    fn send_bytes(&self, bytes: Vec<u8>) {
-        if let Some(session) = self.focused() {
-            self.send_to(session, bytes);
         }
     }
 

@@ -272,87 +272,21 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
-    use ratatui::Terminal;
-    use ratatui::backend::TestBackend;
-
     use super::*;
-    use crate::config::Config;
-    use crate::manager::{Manager, ManagerConfig};
-    use crate::session::{ProfileKind, SessionConfig, SessionState, TaskId};
-
-    /// A TUI over one real session running `script` under `sh`.
-    struct Harness {
-        app: App,
-        cache: PaneCache,
-        terminal: Terminal<TestBackend>,
-        session: Session,
-        _dir: tempfile::TempDir,
-    }
-
-    impl Harness {
-        async fn start(script: &str) -> Self {
-            let dir = tempfile::tempdir().unwrap();
-            let manager = Manager::new(ManagerConfig::default());
-            let config = SessionConfig::new(TaskId::new("t").unwrap(), dir.path())
-                .with_command(["sh", "-c", script])
-                .with_profile(ProfileKind::Generic);
-            let session = manager.create_session(config).await.unwrap();
-            let app = App::new(
-                manager,
-                Arc::new(Config::default()),
-                dir.path().to_path_buf(),
-                None,
-            );
-            Self {
-                app,
-                cache: PaneCache::default(),
-                terminal: Terminal::new(TestBackend::new(40, 8)).unwrap(),
-                session,
-                _dir: dir,
-            }
-        }
-
-        /// Draws a frame; returns its text and when the picture changes by itself.
-        fn frame(&mut self) -> (String, Option<Instant>) {
-            let mut recheck = None;
-            let (app, cache) = (&mut self.app, &mut self.cache);
-            self.terminal
-                .draw(|frame| recheck = draw(frame, app, cache))
-                .unwrap();
-            let buf = self.terminal.backend().buffer();
-            let text = (0..buf.area.height)
-                .map(|y| (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect())
-                .collect::<Vec<String>>()
-                .join("\n");
-            (text, recheck)
-        }
-
-        async fn wait_until(&self, what: impl Fn(&Session) -> bool) {
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while !what(&self.session) {
-                assert!(Instant::now() < deadline, "timed out");
-                tokio::time::sleep(Duration::from_millis(10)).await;
-            }
-        }
-    }
-
-    fn screen_has(session: &Session, text: &str) -> bool {
-        session.terminal().lock().screen().contents().contains(text)
-    }
+    use crate::session::SessionState;
+    use crate::tui::harness::{Harness, screen_has, wait_for};
 
     #[tokio::test]
     async fn a_pane_mid_update_shows_its_last_whole_frame_until_the_limit() {
-        let mut h = Harness::start(
+        let mut h = Harness::start(&[
             "printf 'whole-frame'; sleep 0.3; printf '\\033[?2026h\\033[2J\\033[Hhalf'; sleep 30",
-        )
+        ])
         .await;
-        h.wait_until(|s| screen_has(s, "whole-frame")).await;
+        wait_for(&h.sessions[0], |s| screen_has(s, "whole-frame")).await;
         let (text, recheck) = h.frame();
         assert!(text.contains("whole-frame") && recheck.is_none(), "{text}");
 
-        h.wait_until(|s| screen_has(s, "half")).await;
+        wait_for(&h.sessions[0], |s| screen_has(s, "half")).await;
         let (text, recheck) = h.frame();
         assert!(text.contains("whole-frame"), "held back:\n{text}");
         assert!(!text.contains("half"), "no half-drawn frame:\n{text}");
@@ -369,12 +303,30 @@ mod tests {
 
     #[tokio::test]
     async fn an_exited_session_keeps_its_final_screen() {
-        let mut h = Harness::start("printf 'last words'; exit 3").await;
-        h.wait_until(|s| s.state() == SessionState::Terminated)
-            .await;
+        let mut h = Harness::start(&["printf 'last words'; exit 3"]).await;
+        wait_for(&h.sessions[0], |s| s.state() == SessionState::Terminated).await;
         let (text, recheck) = h.frame();
         assert!(text.contains("last words"), "{text}");
-        assert!(text.contains("1 t ○ terminated"), "{text}");
+        assert!(text.contains("1 t1 ○ terminated"), "{text}");
         assert!(recheck.is_none(), "nothing left to wait for");
+    }
+
+    #[tokio::test]
+    async fn the_real_cursor_sits_where_the_focused_program_has_it_unless_hidden() {
+        let mut h =
+            Harness::start(&["printf 'ab\\ncd'; sleep 0.3; printf '\\033[?25l'; sleep 30"]).await;
+        wait_for(&h.sessions[0], |s| screen_has(s, "cd")).await;
+        h.frame();
+        let backend = h.terminal.backend();
+        assert!(backend.cursor_visible());
+        // Row 1, column 2 of the screen, inside the pane's border.
+        assert_eq!(backend.cursor_position(), Position::new(3, 2));
+
+        wait_for(&h.sessions[0], |s| {
+            s.terminal().lock().screen().hide_cursor()
+        })
+        .await;
+        h.frame();
+        assert!(!h.terminal.backend().cursor_visible());
     }
 }

@@ -8,6 +8,9 @@
 mod app;
 mod attention;
 mod draw;
+mod forward;
+#[cfg(test)]
+mod harness;
 pub mod keys;
 pub mod layout;
 mod mouse;
