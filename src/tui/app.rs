@@ -362,3 +362,51 @@ fn direction(key: KeyEvent) -> Option<(i32, i32)> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Instant;
+
+    use super::*;
+    use crate::tui::attention::Mark;
+    use crate::tui::harness::Harness;
+
+    #[tokio::test]
+    async fn an_unfocused_pane_that_finishes_or_asks_is_marked_and_rings() {
+        let mut h = Harness::start(&["sleep 30", "sleep 30"]).await;
+        let (first, second) = (h.sessions[0].id(), h.sessions[1].id());
+        use SessionState::*;
+        assert!(
+            h.app.on_state(first, Busy, Idle).is_none(),
+            "the focused pane"
+        );
+        assert!(h.app.on_state(second, Ready, Busy).is_none());
+        assert!(matches!(
+            h.app.on_state(second, Busy, Idle),
+            Some(Effect::Bell)
+        ));
+        assert_ne!(h.app.attention.mark(second, Instant::now()), Mark::None);
+        h.app.set_focus(second);
+        // Focusing it clears the mark; now the first pane is the one out of sight.
+        assert_eq!(h.app.attention.mark(second, Instant::now()), Mark::None);
+        assert!(matches!(
+            h.app.on_state(first, Busy, WaitingInput),
+            Some(Effect::Bell)
+        ));
+    }
+
+    #[tokio::test]
+    async fn the_bell_can_be_turned_off_but_the_mark_stays() {
+        let mut h = Harness::start(&["sleep 30", "sleep 30"]).await;
+        let mut config = Config::default();
+        config.ui.bell = false;
+        h.app.config = Arc::new(config);
+        let other = h.sessions[1].id();
+        assert!(
+            h.app
+                .on_state(other, SessionState::Busy, SessionState::WaitingInput)
+                .is_none()
+        );
+        assert_ne!(h.app.attention.mark(other, Instant::now()), Mark::None);
+    }
+}
