@@ -4,6 +4,8 @@
 //! output from a PTY and throws it away; a session also parses it into a vt100 screen, logs
 //! it and runs the detectors, so the ratio is ccmux's overhead on a flood.
 
+mod common;
+
 use std::io::Read;
 use std::time::{Duration, Instant};
 
@@ -23,7 +25,7 @@ fn main() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     for size in sizes {
         let file = dir.path().join(format!("out-{size}"));
-        std::fs::write(&file, text(size)).unwrap();
+        std::fs::write(&file, common::build_log(size)).unwrap();
         let argv = ["cat".to_string(), file.to_string_lossy().into_owned()];
         let bare = bare_pty(&argv);
         let session = runtime.block_on(session(&argv, dir.path()));
@@ -36,26 +38,6 @@ fn main() {
             session.as_secs_f64() / bare.as_secs_f64()
         );
     }
-}
-
-/// Lines of varied text with some colour, like a build log.
-fn text(size: usize) -> Vec<u8> {
-    let mut out = Vec::with_capacity(size + 200);
-    let mut i = 0u64;
-    while out.len() < size {
-        out.extend_from_slice(
-            format!(
-                "\x1b[32m{i:>8}\x1b[0m compiling crate-{} v0.{}.{} (/src/crate)\r\n",
-                i % 97,
-                i % 13,
-                i % 7
-            )
-            .as_bytes(),
-        );
-        i += 1;
-    }
-    out.truncate(size);
-    out
 }
 
 fn bare_pty(argv: &[String]) -> Duration {

@@ -7,6 +7,8 @@ use std::time::{Duration, Instant};
 use ccmux::manager::{Manager, ManagerConfig};
 use ccmux::session::{ProfileKind, Session, SessionConfig, SessionState, TaskId};
 
+pub mod tmux;
+
 pub const WAIT: Duration = Duration::from_secs(15);
 
 pub fn fixture(name: &str) -> String {

@@ -1,0 +1,154 @@
+//! A private tmux server running the real ccmux binary at a fixed size: keys go in with
+//! send-keys, the screen comes out with capture-pane. Shared by the end-to-end tests and the
+//! TUI bench.
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// A private tmux server running ccmux in one window; killed when dropped.
+pub struct Tmux {
+    socket: String,
+    home: tempfile::TempDir,
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.tmux(&["kill-server"]);
+    }
+}
+
+impl Tmux {
+    pub fn start(
+        home: tempfile::TempDir,
+        cwd: &Path,
+        env: &[(&str, &str)],
+        size: (u16, u16),
+    ) -> Self {
+        let socket = format!(
+            "ccmux-e2e-{}-{}",
+            std::process::id(),
+            home.path().file_name().unwrap().to_string_lossy()
+        );
+        let mut exports: Vec<String> = vec![
+            format!("HOME={}", home.path().display()),
+            format!("XDG_CONFIG_HOME={}/config", home.path().display()),
+            format!("XDG_DATA_HOME={}/data", home.path().display()),
+            format!("XDG_STATE_HOME={}/state", home.path().display()),
+            "TERM=xterm-256color".into(),
+        ];
+        exports.extend(env.iter().map(|(k, v)| format!("{k}={v}")));
+        // After ccmux, the shell says whether the tty modes are back as they were.
+        let command = format!(
+            "before=$(stty -g); env {} {} --listen 127.0.0.1:0; \
+             [ \"$(stty -g)\" = \"$before\" ] && echo TTY-RESTORED; echo CCMUX-EXITED; sleep 60",
+            exports.join(" "),
+            env!("CARGO_BIN_EXE_ccmux")
+        );
+        let tmux = Self { socket, home };
+        let (x, y) = (size.0.to_string(), size.1.to_string());
+        let cwd = cwd.to_string_lossy();
+        assert!(
+            tmux.tmux(&[
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-x",
+                &x,
+                "-y",
+                &y,
+                "-c",
+                &cwd,
+                &command
+            ])
+            .status
+            .success()
+        );
+        tmux
+    }
+
+    pub fn tmux(&self, args: &[&str]) -> std::process::Output {
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux is installed by .ci/run")
+    }
+
+    pub fn keys(&self, keys: &[&str]) {
+        for key in keys {
+            self.tmux(&["send-keys", "-t", "0", key]);
+            std::thread::sleep(Duration::from_millis(80));
+        }
+    }
+
+    pub fn text(&self, text: &str) {
+        self.tmux(&["send-keys", "-t", "0", "-l", text]);
+        std::thread::sleep(Duration::from_millis(80));
+    }
+
+    /// tmux's view of the pane's terminal modes, e.g. `#{alternate_on}`.
+    pub fn flag(&self, format: &str) -> String {
+        let out = self
+            .tmux(&["display-message", "-p", "-t", "0", format])
+            .stdout;
+        String::from_utf8_lossy(&out).trim().to_string()
+    }
+
+    /// The process tmux started in the pane: the shell that runs ccmux.
+    pub fn ccmux_pid(&self) -> u32 {
+        let shell = self.flag("#{pane_pid}");
+        let children = std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children"))
+            .expect("the pane's shell is alive");
+        children
+            .split_whitespace()
+            .next()
+            .and_then(|pid| pid.parse().ok())
+            .expect("ccmux runs under the pane's shell")
+    }
+
+    /// After ccmux exited: the terminal is as it found it.
+    pub fn assert_terminal_restored(&self) {
+        let screen = self.wait_for(|s| s.contains("CCMUX-EXITED"), "ccmux exits");
+        assert!(
+            screen.contains("TTY-RESTORED"),
+            "raw mode is left:\n{screen}"
+        );
+        assert_eq!(self.flag("#{alternate_on}"), "0", "alternate screen left");
+        assert_eq!(self.flag("#{mouse_any_flag}"), "0", "mouse capture off");
+        assert_eq!(self.flag("#{cursor_flag}"), "1", "cursor shown");
+    }
+
+    pub fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", "0"]).stdout).into_owned()
+    }
+
+    /// ccmux's HOME, with its XDG dirs under it.
+    pub fn home(&self) -> &Path {
+        self.home.path()
+    }
+
+    pub fn wait_for(&self, what: impl Fn(&str) -> bool, why: &str) -> String {
+        self.wait_for_within(Duration::from_secs(20), what, why)
+    }
+
+    pub fn wait_for_within(
+        &self,
+        limit: Duration,
+        what: impl Fn(&str) -> bool,
+        why: &str,
+    ) -> String {
+        let deadline = Instant::now() + limit;
+        loop {
+            let screen = self.screen();
+            if what(&screen) {
+                return screen;
+            }
+            assert!(Instant::now() < deadline, "{why}; screen:\n{screen}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
