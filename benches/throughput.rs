@@ -9,8 +9,7 @@ mod common;
 use std::io::Read;
 use std::time::{Duration, Instant};
 
-use ccmux::manager::{Manager, ManagerConfig};
-use ccmux::session::{ProfileKind, SessionConfig, SessionState, TaskId};
+use ccmux::session::{ProfileKind, SessionConfig, TaskId};
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 
 const MIB: usize = 1024 * 1024;
@@ -62,18 +61,8 @@ fn bare_pty(argv: &[String]) -> Duration {
 }
 
 async fn session(argv: &[String], dir: &std::path::Path) -> Duration {
-    let manager = Manager::new(ManagerConfig::default());
     let config = SessionConfig::new(TaskId::new("bench").unwrap(), dir)
         .with_command(argv.iter().cloned())
         .with_profile(ProfileKind::Generic);
-    let started = Instant::now();
-    let session = manager.create_session(config).await.unwrap();
-    let mut status = session.watch_status();
-    status
-        .wait_for(|s| s.state == SessionState::Terminated)
-        .await
-        .unwrap();
-    let elapsed = started.elapsed();
-    manager.shutdown().await;
-    elapsed
+    common::time_to_exit(config).await
 }

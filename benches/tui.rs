@@ -10,10 +10,9 @@ mod common;
 mod tmux;
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use ccmux::manager::{Manager, ManagerConfig};
-use ccmux::session::{ProfileKind, SessionConfig, SessionState, TaskId};
+use ccmux::session::{ProfileKind, SessionConfig, TaskId};
 use tmux::Tmux;
 
 const MIB: usize = 1024 * 1024;
@@ -108,24 +107,12 @@ fn micros(screen: &str) -> Option<u64> {
 
 /// The same command in a session of the same size that nothing draws.
 fn flood_without_tui(command: &str, dir: &Path) -> Duration {
+    let config = SessionConfig::new(TaskId::new("bare").unwrap(), dir)
+        .with_command(["bash", "-c", command])
+        .with_size(WINDOW.0 - 2, WINDOW.1 - 3)
+        .with_profile(ProfileKind::Shell);
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    runtime.block_on(async {
-        let manager = Manager::new(ManagerConfig::default());
-        let config = SessionConfig::new(TaskId::new("bare").unwrap(), dir)
-            .with_command(["bash", "-c", command])
-            .with_size(WINDOW.0 - 2, WINDOW.1 - 3)
-            .with_profile(ProfileKind::Shell);
-        let started = Instant::now();
-        let session = manager.create_session(config).await.unwrap();
-        let mut status = session.watch_status();
-        status
-            .wait_for(|s| s.state == SessionState::Terminated)
-            .await
-            .unwrap();
-        let elapsed = started.elapsed();
-        manager.shutdown().await;
-        elapsed
-    })
+    runtime.block_on(common::time_to_exit(config))
 }
 
 fn idle_sessions(n: usize, span: Duration) -> Run {
