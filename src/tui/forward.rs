@@ -12,7 +12,7 @@ impl App {
             return;
         };
         let bracketed = session.terminal().lock().screen().bracketed_paste();
-        self.send_bytes(keys::paste(text, bracketed));
+        self.send_to(session, keys::paste(text, bracketed));
     }
 
     pub fn on_focus_change(&mut self, gained: bool) {
@@ -20,11 +20,8 @@ impl App {
             return;
         };
         if session.terminal().lock().focus_reporting() {
-            self.send_bytes(if gained {
-                b"\x1b[I".to_vec()
-            } else {
-                b"\x1b[O".to_vec()
-            });
+            let report = if gained { b"\x1b[I" } else { b"\x1b[O" };
+            self.send_to(session, report.to_vec());
         }
     }
 
@@ -37,7 +34,7 @@ impl App {
         };
         if let Some(bytes) = keys::encode(key, modes) {
             self.scroll.remove(&session.id());
-            self.send_bytes(bytes);
+            self.send_to(session, bytes);
         }
     }
 
