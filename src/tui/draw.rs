@@ -329,4 +329,23 @@ mod tests {
         h.frame();
         assert!(!h.terminal.backend().cursor_visible());
     }
+
+    #[tokio::test]
+    async fn the_status_bar_lists_sessions_counts_states_and_shows_the_api() {
+        let mut h = Harness::start(&["sleep 30", "sleep 30"]).await;
+        h.app.api_addr = Some("127.0.0.1:7878".parse().unwrap());
+        let state = SessionState::Ready;
+        for session in &h.sessions {
+            wait_for(session, |s| s.state() == state).await;
+        }
+        let (text, _) = h.frame();
+        let bar = text.lines().last().unwrap();
+        let glyph = state_glyph(state);
+        for session in ["1:t1", "2:t2"] {
+            assert!(bar.contains(&format!("{glyph}{session}")), "{bar}");
+        }
+        assert!(bar.contains(&format!("2 {state}")), "{bar}");
+        assert!(bar.contains("ctrl-a ? help"), "{bar}");
+        assert!(bar.contains("api 127.0.0.1:7878"), "{bar}");
+    }
 }
