@@ -104,7 +104,9 @@ fn a_bash_session_from_create_to_delete() {
         &format!("/api/v1/sessions/{id}/input"),
         Some(json!({"data": "sleep 100\r"})),
     );
-    wait_for_state(&server, id, "busy");
+    let busy = wait_for_state(&server, id, "busy");
+    let pid = busy["pid"].as_u64().unwrap() as u32;
+    common::wait_for_process("sleep", || common::session_processes(pid));
     let (status, _) = server.call(
         "POST",
         &format!("/api/v1/sessions/{id}/commands"),
@@ -428,7 +430,9 @@ fn the_websocket_streams_a_session_and_takes_its_controls() {
     assert!(saw_output && saw_state);
     assert_eq!(result["data"]["output"], "from-ws\n25 90");
     send(&mut socket, json!({"type": "input", "data": "sleep 100\r"}));
-    wait_for_state(&server, id, "busy");
+    let busy = wait_for_state(&server, id, "busy");
+    let pid = busy["pid"].as_u64().unwrap() as u32;
+    common::wait_for_process("sleep", || common::session_processes(pid));
     send(&mut socket, json!({"type": "interrupt"}));
     wait_for_state(&server, id, "idle");
     send(&mut socket, json!({"type": "bogus"}));
@@ -437,6 +441,41 @@ fn the_websocket_streams_a_session_and_takes_its_controls() {
         if message["type"] == "error" {
             break;
         }
+    }
+}
+
+#[test]
+fn websocket_keys_reach_the_session_in_the_order_they_were_sent() {
+    let server = start_server();
+    let dir = tempfile::tempdir().unwrap();
+    let (_, info) = server.call(
+        "POST",
+        "/api/v1/sessions/claude",
+        Some(bash_body("ordered", dir.path())),
+    );
+    let id = info["session_id"].as_u64().unwrap();
+    wait_for_state(&server, id, "ready");
+    let mut socket = open_ws(&server, id);
+    let typed: String = ('a'..='z').cycle().take(60).collect();
+    let keys = std::iter::once("echo ".to_string())
+        .chain(typed.chars().map(String::from))
+        .chain(["\r".to_string()]);
+    for data in keys {
+        let message = json!({"type": "input", "data": data}).to_string();
+        socket.send(tungstenite::Message::text(message)).unwrap();
+    }
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let (_, screen) = server.call("GET", &format!("/api/v1/sessions/{id}/screen"), None);
+        let lines = screen["lines"].as_array().unwrap();
+        if lines
+            .iter()
+            .any(|line| line.as_str() == Some(typed.as_str()))
+        {
+            break;
+        }
+        assert!(Instant::now() < deadline, "keys out of order: {lines:#?}");
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 

@@ -3,6 +3,9 @@
 //! Each client reads the manager's broadcast through its own receiver, a bounded queue that
 //! never blocks the session. A client that stops reading falls behind; when it catches up,
 //! the missed events are replaced by one fresh screen snapshot.
+//!
+//! A client's requests reach the session in the order it sent them (keys typed through the
+//! socket must not swap places), carried out by one task per socket.
 
 use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
@@ -16,10 +19,12 @@ use crate::api::AppState;
 use crate::api::error::ApiError;
 use crate::api::routes::{Id, timeout};
 use crate::session::event::{Event, EventKind};
-use crate::session::{Session, TerminalSize};
+use crate::session::{CommandResult, Session, SessionError, SessionId, TerminalSize};
 
 /// Largest message a client may send.
 pub const MAX_MESSAGE: usize = 1024 * 1024;
+/// Requests a client may have waiting to be carried out; more are refused, not queued.
+const MAX_QUEUED: usize = 64;
 
 #[derive(Debug, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
@@ -55,6 +60,8 @@ async fn serve(socket: WebSocket, session: Session, mut events: broadcast::Recei
     let (mut sink, mut stream) = socket.split();
     // Replies to client requests (command results, errors) join the outgoing stream here.
     let (replies_tx, mut replies) = mpsc::channel::<Value>(16);
+    let (requests, queued) = mpsc::channel::<ClientMessage>(MAX_QUEUED);
+    tokio::spawn(carry_out(session.clone(), queued, replies_tx.clone()));
     if sink.send(text(snapshot(&session))).await.is_err() {
         return;
     }
@@ -68,10 +75,10 @@ async fn serve(socket: WebSocket, session: Session, mut events: broadcast::Recei
             },
             Some(reply) = replies.recv() => reply,
             incoming = stream.next() => match incoming {
-                Some(Ok(Message::Text(raw))) => {
-                    handle(&session, raw.as_str(), replies_tx.clone());
-                    continue;
-                }
+                Some(Ok(Message::Text(raw))) => match parse(raw.as_str(), &requests) {
+                    Some(refusal) => refusal,
+                    None => continue,
+                },
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
                 Some(Ok(_)) => continue,
             },
@@ -97,28 +104,44 @@ fn event_message(event: &Event) -> Value {
     }
 }
 
-/// Runs a client request off the socket loop, so a long command does not stop the stream.
-fn handle(session: &Session, raw: &str, replies: mpsc::Sender<Value>) {
-    let message: ClientMessage = match serde_json::from_str(raw) {
+/// Queues a client's message for `carry_out`; an error message when it cannot be.
+fn parse(raw: &str, requests: &mpsc::Sender<ClientMessage>) -> Option<Value> {
+    let message = match serde_json::from_str(raw) {
         Ok(m) => m,
-        Err(e) => {
-            let _ = replies.try_send(error("bad_request", e.to_string()));
-            return;
-        }
+        Err(e) => return Some(error("bad_request", e.to_string())),
     };
-    let session = session.clone();
-    tokio::spawn(async move {
+    match requests.try_send(message) {
+        Ok(()) => None,
+        Err(_) => Some(error(
+            "too_many_requests",
+            format!("more than {MAX_QUEUED} requests are waiting; wait for their replies"),
+        )),
+    }
+}
+
+/// Carries out one socket's requests in order. A command is queued in order too, but its
+/// result is awaited on a task of its own, so an interrupt sent after it is not stuck behind it.
+async fn carry_out(
+    session: Session,
+    mut requests: mpsc::Receiver<ClientMessage>,
+    replies: mpsc::Sender<Value>,
+) {
+    while let Some(message) = requests.recv().await {
         let reply = match message {
             ClientMessage::Command {
                 command,
                 timeout: t,
             } => match timeout(t) {
-                Ok(t) => match session.send_command(command.clone(), t).await {
-                    Ok(result) => json!({"type": "command_result", "data": {
-                        "session_id": session.id(), "command": command,
-                        "output": result.output, "state": result.state,
-                        "duration_ms": result.duration_ms, "timed_out": result.timed_out}}),
-                    Err(e) => error("command_refused", e.to_string()),
+                Ok(t) => match session.queue_command(command.clone(), t).await {
+                    Ok(pending) => {
+                        let (id, replies) = (session.id(), replies.clone());
+                        tokio::spawn(async move {
+                            let reply = command_reply(id, command, pending.finished().await);
+                            let _ = replies.send(reply).await;
+                        });
+                        Value::Null
+                    }
+                    Err(e) => error("session_ended", e.to_string()),
                 },
                 Err(e) => error(e.code, e.message),
             },
@@ -131,10 +154,24 @@ fn handle(session: &Session, raw: &str, replies: mpsc::Sender<Value>) {
         if reply != Value::Null {
             let _ = replies.send(reply).await;
         }
-    });
+    }
 }
 
-fn ack(result: Result<(), crate::session::SessionError>) -> Value {
+fn command_reply(
+    id: SessionId,
+    command: String,
+    result: Result<CommandResult, SessionError>,
+) -> Value {
+    match result {
+        Ok(result) => json!({"type": "command_result", "data": {
+            "session_id": id, "command": command,
+            "output": result.output, "state": result.state,
+            "duration_ms": result.duration_ms, "timed_out": result.timed_out}}),
+        Err(e) => error("command_refused", e.to_string()),
+    }
+}
+
+fn ack(result: Result<(), SessionError>) -> Value {
     match result {
         Ok(()) => Value::Null,
         Err(e) => error("session_ended", e.to_string()),

@@ -34,6 +34,16 @@ pub struct CommandRecord {
 
 pub type CommandReply = oneshot::Sender<Result<CommandResult, SessionError>>;
 
+/// A command the session has queued, in order with everything sent to it before.
+pub struct PendingCommand(pub(super) oneshot::Receiver<Result<CommandResult, SessionError>>);
+
+impl PendingCommand {
+    /// Its result once it finished or timed out, or why the session refused it.
+    pub async fn finished(self) -> Result<CommandResult, SessionError> {
+        self.0.await.map_err(|_| SessionError::Ended)?
+    }
+}
+
 /// The command in flight: at most one per session, since only ready/idle sessions take one.
 pub struct ActiveCommand {
     pub text: String,

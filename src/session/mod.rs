@@ -29,7 +29,7 @@ use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, oneshot, watch};
 
-pub use command::{CommandRecord, CommandResult};
+pub use command::{CommandRecord, CommandResult, PendingCommand};
 pub use config::{InvalidTaskId, SessionConfig, TaskId, TerminalSize};
 pub use error::SessionError;
 pub use output::{OutputType, SessionOutput};
@@ -217,13 +217,26 @@ impl Session {
         text: impl Into<String>,
         timeout: Duration,
     ) -> Result<CommandResult, SessionError> {
+        self.queue_command(text, timeout).await?.finished().await
+    }
+
+    /// Queues a command behind every request sent before it, without waiting for it to
+    /// finish: a caller that must keep its requests in order can go on sending (an interrupt,
+    /// say) while the command runs.
+    pub async fn queue_command(
+        &self,
+        text: impl Into<String>,
+        timeout: Duration,
+    ) -> Result<PendingCommand, SessionError> {
         let text = text.into();
-        self.request(|reply| Control::Command {
-            text,
-            timeout,
-            reply,
-        })
-        .await?
+        let reply = self
+            .enqueue(|reply| Control::Command {
+                text,
+                timeout,
+                reply,
+            })
+            .await?;
+        Ok(PendingCommand(reply))
     }
 
     /// Raw keys, sent as they are.
@@ -287,12 +300,23 @@ impl Session {
         &self,
         make: impl FnOnce(oneshot::Sender<T>) -> Control,
     ) -> Result<T, SessionError> {
+        self.enqueue(make)
+            .await?
+            .await
+            .map_err(|_| SessionError::Ended)
+    }
+
+    /// Hands a request to the actor; its answer comes on the returned receiver.
+    async fn enqueue<T>(
+        &self,
+        make: impl FnOnce(oneshot::Sender<T>) -> Control,
+    ) -> Result<oneshot::Receiver<T>, SessionError> {
         let (tx, rx) = oneshot::channel();
         self.inner
             .control
             .send(make(tx))
             .await
             .map_err(|_| SessionError::Ended)?;
-        rx.await.map_err(|_| SessionError::Ended)
+        Ok(rx)
     }
 }
