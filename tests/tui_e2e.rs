@@ -22,15 +22,20 @@ fn halves(screen: &str, split: usize) -> (String, String) {
     (left, right)
 }
 
-fn processes_with(marker: &str) -> usize {
+/// Processes whose environment holds `marker`: ccmux and everything it started.
+fn marked_processes(marker: &str) -> Vec<i32> {
     std::fs::read_dir("/proc")
         .unwrap()
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
         .filter(|pid| {
             std::fs::read(format!("/proc/{pid}/environ"))
                 .is_ok_and(|env| env.split(|&b| b == 0).any(|kv| kv == marker.as_bytes()))
         })
-        .count()
+        .collect()
+}
+
+fn processes_with(marker: &str) -> usize {
+    marked_processes(marker).len()
 }
 
 #[test]
@@ -85,6 +90,8 @@ fn two_panes_side_by_side_driven_from_the_keyboard() {
     tmux.text("sleep 100");
     tmux.keys(&["Enter"]);
     tmux.wait_for(|s| s.contains("1 sh ◐ busy"), "sleep makes the pane busy");
+    // Busy comes with Enter; an interrupt before bash started sleep would reach bash instead.
+    common::wait_for_process("sleep", || marked_processes(&marker));
     tmux.keys(&["C-a", "i"]);
     tmux.wait_for(|s| s.contains("1 sh ● idle"), "interrupt stops sleep 100");
 

@@ -85,6 +85,22 @@ pub fn session_processes(pid: u32) -> Vec<i32> {
     ccmux::session::process::session_members(pid as i32)
 }
 
+/// Waits until a process called `name` is among `candidates()`. A session turns busy when
+/// Enter is sent, before the shell has started the command; an interrupt sent in between
+/// reaches the shell, not the command.
+pub fn wait_for_process(name: &str, candidates: impl Fn() -> Vec<i32>) {
+    let deadline = Instant::now() + WAIT;
+    let running = || {
+        candidates().iter().any(|p| {
+            std::fs::read_to_string(format!("/proc/{p}/comm")).is_ok_and(|c| c.trim() == name)
+        })
+    };
+    while !running() {
+        assert!(Instant::now() < deadline, "`{name}` never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 pub fn open_fds() -> usize {
     std::fs::read_dir("/proc/self/fd").unwrap().count()
 }
