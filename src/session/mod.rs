@@ -165,6 +165,15 @@ impl Session {
         self.inner.status.borrow().state
     }
 
+    /// The size the program was last told; cheaper than `status()` for a per-frame check.
+    pub fn terminal_size(&self) -> TerminalSize {
+        self.inner.status.borrow().terminal_size
+    }
+
+    pub fn project_path(&self) -> &std::path::Path {
+        &self.inner.project_path
+    }
+
     pub fn status(&self) -> SessionStatus {
         self.inner.status.borrow().clone()
     }

@@ -335,8 +335,7 @@ impl App {
             let Ok(session) = self.manager.get(id) else {
                 continue;
             };
-            if session.state() != SessionState::Terminated && session.status().terminal_size != size
-            {
+            if session.state() != SessionState::Terminated && session.terminal_size() != size {
                 tokio::spawn(async move { session.resize(size).await });
             }
         }

@@ -77,7 +77,7 @@ pub fn draw(frame: &mut Frame, app: &mut App, cache: &mut PaneCache) -> Option<I
             number: index,
             task_id: session.task_id().as_str(),
             state: session.state(),
-            project_path: &session.info().project_path,
+            project_path: session.project_path(),
             focused: is_focused,
             scrolled: app.scroll.get(&session.id()).is_some_and(|o| *o > 0),
             mark: app.attention.mark(session.id(), now),

@@ -41,7 +41,7 @@ impl App {
     /// Moving through the history; Esc or q goes back to the live screen.
     fn on_browse_key(&mut self, session: &Session, key: KeyEvent, search: String) -> Mode {
         let id = session.id();
-        let page = (session.status().terminal_size.rows as usize)
+        let page = (session.terminal_size().rows as usize)
             .saturating_sub(1)
             .max(1);
         let offset = self.scroll.get(&id).copied().unwrap_or(0);
