@@ -89,9 +89,10 @@ impl vt100::Callbacks for Host {
             (Some(b'?'), None, 'h' | 'l') => {
                 let on = c == 'h';
                 // A repeated `h` does not restart the clock, so the hold stays bounded.
-                if has(2026) {
-                    let since = self.synchronized_since.or(on.then(Instant::now));
-                    self.synchronized_since = since.filter(|_| on);
+                if has(2026) && on {
+                    self.synchronized_since.get_or_insert_with(Instant::now);
+                } else if has(2026) {
+                    self.synchronized_since = None;
                 }
                 if has(1004) {
                     self.focus_reporting = on;
