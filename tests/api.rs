@@ -373,6 +373,25 @@ fn open_ws(server: &Server, id: u64) -> Socket {
     tungstenite::connect(request).unwrap().0
 }
 
+fn send(socket: &mut Socket, message: Value) {
+    socket
+        .send(tungstenite::Message::text(message.to_string()))
+        .unwrap();
+}
+
+/// An interactive bash session, created over the API and ready for input.
+fn ready_bash(server: &Server, task: &str, dir: &std::path::Path) -> u64 {
+    let (status, info) = server.call(
+        "POST",
+        "/api/v1/sessions/claude",
+        Some(bash_body(task, dir)),
+    );
+    assert_eq!(status, 201, "{info}");
+    let id = info["session_id"].as_u64().unwrap();
+    wait_for_state(server, id, "ready");
+    id
+}
+
 fn next_json(socket: &mut Socket) -> Value {
     loop {
         if let tungstenite::Message::Text(text) = socket.read().unwrap() {
@@ -385,23 +404,12 @@ fn next_json(socket: &mut Socket) -> Value {
 fn the_websocket_streams_a_session_and_takes_its_controls() {
     let server = start_server();
     let dir = tempfile::tempdir().unwrap();
-    let (_, info) = server.call(
-        "POST",
-        "/api/v1/sessions/claude",
-        Some(bash_body("ws", dir.path())),
-    );
-    let id = info["session_id"].as_u64().unwrap();
-    wait_for_state(&server, id, "ready");
+    let id = ready_bash(&server, "ws", dir.path());
     let mut socket = open_ws(&server, id);
     let first = next_json(&mut socket);
     assert_eq!(first["type"], "screen");
     assert_eq!(first["data"]["cols"], 100);
 
-    let send = |socket: &mut Socket, v: Value| {
-        socket
-            .send(tungstenite::Message::text(v.to_string()))
-            .unwrap()
-    };
     send(
         &mut socket,
         json!({"type": "resize", "cols": 90, "rows": 25}),
@@ -448,21 +456,14 @@ fn the_websocket_streams_a_session_and_takes_its_controls() {
 fn websocket_keys_reach_the_session_in_the_order_they_were_sent() {
     let server = start_server();
     let dir = tempfile::tempdir().unwrap();
-    let (_, info) = server.call(
-        "POST",
-        "/api/v1/sessions/claude",
-        Some(bash_body("ordered", dir.path())),
-    );
-    let id = info["session_id"].as_u64().unwrap();
-    wait_for_state(&server, id, "ready");
+    let id = ready_bash(&server, "ordered", dir.path());
     let mut socket = open_ws(&server, id);
     let typed: String = ('a'..='z').cycle().take(60).collect();
     let keys = std::iter::once("echo ".to_string())
         .chain(typed.chars().map(String::from))
         .chain(["\r".to_string()]);
     for data in keys {
-        let message = json!({"type": "input", "data": data}).to_string();
-        socket.send(tungstenite::Message::text(message)).unwrap();
+        send(&mut socket, json!({"type": "input", "data": data}));
     }
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {

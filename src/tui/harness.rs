@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
 
 use crate::config::Config;
 use crate::manager::{Manager, ManagerConfig};
@@ -56,13 +57,21 @@ impl Harness {
         self.terminal
             .draw(|frame| recheck = draw(frame, app, cache))
             .unwrap();
-        let buf = self.terminal.backend().buffer();
-        let text = (0..buf.area.height)
-            .map(|y| (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect())
-            .collect::<Vec<String>>()
-            .join("\n");
-        (text, recheck)
+        (text(self.terminal.backend().buffer()), recheck)
     }
+}
+
+/// Row `y` of a buffer, one symbol per cell.
+pub fn row(buf: &Buffer, y: u16) -> Vec<&str> {
+    (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect()
+}
+
+/// A buffer's rows as lines of text.
+pub fn text(buf: &Buffer) -> String {
+    (0..buf.area.height)
+        .map(|y| row(buf, y).concat())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 pub async fn wait_for(session: &Session, what: impl Fn(&Session) -> bool) {

@@ -83,6 +83,8 @@ mod tests {
     use ratatui::backend::TestBackend;
     use ratatui::buffer::Buffer;
 
+    use crate::tui::harness::row;
+
     fn header(state: SessionState) -> PaneHeader<'static> {
         PaneHeader {
             number: 2,
@@ -104,15 +106,15 @@ mod tests {
     }
 
     fn top_row(buf: &Buffer) -> String {
-        (0..buf.area.width).map(|x| buf[(x, 0)].symbol()).collect()
+        row(buf, 0).concat()
     }
 
     /// The colour of the first cell of `word` in the top border.
     fn colour_of(buf: &Buffer, word: &str) -> Color {
-        let row: Vec<&str> = (0..buf.area.width).map(|x| buf[(x, 0)].symbol()).collect();
-        let x = (0..row.len())
-            .find(|&x| row[x..].concat().starts_with(word))
-            .unwrap_or_else(|| panic!("`{word}` is not in `{}`", row.concat()));
+        let top = row(buf, 0);
+        let x = (0..top.len())
+            .find(|&x| top[x..].concat().starts_with(word))
+            .unwrap_or_else(|| panic!("`{word}` is not in `{}`", top.concat()));
         buf[(x as u16, 0)].fg
     }
 
