@@ -1,4 +1,5 @@
-//! The command line: `ccmux` (the TUI), `serve`, `ctl`, `token`, `config`, `completions`.
+//! The command line: `ccmux` (attach the TUI, starting a server when none runs), `attach`,
+//! `ls`, `kill-server`, `serve`, `ctl`, `token`, `config`, `completions`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -14,13 +15,26 @@ pub struct Cli {
     pub global: GlobalArgs,
     #[command(subcommand)]
     pub command: Option<Command>,
-    /// Open the TUI with one session running this command: `ccmux -- htop`.
+    /// The workspace to show (default: the one of this directory's project).
+    #[arg(short = 's', long = "workspace", value_name = "NAME")]
+    pub workspace: Option<String>,
+    /// Start a new workspace with one session running this command: `ccmux -- htop`.
     #[arg(last = true, value_name = "CMD")]
     pub run: Vec<String>,
 }
 
 #[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
+    /// Which server: another name runs a separate server with its own sessions, like `tmux -L`.
+    #[arg(
+        short = 'L',
+        long = "socket",
+        global = true,
+        env = "CCMUX_SOCKET",
+        default_value = crate::server::socket::DEFAULT_NAME,
+        value_name = "NAME"
+    )]
+    pub socket: String,
     /// A config file read after the global and project ones.
     #[arg(short, long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
@@ -40,8 +54,23 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the sessions and the API without a TUI, until SIGINT or SIGTERM.
-    Serve,
+    /// Run the server in the foreground: sessions, the API and the socket clients attach to,
+    /// until SIGINT, SIGTERM or `kill-server`.
+    Serve {
+        /// Started by a client: no workspace of its own, and it ends once it has neither
+        /// sessions nor clients.
+        #[arg(long, hide = true)]
+        background: bool,
+    },
+    /// Attach to a running workspace (default: the most recently used one).
+    Attach {
+        #[arg(short = 's', long = "workspace", value_name = "NAME")]
+        workspace: Option<String>,
+    },
+    /// List the server's workspaces and their sessions.
+    Ls,
+    /// End every session and the server.
+    KillServer,
     /// Drive a running ccmux over its API.
     Ctl(crate::ctl::CtlArgs),
     /// Print the API token (creating it on first use).

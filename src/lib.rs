@@ -4,13 +4,17 @@
 //! The [`manager::Manager`] owns the sessions; the TUI and the API are views over it.
 
 pub mod api;
-pub mod app;
 pub mod cli;
+pub mod client;
 pub mod config;
 pub mod ctl;
 mod ctl_format;
 pub mod logging;
+pub mod ls;
 pub mod manager;
 pub mod paths;
+pub mod protocol;
+pub mod runtime;
+pub mod server;
 pub mod session;
 pub mod tui;

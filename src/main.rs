@@ -1,9 +1,14 @@
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 
-use ccmux::app::{self, Context};
-use ccmux::cli::{Cli, Command, ConfigCommand};
+use ccmux::cli::{Cli, Command, ConfigCommand, GlobalArgs};
+use ccmux::client::{self, ServerCommand};
+use ccmux::protocol::Attach;
+use ccmux::runtime::{self, Context};
+use ccmux::server::{self, ServeOptions, SocketPath};
+use ccmux::tui::Leave;
 use ccmux::{config, ctl, logging};
 
 fn main() -> ExitCode {
@@ -23,13 +28,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         .log_file
         .clone()
         .unwrap_or_else(logging::default_file);
+    let socket = SocketPath::for_name(&cli.global.socket)?;
     match cli.command {
         Some(Command::Completions { shell }) => {
             clap_complete::generate(shell, &mut Cli::command(), "ccmux", &mut std::io::stdout());
         }
         Some(Command::Config(ConfigCommand::Check { path })) => return Ok(check(path, cli.global)),
         Some(Command::Config(ConfigCommand::Path)) => {
-            print!("{}", app::describe_paths(&std::env::current_dir()?));
+            print!("{}", runtime::describe_paths(&std::env::current_dir()?));
         }
         Some(Command::Config(ConfigCommand::Show)) => {
             let ctx = Context::load(cli.global)?;
@@ -38,27 +44,126 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Token) => println!("{}", Context::load(cli.global)?.token()?),
         Some(Command::Ctl(args)) => {
             let ctx = Context::load(cli.global)?;
-            let endpoint = ctl::Endpoint {
-                addr: ctx.config.api.listen,
-                token: ctx.token()?,
-            };
+            let endpoint = ctl_endpoint(&ctx, &socket)?;
             ctl::run(args, endpoint)?;
         }
-        Some(Command::Serve) => {
+        Some(Command::Serve { background }) => {
             logging::init(&log_file);
             let ctx = Context::load(cli.global)?;
-            runtime()?.block_on(app::serve(ctx))?;
+            let options = ServeOptions { socket, background };
+            tokio_runtime()?.block_on(server::run(ctx, options))?;
         }
-        None => {
-            logging::init(&log_file);
-            let ctx = Context::load(cli.global)?;
-            runtime()?.block_on(ccmux::tui::run(ctx, cli.run))?;
+        Some(Command::Ls) => {
+            let workspaces = tokio_runtime()?.block_on(client::list(&socket))?;
+            print!("{}", ccmux::ls::format(&workspaces));
         }
+        Some(Command::KillServer) => tokio_runtime()?.block_on(client::kill_server(&socket))?,
+        Some(Command::Attach { workspace }) => {
+            return attach(cli.global, socket, workspace, false, Vec::new(), log_file);
+        }
+        None => return attach(cli.global, socket, cli.workspace, true, cli.run, log_file),
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+/// `ccmux` and `ccmux attach`: the TUI as a client of the server.
+fn attach(
+    global: GlobalArgs,
+    socket: SocketPath,
+    workspace: Option<String>,
+    create: bool,
+    run: Vec<String>,
+    log_file: PathBuf,
+) -> anyhow::Result<ExitCode> {
+    logging::init(&log_file);
+    let start = server_command(&global, &socket, &log_file)?;
+    let ctx = Context::load(global)?;
+    let attach = Attach {
+        workspace,
+        create,
+        cwd: ctx.cwd.clone(),
+        config: ctx.global.config.as_deref().map(absolute).transpose()?,
+        run,
+    };
+    let leave = tokio_runtime()?.block_on(async {
+        let connection = if create {
+            client::connect_or_start(&socket, &start).await?
+        } else {
+            client::connect(&socket).await?
+        };
+        ccmux::tui::run(connection, attach, ctx.config.clone(), ctx.cwd.clone()).await
+    })?;
+    Ok(match leave {
+        Leave::Detached => {
+            println!("[detached; `ccmux attach` comes back]");
+            ExitCode::SUCCESS
+        }
+        Leave::ServerStopped(reason) => {
+            println!("[the server stopped: {reason}]");
+            ExitCode::SUCCESS
+        }
+        Leave::ServerLost => {
+            eprintln!(
+                "ccmux: lost the connection to the server (it may have been killed); \
+                 `ccmux` starts a new one, which restores the sessions it can"
+            );
+            ExitCode::FAILURE
+        }
+    })
+}
+
+/// The background server gets the client's flags, but the token through the environment:
+/// an argument would show it in `ps`.
+fn server_command(
+    global: &GlobalArgs,
+    socket: &SocketPath,
+    log_file: &std::path::Path,
+) -> anyhow::Result<ServerCommand> {
+    let mut args = vec!["-L".to_string(), socket.name.clone()];
+    if let Some(config) = &global.config {
+        args.extend(["-c".to_string(), absolute(config)?.display().to_string()]);
+    }
+    if let Some(listen) = global.listen {
+        args.extend(["--listen".to_string(), listen.to_string()]);
+    }
+    if global.allow_remote {
+        args.push("--allow-remote".to_string());
+    }
+    let log_file = absolute(log_file)?;
+    args.extend(["--log-file".to_string(), log_file.display().to_string()]);
+    args.extend(["serve".to_string(), "--background".to_string()]);
+    Ok(ServerCommand {
+        args,
+        log_file,
+        token: global.token.clone(),
+    })
+}
+
+fn absolute(path: &std::path::Path) -> anyhow::Result<PathBuf> {
+    Ok(std::env::current_dir()?.join(path))
+}
+
+/// The API of the server on `socket` when one runs (it says where it listens and which token
+/// is in force), else what this command's own flags and config say.
+fn ctl_endpoint(ctx: &Context, socket: &SocketPath) -> anyhow::Result<ctl::Endpoint> {
+    let running = server::info::read(socket);
+    let addr = match (ctx.global.listen, running.as_ref().and_then(|i| i.api)) {
+        (Some(explicit), _) => explicit,
+        (None, Some(running)) => running,
+        (None, None) => ctx.config.api.listen,
+    };
+    let token = match running.and_then(|i| i.token_file) {
+        Some(file)
+            if ctx.global.token.is_none() && std::env::var_os("CCMUX_API_TOKEN").is_none() =>
+        {
+            ccmux::api::token::stored(&file)?
+        }
+        _ => ctx.token()?,
+    };
+    Ok(ctl::Endpoint { addr, token })
+}
+
+fn tokio_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?)

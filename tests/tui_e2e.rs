@@ -128,7 +128,7 @@ fn wait_for_no_process_with(marker: &str) {
 }
 
 #[test]
-fn sigterm_and_sighup_end_the_sessions_and_restore_the_terminal() {
+fn sigterm_and_sighup_detach_the_client_and_restore_the_terminal() {
     for signal in ["TERM", "HUP"] {
         let home = tempfile::tempdir().unwrap();
         let project = tempfile::tempdir().unwrap();
@@ -150,6 +150,17 @@ fn sigterm_and_sighup_end_the_sessions_and_restore_the_terminal() {
             .unwrap();
         assert!(killed.success());
         tmux.assert_terminal_restored();
+        assert_eq!(tmux.exit_code(), 0, "a detach is no failure");
+        assert!(
+            processes_with(&marker) > 0,
+            "the session outlives its client"
+        );
+        let listed = tmux.ccmux().arg("ls").output().unwrap();
+        assert!(
+            String::from_utf8_lossy(&listed.stdout).contains("ready"),
+            "{listed:?}"
+        );
+        assert!(tmux.ccmux().arg("kill-server").status().unwrap().success());
         wait_for_no_process_with(&marker);
     }
 }

@@ -70,9 +70,10 @@ fn schemas() -> Value {
             "command": {"type": "array", "items": {"type": "string"}},
             "environment": {"type": "object", "additionalProperties": {"type": "string"}},
             "terminal_size": {"type": "array", "items": {"type": "integer"}, "minItems": 2, "maxItems": 2},
-            "auth_token": {"type": "string"}, "profile": {"type": "string"}, "template": {"type": "string"}}},
+            "auth_token": {"type": "string"}, "profile": {"type": "string"}, "template": {"type": "string"},
+            "workspace": {"type": "string"}}},
         "SessionInfo": {"type": "object", "properties": {
-            "session_id": {"type": "integer"}, "task_id": {"type": "string"}, "state": {"$ref": "#/components/schemas/State"},
+            "session_id": {"type": "integer"}, "task_id": {"type": "string"}, "workspace": {"type": "string"}, "state": {"$ref": "#/components/schemas/State"},
             "state_reason": {"type": "string"}, "project_path": {"type": "string"},
             "command": {"type": "array", "items": {"type": "string"}}, "pid": {"type": "integer"},
             "terminal_size": size, "created_at": {"type": "string", "format": "date-time"},

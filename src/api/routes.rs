@@ -58,6 +58,7 @@ pub struct CreateBody {
     auth_token: Option<String>,
     profile: Option<String>,
     template: Option<String>,
+    workspace: Option<String>,
 }
 
 pub async fn create(
@@ -84,6 +85,7 @@ pub async fn create(
         auth_token: body.auth_token,
         auth_token_env: None,
         template: body.template,
+        workspace: body.workspace,
     };
     let mut config = app.config.session_config(request, &app.cwd)?;
     if let Some(size) = size {
@@ -231,9 +233,8 @@ pub async fn resize(
 ) -> ApiResult<SessionInfo> {
     let Json(body) = body?;
     let size = size("cols/rows", body.cols, body.rows)?;
-    let session = app.manager.get(id)?;
-    session.resize(size).await?;
-    Ok(Json(session.info()))
+    app.manager.resize(id, size).await?;
+    Ok(Json(app.manager.get(id)?.info()))
 }
 
 pub async fn interrupt(State(app): State<AppState>, Id(id): Id) -> ApiResult<Value> {

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 pub use key::KeyChord;
 pub use load::{ConfigError, Flags, LoadedConfig, find_project_file, load, load_file};
 pub use profile_spec::ProfileSpec;
-pub use resolve::{ResolveError, SessionRequest};
+pub use resolve::{ResolveError, SessionRequest, workspace_name};
 
 use crate::session::{ProfileKind, TerminalSize};
 

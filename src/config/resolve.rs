@@ -32,6 +32,20 @@ pub struct SessionRequest {
     pub auth_token: Option<String>,
     pub auth_token_env: Option<String>,
     pub template: Option<String>,
+    /// The workspace to join; by default the one of the project the session works in.
+    pub workspace: Option<String>,
+}
+
+/// The workspace a directory belongs to: named after the directory holding its project file
+/// (`ccmux.toml` here or above), else after the directory itself.
+pub fn workspace_name(dir: &Path) -> String {
+    let root = crate::config::find_project_file(dir)
+        .and_then(|file| file.parent().map(Path::to_path_buf))
+        .unwrap_or_else(|| dir.to_path_buf());
+    root.file_name().map_or_else(
+        || crate::session::DEFAULT_WORKSPACE.to_string(),
+        |name| name.to_string_lossy().into_owned(),
+    )
 }
 
 impl From<&SessionEntry> for SessionRequest {
@@ -94,6 +108,9 @@ impl Config {
             .or_else(|| template.project_path.clone())
             .map_or_else(|| cwd.to_path_buf(), |p| cwd.join(p));
         let mut config = SessionConfig::new(TaskId::new(request.task_id)?, project_path);
+        config.workspace = request
+            .workspace
+            .unwrap_or_else(|| workspace_name(&config.project_path));
         config.command = request
             .command
             .or_else(|| template.command.clone())

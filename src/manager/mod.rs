@@ -5,6 +5,9 @@
 //! snapshot it publishes; commands, keys and resizes go straight to the session.
 
 mod registry;
+mod sizes;
+
+pub use sizes::ClientId;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -19,6 +22,7 @@ use crate::session::{
     TaskId, TerminalSize,
 };
 use registry::{Registry, Request};
+use sizes::SizeOwners;
 
 #[derive(Debug, Clone)]
 pub struct ManagerConfig {
@@ -77,6 +81,17 @@ struct Shared {
     registry: watch::Receiver<Arc<Registry>>,
     events: broadcast::Sender<Event>,
     started: Instant,
+    sizes: parking_lot::Mutex<SizeOwners>,
+}
+
+/// Wakes when sessions start, end, change state or are forgotten: not on output.
+pub struct Changes(watch::Receiver<Arc<Registry>>);
+
+impl Changes {
+    /// Waits for the next change; false once the manager is gone.
+    pub async fn changed(&mut self) -> bool {
+        self.0.changed().await.is_ok()
+    }
 }
 
 /// A handle to the manager; clones share it.
@@ -97,6 +112,7 @@ impl Manager {
                 registry,
                 events,
                 started: Instant::now(),
+                sizes: parking_lot::Mutex::default(),
             }),
         }
     }
@@ -157,8 +173,49 @@ impl Manager {
         Ok(self.get(id)?.send_input(bytes).await?)
     }
 
+    /// A resize through the API: it holds until a client types into the session.
     pub async fn resize(&self, id: SessionId, size: TerminalSize) -> Result<(), ManagerError> {
-        Ok(self.get(id)?.resize(size).await?)
+        let session = self.get(id)?;
+        self.shared.sizes.lock().api_resized(id);
+        Ok(session.resize(size).await?)
+    }
+
+    /// A client shows the session at `size`; the session takes it if that client decides.
+    pub async fn client_shows(
+        &self,
+        client: ClientId,
+        id: SessionId,
+        size: TerminalSize,
+    ) -> Result<(), ManagerError> {
+        let session = self.get(id)?;
+        let apply = self.shared.sizes.lock().client_shows(client, id, size);
+        match apply {
+            Some(size) if size != session.terminal_size() => Ok(session.resize(size).await?),
+            _ => Ok(()),
+        }
+    }
+
+    /// Keys from a client: the session first takes that client's size, then the keys.
+    pub async fn client_input(
+        &self,
+        client: ClientId,
+        id: SessionId,
+        bytes: Vec<u8>,
+    ) -> Result<(), ManagerError> {
+        let session = self.get(id)?;
+        let apply = self.shared.sizes.lock().client_typed(client, id);
+        if let Some(size) = apply.filter(|s| *s != session.terminal_size()) {
+            session.resize(size).await?;
+        }
+        Ok(session.send_input(bytes).await?)
+    }
+
+    /// A client left: it no longer decides sizes; sessions since forgotten are dropped too.
+    pub fn client_left(&self, client: ClientId) {
+        let registry = self.shared.registry.borrow().clone();
+        let mut sizes = self.shared.sizes.lock();
+        sizes.client_left(client);
+        sizes.retain_sessions(|id| registry.sessions.contains_key(&id));
     }
 
     pub async fn interrupt(&self, id: SessionId) -> Result<(), ManagerError> {
@@ -168,6 +225,30 @@ impl Manager {
     /// Ends a session and every process it started; `force` skips the polite hangup.
     pub async fn terminate(&self, id: SessionId, force: bool) -> Result<SessionInfo, ManagerError> {
         Ok(self.get(id)?.terminate(force).await)
+    }
+
+    pub fn changes(&self) -> Changes {
+        Changes(self.shared.registry.clone())
+    }
+
+    /// The names of the workspaces that have sessions, sorted.
+    pub fn workspaces(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .list()
+            .iter()
+            .map(|s| s.workspace().to_string())
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    /// A workspace's sessions, oldest first.
+    pub fn workspace_sessions(&self, workspace: &str) -> Vec<Session> {
+        self.list()
+            .into_iter()
+            .filter(|s| s.workspace() == workspace)
+            .collect()
     }
 
     /// Every session's output and state changes, as they happen.

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use parking_lot::Mutex;
 use portable_pty::{MasterPty, PtySize};
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio::time::sleep_until;
 
 use crate::session::command::{ActiveCommand, CommandRecord, CommandReply, CommandResult};
@@ -23,7 +23,7 @@ use crate::session::pty::{ExitInfo, Spawned};
 use crate::session::reply;
 use crate::session::state::{SessionState, StateMachine};
 use crate::session::terminal::Terminal;
-use crate::session::{SessionId, SessionStatus};
+use crate::session::{SessionId, SessionStatus, StreamItem};
 
 /// Output is looked at no more often than this while it flows.
 const EVAL_DEBOUNCE: Duration = Duration::from_millis(15);
@@ -77,6 +77,7 @@ pub fn start(
     id: SessionId,
     config: &SessionConfig,
     terminal: Arc<Mutex<Terminal>>,
+    stream: broadcast::Sender<StreamItem>,
     notifier: Notifier,
     spawned: Spawned,
 ) -> (mpsc::Sender<Control>, watch::Receiver<SessionStatus>) {
@@ -98,6 +99,7 @@ pub fn start(
         detector: Detector::new(config.detector_profile(), now),
         machine,
         terminal,
+        stream,
         log: OutputLog::new(config.output_limit, DEFAULT_LOG_BYTES),
         utf8: Utf8Stream::default(),
         master: Some(spawned.master),
@@ -157,6 +159,8 @@ struct Actor {
     detector: Detector,
     machine: StateMachine,
     terminal: Arc<Mutex<Terminal>>,
+    /// Viewers' feed; sent to under the terminal lock so it lines up with their replay.
+    stream: broadcast::Sender<StreamItem>,
     log: OutputLog,
     utf8: Utf8Stream,
     /// Dropped once the session has ended, closing our side of the PTY.
@@ -344,14 +348,22 @@ impl Actor {
                 pixel_height: 0,
             })
             .map_err(|e| SessionError::Pty(e.to_string()))?;
-        self.terminal.lock().resize(size);
+        let mut terminal = self.terminal.lock();
+        terminal.resize(size);
+        let _ = self.stream.send(StreamItem::Resized(size));
+        drop(terminal);
         self.status.send_modify(|s| s.terminal_size = size);
         Ok(())
     }
 
     fn on_output(&mut self, bytes: &[u8]) {
         let now = Instant::now();
-        let processed = self.terminal.lock().process(bytes);
+        let mut terminal = self.terminal.lock();
+        let processed = terminal.process(bytes);
+        if self.stream.receiver_count() > 0 {
+            let _ = self.stream.send(StreamItem::Output(bytes.into()));
+        }
+        drop(terminal);
         if let Some(input) = self
             .input
             .as_ref()

@@ -13,6 +13,9 @@ pub const MIN_TERMINAL_DIM: u16 = 2;
 /// Largest size a PTY is given; larger requests are clamped.
 pub const MAX_TERMINAL_DIM: u16 = 4096;
 
+/// The workspace of a session that names none.
+pub const DEFAULT_WORKSPACE: &str = "default";
+
 /// The task a session works on. One live session per task at a time.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -130,6 +133,8 @@ pub struct SessionConfig {
     pub custom_profile: Option<Profile>,
     /// Rows of history kept above the screen.
     pub scrollback: usize,
+    /// The workspace the session belongs to: the sessions of one project, shown together.
+    pub workspace: String,
 }
 
 impl SessionConfig {
@@ -146,6 +151,7 @@ impl SessionConfig {
             profile: None,
             custom_profile: None,
             scrollback: 2_000,
+            workspace: DEFAULT_WORKSPACE.to_string(),
         }
     }
 
@@ -188,6 +194,7 @@ impl fmt::Debug for SessionConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SessionConfig")
             .field("task_id", &self.task_id)
+            .field("workspace", &self.workspace)
             .field("project_path", &self.project_path)
             .field("command", &self.command)
             .field("environment", &self.environment.keys().collect::<Vec<_>>())

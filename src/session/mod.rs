@@ -15,6 +15,7 @@ pub mod output;
 pub mod process;
 pub mod profile;
 mod pty;
+pub mod replay;
 pub mod reply;
 pub mod state;
 pub mod terminal;
@@ -27,10 +28,10 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
 pub use command::{CommandRecord, CommandResult, PendingCommand};
-pub use config::{InvalidTaskId, SessionConfig, TaskId, TerminalSize};
+pub use config::{DEFAULT_WORKSPACE, InvalidTaskId, SessionConfig, TaskId, TerminalSize};
 pub use error::SessionError;
 pub use output::{OutputType, SessionOutput};
 pub use profile::ProfileKind;
@@ -53,7 +54,7 @@ impl fmt::Display for SessionId {
 }
 
 /// What changes over a session's life, published by its actor.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SessionStatus {
     pub state: SessionState,
     pub state_reason: String,
@@ -65,10 +66,11 @@ pub struct SessionStatus {
 }
 
 /// Everything known about a session, as shown by `list` and the API.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SessionInfo {
     pub session_id: SessionId,
     pub task_id: TaskId,
+    pub workspace: String,
     pub project_path: PathBuf,
     pub command: Vec<String>,
     /// The detector profile's name.
@@ -79,9 +81,30 @@ pub struct SessionInfo {
     pub status: SessionStatus,
 }
 
+/// What a viewer of a session's terminal receives after its replay, in the order the
+/// session's own terminal saw it.
+#[derive(Debug, Clone)]
+pub enum StreamItem {
+    Output(Arc<[u8]>),
+    Resized(TerminalSize),
+}
+
+/// Chunks a viewer may fall behind by before it is resynced with a fresh replay; with reads of
+/// up to 64 KiB this bounds what a session holds for slow viewers to 2 MiB.
+const STREAM_CAPACITY: usize = 32;
+
+/// A terminal as it stands, and the feed of what happens to it from then on.
+pub struct TerminalView {
+    pub size: TerminalSize,
+    /// Bytes that rebuild the terminal (history, screen, modes) in a fresh parser.
+    pub replay: Vec<u8>,
+    pub stream: broadcast::Receiver<StreamItem>,
+}
+
 struct Inner {
     id: SessionId,
     task_id: TaskId,
+    workspace: String,
     project_path: PathBuf,
     command: Vec<String>,
     profile: String,
@@ -90,6 +113,7 @@ struct Inner {
     terminal: Arc<Mutex<Terminal>>,
     status: watch::Receiver<SessionStatus>,
     control: mpsc::Sender<Control>,
+    stream: broadcast::Sender<StreamItem>,
 }
 
 /// When the last handle goes, the actor sees its control channel close and kills the process
@@ -131,12 +155,21 @@ impl Session {
             config.terminal_size,
             config.scrollback,
         )));
-        let (control, status) = actor::start(id, &config, terminal.clone(), notifier, spawned);
+        let (stream, _) = broadcast::channel(STREAM_CAPACITY);
+        let (control, status) = actor::start(
+            id,
+            &config,
+            terminal.clone(),
+            stream.clone(),
+            notifier,
+            spawned,
+        );
         tracing::info!(session = %id, task = %config.task_id, command = ?config.command, "session started");
         Ok(Session {
             inner: Arc::new(Inner {
                 id,
                 task_id: config.task_id,
+                workspace: config.workspace,
                 project_path: config.project_path,
                 command: config.command,
                 profile,
@@ -145,6 +178,7 @@ impl Session {
                 terminal,
                 status,
                 control,
+                stream,
             }),
         })
     }
@@ -170,6 +204,10 @@ impl Session {
         self.inner.status.borrow().terminal_size
     }
 
+    pub fn workspace(&self) -> &str {
+        &self.inner.workspace
+    }
+
     pub fn project_path(&self) -> &std::path::Path {
         &self.inner.project_path
     }
@@ -188,6 +226,7 @@ impl Session {
         SessionInfo {
             session_id: i.id,
             task_id: i.task_id.clone(),
+            workspace: i.workspace.clone(),
             project_path: i.project_path.clone(),
             command: i.command.clone(),
             profile: i.profile.clone(),
@@ -200,6 +239,17 @@ impl Session {
     /// The live terminal. Hold the lock only to read or draw.
     pub fn terminal(&self) -> &Arc<Mutex<Terminal>> {
         &self.inner.terminal
+    }
+
+    /// The terminal as it stands and every change after it, with nothing lost or repeated in
+    /// between: the actor feeds the terminal and the stream under the same lock.
+    pub fn view_terminal(&self) -> TerminalView {
+        let terminal = self.inner.terminal.lock();
+        TerminalView {
+            size: terminal.size(),
+            replay: replay::replay(&terminal),
+            stream: self.inner.stream.subscribe(),
+        }
     }
 
     pub fn screen(&self) -> ScreenSnapshot {

@@ -103,7 +103,7 @@ pub struct IllegalTransition {
 }
 
 /// One accepted move, with why it happened.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StateChange {
     pub from: SessionState,
     pub to: SessionState,

@@ -10,11 +10,14 @@ use std::time::Instant;
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::Rect;
 
-use crate::config::{Config, KeyChord, Layout, SessionRequest, key::KeyCode as ChordCode};
-use crate::manager::Manager;
-use crate::session::{Session, SessionId, SessionState, TerminalSize};
+use tokio::sync::mpsc;
+
+use crate::config::{Config, KeyChord, Layout, key::KeyCode as ChordCode};
+use crate::protocol::{ClientMessage, NewSession};
+use crate::session::{SessionId, SessionState, TerminalSize};
 use crate::tui::attention::Attention;
 use crate::tui::keys::chord_matches;
+use crate::tui::pane::Pane;
 use crate::tui::prompt::NewSessionPrompt;
 
 /// What keys mean right now.
@@ -34,10 +37,17 @@ pub enum Mode {
 }
 
 pub struct App {
-    pub manager: Manager,
+    /// Requests to the server, in the order they were made.
+    server: mpsc::Sender<ClientMessage>,
     pub config: Arc<Config>,
     pub cwd: PathBuf,
     pub api_addr: Option<SocketAddr>,
+    pub workspace: String,
+    pub workspaces: Vec<String>,
+    /// The workspace's sessions as this client sees them, oldest first.
+    pub panes: Vec<Pane>,
+    /// The size last asked for each pane, so a size is sent once, not every frame.
+    pub asked_sizes: HashMap<SessionId, TerminalSize>,
     pub mode: Mode,
     pub focus: Option<SessionId>,
     pub layout: Layout,
@@ -51,40 +61,47 @@ pub struct App {
     /// History rows scrolled back, per pane.
     pub scroll: HashMap<SessionId, usize>,
     /// Where each pane was drawn last, for the mouse.
-    pub panes: Vec<(SessionId, Rect)>,
+    pub areas: Vec<(SessionId, Rect)>,
     pub message: Option<String>,
-    pub quit: bool,
+    /// Set when the client should end: the user detached or quit, or the server went away.
+    pub quit: Option<Leave>,
+    /// Keys went to a pane since the last frame: its echo is drawn as soon as it arrives.
+    pub typed: bool,
+    /// Counts what went to panes, so the loop can tell a forwarded key from a ccmux command.
+    pub forwarded: u64,
+    /// A session was asked for from this client's prompt: it gets the focus when it appears.
+    pub spawned_here: bool,
     pub frames: u64,
-    /// Keys go through one task so they reach the program in the order they were typed.
-    keys: tokio::sync::mpsc::UnboundedSender<(Session, Vec<u8>)>,
 }
 
-/// Things the loop must do outside of `App` (they are async or touch the terminal).
+/// Why the client ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Leave {
+    /// The sessions keep running.
+    Detached,
+    /// The server said it is stopping (kill-server, a signal) or refused a request.
+    ServerStopped(String),
+    /// The connection broke without a word: the server died.
+    ServerLost,
+}
+
+/// Things the loop must do outside of `App` (they touch the terminal).
 pub enum Effect {
     Bell,
-    Spawn(SessionRequest),
 }
 
 impl App {
-    pub fn new(
-        manager: Manager,
-        config: Arc<Config>,
-        cwd: PathBuf,
-        api_addr: Option<SocketAddr>,
-    ) -> Self {
-        let (keys, mut queued) = tokio::sync::mpsc::unbounded_channel::<(Session, Vec<u8>)>();
-        tokio::spawn(async move {
-            while let Some((session, bytes)) = queued.recv().await {
-                let _ = session.send_input(bytes).await;
-            }
-        });
+    pub fn new(server: mpsc::Sender<ClientMessage>, config: Arc<Config>, cwd: PathBuf) -> Self {
         Self {
-            keys,
+            server,
             layout: config.ui.layout,
-            manager,
             config,
             cwd,
-            api_addr,
+            api_addr: None,
+            workspace: String::new(),
+            workspaces: Vec::new(),
+            panes: Vec::new(),
+            asked_sizes: HashMap::new(),
             mode: Mode::Normal,
             focus: None,
             ratio: 0.0,
@@ -92,23 +109,34 @@ impl App {
             attention: Attention::default(),
             hidden: HashSet::new(),
             scroll: HashMap::new(),
-            panes: Vec::new(),
+            areas: Vec::new(),
             message: None,
-            quit: false,
+            quit: None,
+            typed: false,
+            forwarded: 0,
+            spawned_here: false,
             frames: 0,
         }
     }
 
+    /// Sends a request to the server. The queue only fills when the server stops reading; a
+    /// request is then dropped and the user told, rather than the TUI freezing.
+    pub fn request(&mut self, message: ClientMessage) {
+        if self.server.try_send(message).is_err() {
+            self.message = Some("the server is not responding; input was dropped".into());
+        }
+    }
+
     /// The sessions shown as panes, oldest first.
-    pub fn sessions(&self) -> Vec<Session> {
-        self.manager
-            .list()
-            .into_iter()
+    pub fn sessions(&self) -> Vec<Pane> {
+        self.panes
+            .iter()
             .filter(|s| !self.hidden.contains(&s.id()))
+            .cloned()
             .collect()
     }
 
-    pub fn focused(&self) -> Option<Session> {
+    pub fn focused(&self) -> Option<Pane> {
         let sessions = self.sessions();
         self.focus
             .and_then(|id| sessions.iter().find(|s| s.id() == id).cloned())
@@ -153,16 +181,19 @@ impl App {
                 None
             }
             Mode::Help => None,
-            Mode::NewSession(mut prompt) => match prompt.on_key(key) {
-                crate::tui::prompt::Outcome::Continue => {
-                    self.mode = Mode::NewSession(prompt);
-                    None
+            Mode::NewSession(mut prompt) => {
+                match prompt.on_key(key) {
+                    crate::tui::prompt::Outcome::Continue => self.mode = Mode::NewSession(prompt),
+                    crate::tui::prompt::Outcome::Cancel => {}
+                    crate::tui::prompt::Outcome::Submit(new) => self.spawn(new),
                 }
-                crate::tui::prompt::Outcome::Cancel => None,
-                crate::tui::prompt::Outcome::Submit(request) => Some(Effect::Spawn(request)),
-            },
+                None
+            }
             Mode::ConfirmQuit => {
-                self.quit = matches!(key.code, KeyCode::Char('y') | KeyCode::Char('Y'));
+                if matches!(key.code, KeyCode::Char('y') | KeyCode::Char('Y')) {
+                    self.quit_workspace();
+                }
+                self.message = None;
                 None
             }
         }
@@ -196,8 +227,12 @@ impl App {
             self.close_focused();
         } else if is(self, "interrupt", plain('i')) {
             if let Some(s) = self.focused() {
-                tokio::spawn(async move { s.interrupt().await });
+                self.request(ClientMessage::Interrupt { session: s.id() });
             }
+        } else if is(self, "detach", plain('d')) {
+            self.quit = Some(Leave::Detached);
+        } else if is(self, "workspace", plain('w')) {
+            self.request(ClientMessage::SwitchWorkspace { step: 1 });
         } else if is(self, "zoom", plain('z')) {
             self.zoom = !self.zoom;
         } else if is(self, "layout", KeyChord::plain(ChordCode::Space)) {
@@ -223,8 +258,10 @@ impl App {
         } else if let Some(direction) = direction(key) {
             self.move_focus(direction);
         } else if let KeyCode::Char(c @ '1'..='9') = key.code {
-            if let Some(s) = self.sessions().get(c as usize - '1' as usize) {
-                self.set_focus(s.id());
+            // Pane numbers are session ids, the same that `ctl` and the API use.
+            let id = SessionId(u64::from(c as u8 - b'0'));
+            if self.sessions().iter().any(|s| s.id() == id) {
+                self.set_focus(id);
             }
         } else if is(self, "next", plain('n')) {
             self.cycle_focus(1);
@@ -241,13 +278,25 @@ impl App {
             .filter(|s| matches!(s.state(), SessionState::Busy | SessionState::WaitingInput))
             .count();
         if working == 0 {
-            self.quit = true;
+            self.quit_workspace();
         } else {
             self.mode = Mode::ConfirmQuit;
             self.message = Some(format!(
                 "{working} session(s) are working. Quit and end them all? y/n"
             ));
         }
+    }
+
+    /// Ends every session of the workspace, then leaves.
+    fn quit_workspace(&mut self) {
+        self.request(ClientMessage::CloseWorkspace);
+        self.quit = Some(Leave::Detached);
+    }
+
+    fn spawn(&mut self, new: NewSession) {
+        self.message = None;
+        self.spawned_here = true;
+        self.request(ClientMessage::Create(new));
     }
 
     fn close_focused(&mut self) {
@@ -257,7 +306,9 @@ impl App {
         self.hidden.insert(session.id());
         self.focus = None;
         if session.state() != SessionState::Terminated {
-            tokio::spawn(async move { session.terminate(false).await });
+            self.request(ClientMessage::Close {
+                session: session.id(),
+            });
         }
     }
 
@@ -296,7 +347,7 @@ impl App {
         let Some(current) = self.focused() else {
             return;
         };
-        let Some(&(_, from)) = self.panes.iter().find(|(id, _)| *id == current.id()) else {
+        let Some(&(_, from)) = self.areas.iter().find(|(id, _)| *id == current.id()) else {
             return;
         };
         let centre = |r: Rect| {
@@ -307,7 +358,7 @@ impl App {
         };
         let (cx, cy) = centre(from);
         let best = self
-            .panes
+            .areas
             .iter()
             .filter(|(id, _)| *id != current.id())
             .filter_map(|&(id, r)| {
@@ -323,20 +374,28 @@ impl App {
     }
 
     /// Queues bytes for a session behind the keys typed before them.
-    pub(super) fn send_to(&self, session: Session, bytes: Vec<u8>) {
-        let _ = self.keys.send((session, bytes));
+    pub(super) fn send_to(&mut self, session: Pane, bytes: Vec<u8>) {
+        self.typed = true;
+        self.forwarded += 1;
+        self.request(ClientMessage::Input {
+            session: session.id(),
+            bytes,
+        });
     }
 
-    /// Resizes each pane's PTY to its inner area when that changed.
-    pub fn fit_ptys(&self) {
-        for &(id, rect) in &self.panes {
+    /// Tells the server the size each pane is shown at, when that changed.
+    pub fn fit_ptys(&mut self) {
+        let areas = self.areas.clone();
+        for (id, rect) in areas {
             let inner = inner(rect);
             let size = TerminalSize::clamped(inner.width, inner.height);
-            let Ok(session) = self.manager.get(id) else {
-                continue;
-            };
-            if session.state() != SessionState::Terminated && session.terminal_size() != size {
-                tokio::spawn(async move { session.resize(size).await });
+            let live = self
+                .panes
+                .iter()
+                .any(|p| p.id() == id && p.state() != SessionState::Terminated);
+            if live && self.asked_sizes.get(&id) != Some(&size) {
+                self.asked_sizes.insert(id, size);
+                self.request(ClientMessage::PaneSize { session: id, size });
             }
         }
     }

@@ -10,9 +10,10 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Widget};
 
-use crate::session::{Session, SessionId};
+use crate::session::SessionId;
 use crate::tui::app::{App, Mode, inner};
 use crate::tui::layout::pane_areas;
+use crate::tui::pane::Pane as Session;
 use crate::tui::prompt::FIELDS;
 use crate::tui::render::{draw_screen, state_glyph, state_style};
 use crate::tui::title::PaneHeader;
@@ -55,7 +56,7 @@ pub fn draw(frame: &mut Frame, app: &mut App, cache: &mut PaneCache) -> Option<I
         app.even_ratio(shown.len())
     };
     let rects = pane_areas(main, shown.len(), app.layout, ratio);
-    app.panes = shown
+    app.areas = shown
         .iter()
         .zip(&rects)
         .map(|(s, r)| (s.id(), *r))
@@ -67,15 +68,10 @@ pub fn draw(frame: &mut Frame, app: &mut App, cache: &mut PaneCache) -> Option<I
     let now = Instant::now();
     let mut recheck = None;
     for (session, rect) in shown.iter().zip(rects) {
-        let index = sessions
-            .iter()
-            .position(|s| s.id() == session.id())
-            .unwrap_or(0)
-            + 1;
         let is_focused = Some(session.id()) == focused;
         let header = PaneHeader {
-            number: index,
-            task_id: session.task_id().as_str(),
+            number: session.id().0,
+            task_id: session.task_id(),
             state: session.state(),
             project_path: session.project_path(),
             focused: is_focused,
@@ -184,7 +180,11 @@ fn status_line<'a>(app: &App, sessions: &[Session]) -> Paragraph<'a> {
     let mut spans = Vec::new();
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     let focused = app.focused().map(|s| s.id());
-    for (i, s) in sessions.iter().enumerate() {
+    spans.push(Span::styled(
+        format!(" [{}] ", app.workspace),
+        Style::default().fg(Color::Cyan),
+    ));
+    for s in sessions {
         let state = s.state();
         *counts.entry(state.to_string()).or_default() += 1;
         let mut style = state_style(state);
@@ -192,7 +192,7 @@ fn status_line<'a>(app: &App, sessions: &[Session]) -> Paragraph<'a> {
             style = style.add_modifier(Modifier::REVERSED);
         }
         spans.push(Span::styled(
-            format!(" {}{}:{} ", state_glyph(state), i + 1, s.task_id()),
+            format!(" {}{}:{} ", state_glyph(state), s.id(), s.task_id()),
             style,
         ));
     }
@@ -205,7 +205,7 @@ fn status_line<'a>(app: &App, sessions: &[Session]) -> Paragraph<'a> {
         Style::default().fg(Color::DarkGray),
     ));
     let hint = match &app.mode {
-        Mode::Prefix => "c new · x close · i interrupt · ←↑↓→ focus · 1-9 · z zoom · space layout · < > resize · [ scroll · ? help · q quit".to_string(),
+        Mode::Prefix => "c new · x close · i interrupt · ←↑↓→ focus · 1-9 · z zoom · space layout · < > resize · [ scroll · d detach · w workspace · ? help · q quit".to_string(),
         Mode::Scroll { search, typing: true } => format!("search: {search}▏"),
         Mode::Scroll { .. } => "scroll: ↑↓ PgUp PgDn g G · / search · n N · q leave".to_string(),
         _ => app.message.clone().unwrap_or_else(|| format!("{} ? help", app.config.ui.prefix)),
@@ -230,13 +230,15 @@ fn help(frame: &mut Frame, app: &App) {
         ("x", "close the focused pane (ends its session)"),
         ("i", "interrupt (Esc for Claude Code, Ctrl-C otherwise)"),
         ("←↑↓→ / hjkl", "focus the pane in that direction"),
-        ("1-9, n, p", "focus by number, next, previous"),
+        ("1-9, n, p", "focus session 1-9, next, previous"),
         ("z", "zoom the focused pane"),
         ("space", "cycle layout: grid, columns, rows"),
         ("< >", "shrink / grow the first column or row"),
         ("[", "scroll mode: history, / search, n N, q leaves"),
         ("?", "this help"),
-        ("q", "quit (asks when sessions are working)"),
+        ("d", "detach: sessions keep running (`ccmux attach`)"),
+        ("w", "show the next workspace"),
+        ("q", "end this workspace's sessions (asks when working)"),
     ];
     let mut lines = vec![Line::from(format!("Press {prefix}, then:")), Line::raw("")];
     lines.extend(rows.iter().map(|(k, what)| {
@@ -283,18 +285,18 @@ mod tests {
         ])
         .await;
         wait_for(&h.sessions[0], |s| screen_has(s, "whole-frame")).await;
-        let (text, recheck) = h.frame();
+        let (text, recheck) = h.frame().await;
         assert!(text.contains("whole-frame") && recheck.is_none(), "{text}");
 
         wait_for(&h.sessions[0], |s| screen_has(s, "half")).await;
-        let (text, recheck) = h.frame();
+        let (text, recheck) = h.frame().await;
         assert!(text.contains("whole-frame"), "held back:\n{text}");
         assert!(!text.contains("half"), "no half-drawn frame:\n{text}");
         let recheck = recheck.expect("the loop is told when to look again");
         assert!(recheck <= Instant::now() + SYNC_LIMIT);
 
         tokio::time::sleep_until(recheck.into()).await;
-        let (text, _) = h.frame();
+        let (text, _) = h.frame().await;
         assert!(
             text.contains("half") && !text.contains("whole-frame"),
             "{text}"
@@ -305,7 +307,7 @@ mod tests {
     async fn an_exited_session_keeps_its_final_screen() {
         let mut h = Harness::start(&["printf 'last words'; exit 3"]).await;
         wait_for(&h.sessions[0], |s| s.state() == SessionState::Terminated).await;
-        let (text, recheck) = h.frame();
+        let (text, recheck) = h.frame().await;
         assert!(text.contains("last words"), "{text}");
         assert!(text.contains("1 t1 ○ terminated"), "{text}");
         assert!(recheck.is_none(), "nothing left to wait for");
@@ -316,7 +318,7 @@ mod tests {
         let mut h =
             Harness::start(&["printf 'ab\\ncd'; sleep 0.3; printf '\\033[?25l'; sleep 30"]).await;
         wait_for(&h.sessions[0], |s| screen_has(s, "cd")).await;
-        h.frame();
+        h.frame().await;
         let backend = h.terminal.backend();
         assert!(backend.cursor_visible());
         // Row 1, column 2 of the screen, inside the pane's border.
@@ -326,7 +328,7 @@ mod tests {
             s.terminal().lock().screen().hide_cursor()
         })
         .await;
-        h.frame();
+        h.frame().await;
         assert!(!h.terminal.backend().cursor_visible());
     }
 
@@ -338,7 +340,7 @@ mod tests {
         for session in &h.sessions {
             wait_for(session, |s| s.state() == state).await;
         }
-        let (text, _) = h.frame();
+        let (text, _) = h.frame().await;
         let bar = text.lines().last().unwrap();
         let glyph = state_glyph(state);
         for session in ["1:t1", "2:t2"] {

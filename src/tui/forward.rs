@@ -38,7 +38,7 @@ impl App {
         }
     }
 
-    pub(super) fn send_bytes(&self, bytes: Vec<u8>) {
+    pub(super) fn send_bytes(&mut self, bytes: Vec<u8>) {
         if let Some(session) = self.focused() {
             self.send_to(session, bytes);
         }
@@ -65,6 +65,7 @@ mod tests {
             s.terminal().lock().screen().bracketed_paste()
         })
         .await;
+        h.sync().await;
         h.app.on_paste("hi");
         wait_for(&h.sessions[0], |s| {
             screen_has(s, "033   [   2   0   0   ~   h   i 033   [")
@@ -76,6 +77,7 @@ mod tests {
     async fn focus_changes_reach_a_program_that_reports_them() {
         let mut h = Harness::start(&[&reader("\\033[?1004h", 6)]).await;
         wait_for(&h.sessions[0], |s| s.terminal().lock().focus_reporting()).await;
+        h.sync().await;
         h.app.on_focus_change(false);
         h.app.on_focus_change(true);
         wait_for(&h.sessions[0], |s| screen_has(s, "033   [   O 033   [   I")).await;
@@ -88,6 +90,7 @@ mod tests {
             s.terminal().lock().screen().application_cursor()
         })
         .await;
+        h.sync().await;
         let up = crossterm::event::KeyEvent::new(KeyCode::Up, KeyModifiers::NONE);
         h.app.on_key(up);
         wait_for(&h.sessions[0], |s| screen_has(s, "033   O   A")).await;

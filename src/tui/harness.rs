@@ -1,4 +1,5 @@
-//! Tests' way into the TUI: an `App` over real sessions, drawn into a `TestBackend`.
+//! Tests' way into the TUI: an `App` attached to real sessions through a real server
+//! connection, drawn into a `TestBackend`.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -6,52 +7,100 @@ use std::time::{Duration, Instant};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
+use tokio::sync::mpsc;
 
 use crate::config::Config;
 use crate::manager::{Manager, ManagerConfig};
+use crate::protocol::{Attach, ClientMessage, ServerMessage};
 use crate::session::{ProfileKind, Session, SessionConfig, TaskId};
 use crate::tui::app::App;
 use crate::tui::draw::{PaneCache, draw};
+
+/// The workspace the harness's sessions belong to.
+const WORKSPACE: &str = "harness";
 
 pub struct Harness {
     pub app: App,
     pub terminal: Terminal<TestBackend>,
     /// In pane order; task ids `t1`, `t2`, …
     pub sessions: Vec<Session>,
+    from_server: mpsc::Receiver<ServerMessage>,
     cache: PaneCache,
     _dir: tempfile::TempDir,
 }
 
 impl Harness {
-    /// One session per script, each run by `sh -c`, in an 80×12 screen.
+    /// One session per script, each run by `sh -c`, in an 80×12 screen, shown by an `App`
+    /// attached through a real server connection.
     pub async fn start(scripts: &[&str]) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let manager = Manager::new(ManagerConfig::default());
         let mut sessions = Vec::new();
         for (i, script) in scripts.iter().enumerate() {
             let task = TaskId::new(format!("t{}", i + 1)).unwrap();
-            let config = SessionConfig::new(task, dir.path())
+            let mut config = SessionConfig::new(task, dir.path())
                 .with_command(["sh", "-c", script])
                 .with_profile(ProfileKind::Generic);
+            config.workspace = WORKSPACE.to_string();
             sessions.push(manager.create_session(config).await.unwrap());
         }
+        let connection = crate::server::connect_in_process(manager).await;
+        let (to_server, from_server) = connection.into_channels();
+        let attach = Attach {
+            workspace: Some(WORKSPACE.to_string()),
+            create: false,
+            cwd: dir.path().to_path_buf(),
+            config: None,
+            run: Vec::new(),
+        };
+        to_server.send(ClientMessage::Attach(attach)).await.unwrap();
         let app = App::new(
-            manager,
+            to_server,
             Arc::new(Config::default()),
             dir.path().to_path_buf(),
-            None,
         );
-        Self {
+        let mut harness = Self {
             app,
             terminal: Terminal::new(TestBackend::new(80, 12)).unwrap(),
             sessions,
+            from_server,
             cache: PaneCache::default(),
             _dir: dir,
+        };
+        harness.sync().await;
+        harness
+    }
+
+    /// Handles the server's messages until every pane shows what its session shows, in the
+    /// state it is in.
+    pub async fn sync(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            while let Ok(message) = self.from_server.try_recv() {
+                self.app.on_server(message);
+            }
+            if self.in_step() {
+                return;
+            }
+            assert!(Instant::now() < deadline, "the client never caught up");
+            tokio::time::sleep(Duration::from_millis(5)).await;
         }
     }
 
-    /// Draws a frame; returns its text and when the picture changes by itself.
-    pub fn frame(&mut self) -> (String, Option<Instant>) {
+    fn in_step(&self) -> bool {
+        self.sessions.iter().all(|session| {
+            self.app.panes.iter().any(|pane| {
+                pane.id() == session.id()
+                    && pane.state() == session.state()
+                    && pane.terminal().lock().lines() == session.terminal().lock().lines()
+            })
+        })
+    }
+
+    /// Catches up with the server, then draws a frame; returns its text and when the picture
+    /// changes by itself.
+    pub async fn frame(&mut self) -> (String, Option<Instant>) {
+        self.sync().await;
         let mut recheck = None;
         let (app, cache) = (&mut self.app, &mut self.cache);
         self.terminal

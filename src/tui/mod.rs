@@ -1,9 +1,9 @@
-//! The full-screen TUI over the manager: panes, status bar, keys.
+//! The full-screen TUI: a client of the server, showing one workspace's sessions as panes.
 //!
-//! Redraws happen only when something changed (input, a session event, a resize), at most
-//! `frame_cap` times a second, drawing at once when a frame interval has already passed. With
-//! nothing happening the loop sleeps on its channels: no ticks, no idle CPU. Session output is
-//! parsed by the session actors, so a flood never blocks this loop; it only reads screens.
+//! Each pane has its own terminal, fed the session's bytes by the server, so drawing never
+//! waits on a session. Redraws happen only when something changed, at most `frame_cap` times
+//! a second — except the echo of a key, which is drawn the moment it arrives: the keystroke
+//! path never waits for a frame tick. With nothing happening the loop sleeps on its channels.
 
 mod app;
 mod attention;
@@ -14,12 +14,16 @@ mod harness;
 pub mod keys;
 pub mod layout;
 mod mouse;
+mod pane;
 mod prompt;
+mod remote;
 pub mod render;
 mod scroll;
 mod title;
 
 use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
@@ -34,63 +38,44 @@ use crossterm::terminal::{
 use futures_util::StreamExt;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
-use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::mpsc;
 use tokio::time::sleep_until;
 
-use crate::app::{Context, Running, start_session, termination_signal};
-use crate::config::SessionRequest;
-use crate::session::event::EventKind;
+use crate::client::Connection;
+use crate::config::Config;
+use crate::protocol::{Attach, ClientMessage, ServerMessage};
+use crate::runtime::termination_signal;
+pub use app::Leave;
 use app::{App, Effect};
 
-/// Runs the TUI until the user quits or a termination signal arrives. `run` is a command
-/// given after `--`, started as the only session.
-pub async fn run(ctx: Context, run: Vec<String>) -> anyhow::Result<()> {
-    let running = Running::start(&ctx).await?;
-    let problems = start_sessions(&ctx, &running, run).await;
-    let mut app = App::new(
-        running.manager.clone(),
-        ctx.config.clone(),
-        ctx.cwd.clone(),
-        running.api_addr,
-    );
-    app.message = problems.into_iter().next();
-
+/// Attaches to a workspace and runs the TUI until the user detaches or quits, the terminal
+/// hangs up, or the server goes away. Errors before the screen is taken (a refused attach)
+/// come back as errors, printed on a normal terminal.
+pub async fn run(
+    connection: Connection,
+    attach: Attach,
+    config: Arc<Config>,
+    cwd: PathBuf,
+) -> anyhow::Result<Leave> {
+    let (to_server, mut from_server) = connection.into_channels();
+    to_server
+        .send(ClientMessage::Attach(attach))
+        .await
+        .map_err(|_| anyhow::anyhow!("the server closed the connection"))?;
+    let mut app = App::new(to_server, config, cwd);
+    match from_server.recv().await {
+        Some(ServerMessage::Refused { reason }) => anyhow::bail!("{reason}"),
+        Some(first) => {
+            app.on_server(first);
+        }
+        None => anyhow::bail!("the server closed the connection"),
+    }
     let mut terminal = enter().context("cannot set up the terminal")?;
-    let result = event_loop(&mut terminal, &mut app).await;
+    let result = event_loop(&mut terminal, &mut app, &mut from_server).await;
     leave();
     tracing::info!(frames = app.frames, "the TUI stopped");
-    let live = app
-        .sessions()
-        .iter()
-        .filter(|s| s.state() != crate::session::SessionState::Terminated)
-        .count();
-    if live > 0 {
-        eprintln!("ccmux: ending {live} session(s)…");
-    }
-    running.shutdown().await;
-    result
-}
-
-/// The `--` command, else the config's autostart sessions, else one default session.
-async fn start_sessions(ctx: &Context, running: &Running, run: Vec<String>) -> Vec<String> {
-    let default_task = || {
-        ctx.cwd
-            .file_name()
-            .map_or_else(|| "main".to_string(), |n| n.to_string_lossy().into_owned())
-    };
-    if run.is_empty() {
-        let problems = running.autostart(ctx).await;
-        if !running.manager.list().is_empty() || !problems.is_empty() {
-            return problems;
-        }
-    }
-    let request = SessionRequest {
-        task_id: default_task(),
-        command: (!run.is_empty()).then_some(run),
-        ..SessionRequest::default()
-    };
-    let result = start_session(&running.manager, &ctx.config, request, &ctx.cwd).await;
-    result.err().map(|e| e.to_string()).into_iter().collect()
+    result?;
+    Ok(app.quit.unwrap_or(Leave::Detached))
 }
 
 type Term = Terminal<CrosstermBackend<std::io::Stdout>>;
@@ -127,53 +112,61 @@ fn leave() {
     let _ = out.flush();
 }
 
-async fn event_loop(terminal: &mut Term, app: &mut App) -> anyhow::Result<()> {
+async fn event_loop(
+    terminal: &mut Term,
+    app: &mut App,
+    from_server: &mut mpsc::Receiver<ServerMessage>,
+) -> anyhow::Result<()> {
     let mut input = EventStream::new();
-    let mut events = app.manager.subscribe();
     let signal = termination_signal();
     tokio::pin!(signal);
     let interval = Duration::from_secs(1) / app.config.ui.frame_cap.clamp(1, 240);
     let mut cache = draw::PaneCache::default();
     let mut last_frame = Instant::now() - interval;
     let mut dirty = true;
+    let mut urgent = false;
     let mut recheck: Option<Instant> = None;
-    while !app.quit {
-        let next_frame = match (dirty, recheck) {
-            (true, _) => Some(last_frame + interval),
-            (false, Some(at)) => Some(at.max(last_frame + interval)),
-            (false, None) => None,
+    while app.quit.is_none() {
+        let next_frame = match (urgent, dirty, recheck) {
+            (true, _, _) => Some(Instant::now()),
+            (false, true, _) => Some(last_frame + interval),
+            (false, false, Some(at)) => Some(at.max(last_frame + interval)),
+            (false, false, None) => None,
         };
         tokio::select! {
             biased;
-            _ = &mut signal => app.quit = true,
+            // A hang-up (the terminal closed) or a polite kill detaches; the sessions go on.
+            _ = &mut signal => app.quit = Some(Leave::Detached),
             event = input.next() => match event {
                 Some(Ok(event)) => {
+                    let forwarded = app.forwarded;
                     if let Some(effect) = on_terminal_event(app, event) {
-                        apply(app, effect).await;
+                        apply(effect);
                     }
-                    dirty = true;
+                    // Keys for a pane redraw with their echo; anything else redraws now.
+                    dirty |= app.forwarded == forwarded;
                 }
-                Some(Err(e)) => return Err(e.into()),
-                None => app.quit = true,
+                Some(Err(_)) | None => app.quit = Some(Leave::Detached),
             },
-            event = events.recv() => match event {
-                Ok(event) => {
-                    if let EventKind::State(change) = &event.kind
-                        && let Some(effect) = app.on_state(event.session_id, change.from, change.to)
-                    {
-                        apply(app, effect).await;
-                    }
-                    dirty = true;
-                }
-                Err(RecvError::Lagged(_)) => dirty = true,
-                Err(RecvError::Closed) => app.quit = true,
-            },
+            // Before server messages, so a flood of output cannot hold frames back.
             _ = sleep_until(next_frame.unwrap_or_else(Instant::now).into()), if next_frame.is_some() => {
                 terminal.draw(|frame| recheck = draw::draw(frame, app, &mut cache))?;
                 app.fit_ptys();
+                app.typed = false;
                 last_frame = Instant::now();
-                dirty = false;
+                (dirty, urgent) = (false, false);
             }
+            message = from_server.recv() => match message {
+                Some(message) => {
+                    let echo = app.typed && matches!(message, ServerMessage::Output { .. });
+                    if let Some(effect) = app.on_server(message) {
+                        apply(effect);
+                    }
+                    dirty = true;
+                    urgent |= echo;
+                }
+                None => app.quit = Some(Leave::ServerLost),
+            },
         }
     }
     Ok(())
@@ -202,21 +195,11 @@ fn on_terminal_event(app: &mut App, event: Event) -> Option<Effect> {
     }
 }
 
-async fn apply(app: &mut App, effect: Effect) {
+fn apply(effect: Effect) {
     match effect {
         Effect::Bell => {
             let mut out = std::io::stdout();
             let _ = out.write_all(b"\x07").and_then(|_| out.flush());
-        }
-        Effect::Spawn(request) => {
-            let result = start_session(&app.manager, &app.config, request, &app.cwd).await;
-            match result {
-                Ok(session) => {
-                    app.set_focus(session.id());
-                    app.message = None;
-                }
-                Err(e) => app.message = Some(format!("could not start: {e}")),
-            }
         }
     }
 }

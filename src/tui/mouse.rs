@@ -12,10 +12,10 @@ const WHEEL_ROWS: usize = 3;
 impl App {
     pub fn on_mouse(&mut self, mouse: MouseEvent) {
         let at = Position::new(mouse.column, mouse.row);
-        let Some(&(id, rect)) = self.panes.iter().find(|(_, r)| r.contains(at)) else {
+        let Some(&(id, rect)) = self.areas.iter().find(|(_, r)| r.contains(at)) else {
             return;
         };
-        let Ok(session) = self.manager.get(id) else {
+        let Some(session) = self.sessions().into_iter().find(|p| p.id() == id) else {
             return;
         };
         let inner = inner(rect);
@@ -74,7 +74,7 @@ mod tests {
     #[tokio::test]
     async fn a_click_focuses_the_pane_under_it() {
         let mut h = Harness::start(&["sleep 30", "sleep 30"]).await;
-        h.frame();
+        h.frame().await;
         assert_eq!(h.app.focused().map(|s| s.id()), Some(h.sessions[0].id()));
         // Two panes side by side in 80 columns: the right one starts at column 40.
         h.app
@@ -86,16 +86,16 @@ mod tests {
     async fn the_wheel_scrolls_a_panes_history() {
         let mut h = Harness::start(&["seq 1 100; sleep 30"]).await;
         wait_for(&h.sessions[0], |s| screen_has(s, "100")).await;
-        h.frame();
+        h.frame().await;
         h.app.on_mouse(mouse(MouseEventKind::ScrollUp, 10, 5));
         h.app.on_mouse(mouse(MouseEventKind::ScrollUp, 10, 5));
-        let (text, _) = h.frame();
+        let (text, _) = h.frame().await;
         assert!(text.contains("[scroll]"), "{text}");
         // The session's 40 rows (nothing resized it) show 62–100; two notches up, 56 is on top.
         assert!(text.contains("\n┃56 "), "{text}");
         h.app.on_mouse(mouse(MouseEventKind::ScrollDown, 10, 5));
         h.app.on_mouse(mouse(MouseEventKind::ScrollDown, 10, 5));
-        let (text, _) = h.frame();
+        let (text, _) = h.frame().await;
         assert!(
             !text.contains("[scroll]"),
             "back at the live screen:\n{text}"
@@ -111,7 +111,7 @@ mod tests {
             s.terminal().lock().screen().mouse_protocol_mode() != vt100::MouseProtocolMode::None
         })
         .await;
-        h.frame();
+        h.frame().await;
         h.app.on_mouse(mouse(MouseEventKind::ScrollUp, 5, 3));
         wait_for(&h.sessions[0], |s| {
             screen_has(s, "033   [   <   6   4   ;   5   ;   3   M")

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use crossterm::event::{KeyCode, KeyEvent};
 
-use crate::config::SessionRequest;
+use crate::protocol::NewSession;
 
 pub const FIELDS: [&str; 3] = ["task id", "path", "command"];
 
@@ -17,7 +17,7 @@ pub struct NewSessionPrompt {
 pub enum Outcome {
     Continue,
     Cancel,
-    Submit(SessionRequest),
+    Submit(NewSession),
 }
 
 impl NewSessionPrompt {
@@ -52,7 +52,7 @@ impl NewSessionPrompt {
     }
 
     /// `@NAME` as the command picks template NAME; otherwise words split on whitespace.
-    fn request(&self) -> SessionRequest {
+    fn request(&self) -> NewSession {
         let [task, path, command] = &self.values;
         let command = command.trim();
         let (template, argv) = match command.strip_prefix('@') {
@@ -63,12 +63,11 @@ impl NewSessionPrompt {
                 Some(command.split_whitespace().map(str::to_string).collect()),
             ),
         };
-        SessionRequest {
+        NewSession {
             task_id: task.trim().to_string(),
-            project_path: Some(path.trim().into()),
+            project_path: path.trim().into(),
             command: argv,
             template,
-            ..SessionRequest::default()
         }
     }
 }

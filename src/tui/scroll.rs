@@ -2,8 +2,8 @@
 
 use crossterm::event::{KeyCode, KeyEvent};
 
-use crate::session::Session;
 use crate::tui::app::{App, Mode};
+use crate::tui::pane::Pane as Session;
 
 fn scroll_mode(search: String, typing: bool) -> Mode {
     Mode::Scroll { search, typing }

@@ -15,8 +15,8 @@ const PATH_WIDTH: usize = 30;
 
 /// Everything a pane's border shows.
 pub struct PaneHeader<'a> {
-    /// 1-based, as the focus-by-number keys count.
-    pub number: usize,
+    /// The session id: what the focus-by-number keys, `ctl` and the API call it.
+    pub number: u64,
     pub task_id: &'a str,
     pub state: SessionState,
     pub project_path: &'a Path,

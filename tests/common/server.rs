@@ -30,6 +30,8 @@ pub fn ccmux(home: &Path) -> Command {
         .env("XDG_CONFIG_HOME", home.join("config"))
         .env("XDG_DATA_HOME", home.join("data"))
         .env("XDG_STATE_HOME", home.join("state"))
+        .env("XDG_RUNTIME_DIR", home.join("run"))
+        .env_remove("CCMUX_SOCKET")
         .env_remove("CCMUX_API_TOKEN")
         .env_remove("CCMUX_LISTEN")
         .current_dir(home);

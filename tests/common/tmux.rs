@@ -5,43 +5,76 @@
 
 use std::path::Path;
 use std::process::Command;
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-/// A private tmux server running ccmux in one window; killed when dropped.
+/// A private tmux server running a ccmux client in one window; killed when dropped. The
+/// last one of a home also ends the ccmux server of that home.
 pub struct Tmux {
     socket: String,
-    home: tempfile::TempDir,
+    home: Rc<tempfile::TempDir>,
 }
 
 impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = self.tmux(&["kill-server"]);
+        if Rc::strong_count(&self.home) == 1 {
+            let _ = self.ccmux().arg("kill-server").output();
+        }
     }
 }
 
 impl Tmux {
+    /// `ccmux` (a new workspace for `cwd`) with a fresh server on an ephemeral API port.
     pub fn start(
         home: tempfile::TempDir,
         cwd: &Path,
         env: &[(&str, &str)],
         size: (u16, u16),
     ) -> Self {
+        Self::run(Rc::new(home), cwd, env, size, "--listen 127.0.0.1:0")
+    }
+
+    /// Another client of the same home's server, running `ccmux ARGS`.
+    pub fn client(&self, cwd: &Path, size: (u16, u16), args: &str) -> Self {
+        Self::run(self.home.clone(), cwd, &[], size, args)
+    }
+
+    /// A `ccmux` command with this home's environment, for `ls`, `kill-server` and the like.
+    pub fn ccmux(&self) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_ccmux"));
+        for (key, value) in home_env(self.home.path()) {
+            command.env(key, value);
+        }
+        command
+            .env_remove("CCMUX_SOCKET")
+            .current_dir(self.home.path());
+        command
+    }
+
+    fn run(
+        home: Rc<tempfile::TempDir>,
+        cwd: &Path,
+        env: &[(&str, &str)],
+        size: (u16, u16),
+        args: &str,
+    ) -> Self {
+        static CLIENTS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let socket = format!(
-            "ccmux-e2e-{}-{}",
+            "ccmux-e2e-{}-{}-{}",
             std::process::id(),
-            home.path().file_name().unwrap().to_string_lossy()
+            home.path().file_name().unwrap().to_string_lossy(),
+            CLIENTS.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
         );
-        let mut exports: Vec<String> = vec![
-            format!("HOME={}", home.path().display()),
-            format!("XDG_CONFIG_HOME={}/config", home.path().display()),
-            format!("XDG_DATA_HOME={}/data", home.path().display()),
-            format!("XDG_STATE_HOME={}/state", home.path().display()),
-            "TERM=xterm-256color".into(),
-        ];
+        let mut exports: Vec<String> = home_env(home.path())
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        exports.push("TERM=xterm-256color".into());
         exports.extend(env.iter().map(|(k, v)| format!("{k}={v}")));
         // After ccmux, the shell says whether the tty modes are back as they were.
         let command = format!(
-            "before=$(stty -g); env {} {} --listen 127.0.0.1:0; \
+            "before=$(stty -g); env -u CCMUX_SOCKET {} {} {args}; echo EXIT-CODE=$?; \
              [ \"$(stty -g)\" = \"$before\" ] && echo TTY-RESTORED; echo CCMUX-EXITED; sleep 60",
             exports.join(" "),
             env!("CARGO_BIN_EXE_ccmux")
@@ -131,6 +164,17 @@ impl Tmux {
         self.home.path()
     }
 
+    /// The exit code the client's shell reported, once it exited.
+    pub fn exit_code(&self) -> i32 {
+        let screen = self.wait_for(|s| s.contains("CCMUX-EXITED"), "ccmux exits");
+        screen
+            .split("EXIT-CODE=")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|code| code.parse().ok())
+            .expect("the shell printed the exit code")
+    }
+
     pub fn wait_for(&self, what: impl Fn(&str) -> bool, why: &str) -> String {
         self.wait_for_within(Duration::from_secs(20), what, why)
     }
@@ -151,4 +195,16 @@ impl Tmux {
             std::thread::sleep(Duration::from_millis(100));
         }
     }
+}
+
+/// HOME and the XDG dirs under it: config, data, state and the server's socket.
+fn home_env(home: &Path) -> [(String, String); 5] {
+    let at = |dir: &str| format!("{}/{dir}", home.display());
+    [
+        ("HOME".into(), home.display().to_string()),
+        ("XDG_CONFIG_HOME".into(), at("config")),
+        ("XDG_DATA_HOME".into(), at("data")),
+        ("XDG_STATE_HOME".into(), at("state")),
+        ("XDG_RUNTIME_DIR".into(), at("run")),
+    ]
 }

@@ -1,5 +1,5 @@
-//! What `serve` and the TUI share: the config, the manager, the API beside it, and the
-//! sessions started at launch.
+//! Starting up: the config, the manager, the API beside it, and the sessions started at
+//! launch.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -153,24 +153,6 @@ pub async fn termination_signal() {
         _ = term.recv() => {}
         _ = hup.recv() => {}
     }
-}
-
-/// `ccmux serve`: the manager and API, no TUI.
-pub async fn serve(ctx: Context) -> anyhow::Result<()> {
-    if !ctx.config.api.enabled {
-        anyhow::bail!("the API is disabled in config ([api] enabled = false); nothing to serve");
-    }
-    let running = Running::start(&ctx).await?;
-    for problem in running.autostart(&ctx).await {
-        eprintln!("ccmux: {problem}");
-    }
-    if let Some(addr) = running.api_addr {
-        eprintln!("ccmux: serving the API on http://{addr} (token: `ccmux token`)");
-    }
-    termination_signal().await;
-    eprintln!("ccmux: ending every session");
-    running.shutdown().await;
-    Ok(())
 }
 
 /// `ccmux config path`.

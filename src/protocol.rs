@@ -1,0 +1,253 @@
+//! The messages between a ccmux server and its clients (the TUI, `ls`, `attach`,
+//! `kill-server`) over the server's Unix socket.
+//!
+//! Every message is one frame: a 4-byte big-endian length, then the message in MessagePack
+//! (terminal bytes travel as binary, not as JSON arrays). A connection opens with the client's
+//! [`ClientMessage::Hello`] and the server's [`ServerMessage::Welcome`]; a client that speaks
+//! another [`VERSION`] is told so and closed, never misread.
+//!
+//! Per-session streams: a client receives the terminal bytes of the sessions of the workspace
+//! it is attached to, and of no other.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+
+use crate::session::{SessionId, SessionInfo, TerminalSize};
+
+/// Bumped whenever a message changes shape.
+pub const VERSION: u32 = 1;
+
+/// Largest frame either side accepts. A replay of a full history is the largest message.
+pub const MAX_FRAME: usize = 64 * 1024 * 1024;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ClientMessage {
+    Hello {
+        version: u32,
+    },
+    /// Show a workspace: see [`Attach`].
+    Attach(Attach),
+    /// Keys, pastes and mouse reports, already encoded for the program's terminal modes.
+    Input {
+        session: SessionId,
+        #[serde(with = "serde_bytes")]
+        bytes: Vec<u8>,
+    },
+    /// The size this client shows a session's pane at. Whether the session takes it depends
+    /// on who typed into it last (see `server::sizes`).
+    PaneSize {
+        session: SessionId,
+        size: TerminalSize,
+    },
+    /// The session's interrupt key (Esc for Claude Code, Ctrl-C otherwise).
+    Interrupt {
+        session: SessionId,
+    },
+    /// End a session and everything it started.
+    Close {
+        session: SessionId,
+    },
+    /// Start a session in the attached workspace.
+    Create(NewSession),
+    /// Show the next (`step` 1) or previous (-1) workspace.
+    SwitchWorkspace {
+        step: i32,
+    },
+    /// End every session of the attached workspace.
+    CloseWorkspace,
+    /// Every workspace with its sessions, answered by [`ServerMessage::Listing`].
+    List,
+    /// End every session and the server.
+    KillServer,
+}
+
+/// Which workspace to show, and how to create it when it does not exist.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Attach {
+    /// `None`: the workspace `cwd` belongs to when `create`, else the most recently used one.
+    pub workspace: Option<String>,
+    /// Start the workspace (its project's configured sessions, or `run`) when it is missing.
+    pub create: bool,
+    /// Where the client runs: the project whose config describes the workspace.
+    pub cwd: PathBuf,
+    /// A `-c` config file the client was given.
+    pub config: Option<PathBuf>,
+    /// A command given after `--`, started as the workspace's only session.
+    pub run: Vec<String>,
+}
+
+/// What the new-session prompt asks for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewSession {
+    pub task_id: String,
+    pub project_path: PathBuf,
+    pub command: Option<Vec<String>>,
+    pub template: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ServerMessage {
+    Welcome {
+        version: u32,
+        pid: u32,
+    },
+    /// The client now shows this workspace; its sessions and their terminals follow.
+    Attached {
+        workspace: String,
+        workspaces: Vec<String>,
+        api: Option<SocketAddr>,
+    },
+    /// The attached workspace's sessions, sent whenever one starts, ends or changes state.
+    Sessions {
+        sessions: Vec<SessionInfo>,
+    },
+    /// Start (or restart, after falling behind) a session's terminal from these bytes, in a
+    /// fresh terminal of this size.
+    Replay {
+        session: SessionId,
+        size: TerminalSize,
+        #[serde(with = "serde_bytes")]
+        bytes: Vec<u8>,
+    },
+    /// Program output, after the replay and in order.
+    Output {
+        session: SessionId,
+        #[serde(with = "serde_bytes")]
+        bytes: Vec<u8>,
+    },
+    /// The session's terminal changed size at this point of its output.
+    Resized {
+        session: SessionId,
+        size: TerminalSize,
+    },
+    /// Something the user should read (a session that did not start, say).
+    Notice {
+        text: String,
+    },
+    Listing {
+        workspaces: Vec<WorkspaceListing>,
+    },
+    /// The request cannot be served; the connection closes after this.
+    Refused {
+        reason: String,
+    },
+    /// The server is going away (kill-server, a signal); the connection closes after this.
+    Bye {
+        reason: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkspaceListing {
+    pub name: String,
+    pub sessions: Vec<SessionInfo>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProtocolError {
+    #[error("the connection closed")]
+    Closed,
+    #[error("a frame of {0} bytes is over the {MAX_FRAME}-byte limit")]
+    TooLarge(usize),
+    #[error("i/o: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("a message could not be decoded: {0}")]
+    Decode(#[from] rmp_serde::decode::Error),
+    #[error("a message could not be encoded: {0}")]
+    Encode(#[from] rmp_serde::encode::Error),
+}
+
+/// Encodes one message as a frame.
+pub fn encode<T: Serialize>(message: &T) -> Result<Vec<u8>, ProtocolError> {
+    let body = rmp_serde::to_vec_named(message)?;
+    if body.len() > MAX_FRAME {
+        return Err(ProtocolError::TooLarge(body.len()));
+    }
+    let mut frame = Vec::with_capacity(4 + body.len());
+    frame.extend_from_slice(&(body.len() as u32).to_be_bytes());
+    frame.extend_from_slice(&body);
+    Ok(frame)
+}
+
+pub async fn write<T: Serialize>(
+    writer: &mut (impl AsyncWrite + Unpin),
+    message: &T,
+) -> Result<(), ProtocolError> {
+    writer.write_all(&encode(message)?).await?;
+    writer.flush().await?;
+    Ok(())
+}
+
+/// Reads one message; [`ProtocolError::Closed`] at a clean end of the stream.
+pub async fn read<T: for<'de> Deserialize<'de>>(
+    reader: &mut (impl AsyncRead + Unpin),
+) -> Result<T, ProtocolError> {
+    let mut len = [0u8; 4];
+    match reader.read_exact(&mut len).await {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+            return Err(ProtocolError::Closed);
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let len = u32::from_be_bytes(len) as usize;
+    if len > MAX_FRAME {
+        return Err(ProtocolError::TooLarge(len));
+    }
+    let mut body = vec![0u8; len];
+    reader.read_exact(&mut body).await?;
+    Ok(rmp_serde::from_slice(&body)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn messages_survive_the_trip_through_frames() {
+        let (mut a, mut b) = tokio::io::duplex(1 << 16);
+        let sent = ServerMessage::Output {
+            session: SessionId(7),
+            bytes: b"\x1b[31mred\xff".to_vec(),
+        };
+        write(&mut a, &sent).await.unwrap();
+        write(&mut a, &ClientMessage::SwitchWorkspace { step: -1 })
+            .await
+            .unwrap();
+        drop(a);
+        assert_eq!(read::<ServerMessage>(&mut b).await.unwrap(), sent);
+        assert_eq!(
+            read::<ClientMessage>(&mut b).await.unwrap(),
+            ClientMessage::SwitchWorkspace { step: -1 }
+        );
+        assert!(matches!(
+            read::<ClientMessage>(&mut b).await,
+            Err(ProtocolError::Closed)
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_frame_over_the_limit_is_refused_before_it_is_read() {
+        let (mut a, mut b) = tokio::io::duplex(64);
+        a.write_all(&(MAX_FRAME as u32 + 1).to_be_bytes())
+            .await
+            .unwrap();
+        assert!(matches!(
+            read::<ClientMessage>(&mut b).await,
+            Err(ProtocolError::TooLarge(_))
+        ));
+    }
+
+    #[test]
+    fn output_bytes_travel_as_binary() {
+        let frame = encode(&ServerMessage::Output {
+            session: SessionId(1),
+            bytes: vec![b'x'; 1000],
+        })
+        .unwrap();
+        assert!(frame.len() < 1100, "{} bytes", frame.len());
+    }
+}

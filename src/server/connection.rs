@@ -1,0 +1,324 @@
+//! One client connection: its requests in, its workspace's sessions and terminals out.
+//!
+//! Everything sent to the client goes through one bounded queue drained by a writer task. A
+//! session's terminal bytes reach that queue through a forwarder per session; when the client
+//! cannot keep up the forwarder waits, the session's stream leaves it behind, and it starts
+//! over from a fresh replay. So a slow client costs a bounded queue and never slows a session.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::sync::{broadcast, mpsc, watch};
+use tokio::task::JoinHandle;
+
+use crate::manager::ClientId;
+use crate::protocol::{self, ClientMessage, ServerMessage, WorkspaceListing};
+use crate::server::{Hub, workspace};
+use crate::session::{Session, SessionId, SessionInfo, StreamItem};
+
+/// Messages waiting for a client: at most this many (terminal chunks are ≤ 64 KiB each).
+const OUTGOING_QUEUE: usize = 64;
+/// Requests read ahead of the one being carried out.
+const INCOMING_QUEUE: usize = 64;
+
+type Outgoing = mpsc::Sender<ServerMessage>;
+
+/// Serves one client until it leaves or the server stops.
+pub async fn serve(
+    hub: Arc<Hub>,
+    reader: impl AsyncRead + Unpin + Send + 'static,
+    mut writer: impl AsyncWrite + Unpin + Send + 'static,
+) {
+    let (out, mut queued) = mpsc::channel::<ServerMessage>(OUTGOING_QUEUE);
+    let writing = tokio::spawn(async move {
+        while let Some(message) = queued.recv().await {
+            let last = matches!(
+                message,
+                ServerMessage::Bye { .. } | ServerMessage::Refused { .. }
+            );
+            if protocol::write(&mut writer, &message).await.is_err() || last {
+                break;
+            }
+        }
+    });
+    let (requests_tx, requests) = mpsc::channel(INCOMING_QUEUE);
+    let reading = tokio::spawn(read_requests(reader, requests_tx));
+    let client = hub.client_joined();
+    let mut connection = Connection {
+        hub: hub.clone(),
+        client,
+        out,
+        workspace: None,
+        forwarders: HashMap::new(),
+        last_sent: Vec::new(),
+    };
+    connection.run(requests).await;
+    connection.stop_forwarders();
+    hub.manager.client_left(client);
+    reading.abort();
+    drop(connection);
+    let _ = writing.await;
+    hub.client_left();
+}
+
+async fn read_requests(mut reader: impl AsyncRead + Unpin, requests: mpsc::Sender<ClientMessage>) {
+    while let Ok(message) = protocol::read::<ClientMessage>(&mut reader).await {
+        if requests.send(message).await.is_err() {
+            break;
+        }
+    }
+}
+
+struct Connection {
+    hub: Arc<Hub>,
+    client: ClientId,
+    out: Outgoing,
+    workspace: Option<String>,
+    forwarders: HashMap<SessionId, JoinHandle<()>>,
+    /// The session list the client has, so unchanged lists are not sent again.
+    last_sent: Vec<SessionInfo>,
+}
+
+impl Connection {
+    async fn run(&mut self, mut requests: mpsc::Receiver<ClientMessage>) {
+        match requests.recv().await {
+            Some(ClientMessage::Hello { version }) if version == protocol::VERSION => {
+                let welcome = ServerMessage::Welcome {
+                    version: protocol::VERSION,
+                    pid: std::process::id(),
+                };
+                if self.out.send(welcome).await.is_err() {
+                    return;
+                }
+            }
+            Some(ClientMessage::Hello { version }) => {
+                let reason = format!(
+                    "this server speaks protocol {}, the client {version}: restart the server \
+                     (`ccmux kill-server`) or use the matching ccmux",
+                    protocol::VERSION
+                );
+                return self.refuse(reason).await;
+            }
+            _ => return self.refuse("a client must say hello first".into()).await,
+        }
+        let mut changes = self.hub.manager.changes();
+        let mut stopping = self.hub.stopping();
+        loop {
+            tokio::select! {
+                request = requests.recv() => match request {
+                    Some(request) => {
+                        if !self.on_request(request).await {
+                            return;
+                        }
+                    }
+                    None => return,
+                },
+                alive = changes.changed() => {
+                    if !alive {
+                        return;
+                    }
+                    self.sync_sessions().await;
+                }
+                reason = stop_reason(&mut stopping) => {
+                    let _ = self.out.send(ServerMessage::Bye { reason }).await;
+                    return;
+                }
+            }
+        }
+    }
+
+    async fn refuse(&self, reason: String) {
+        let _ = self.out.send(ServerMessage::Refused { reason }).await;
+    }
+
+    /// Carries out one request; false when the connection should end.
+    async fn on_request(&mut self, request: ClientMessage) -> bool {
+        let manager = &self.hub.manager;
+        let outcome = match request {
+            ClientMessage::Hello { .. } => Ok(()),
+            ClientMessage::Attach(attach) => {
+                match workspace::open(&self.hub, &attach).await {
+                    Ok((name, problems)) => {
+                        self.show(name).await;
+                        for text in problems {
+                            let _ = self.out.send(ServerMessage::Notice { text }).await;
+                        }
+                    }
+                    Err(e) => {
+                        self.refuse(e.to_string()).await;
+                        return false;
+                    }
+                }
+                Ok(())
+            }
+            ClientMessage::Input { session, bytes } => {
+                manager.client_input(self.client, session, bytes).await
+            }
+            ClientMessage::PaneSize { session, size } => {
+                manager.client_shows(self.client, session, size).await
+            }
+            ClientMessage::Interrupt { session } => manager.interrupt(session).await,
+            ClientMessage::Close { session } => manager.get(session).map(|s| {
+                tokio::spawn(async move { s.terminate(false).await });
+            }),
+            ClientMessage::Create(new) => {
+                let Some(workspace) = self.workspace.clone() else {
+                    return true;
+                };
+                if let Err(e) = self.hub.create(new, workspace).await {
+                    let text = format!("could not start: {e}");
+                    let _ = self.out.send(ServerMessage::Notice { text }).await;
+                }
+                Ok(())
+            }
+            ClientMessage::SwitchWorkspace { step } => {
+                let names = manager.workspaces();
+                let current = self
+                    .workspace
+                    .as_ref()
+                    .and_then(|w| names.iter().position(|n| n == w))
+                    .unwrap_or(0) as i64;
+                if !names.is_empty() {
+                    let next = (current + i64::from(step)).rem_euclid(names.len() as i64);
+                    self.show(names[next as usize].clone()).await;
+                }
+                Ok(())
+            }
+            ClientMessage::CloseWorkspace => {
+                if let Some(workspace) = &self.workspace {
+                    for session in manager.workspace_sessions(workspace) {
+                        tokio::spawn(async move { session.terminate(false).await });
+                    }
+                }
+                Ok(())
+            }
+            ClientMessage::List => {
+                let workspaces = manager
+                    .workspaces()
+                    .into_iter()
+                    .map(|name| WorkspaceListing {
+                        sessions: infos(&manager.workspace_sessions(&name)),
+                        name,
+                    })
+                    .collect();
+                let _ = self.out.send(ServerMessage::Listing { workspaces }).await;
+                Ok(())
+            }
+            ClientMessage::KillServer => {
+                self.hub.stop("kill-server was asked");
+                Ok(())
+            }
+        };
+        if let Err(e) = outcome {
+            // A request about a session that has just gone: the next session list says so.
+            tracing::debug!(client = self.client.0, error = %e, "a client request failed");
+        }
+        true
+    }
+
+    /// Attaches the client to `workspace`: its sessions, then their terminals.
+    async fn show(&mut self, workspace: String) {
+        self.stop_forwarders();
+        self.last_sent.clear();
+        self.hub.used(&workspace);
+        self.workspace = Some(workspace.clone());
+        let attached = ServerMessage::Attached {
+            workspace,
+            workspaces: self.hub.manager.workspaces(),
+            api: self.hub.api,
+        };
+        let _ = self.out.send(attached).await;
+        self.sync_sessions().await;
+    }
+
+    /// Sends the workspace's session list when it changed, and follows new sessions.
+    async fn sync_sessions(&mut self) {
+        let Some(workspace) = &self.workspace else {
+            return;
+        };
+        let sessions = self.hub.manager.workspace_sessions(workspace);
+        let infos = infos(&sessions);
+        if same_but_counters(&infos, &self.last_sent) {
+            return;
+        }
+        self.last_sent = infos.clone();
+        let _ = self
+            .out
+            .send(ServerMessage::Sessions { sessions: infos })
+            .await;
+        self.forwarders.retain(|id, task| {
+            let keep = sessions.iter().any(|s| s.id() == *id);
+            if !keep {
+                task.abort();
+            }
+            keep
+        });
+        for session in sessions {
+            if !self.forwarders.contains_key(&session.id()) {
+                let task = tokio::spawn(forward(session.clone(), self.out.clone()));
+                self.forwarders.insert(session.id(), task);
+            }
+        }
+    }
+
+    fn stop_forwarders(&mut self) {
+        for (_, task) in self.forwarders.drain() {
+            task.abort();
+        }
+    }
+}
+
+async fn stop_reason(stopping: &mut watch::Receiver<Option<String>>) -> String {
+    let reason = stopping.wait_for(Option::is_some).await;
+    reason.ok().and_then(|r| r.clone()).unwrap_or_default()
+}
+
+fn infos(sessions: &[Session]) -> Vec<SessionInfo> {
+    sessions.iter().map(Session::info).collect()
+}
+
+/// Whether two lists differ only in what changes with every byte of output: not worth a
+/// message, since the client sees the output itself.
+fn same_but_counters(a: &[SessionInfo], b: &[SessionInfo]) -> bool {
+    a.len() == b.len()
+        && a.iter().zip(b).all(|(a, b)| {
+            a.session_id == b.session_id
+                && a.status.state == b.status.state
+                && a.status.state_reason == b.status.state_reason
+                && a.status.exit_code == b.status.exit_code
+                && a.status.terminal_size == b.status.terminal_size
+        })
+}
+
+/// Streams one session's terminal to the client: a replay, then every change, and a fresh
+/// replay whenever the client fell too far behind.
+async fn forward(session: Session, out: Outgoing) {
+    let id = session.id();
+    loop {
+        let view = session.view_terminal();
+        let replay = ServerMessage::Replay {
+            session: id,
+            size: view.size,
+            bytes: view.replay,
+        };
+        if out.send(replay).await.is_err() {
+            return;
+        }
+        let mut stream = view.stream;
+        loop {
+            let message = match stream.recv().await {
+                Ok(StreamItem::Output(bytes)) => ServerMessage::Output {
+                    session: id,
+                    bytes: bytes.to_vec(),
+                },
+                Ok(StreamItem::Resized(size)) => ServerMessage::Resized { session: id, size },
+                Err(broadcast::error::RecvError::Lagged(_)) => break,
+                Err(broadcast::error::RecvError::Closed) => return,
+            };
+            if out.send(message).await.is_err() {
+                return;
+            }
+        }
+    }
+}

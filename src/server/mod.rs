@@ -1,0 +1,223 @@
+//! The per-user server: it owns the manager, the sessions and the API, and serves clients on a
+//! Unix socket. Sessions outlive the clients that show them; a client detaches and comes back.
+
+mod connection;
+pub mod info;
+pub mod socket;
+mod workspace;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+use parking_lot::Mutex;
+use tokio::sync::watch;
+
+use crate::config::{self, SessionRequest};
+use crate::manager::{ClientId, Manager};
+use crate::protocol::NewSession;
+use crate::runtime::{Context, Running, StartError, start_session, termination_signal};
+pub use socket::SocketPath;
+pub use workspace::default_task;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CreateError {
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
+    #[error(transparent)]
+    Start(#[from] StartError),
+}
+
+/// How `ccmux serve` runs.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub socket: SocketPath,
+    /// Started by a client, not by the user: no workspace of its own, and it ends once it has
+    /// neither sessions nor clients.
+    pub background: bool,
+}
+
+/// What every connection shares.
+pub struct Hub {
+    pub manager: Manager,
+    pub api: Option<SocketAddr>,
+    /// Workspaces by last use, most recent last.
+    recent: Mutex<Vec<String>>,
+    /// `Some(reason)` once the server is going away.
+    stop: watch::Sender<Option<String>>,
+    next_client: AtomicU64,
+    clients: AtomicUsize,
+    /// Clients joined or left: the background server checks whether it is still needed.
+    clients_changed: tokio::sync::Notify,
+}
+
+impl Hub {
+    fn new(manager: Manager, api: Option<SocketAddr>) -> Self {
+        Self {
+            manager,
+            api,
+            recent: Mutex::default(),
+            stop: watch::channel(None).0,
+            next_client: AtomicU64::new(1),
+            clients: AtomicUsize::new(0),
+            clients_changed: tokio::sync::Notify::new(),
+        }
+    }
+
+    pub fn stop(&self, reason: &str) {
+        self.stop.send_if_modified(|stop| {
+            let first = stop.is_none();
+            stop.get_or_insert_with(|| reason.to_string());
+            first
+        });
+    }
+
+    pub fn stopping(&self) -> watch::Receiver<Option<String>> {
+        self.stop.subscribe()
+    }
+
+    fn client_joined(&self) -> ClientId {
+        self.clients.fetch_add(1, Ordering::SeqCst);
+        self.clients_changed.notify_one();
+        ClientId(self.next_client.fetch_add(1, Ordering::SeqCst))
+    }
+
+    fn client_left(&self) {
+        self.clients.fetch_sub(1, Ordering::SeqCst);
+        self.clients_changed.notify_one();
+    }
+
+    fn used(&self, workspace: &str) {
+        let mut recent = self.recent.lock();
+        recent.retain(|w| w != workspace);
+        recent.push(workspace.to_string());
+    }
+
+    /// The most recently attached of `existing`, else the first of them.
+    fn most_recent(&self, existing: &[String]) -> Option<String> {
+        let recent = self.recent.lock();
+        recent
+            .iter()
+            .rev()
+            .find(|w| existing.contains(w))
+            .or_else(|| existing.first())
+            .cloned()
+    }
+
+    /// A session from the TUI's prompt, in the client's workspace, resolved against the
+    /// config of the directory it works in.
+    async fn create(&self, new: NewSession, workspace: String) -> Result<(), CreateError> {
+        let cwd = new.project_path;
+        let flags = config::Flags::default();
+        let config = config::load(&cwd, &flags, |k| std::env::var(k).ok())?.config;
+        let request = SessionRequest {
+            task_id: new.task_id,
+            project_path: Some(cwd.clone()),
+            command: new.command,
+            template: new.template,
+            workspace: Some(workspace),
+            ..SessionRequest::default()
+        };
+        start_session(&self.manager, &config, request, &cwd).await?;
+        Ok(())
+    }
+}
+
+/// Runs the server until a termination signal or `kill-server`.
+pub async fn run(ctx: Context, options: ServeOptions) -> anyhow::Result<()> {
+    let listener = socket::bind(&options.socket).await?;
+    let running = Running::start(&ctx).await?;
+    let hub = Arc::new(Hub::new(running.manager.clone(), running.api_addr));
+    info::write(
+        &options.socket,
+        &info::ServerInfo::of(&ctx, running.api_addr),
+    )?;
+    if !options.background {
+        for problem in running.autostart(&ctx).await {
+            eprintln!("ccmux: {problem}");
+        }
+        if let Some(addr) = running.api_addr {
+            eprintln!("ccmux: serving the API on http://{addr} (token: `ccmux token`)");
+        }
+        eprintln!(
+            "ccmux: clients attach with `ccmux attach` ({})",
+            options.socket.path.display()
+        );
+    }
+    let accepting = tokio::spawn(accept(listener, hub.clone()));
+    let needed = tokio::spawn(stop_when_unneeded(hub.clone(), options.background));
+    let mut stopping = hub.stopping();
+    tokio::select! {
+        _ = termination_signal() => hub.stop("the server was asked to stop"),
+        _ = stopping.wait_for(Option::is_some) => {}
+    }
+    accepting.abort();
+    needed.abort();
+    info::remove(&options.socket);
+    let _ = std::fs::remove_file(&options.socket.path);
+    tracing::info!(reason = ?hub.stopping().borrow().clone(), "the server is stopping");
+    running.shutdown().await;
+    Ok(())
+}
+
+/// A client connected to a server over `manager` in this process, through a socket pair: the
+/// TUI's tests drive the real protocol without a server process.
+pub async fn connect_in_process(manager: Manager) -> crate::client::Connection {
+    let hub = Arc::new(Hub::new(manager, None));
+    let (server_end, client_end) =
+        tokio::net::UnixStream::pair().expect("a socket pair can be made");
+    let (reader, writer) = server_end.into_split();
+    tokio::spawn(connection::serve(hub, reader, writer));
+    crate::client::handshake(client_end)
+        .await
+        .expect("the in-process server says hello")
+}
+
+async fn accept(listener: tokio::net::UnixListener, hub: Arc<Hub>) {
+    loop {
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(e) => {
+                tracing::warn!(error = %e, "accepting a client failed");
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        if !socket::peer_is_us(&stream) {
+            tracing::warn!("refused a client of another user");
+            tokio::spawn(refuse(stream, "this server belongs to another user"));
+            continue;
+        }
+        let (reader, writer) = stream.into_split();
+        tokio::spawn(connection::serve(hub.clone(), reader, writer));
+    }
+}
+
+/// Tells a client why it may not connect, then hangs up.
+async fn refuse(stream: tokio::net::UnixStream, reason: &str) {
+    let (_, mut writer) = stream.into_split();
+    let refused = crate::protocol::ServerMessage::Refused {
+        reason: reason.to_string(),
+    };
+    let _ = crate::protocol::write(&mut writer, &refused).await;
+}
+
+/// A background server ends once it has no live session and no client, so none lingers
+/// after its user is done; one started with `ccmux serve` stays until told to stop.
+async fn stop_when_unneeded(hub: Arc<Hub>, background: bool) {
+    if !background {
+        return;
+    }
+    let mut changes = hub.manager.changes();
+    loop {
+        tokio::select! {
+            alive = changes.changed() => if !alive { return },
+            _ = hub.clients_changed.notified() => {}
+        }
+        let live = hub.manager.list().iter().any(|s| !s.state().is_ending());
+        if !live && hub.clients.load(Ordering::SeqCst) == 0 {
+            hub.stop("no sessions and no clients are left");
+            return;
+        }
+    }
+}

@@ -1,0 +1,76 @@
+//! A pane: what this client knows of one session — its info as the server last sent it, and
+//! the client's own terminal, fed the session's replay and then its output.
+//!
+//! Drawing reads this terminal, never the server's, so a frame takes no lock a session needs;
+//! keys are encoded from its modes, which are the program's modes since it parses the same
+//! bytes.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+
+use crate::session::{SessionId, SessionInfo, SessionState, Terminal, TerminalSize};
+
+#[derive(Clone)]
+pub struct Pane {
+    info: Arc<SessionInfo>,
+    terminal: Arc<Mutex<Terminal>>,
+}
+
+impl Pane {
+    pub fn new(info: SessionInfo, scrollback: usize) -> Self {
+        let terminal = Terminal::new(info.status.terminal_size, scrollback);
+        Self {
+            info: Arc::new(info),
+            terminal: Arc::new(Mutex::new(terminal)),
+        }
+    }
+
+    pub fn id(&self) -> SessionId {
+        self.info.session_id
+    }
+
+    pub fn task_id(&self) -> &str {
+        self.info.task_id.as_str()
+    }
+
+    pub fn state(&self) -> SessionState {
+        self.info.status.state
+    }
+
+    pub fn project_path(&self) -> &Path {
+        &self.info.project_path
+    }
+
+    /// The size the session's program was last told.
+    pub fn terminal_size(&self) -> TerminalSize {
+        self.terminal.lock().size()
+    }
+
+    /// This client's copy of the session's terminal.
+    pub fn terminal(&self) -> &Arc<Mutex<Terminal>> {
+        &self.terminal
+    }
+
+    /// Newer info from the server; the terminal stays.
+    pub fn update(&mut self, info: SessionInfo) {
+        self.info = Arc::new(info);
+    }
+
+    /// Starts the terminal over from the server's replay.
+    pub fn replay(&self, size: TerminalSize, bytes: &[u8], scrollback: usize) {
+        let mut terminal = Terminal::new(size, scrollback);
+        terminal.process(bytes);
+        *self.terminal.lock() = terminal;
+    }
+
+    /// Program output. Query replies are the server's to send, so this copy drops its own.
+    pub fn output(&self, bytes: &[u8]) {
+        self.terminal.lock().process(bytes);
+    }
+
+    pub fn resized(&self, size: TerminalSize) {
+        self.terminal.lock().resize(size);
+    }
+}

@@ -1,0 +1,98 @@
+//! What the server's messages do to the TUI: the workspace shown, its panes, their terminals.
+
+use crate::protocol::ServerMessage;
+use crate::session::SessionInfo;
+use crate::tui::app::{App, Effect, Leave};
+use crate::tui::pane::Pane;
+
+impl App {
+    /// Applies one message from the server; returns what the loop must do besides redraw.
+    pub fn on_server(&mut self, message: ServerMessage) -> Option<Effect> {
+        let scrollback = self.config.limits.scrollback;
+        match message {
+            ServerMessage::Attached {
+                workspace,
+                workspaces,
+                api,
+            } => {
+                self.workspace = workspace;
+                self.workspaces = workspaces;
+                self.api_addr = api;
+                self.panes.clear();
+                self.areas.clear();
+                self.asked_sizes.clear();
+                self.scroll.clear();
+                self.focus = None;
+            }
+            ServerMessage::Sessions { sessions } => return self.on_sessions(sessions),
+            ServerMessage::Replay {
+                session,
+                size,
+                bytes,
+            } => {
+                if let Some(pane) = self.pane(session) {
+                    pane.replay(size, &bytes, scrollback);
+                }
+            }
+            ServerMessage::Output { session, bytes } => {
+                if let Some(pane) = self.pane(session) {
+                    pane.output(&bytes);
+                }
+            }
+            ServerMessage::Resized { session, size } => {
+                if let Some(pane) = self.pane(session) {
+                    pane.resized(size);
+                }
+            }
+            ServerMessage::Notice { text } => self.message = Some(text),
+            ServerMessage::Refused { reason } | ServerMessage::Bye { reason } => {
+                self.quit = Some(Leave::ServerStopped(reason));
+            }
+            ServerMessage::Welcome { .. } | ServerMessage::Listing { .. } => {}
+        }
+        None
+    }
+
+    fn pane(&self, id: crate::session::SessionId) -> Option<&Pane> {
+        self.panes.iter().find(|p| p.id() == id)
+    }
+
+    /// A new session list: panes come and go, and state changes may ask for attention.
+    fn on_sessions(&mut self, sessions: Vec<SessionInfo>) -> Option<Effect> {
+        let mut effect = None;
+        let scrollback = self.config.limits.scrollback;
+        let mut panes = Vec::with_capacity(sessions.len());
+        let mut changes = Vec::new();
+        for info in sessions {
+            match self.panes.iter().position(|p| p.id() == info.session_id) {
+                Some(i) => {
+                    let mut pane = self.panes.swap_remove(i);
+                    let (from, to) = (pane.state(), info.status.state);
+                    if from != to {
+                        changes.push((pane.id(), from, to));
+                    }
+                    pane.update(info);
+                    panes.push(pane);
+                }
+                None => panes.push(Pane::new(info, scrollback)),
+            }
+        }
+        let newest = panes
+            .iter()
+            .map(Pane::id)
+            .filter(|id| !self.panes.iter().any(|p| p.id() == *id))
+            .max();
+        let first_list = self.panes.is_empty() && self.focus.is_none();
+        self.panes = panes;
+        self.panes.sort_by_key(Pane::id);
+        // A session started from this client's prompt takes the focus, as a new window would.
+        if let Some(id) = newest.filter(|_| !first_list && self.spawned_here) {
+            self.spawned_here = false;
+            self.set_focus(id);
+        }
+        for (id, from, to) in changes {
+            effect = self.on_state(id, from, to).or(effect);
+        }
+        effect
+    }
+}

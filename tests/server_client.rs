@@ -1,0 +1,205 @@
+//! The server outlives its clients: detach, attach from another terminal, several clients at
+//! once, `ls`, `kill-server`, a server that dies under its client, and who may connect.
+//! Everything through the real binary in tmux, each test with its own socket dir.
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use common::tmux::Tmux;
+
+/// Pids of processes whose environment holds `pair` (`KEY=value`).
+fn processes_with(pair: &str) -> Vec<i32> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/environ"))
+                .is_ok_and(|env| env.split(|&b| b == 0).any(|kv| kv == pair.as_bytes()))
+        })
+        .collect()
+}
+
+/// Every ccmux process of a home (server and clients) and every session it started: they all
+/// inherit its XDG_RUNTIME_DIR.
+fn processes_of(home: &Path) -> Vec<i32> {
+    processes_with(&format!("XDG_RUNTIME_DIR={}/run", home.display()))
+}
+
+fn wait_until(what: impl Fn() -> bool, why: &str) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !what() {
+        assert!(Instant::now() < deadline, "{why}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn project_with_shells(tasks: &[&str]) -> tempfile::TempDir {
+    let project = tempfile::tempdir().unwrap();
+    let sessions: String = tasks
+        .iter()
+        .map(|task| {
+            format!(
+                "[[session]]\ntask_id = \"{task}\"\n\
+                 command = [\"bash\", \"--norc\", \"--noprofile\", \"-i\"]\n\
+                 environment = {{ PS1 = \"{task}$ \" }}\n"
+            )
+        })
+        .collect();
+    std::fs::write(project.path().join("ccmux.toml"), sessions).unwrap();
+    project
+}
+
+fn ls(tmux: &Tmux) -> String {
+    let out = tmux.ccmux().arg("ls").output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn sessions_outlive_a_detached_client_and_its_terminal() {
+    let project = project_with_shells(&["one", "two", "three"]);
+    let first = Tmux::start(tempfile::tempdir().unwrap(), project.path(), &[], (150, 40));
+    first.wait_for(
+        |s| s.contains("1 one ●") && s.contains("2 two ●") && s.contains("3 three ●"),
+        "three sessions start",
+    );
+    first.text("echo marker-$((6*7))");
+    first.keys(&["Enter"]);
+    first.wait_for(|s| s.contains("marker-42"), "the marker is printed");
+    first.keys(&["C-a", "d"]);
+    first.assert_terminal_restored();
+    assert_eq!(first.exit_code(), 0);
+
+    // The terminal goes away entirely; the sessions do not.
+    let second = first.client(project.path(), (150, 40), "attach");
+    first.tmux(&["kill-server"]);
+    let listing = ls(&second);
+    for task in ["one", "two", "three"] {
+        assert!(listing.contains(task), "{listing}");
+    }
+    let live = listing
+        .lines()
+        .filter(|l| l.contains(" ready ") || l.contains(" idle "))
+        .count();
+    assert_eq!(live, 3, "{listing}");
+
+    second.wait_for(
+        |s| s.contains("marker-42"),
+        "the marker is back in its pane",
+    );
+    second.text("echo typed-after-attach");
+    second.keys(&["Enter"]);
+    second.wait_for(
+        |s| s.matches("typed-after-attach").count() >= 2,
+        "typing works after attach",
+    );
+}
+
+#[test]
+fn two_clients_show_the_same_session_live() {
+    let project = project_with_shells(&["shared"]);
+    let a = Tmux::start(tempfile::tempdir().unwrap(), project.path(), &[], (100, 30));
+    a.wait_for(|s| s.contains("shared ● ready"), "the session starts");
+    let b = a.client(project.path(), (100, 30), "attach");
+    b.wait_for(
+        |s| s.contains("shared ● ready"),
+        "the second client attaches",
+    );
+    a.text("echo both-$((2+3))");
+    a.keys(&["Enter"]);
+    a.wait_for(|s| s.contains("both-5"), "the first client sees the line");
+    b.wait_for(|s| s.contains("both-5"), "the second client sees it too");
+}
+
+#[test]
+fn kill_server_leaves_no_process_behind() {
+    let project = project_with_shells(&["a", "b"]);
+    let tmux = Tmux::start(tempfile::tempdir().unwrap(), project.path(), &[], (100, 30));
+    tmux.wait_for(|s| s.contains("2 b ● ready"), "two sessions start");
+    let home = tmux.home().to_path_buf();
+    assert!(processes_of(&home).len() >= 4, "client, server, two shells");
+    let killed = tmux.ccmux().arg("kill-server").output().unwrap();
+    assert!(killed.status.success(), "{killed:?}");
+    // kill-server returns once the server has gone: nothing of it may be left by then.
+    assert_eq!(processes_of(&home), Vec::<i32>::new());
+    tmux.assert_terminal_restored();
+    let socket_dir = home.join("run/ccmux");
+    assert!(
+        !socket_dir.join("default").exists(),
+        "the socket is removed"
+    );
+}
+
+#[test]
+fn a_client_whose_server_is_killed_restores_the_terminal_and_fails() {
+    let project = project_with_shells(&["victim"]);
+    let tmux = Tmux::start(tempfile::tempdir().unwrap(), project.path(), &[], (100, 30));
+    tmux.wait_for(|s| s.contains("victim ● ready"), "the session starts");
+    let info = std::fs::read_to_string(tmux.home().join("run/ccmux/default.json")).unwrap();
+    let info: serde_json::Value = serde_json::from_str(&info).unwrap();
+    let pid = info["pid"].as_i64().unwrap() as i32;
+    // SAFETY: kill only sends a signal.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGKILL) }, 0);
+    tmux.assert_terminal_restored();
+    assert_ne!(tmux.exit_code(), 0, "losing the server is a failure");
+    let screen = tmux.screen();
+    assert!(screen.contains("lost the connection"), "{screen}");
+}
+
+#[test]
+fn the_socket_is_private_and_other_users_are_refused() {
+    let project = project_with_shells(&["private"]);
+    let tmux = Tmux::start(tempfile::tempdir().unwrap(), project.path(), &[], (100, 30));
+    tmux.wait_for(|s| s.contains("private ● ready"), "the session starts");
+    let dir = tmux.home().join("run/ccmux");
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&dir), 0o700);
+    assert_eq!(mode(&dir.join("default")), 0o600);
+    assert_eq!(mode(&dir.join("default.json")), 0o600);
+
+    // Another uid that could reach the socket (here: opened up on purpose) is still refused.
+    std::fs::set_permissions(tmux.home(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    for p in [tmux.home().join("run"), dir.clone()] {
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    std::fs::set_permissions(dir.join("default"), std::fs::Permissions::from_mode(0o666)).unwrap();
+    let mut as_nobody = std::process::Command::new("setpriv");
+    as_nobody.args(["--reuid=65534", "--regid=65534", "--clear-groups"]);
+    as_nobody.arg(env!("CARGO_BIN_EXE_ccmux")).arg("ls");
+    let home = tmux.home().display().to_string();
+    as_nobody
+        .env("XDG_RUNTIME_DIR", format!("{home}/run"))
+        .env("HOME", "/tmp")
+        .env_remove("CCMUX_SOCKET");
+    let out = as_nobody.output().expect("setpriv is part of util-linux");
+    assert!(!out.status.success(), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("another user"), "{stderr}");
+    let listing = ls(&tmux);
+    assert!(
+        listing.contains("private"),
+        "the owner still gets in: {listing}"
+    );
+}
+
+#[test]
+fn attach_without_a_server_says_how_to_start_one() {
+    let home = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ccmux"))
+        .env("XDG_RUNTIME_DIR", home.path().join("run"))
+        .env("XDG_STATE_HOME", home.path().join("state"))
+        .env_remove("CCMUX_SOCKET")
+        .args(["attach"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no ccmux server is running"), "{stderr}");
+    wait_until(
+        || processes_of(home.path()).is_empty(),
+        "nothing was started",
+    );
+}
