@@ -18,6 +18,9 @@ pub struct Cli {
     /// The workspace to show (default: the one of this directory's project).
     #[arg(short = 's', long = "workspace", value_name = "NAME")]
     pub workspace: Option<String>,
+    /// When this starts a server: start it empty instead of restoring saved sessions.
+    #[arg(long)]
+    pub no_restore: bool,
     /// Start a new workspace with one session running this command: `ccmux -- htop`.
     #[arg(last = true, value_name = "CMD")]
     pub run: Vec<String>,
@@ -61,6 +64,9 @@ pub enum Command {
         /// sessions nor clients.
         #[arg(long, hide = true)]
         background: bool,
+        /// Start empty instead of restoring the sessions the last server left running.
+        #[arg(long)]
+        no_restore: bool,
     },
     /// Attach to a running workspace (default: the most recently used one).
     Attach {

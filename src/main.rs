@@ -47,10 +47,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let endpoint = ctl_endpoint(&ctx, &socket)?;
             ctl::run(args, endpoint)?;
         }
-        Some(Command::Serve { background }) => {
+        Some(Command::Serve {
+            background,
+            no_restore,
+        }) => {
             logging::init(&log_file);
             let ctx = Context::load(cli.global)?;
-            let options = ServeOptions { socket, background };
+            let options = ServeOptions {
+                socket,
+                background,
+                restore: !no_restore,
+            };
             tokio_runtime()?.block_on(server::run(ctx, options))?;
         }
         Some(Command::Ls) => {
@@ -59,32 +66,42 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Command::KillServer) => tokio_runtime()?.block_on(client::kill_server(&socket))?,
         Some(Command::Attach { workspace }) => {
-            return attach(cli.global, socket, workspace, false, Vec::new(), log_file);
+            let attach = Attach {
+                workspace,
+                create: false,
+                cwd: std::env::current_dir()?,
+                config: None,
+                run: Vec::new(),
+            };
+            return attach_tui(cli.global, socket, attach, false, log_file);
         }
-        None => return attach(cli.global, socket, cli.workspace, true, cli.run, log_file),
+        None => {
+            let attach = Attach {
+                workspace: cli.workspace,
+                create: true,
+                cwd: std::env::current_dir()?,
+                config: cli.global.config.as_deref().map(absolute).transpose()?,
+                run: cli.run,
+            };
+            return attach_tui(cli.global, socket, attach, cli.no_restore, log_file);
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// `ccmux` and `ccmux attach`: the TUI as a client of the server.
-fn attach(
+/// `ccmux` and `ccmux attach`: the TUI as a client of the server, which `ccmux` starts when
+/// none runs.
+fn attach_tui(
     global: GlobalArgs,
     socket: SocketPath,
-    workspace: Option<String>,
-    create: bool,
-    run: Vec<String>,
+    attach: Attach,
+    no_restore: bool,
     log_file: PathBuf,
 ) -> anyhow::Result<ExitCode> {
     logging::init(&log_file);
-    let start = server_command(&global, &socket, &log_file)?;
+    let start = server_command(&global, &socket, &log_file, no_restore)?;
     let ctx = Context::load(global)?;
-    let attach = Attach {
-        workspace,
-        create,
-        cwd: ctx.cwd.clone(),
-        config: ctx.global.config.as_deref().map(absolute).transpose()?,
-        run,
-    };
+    let create = attach.create;
     let leave = tokio_runtime()?.block_on(async {
         let connection = if create {
             client::connect_or_start(&socket, &start).await?
@@ -118,6 +135,7 @@ fn server_command(
     global: &GlobalArgs,
     socket: &SocketPath,
     log_file: &std::path::Path,
+    no_restore: bool,
 ) -> anyhow::Result<ServerCommand> {
     let mut args = vec!["-L".to_string(), socket.name.clone()];
     if let Some(config) = &global.config {
@@ -132,6 +150,9 @@ fn server_command(
     let log_file = absolute(log_file)?;
     args.extend(["--log-file".to_string(), log_file.display().to_string()]);
     args.extend(["serve".to_string(), "--background".to_string()]);
+    if no_restore {
+        args.push("--no-restore".to_string());
+    }
     Ok(ServerCommand {
         args,
         log_file,

@@ -13,7 +13,7 @@ use crate::cli::GlobalArgs;
 use crate::config::{self, Config, Flags, ResolveError, SessionRequest};
 use crate::manager::{Manager, ManagerError};
 use crate::paths;
-use crate::session::Session;
+use crate::session::{Session, TaskId};
 
 /// The merged config, and where ccmux was started.
 pub struct Context {
@@ -103,7 +103,11 @@ impl Running {
     /// Starts the config's autostart sessions; errors are logged and returned as messages.
     pub async fn autostart(&self, ctx: &Context) -> Vec<String> {
         let mut problems = Vec::new();
-        for entry in ctx.config.sessions.iter().filter(|s| s.autostart) {
+        let configured = ctx.config.sessions.iter().filter(|s| s.autostart);
+        // A task restored from the state file is already running.
+        for entry in configured.filter(|s| {
+            TaskId::new(s.task_id.clone()).map_or(true, |t| self.manager.find_task(&t).is_none())
+        }) {
             if let Err(problem) =
                 start_session(&self.manager, &ctx.config, entry.into(), &ctx.cwd).await
             {

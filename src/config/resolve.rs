@@ -127,6 +127,7 @@ impl Config {
             .or_else(|| self.defaults.profile.clone());
         if let Some(name) = profile {
             self.apply_profile(&mut config, &name)?;
+            config.profile_name = Some(name);
         }
         let token_env = request
             .auth_token_env
@@ -134,7 +135,10 @@ impl Config {
         config.auth_token = match (request.auth_token, token_env) {
             (Some(token), _) => Some(token),
             (None, Some(var)) => {
-                Some(std::env::var(&var).map_err(|_| ResolveError::MissingTokenVariable(var))?)
+                let token = std::env::var(&var)
+                    .map_err(|_| ResolveError::MissingTokenVariable(var.clone()))?;
+                config.auth_token_env = Some(var);
+                Some(token)
             }
             (None, None) => None,
         };

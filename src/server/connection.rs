@@ -141,7 +141,8 @@ impl Connection {
                 match workspace::open(&self.hub, &attach).await {
                     Ok((name, problems)) => {
                         self.show(name).await;
-                        for text in problems {
+                        let notices = self.hub.take_startup_notices();
+                        for text in notices.into_iter().chain(problems) {
                             let _ = self.out.send(ServerMessage::Notice { text }).await;
                         }
                     }

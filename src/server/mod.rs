@@ -4,6 +4,7 @@
 mod connection;
 pub mod info;
 pub mod socket;
+pub mod state_file;
 mod workspace;
 
 use std::net::SocketAddr;
@@ -35,6 +36,8 @@ pub struct ServeOptions {
     /// Started by a client, not by the user: no workspace of its own, and it ends once it has
     /// neither sessions nor clients.
     pub background: bool,
+    /// Start the sessions the state file holds.
+    pub restore: bool,
 }
 
 /// What every connection shares.
@@ -49,6 +52,9 @@ pub struct Hub {
     clients: AtomicUsize,
     /// Clients joined or left: the background server checks whether it is still needed.
     clients_changed: tokio::sync::Notify,
+    /// What went wrong at start (a state file set aside, a session that did not come back),
+    /// told to the first client that attaches.
+    startup_notices: Mutex<Vec<String>>,
 }
 
 impl Hub {
@@ -61,7 +67,13 @@ impl Hub {
             next_client: AtomicU64::new(1),
             clients: AtomicUsize::new(0),
             clients_changed: tokio::sync::Notify::new(),
+            startup_notices: Mutex::default(),
         }
+    }
+
+    /// Start-up problems not told to any client yet.
+    fn take_startup_notices(&self) -> Vec<String> {
+        std::mem::take(&mut self.startup_notices.lock())
     }
 
     pub fn stop(&self, reason: &str) {
@@ -128,6 +140,15 @@ pub async fn run(ctx: Context, options: ServeOptions) -> anyhow::Result<()> {
     let listener = socket::bind(&options.socket).await?;
     let running = Running::start(&ctx).await?;
     let hub = Arc::new(Hub::new(running.manager.clone(), running.api_addr));
+    let state = state_file::StateFile::new(&crate::paths::data_dir(), &options.socket.name);
+    if options.restore {
+        let problems = restore(&hub.manager, &ctx, &state).await;
+        for problem in &problems {
+            tracing::warn!(%problem, "restoring sessions");
+            eprintln!("ccmux: {problem}");
+        }
+        hub.startup_notices.lock().extend(problems);
+    }
     info::write(
         &options.socket,
         &info::ServerInfo::of(&ctx, running.api_addr),
@@ -146,18 +167,77 @@ pub async fn run(ctx: Context, options: ServeOptions) -> anyhow::Result<()> {
     }
     let accepting = tokio::spawn(accept(listener, hub.clone()));
     let needed = tokio::spawn(stop_when_unneeded(hub.clone(), options.background));
+    let saving = tokio::spawn(keep_saved(hub.manager.clone(), state.clone()));
     let mut stopping = hub.stopping();
-    tokio::select! {
-        _ = termination_signal() => hub.stop("the server was asked to stop"),
-        _ = stopping.wait_for(Option::is_some) => {}
-    }
+    let signalled = tokio::select! {
+        _ = termination_signal() => {
+            hub.stop("the server was asked to stop");
+            true
+        }
+        _ = stopping.wait_for(Option::is_some) => false,
+    };
     accepting.abort();
     needed.abort();
+    // Saving stops before the sessions end, or the file would say none is left.
+    saving.abort();
+    let _ = saving.await;
+    if signalled {
+        // Stopped from outside (a reboot, say): the sessions come back at the next start.
+        save_now(&hub.manager, &state).await;
+    } else {
+        state.remove();
+    }
     info::remove(&options.socket);
     let _ = std::fs::remove_file(&options.socket.path);
     tracing::info!(reason = ?hub.stopping().borrow().clone(), "the server is stopping");
     running.shutdown().await;
     Ok(())
+}
+
+/// Starts the saved sessions again; returns what did not work out.
+async fn restore(manager: &Manager, ctx: &Context, state: &state_file::StateFile) -> Vec<String> {
+    let saved = match state.load() {
+        Ok(saved) => saved,
+        Err(e) => return vec![e.to_string()],
+    };
+    let mut problems = Vec::new();
+    for session in saved {
+        let task = session.recipe.task_id.clone();
+        let started = match state_file::to_config(&session, &ctx.config) {
+            Ok(config) => manager
+                .create_session(config)
+                .await
+                .map(drop)
+                .map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        if let Err(problem) = started {
+            problems.push(format!("session `{task}` was not restored: {problem}"));
+        }
+    }
+    tracing::info!(sessions = manager.list().len(), "restored saved sessions");
+    problems
+}
+
+/// Saves the live sessions whenever one starts, ends or changes state.
+async fn keep_saved(manager: Manager, state: state_file::StateFile) {
+    let mut changes = manager.changes();
+    let mut last = None;
+    while changes.changed().await {
+        let now = state_file::snapshot(&manager).await;
+        if last.as_ref() != Some(&now) {
+            if let Err(e) = state.save(&now) {
+                tracing::warn!(error = %e, "the sessions could not be saved");
+            }
+            last = Some(now);
+        }
+    }
+}
+
+async fn save_now(manager: &Manager, state: &state_file::StateFile) {
+    if let Err(e) = state.save(&state_file::snapshot(manager).await) {
+        tracing::warn!(error = %e, "the sessions could not be saved");
+    }
 }
 
 /// A client connected to a server over `manager` in this process, through a socket pair: the

@@ -107,7 +107,7 @@ pub fn start(
         status: status_tx,
         notifier,
         active: None,
-        history: Vec::new(),
+        history: config.history.clone(),
         timers: Timers::default(),
         exit: None,
         terminate_waiters: Vec::new(),

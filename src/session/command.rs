@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
 
 use crate::session::error::SessionError;
@@ -13,7 +13,7 @@ use crate::session::state::SessionState;
 const CAPTURE_LIMIT: usize = 4 * 1024 * 1024;
 
 /// What `send_command` returns.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommandResult {
     /// What the command printed, ANSI removed; for Claude the reply, not the redrawn chrome.
     pub output: String,
@@ -24,7 +24,7 @@ pub struct CommandResult {
 }
 
 /// One entry of the command history.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommandRecord {
     pub command: String,
     pub sent_at: DateTime<Utc>,

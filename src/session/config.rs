@@ -6,6 +6,8 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use crate::session::command::CommandRecord;
+use crate::session::conversation::Conversation;
 use crate::session::profile::{Profile, ProfileKind};
 
 /// Smallest size a PTY is given: programs misbehave on a 0- or 1-cell terminal.
@@ -135,6 +137,14 @@ pub struct SessionConfig {
     pub scrollback: usize,
     /// The workspace the session belongs to: the sessions of one project, shown together.
     pub workspace: String,
+    /// Claude Code's conversation; `None` lets the session choose (see `Conversation`).
+    pub conversation: Option<Conversation>,
+    /// The variable `auth_token` was read from, so a restarted server can read it again.
+    pub auth_token_env: Option<String>,
+    /// The profile asked for by name (built-in or `[profiles.NAME]`), if any.
+    pub profile_name: Option<String>,
+    /// Commands run before a restart, carried over by a restored session.
+    pub history: Vec<CommandRecord>,
 }
 
 impl SessionConfig {
@@ -152,6 +162,10 @@ impl SessionConfig {
             custom_profile: None,
             scrollback: 2_000,
             workspace: DEFAULT_WORKSPACE.to_string(),
+            conversation: None,
+            auth_token_env: None,
+            profile_name: None,
+            history: Vec::new(),
         }
     }
 
@@ -204,6 +218,7 @@ impl fmt::Debug for SessionConfig {
                 &self.auth_token.as_ref().map(|_| "<redacted>"),
             )
             .field("output_limit", &self.output_limit)
+            .field("conversation", &self.conversation)
             .field("profile", &self.profile)
             .field(
                 "custom_profile",

@@ -7,6 +7,7 @@
 mod actor;
 pub mod command;
 pub mod config;
+pub mod conversation;
 pub mod detector;
 pub mod error;
 pub mod event;
@@ -75,6 +76,8 @@ pub struct SessionInfo {
     pub command: Vec<String>,
     /// The detector profile's name.
     pub profile: String,
+    /// Claude Code's conversation id, for `claude --resume`.
+    pub claude_session_id: Option<String>,
     pub pid: u32,
     pub created_at: DateTime<Utc>,
     #[serde(flatten)]
@@ -101,8 +104,24 @@ pub struct TerminalView {
     pub stream: broadcast::Receiver<StreamItem>,
 }
 
+/// What a restarted server needs to start a session again: how it was asked for, without
+/// secrets (the token's variable is kept, never its value; environment by names only).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Recipe {
+    pub task_id: TaskId,
+    pub workspace: String,
+    pub project_path: PathBuf,
+    pub command: Vec<String>,
+    pub environment_names: Vec<String>,
+    pub auth_token_env: Option<String>,
+    pub profile: Option<String>,
+    pub conversation: Option<conversation::Conversation>,
+    pub created_at: DateTime<Utc>,
+}
+
 struct Inner {
     id: SessionId,
+    recipe: Recipe,
     task_id: TaskId,
     workspace: String,
     project_path: PathBuf,
@@ -145,9 +164,12 @@ impl Session {
     /// Starts `config.command` in a PTY. Must be called inside a tokio runtime.
     pub fn spawn(
         id: SessionId,
-        config: SessionConfig,
+        mut config: SessionConfig,
         notifier: Notifier,
     ) -> Result<Session, SessionError> {
+        if config.conversation.is_none() {
+            config.conversation = conversation::Conversation::for_new(&config);
+        }
         let spawned = pty::spawn(&config)?;
         let pid = spawned.pid;
         let profile = config.detector_profile().name;
@@ -165,16 +187,29 @@ impl Session {
             spawned,
         );
         tracing::info!(session = %id, task = %config.task_id, command = ?config.command, "session started");
+        let created_at = Utc::now();
+        let recipe = Recipe {
+            task_id: config.task_id.clone(),
+            workspace: config.workspace.clone(),
+            project_path: config.project_path.clone(),
+            command: config.command.clone(),
+            environment_names: config.environment.keys().cloned().collect(),
+            auth_token_env: config.auth_token_env.clone(),
+            profile: config.profile_name.clone(),
+            conversation: config.conversation.clone(),
+            created_at,
+        };
         Ok(Session {
             inner: Arc::new(Inner {
                 id,
+                recipe,
                 task_id: config.task_id,
                 workspace: config.workspace,
                 project_path: config.project_path,
                 command: config.command,
                 profile,
                 pid,
-                created_at: Utc::now(),
+                created_at,
                 terminal,
                 status,
                 control,
@@ -204,6 +239,11 @@ impl Session {
         self.inner.status.borrow().terminal_size
     }
 
+    /// How to start this session again after a restart.
+    pub fn recipe(&self) -> &Recipe {
+        &self.inner.recipe
+    }
+
     pub fn workspace(&self) -> &str {
         &self.inner.workspace
     }
@@ -230,6 +270,7 @@ impl Session {
             project_path: i.project_path.clone(),
             command: i.command.clone(),
             profile: i.profile.clone(),
+            claude_session_id: i.recipe.conversation.as_ref().map(|c| c.id().to_string()),
             pid: i.pid,
             created_at: i.created_at,
             status: self.status(),

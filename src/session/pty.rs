@@ -60,6 +60,9 @@ pub fn spawn(config: &SessionConfig) -> Result<Spawned, SessionError> {
 
     let mut cmd = CommandBuilder::new(&resolved);
     cmd.args(&config.command[1..]);
+    if let Some(conversation) = &config.conversation {
+        cmd.args(conversation.args());
+    }
     cmd.cwd(&config.project_path);
     for key in SCRUBBED_ENV {
         cmd.env_remove(key);

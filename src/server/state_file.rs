@@ -1,0 +1,232 @@
+//! The sessions a server runs, kept in the data dir so that a server started after a crash, a
+//! kill or a reboot starts them again: shells in the directory they were in, Claude Code on the
+//! conversation it had.
+//!
+//! The file is versioned JSON, replaced whole (temp file + rename) so it is never torn. No
+//! secret is written: environment variables by name only, and the auth token's variable, not
+//! its value. A file that cannot be read is moved aside, never overwritten.
+
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::{Config, SessionRequest};
+use crate::manager::Manager;
+use crate::session::{CommandRecord, Recipe, Session, SessionConfig, TerminalSize};
+
+const VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct StateDocument {
+    version: u32,
+    sessions: Vec<SavedSession>,
+}
+
+/// One live session as it stood when last saved.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavedSession {
+    #[serde(flatten)]
+    pub recipe: Recipe,
+    /// The program's working directory then: where a shell had `cd`-ed to.
+    pub cwd: PathBuf,
+    pub terminal_size: TerminalSize,
+    pub history: Vec<CommandRecord>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error(
+        "the saved sessions in {path} could not be read ({reason}); the file was moved to \
+         {moved_to} and no session was restored"
+    )]
+    Corrupt {
+        path: PathBuf,
+        reason: String,
+        moved_to: PathBuf,
+    },
+    #[error("cannot read or write {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// A server's state file: one per server name, so `-L` servers keep theirs apart.
+#[derive(Debug, Clone)]
+pub struct StateFile {
+    path: PathBuf,
+}
+
+impl StateFile {
+    pub fn new(data_dir: &Path, server_name: &str) -> Self {
+        let file = if server_name == crate::server::socket::DEFAULT_NAME {
+            "state.json".to_string()
+        } else {
+            format!("state-{server_name}.json")
+        };
+        Self {
+            path: data_dir.join(file),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The saved sessions; none when there is no file. A file that does not parse, or comes
+    /// from a newer ccmux, is moved aside as `NAME.bad-TIME`.
+    pub fn load(&self) -> Result<Vec<SavedSession>, StateError> {
+        let io = |source| StateError::Io {
+            path: self.path.clone(),
+            source,
+        };
+        let text = match std::fs::read(&self.path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(io(e)),
+        };
+        let reason = match serde_json::from_slice::<StateDocument>(&text) {
+            Ok(doc) if doc.version == VERSION => return Ok(doc.sessions),
+            Ok(doc) => format!("version {} where {VERSION} was expected", doc.version),
+            Err(e) => e.to_string(),
+        };
+        let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S");
+        let moved_to = self
+            .path
+            .with_file_name(format!("{}.bad-{stamp}", file_name(&self.path)));
+        std::fs::rename(&self.path, &moved_to).map_err(io)?;
+        Err(StateError::Corrupt {
+            path: self.path.clone(),
+            reason,
+            moved_to,
+        })
+    }
+
+    /// Replaces the file with `sessions`, atomically and readable by the user only.
+    pub fn save(&self, sessions: &[SavedSession]) -> Result<(), StateError> {
+        let io = |source| StateError::Io {
+            path: self.path.clone(),
+            source,
+        };
+        if let Some(dir) = self.path.parent() {
+            std::fs::create_dir_all(dir).map_err(io)?;
+        }
+        let document = StateDocument {
+            version: VERSION,
+            sessions: sessions.to_vec(),
+        };
+        let json = serde_json::to_vec_pretty(&document).map_err(|e| io(e.into()))?;
+        let temp = self
+            .path
+            .with_file_name(format!(".{}.tmp", file_name(&self.path)));
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&temp)
+            .map_err(io)?;
+        file.write_all(&json)
+            .and_then(|_| file.sync_all())
+            .map_err(io)?;
+        std::fs::rename(&temp, &self.path).map_err(io)
+    }
+
+    /// Forgets every session: after `kill-server` nothing is to come back.
+    pub fn remove(&self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+}
+
+/// The live sessions as they stand now.
+pub async fn snapshot(manager: &Manager) -> Vec<SavedSession> {
+    let mut saved = Vec::new();
+    for session in manager.list() {
+        if session.state().is_ending() {
+            continue;
+        }
+        saved.push(save_one(&session).await);
+    }
+    saved
+}
+
+async fn save_one(session: &Session) -> SavedSession {
+    let recipe = session.recipe().clone();
+    let cwd = std::fs::read_link(format!("/proc/{}/cwd", session.pid()))
+        .unwrap_or_else(|_| recipe.project_path.clone());
+    SavedSession {
+        cwd,
+        terminal_size: session.terminal_size(),
+        history: session.history().await,
+        recipe,
+    }
+}
+
+/// A saved session as a config to start: resolved against the server's config, secrets read
+/// again from the server's environment, Claude Code resuming its conversation.
+pub fn to_config(
+    saved: &SavedSession,
+    config: &Config,
+) -> Result<SessionConfig, crate::config::ResolveError> {
+    let recipe = &saved.recipe;
+    let environment = recipe
+        .environment_names
+        .iter()
+        .filter_map(|name| Some((name.clone(), std::env::var(name).ok()?)))
+        .collect();
+    let request = SessionRequest {
+        task_id: recipe.task_id.to_string(),
+        project_path: Some(saved.cwd.clone()),
+        command: Some(recipe.command.clone()),
+        environment,
+        profile: recipe.profile.clone(),
+        auth_token_env: recipe.auth_token_env.clone(),
+        workspace: Some(recipe.workspace.clone()),
+        ..SessionRequest::default()
+    };
+    let mut session = config.session_config(request, &saved.cwd)?;
+    session.terminal_size = saved.terminal_size;
+    session.conversation = recipe.conversation.as_ref().map(|c| c.resumed());
+    session.history = saved.history.clone();
+    Ok(session)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_corrupt_file_is_moved_aside_and_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = StateFile::new(dir.path(), "default");
+        std::fs::write(file.path(), "{ not json").unwrap();
+        let Err(StateError::Corrupt { moved_to, .. }) = file.load() else {
+            panic!("a corrupt file is an error");
+        };
+        assert!(!file.path().exists());
+        assert_eq!(std::fs::read_to_string(&moved_to).unwrap(), "{ not json");
+        assert!(
+            file.load().unwrap().is_empty(),
+            "then the server starts empty"
+        );
+    }
+
+    #[test]
+    fn saving_replaces_the_whole_file_privately() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let file = StateFile::new(dir.path(), "work");
+        file.save(&[]).unwrap();
+        let mode = std::fs::metadata(file.path()).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        assert!(file.load().unwrap().is_empty());
+        assert!(file.path().ends_with("state-work.json"));
+    }
+}
