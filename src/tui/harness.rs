@@ -92,7 +92,7 @@ impl Harness {
             self.app.panes.iter().any(|pane| {
                 pane.id() == session.id()
                     && pane.state() == session.state()
-                    && pane.terminal().lock().lines() == session.terminal().lock().lines()
+                    && same_terminal(&pane.terminal().lock(), &session.terminal().lock())
             })
         })
     }
@@ -108,6 +108,12 @@ impl Harness {
             .unwrap();
         (text(self.terminal.backend().buffer()), recheck)
     }
+}
+
+/// Same screen, cursor and modes.
+fn same_terminal(a: &crate::session::Terminal, b: &crate::session::Terminal) -> bool {
+    a.screen().state_formatted() == b.screen().state_formatted()
+        && a.focus_reporting() == b.focus_reporting()
 }
 
 /// Row `y` of a buffer, one symbol per cell.
