@@ -163,6 +163,28 @@ fn a_claude_fixture_session_answers_a_command() {
 }
 
 #[test]
+fn post_sessions_and_get_stats_answer_like_the_claude_routes() {
+    let server = start_server();
+    let dir = tempfile::tempdir().unwrap();
+    let (status, info) = server.call(
+        "POST",
+        "/api/v1/sessions",
+        Some(bash_body("short-route", dir.path())),
+    );
+    assert_eq!(status, 201, "{info}");
+    assert_eq!(info["task_id"], "short-route");
+    let (status, stats) = server.call("GET", "/api/v1/stats", None);
+    assert_eq!(status, 200, "{stats}");
+    let (_, long) = server.call("GET", "/api/v1/stats/claude", None);
+    let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    assert_eq!(keys(&stats), keys(&long));
+    assert_eq!(
+        (stats["live"].clone(), long["live"].clone()),
+        (json!(1), json!(1))
+    );
+}
+
+#[test]
 fn bad_requests_name_the_field_and_leave_nothing_behind() {
     let server = start_server();
     let dir = tempfile::tempdir().unwrap();
@@ -335,6 +357,7 @@ fn the_openapi_document_lists_every_route() {
     let paths = doc["paths"].as_object().unwrap();
     let expected = [
         ("/api/v1/sessions/claude", "post"),
+        ("/api/v1/sessions", "post"),
         ("/api/v1/sessions", "get"),
         ("/api/v1/sessions/{id}", "get"),
         ("/api/v1/sessions/{id}", "delete"),
@@ -345,6 +368,7 @@ fn the_openapi_document_lists_every_route() {
         ("/api/v1/sessions/{id}/resize", "post"),
         ("/api/v1/sessions/{id}/interrupt", "post"),
         ("/api/v1/stats/claude", "get"),
+        ("/api/v1/stats", "get"),
         ("/api/v1/openapi.json", "get"),
         ("/api/v1/health", "get"),
         ("/ws/sessions/{id}", "get"),
