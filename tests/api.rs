@@ -296,6 +296,30 @@ fn bad_requests_name_the_field_and_leave_nothing_behind() {
 }
 
 #[test]
+fn a_wrong_method_and_a_websocket_route_without_upgrade_answer_in_json() {
+    let server = start_server();
+    let dir = tempfile::tempdir().unwrap();
+    let id = ready_bash(&server, "plain-get", dir.path());
+    let wrong_method = [
+        ("DELETE", "/api/v1/sessions".to_string()),
+        ("GET", format!("/api/v1/sessions/{id}/commands")),
+        ("POST", "/api/v1/health".to_string()),
+    ];
+    for (method, path) in wrong_method {
+        let (status, error) = server.call(method, &path, None);
+        assert_eq!(status, 405, "{method} {path}");
+        assert_eq!(
+            error["error"]["code"], "method_not_allowed",
+            "{method} {path}"
+        );
+        assert!(error["error"]["message"].as_str().unwrap().contains(method));
+    }
+    let (status, error) = server.call("GET", &format!("/ws/sessions/{id}"), None);
+    assert!((400..500).contains(&status), "{status}");
+    assert_eq!(error["error"]["code"], "websocket_required", "{error}");
+}
+
+#[test]
 fn the_token_host_and_origin_are_checked() {
     let server = start_server();
     assert_eq!(

@@ -100,6 +100,7 @@ pub fn router(state: AppState, access: Access) -> Router {
             router.route(r.path, (r.handler)())
         })
         .fallback(routes::not_found)
+        .method_not_allowed_fallback(routes::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(guard, guard::check))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(state)

@@ -8,6 +8,7 @@
 //! socket must not swap places), carried out by one task per socket.
 
 use axum::extract::State;
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use futures_util::{SinkExt, StreamExt};
@@ -46,9 +47,10 @@ enum ClientMessage {
 pub async fn upgrade(
     State(app): State<AppState>,
     Id(id): Id,
-    ws: WebSocketUpgrade,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
     let session = app.manager.get(id)?;
+    let ws = ws?;
     let events = app.manager.subscribe();
     Ok(ws
         .max_message_size(MAX_MESSAGE)
