@@ -418,7 +418,14 @@ type Socket = tungstenite::WebSocket<tungstenite::stream::MaybeTlsStream<std::ne
 
 fn open_ws(server: &Server, id: u64) -> Socket {
     let request = ccmux::ctl::ws_request(&server.addr, id, &format!("Bearer {TOKEN}")).unwrap();
-    tungstenite::connect(request).unwrap().0
+    let socket = tungstenite::connect(request).unwrap().0;
+    // A message that never comes fails the test instead of hanging it.
+    if let tungstenite::stream::MaybeTlsStream::Plain(stream) = socket.get_ref() {
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+    }
+    socket
 }
 
 fn send(socket: &mut Socket, message: Value) {
@@ -564,5 +571,73 @@ fn a_websocket_client_that_stops_reading_never_slows_the_session() {
             break;
         }
         assert!(Instant::now() < deadline, "no fresh snapshot");
+    }
+}
+
+#[test]
+fn terminal_sizes_are_capped_at_1000_columns_by_500_rows() {
+    let server = start_server();
+    let dir = tempfile::tempdir().unwrap();
+    let sized = |task: &str, size: Value| {
+        let mut body = bash_body(task, dir.path());
+        body["terminal_size"] = size;
+        server.call("POST", "/api/v1/sessions", Some(body))
+    };
+    for size in [json!([1001, 40]), json!([80, 501]), json!([4096, 4096])] {
+        let (status, error) = sized("too-big", size.clone());
+        let message = error["error"]["message"].as_str().unwrap_or_default();
+        assert_eq!(status, 422, "{size} → {error}");
+        assert!(
+            message.contains("terminal_size")
+                && message.contains("1000")
+                && message.contains("500"),
+            "{message}"
+        );
+    }
+    let (status, info) = sized("largest", json!([1000, 500]));
+    assert_eq!(status, 201, "{info}");
+    let id = info["session_id"].as_u64().unwrap();
+
+    let resize = |cols: u32, rows: u32| {
+        server.call(
+            "POST",
+            &format!("/api/v1/sessions/{id}/resize"),
+            Some(json!({"cols": cols, "rows": rows})),
+        )
+    };
+    let (status, error) = resize(1001, 500);
+    assert_eq!(status, 422, "{error}");
+    assert!(error["error"]["message"].as_str().unwrap().contains("cols"));
+    assert_eq!(resize(999, 499).0, 200);
+
+    let mut socket = open_ws(&server, id);
+    send(
+        &mut socket,
+        json!({"type": "resize", "cols": 4096, "rows": 4096}),
+    );
+    let refusal = loop {
+        let message = next_json(&mut socket);
+        if message["type"] == "error" {
+            break message;
+        }
+    };
+    assert_eq!(refusal["data"]["code"], "invalid_value", "{refusal}");
+    assert!(
+        refusal["data"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("cols")
+    );
+    let (_, info) = server.call("GET", &format!("/api/v1/sessions/{id}"), None);
+    assert_eq!(info["terminal_size"], json!({"cols": 999, "rows": 499}));
+
+    let (_, doc) = server.call("GET", "/api/v1/openapi.json", None);
+    let schemas = &doc["components"]["schemas"];
+    let bounds = |schema: &Value| (schema["minimum"].clone(), schema["maximum"].clone());
+    let create = &schemas["CreateSession"]["properties"]["terminal_size"]["prefixItems"];
+    let resize = &schemas["Resize"]["properties"];
+    for (cols, rows) in [(&create[0], &create[1]), (&resize["cols"], &resize["rows"])] {
+        assert_eq!(bounds(cols), (json!(2), json!(1000)));
+        assert_eq!(bounds(rows), (json!(2), json!(500)));
     }
 }

@@ -4,6 +4,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::api::{ROUTES, Route};
+use crate::session::config::{MAX_TERMINAL_COLS, MAX_TERMINAL_ROWS, MIN_TERMINAL_DIM};
 
 pub fn document() -> Value {
     let mut paths = Map::new();
@@ -62,6 +63,10 @@ fn operation(route: &Route) -> Value {
 fn schemas() -> Value {
     let state = json!({"type": "string", "enum": crate::session::SessionState::ALL.iter().map(|s| s.to_string()).collect::<Vec<_>>()});
     let size = json!({"type": "object", "properties": {"cols": {"type": "integer"}, "rows": {"type": "integer"}}});
+    let cols =
+        json!({"type": "integer", "minimum": MIN_TERMINAL_DIM, "maximum": MAX_TERMINAL_COLS});
+    let rows =
+        json!({"type": "integer", "minimum": MIN_TERMINAL_DIM, "maximum": MAX_TERMINAL_ROWS});
     json!({
         "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object", "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}}},
         "State": state,
@@ -69,7 +74,7 @@ fn schemas() -> Value {
             "task_id": {"type": "string"}, "project_path": {"type": "string"},
             "command": {"type": "array", "items": {"type": "string"}},
             "environment": {"type": "object", "additionalProperties": {"type": "string"}},
-            "terminal_size": {"type": "array", "items": {"type": "integer"}, "minItems": 2, "maxItems": 2},
+            "terminal_size": {"type": "array", "description": "[cols, rows]", "prefixItems": [cols, rows], "minItems": 2, "maxItems": 2},
             "auth_token": {"type": "string"}, "profile": {"type": "string"}, "template": {"type": "string"}}},
         "SessionInfo": {"type": "object", "properties": {
             "session_id": {"type": "integer"}, "task_id": {"type": "string"}, "state": {"$ref": "#/components/schemas/State"},
@@ -82,7 +87,7 @@ fn schemas() -> Value {
         "Command": {"type": "object", "required": ["command"], "properties": {"command": {"type": "string"}, "timeout": {"type": "number", "exclusiveMinimum": 0}}},
         "CommandResult": {"type": "object", "properties": {"session_id": {"type": "integer"}, "command": {"type": "string"}, "output": {"type": "string"}, "state": {"$ref": "#/components/schemas/State"}, "duration_ms": {"type": "integer"}, "timed_out": {"type": "boolean"}}},
         "Input": {"type": "object", "required": ["data"], "properties": {"data": {"type": "string"}}},
-        "Resize": {"type": "object", "required": ["cols", "rows"], "properties": {"cols": {"type": "integer"}, "rows": {"type": "integer"}}},
+        "Resize": {"type": "object", "required": ["cols", "rows"], "properties": {"cols": cols, "rows": rows}},
         "OutputPage": {"type": "object", "properties": {"next_seq": {"type": "integer"}, "entries": {"type": "array", "items": {"type": "object", "properties": {
             "seq": {"type": "integer"}, "timestamp": {"type": "string", "format": "date-time"},
             "type": {"type": "string", "enum": ["output", "input", "state", "error", "system"]}, "content": {"type": "string"}}}}}},

@@ -93,7 +93,8 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(session.info())))
 }
 
-fn size(field: &str, cols: u32, rows: u32) -> Result<TerminalSize, ApiError> {
+/// A size a client asked for, refused (not clamped) when out of range.
+pub fn size(field: &str, cols: u32, rows: u32) -> Result<TerminalSize, ApiError> {
     TerminalSize::checked(cols, rows).map_err(|e| ApiError::invalid(field, e))
 }
 

@@ -18,9 +18,9 @@ use tokio::sync::{broadcast, mpsc};
 
 use crate::api::AppState;
 use crate::api::error::ApiError;
-use crate::api::routes::{Id, timeout};
+use crate::api::routes::{Id, size, timeout};
 use crate::session::event::{Event, EventKind};
-use crate::session::{CommandResult, Session, SessionError, SessionId, TerminalSize};
+use crate::session::{CommandResult, Session, SessionError, SessionId};
 
 /// Largest message a client may send.
 pub const MAX_MESSAGE: usize = 1024 * 1024;
@@ -38,8 +38,8 @@ enum ClientMessage {
         data: String,
     },
     Resize {
-        cols: u16,
-        rows: u16,
+        cols: u32,
+        rows: u32,
     },
     Interrupt,
 }
@@ -148,9 +148,10 @@ async fn carry_out(
                 Err(e) => error(e.code, e.message),
             },
             ClientMessage::Input { data } => ack(session.send_input(data).await),
-            ClientMessage::Resize { cols, rows } => {
-                ack(session.resize(TerminalSize::clamped(cols, rows)).await)
-            }
+            ClientMessage::Resize { cols, rows } => match size("cols/rows", cols, rows) {
+                Ok(size) => ack(session.resize(size).await),
+                Err(e) => error(e.code, e.message),
+            },
             ClientMessage::Interrupt => ack(session.interrupt().await),
         };
         if reply != Value::Null {
