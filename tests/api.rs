@@ -641,3 +641,92 @@ fn terminal_sizes_are_capped_at_1000_columns_by_500_rows() {
         assert_eq!(bounds(rows), (json!(2), json!(500)));
     }
 }
+
+#[test]
+fn argv_environment_and_token_that_exec_cannot_take_are_refused_with_422() {
+    let server = start_server();
+    let dir = tempfile::tempdir().unwrap();
+    let big = |n: usize| "x".repeat(n);
+    let vars = |n: usize, len: usize| -> Value {
+        (0..n)
+            .map(|i| (format!("V{i}"), json!(big(len))))
+            .collect::<serde_json::Map<_, _>>()
+            .into()
+    };
+    let mut too_many = vec![json!("true")];
+    too_many.extend((0..1024).map(|_| json!("")));
+    let cases = [
+        (json!({"command": ["bash", "a\u{0}b"]}), "command", "NUL"),
+        (
+            json!({"command": ["echo", big(900 * 1024)]}),
+            "command",
+            "64 KiB",
+        ),
+        (
+            json!({"command": ["echo", big(60_000), big(60_000), big(60_000), big(60_000), big(60_000)]}),
+            "command",
+            "256 KiB",
+        ),
+        (json!({"command": too_many}), "command", "1024"),
+        (
+            json!({"environment": {"A\u{0}": "x"}}),
+            "environment",
+            "NUL",
+        ),
+        (
+            json!({"environment": {"A": "x\u{0}"}}),
+            "environment",
+            "NUL",
+        ),
+        (json!({"environment": {"A=B": "x"}}), "environment", "="),
+        (json!({"environment": {"": "x"}}), "environment", "name"),
+        (
+            json!({"environment": vars(1, 70_000)}),
+            "environment",
+            "64 KiB",
+        ),
+        (
+            json!({"environment": vars(5, 60_000)}),
+            "environment",
+            "256 KiB",
+        ),
+        (json!({"auth_token": "sk-secret\u{0}"}), "auth_token", "NUL"),
+        (json!({"auth_token": big(70_000)}), "auth_token", "64 KiB"),
+    ];
+    for (fields, field, says) in cases {
+        let mut body =
+            json!({"task_id": "exec-input", "project_path": dir.path(), "command": ["true"]});
+        body.as_object_mut()
+            .unwrap()
+            .extend(fields.as_object().unwrap().clone());
+        let (status, error) = server.call("POST", "/api/v1/sessions", Some(body));
+        let message = error["error"]["message"].as_str().unwrap_or_default();
+        let shown: String = message.chars().take(200).collect();
+        assert_eq!(status, 422, "{field} ({says}): {shown}");
+        assert!(message.starts_with(&format!("{field}: ")), "{shown}");
+        assert!(message.contains(says), "{shown}");
+        assert!(
+            !message.contains("sk-secret") && message.len() < 300,
+            "values are not echoed: {shown}"
+        );
+    }
+    assert_eq!(
+        server.call("GET", "/api/v1/sessions", None).1["sessions"],
+        json!([])
+    );
+
+    let at_limit = json!({"task_id": "at-limit", "project_path": dir.path(), "profile": "generic",
+        "command": ["python3", "-c", "import sys, time; print(len(sys.argv[1])); time.sleep(60)", big(64 * 1024)]});
+    let (status, info) = server.call("POST", "/api/v1/sessions", Some(at_limit));
+    assert_eq!(status, 201, "{}", info["error"]);
+    let id = info["session_id"].as_u64().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let (_, screen) = server.call("GET", &format!("/api/v1/sessions/{id}/screen"), None);
+        if screen["lines"][0] == "65536" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{screen}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

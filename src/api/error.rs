@@ -71,6 +71,9 @@ impl From<SessionError> for ApiError {
             SessionError::EmptyCommand
             | SessionError::ProgramNotFound(_)
             | SessionError::ProgramNotExecutable { .. } => return Self::invalid("command", e),
+            SessionError::InvalidExecInput { field, problem } => {
+                return Self::invalid(field, problem);
+            }
             SessionError::Pty(_) | SessionError::Spawn { .. } => {
                 (S::INTERNAL_SERVER_ERROR, "spawn_failed")
             }

@@ -4,7 +4,10 @@
 use serde_json::{Map, Value, json};
 
 use crate::api::{ROUTES, Route};
-use crate::session::config::{MAX_TERMINAL_COLS, MAX_TERMINAL_ROWS, MIN_TERMINAL_DIM};
+use crate::session::config::{
+    MAX_EXEC_COUNT, MAX_EXEC_STRING, MAX_EXEC_TOTAL, MAX_TERMINAL_COLS, MAX_TERMINAL_ROWS,
+    MIN_TERMINAL_DIM,
+};
 
 pub fn document() -> Value {
     let mut paths = Map::new();
@@ -67,15 +70,18 @@ fn schemas() -> Value {
         json!({"type": "integer", "minimum": MIN_TERMINAL_DIM, "maximum": MAX_TERMINAL_COLS});
     let rows =
         json!({"type": "integer", "minimum": MIN_TERMINAL_DIM, "maximum": MAX_TERMINAL_ROWS});
+    let (string_kib, total_kib) = (MAX_EXEC_STRING / 1024, MAX_EXEC_TOTAL / 1024);
     json!({
         "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object", "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}}},
         "State": state,
         "CreateSession": {"type": "object", "required": ["task_id"], "properties": {
             "task_id": {"type": "string"}, "project_path": {"type": "string"},
-            "command": {"type": "array", "items": {"type": "string"}},
-            "environment": {"type": "object", "additionalProperties": {"type": "string"}},
+            "command": {"type": "array", "items": {"type": "string"}, "maxItems": MAX_EXEC_COUNT,
+                        "description": format!("argv, run without a shell. No NUL bytes; each argument at most {string_kib} KiB, all of them at most {total_kib} KiB.")},
+            "environment": {"type": "object", "additionalProperties": {"type": "string"}, "maxProperties": MAX_EXEC_COUNT,
+                            "description": format!("Added to the inherited environment. Names non-empty, without `=`; no NUL bytes; each NAME=value at most {string_kib} KiB, all of them at most {total_kib} KiB.")},
             "terminal_size": {"type": "array", "description": "[cols, rows]", "prefixItems": [cols, rows], "minItems": 2, "maxItems": 2},
-            "auth_token": {"type": "string"}, "profile": {"type": "string"}, "template": {"type": "string"}}},
+            "auth_token": {"type": "string", "description": format!("Given to the program as ANTHROPIC_API_KEY. No NUL bytes; at most {string_kib} KiB.")}, "profile": {"type": "string"}, "template": {"type": "string"}}},
         "SessionInfo": {"type": "object", "properties": {
             "session_id": {"type": "integer"}, "task_id": {"type": "string"}, "state": {"$ref": "#/components/schemas/State"},
             "state_reason": {"type": "string"}, "project_path": {"type": "string"},

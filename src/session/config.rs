@@ -15,6 +15,16 @@ pub const MIN_TERMINAL_DIM: u16 = 2;
 pub const MAX_TERMINAL_COLS: u16 = 1000;
 pub const MAX_TERMINAL_ROWS: u16 = 500;
 
+/// Most bytes one argument, one added `NAME=value` variable or the auth token may take. Linux
+/// refuses a string over 128 KiB, and refuses it in the forked child: the session would be
+/// reported started and its child would die at once. Checked when the PTY is spawned.
+pub const MAX_EXEC_STRING: usize = 64 * 1024;
+/// Most bytes all arguments, and apart from them all added variables, may take: the kernel
+/// allows a quarter of the stack (commonly 2 MiB) for argv and the whole environment.
+pub const MAX_EXEC_TOTAL: usize = 256 * 1024;
+/// Most arguments, and apart from them added variables: each costs a pointer besides its bytes.
+pub const MAX_EXEC_COUNT: usize = 1024;
+
 /// The task a session works on. One live session per task at a time.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
