@@ -730,3 +730,51 @@ fn argv_environment_and_token_that_exec_cannot_take_are_refused_with_422() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// Reads a socket up to its close frame: the JSON messages before it, and the frame.
+fn read_to_close(socket: &mut Socket) -> (Vec<Value>, tungstenite::protocol::CloseFrame) {
+    let mut messages = Vec::new();
+    loop {
+        match socket.read() {
+            Ok(tungstenite::Message::Text(text)) => {
+                messages.push(serde_json::from_str(text.as_str()).unwrap())
+            }
+            Ok(tungstenite::Message::Close(Some(frame))) => return (messages, frame),
+            Ok(tungstenite::Message::Close(None)) => panic!("closed without a reason"),
+            Ok(_) => {}
+            Err(e) => panic!("no close frame ({e}) after {messages:#?}"),
+        }
+    }
+}
+
+#[test]
+fn a_websocket_closes_with_a_reason_when_its_session_ends() {
+    let server = start_server();
+    let dir = tempfile::tempdir().unwrap();
+    let id = ready_bash(&server, "ends", dir.path());
+    let mut socket = open_ws(&server, id);
+    assert_eq!(next_json(&mut socket)["type"], "screen");
+    send(&mut socket, json!({"type": "input", "data": "exit\r"}));
+    let (messages, frame) = read_to_close(&mut socket);
+    assert_eq!(
+        frame.code,
+        tungstenite::protocol::frame::coding::CloseCode::Normal
+    );
+    assert_eq!(frame.reason.as_str(), "session ended");
+    let last = messages.last().unwrap();
+    assert_eq!(
+        (&last["type"], &last["data"]["to"]),
+        (&json!("state"), &json!("terminated")),
+        "{last}"
+    );
+
+    // A socket opened on an ended session gets its last screen, then the same close.
+    let mut late = open_ws(&server, id);
+    let (messages, frame) = read_to_close(&mut late);
+    assert_eq!(messages.len(), 1, "{messages:#?}");
+    assert_eq!(
+        (&messages[0]["type"], &messages[0]["state"]),
+        (&json!("screen"), &json!("terminated"))
+    );
+    assert_eq!(frame.reason.as_str(), "session ended");
+}

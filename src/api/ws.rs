@@ -6,11 +6,17 @@
 //!
 //! A client's requests reach the session in the order it sent them (keys typed through the
 //! socket must not swap places), carried out by one task per socket.
+//!
+//! When the session ends, the client gets its last state change (or, connecting late, its last
+//! screen) and then a close frame saying "session ended": nothing more will come.
+
+use std::time::Duration;
 
 use axum::extract::State;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
 use axum::response::Response;
+use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -20,12 +26,14 @@ use crate::api::AppState;
 use crate::api::error::ApiError;
 use crate::api::routes::{Id, size, timeout};
 use crate::session::event::{Event, EventKind};
-use crate::session::{CommandResult, Session, SessionError, SessionId};
+use crate::session::{CommandResult, Session, SessionError, SessionId, SessionState};
 
 /// Largest message a client may send.
 pub const MAX_MESSAGE: usize = 1024 * 1024;
 /// Requests a client may have waiting to be carried out; more are refused, not queued.
 const MAX_QUEUED: usize = 64;
+/// How long a closing socket waits for the client to answer its close frame.
+const CLOSE_WAIT: Duration = Duration::from_secs(2);
 
 #[derive(Debug, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
@@ -64,30 +72,50 @@ async fn serve(socket: WebSocket, session: Session, mut events: broadcast::Recei
     let (replies_tx, mut replies) = mpsc::channel::<Value>(16);
     let (requests, queued) = mpsc::channel::<ClientMessage>(MAX_QUEUED);
     tokio::spawn(carry_out(session.clone(), queued, replies_tx.clone()));
-    if sink.send(text(snapshot(&session))).await.is_err() {
+    let (first, mut ended) = snapshot(&session);
+    if sink.send(text(first)).await.is_err() {
         return;
     }
-    loop {
-        let outgoing = tokio::select! {
+    while !ended {
+        let (outgoing, last) = tokio::select! {
             event = events.recv() => match event {
-                Ok(event) if event.session_id == session.id() => event_message(&event),
+                Ok(event) if event.session_id == session.id() => (event_message(&event), ends(&event)),
                 Ok(_) => continue,
                 Err(broadcast::error::RecvError::Lagged(_)) => snapshot(&session),
-                Err(broadcast::error::RecvError::Closed) => break,
+                Err(broadcast::error::RecvError::Closed) => return,
             },
-            Some(reply) = replies.recv() => reply,
+            Some(reply) = replies.recv() => (reply, false),
             incoming = stream.next() => match incoming {
                 Some(Ok(Message::Text(raw))) => match parse(raw.as_str(), &requests) {
-                    Some(refusal) => refusal,
+                    Some(refusal) => (refusal, false),
                     None => continue,
                 },
-                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
                 Some(Ok(_)) => continue,
             },
         };
         if sink.send(text(outgoing)).await.is_err() {
-            break;
+            return;
         }
+        ended = last;
+    }
+    close(sink, stream, "session ended").await;
+}
+
+/// Sends a close frame with `reason`, then waits a little for the client's answering close:
+/// dropping the connection at once could reset it before the client has read the frame.
+async fn close(
+    mut sink: SplitSink<WebSocket, Message>,
+    mut stream: SplitStream<WebSocket>,
+    reason: &str,
+) {
+    let frame = CloseFrame {
+        code: close_code::NORMAL,
+        reason: reason.into(),
+    };
+    if sink.send(Message::Close(Some(frame))).await.is_ok() {
+        let answered = async { while let Some(Ok(_)) = stream.next().await {} };
+        let _ = tokio::time::timeout(CLOSE_WAIT, answered).await;
     }
 }
 
@@ -95,8 +123,17 @@ fn text(value: Value) -> Message {
     Message::Text(value.to_string().into())
 }
 
-fn snapshot(session: &Session) -> Value {
-    json!({"type": "screen", "data": session.screen(), "state": session.state()})
+/// The screen as it is now, and whether the session had ended when it was taken (the state
+/// is read first, so an ended session's screen is its last).
+fn snapshot(session: &Session) -> (Value, bool) {
+    let state = session.state();
+    let message = json!({"type": "screen", "data": session.screen(), "state": state});
+    (message, state == SessionState::Terminated)
+}
+
+/// Whether `event` is the session's last: nothing follows `terminated`.
+fn ends(event: &Event) -> bool {
+    matches!(&event.kind, EventKind::State(change) if change.to == SessionState::Terminated)
 }
 
 fn event_message(event: &Event) -> Value {
