@@ -163,6 +163,28 @@ fn a_claude_fixture_session_answers_a_command() {
 }
 
 #[test]
+fn post_sessions_and_get_stats_answer_like_the_claude_routes() {
+    let server = start_server();
+    let dir = tempfile::tempdir().unwrap();
+    let (status, info) = server.call(
+        "POST",
+        "/api/v1/sessions",
+        Some(bash_body("short-route", dir.path())),
+    );
+    assert_eq!(status, 201, "{info}");
+    assert_eq!(info["task_id"], "short-route");
+    let (status, stats) = server.call("GET", "/api/v1/stats", None);
+    assert_eq!(status, 200, "{stats}");
+    let (_, long) = server.call("GET", "/api/v1/stats/claude", None);
+    let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    assert_eq!(keys(&stats), keys(&long));
+    assert_eq!(
+        (stats["live"].clone(), long["live"].clone()),
+        (json!(1), json!(1))
+    );
+}
+
+#[test]
 fn bad_requests_name_the_field_and_leave_nothing_behind() {
     let server = start_server();
     let dir = tempfile::tempdir().unwrap();
@@ -274,6 +296,30 @@ fn bad_requests_name_the_field_and_leave_nothing_behind() {
 }
 
 #[test]
+fn a_wrong_method_and_a_websocket_route_without_upgrade_answer_in_json() {
+    let server = start_server();
+    let dir = tempfile::tempdir().unwrap();
+    let id = ready_bash(&server, "plain-get", dir.path());
+    let wrong_method = [
+        ("DELETE", "/api/v1/sessions".to_string()),
+        ("GET", format!("/api/v1/sessions/{id}/commands")),
+        ("POST", "/api/v1/health".to_string()),
+    ];
+    for (method, path) in wrong_method {
+        let (status, error) = server.call(method, &path, None);
+        assert_eq!(status, 405, "{method} {path}");
+        assert_eq!(
+            error["error"]["code"], "method_not_allowed",
+            "{method} {path}"
+        );
+        assert!(error["error"]["message"].as_str().unwrap().contains(method));
+    }
+    let (status, error) = server.call("GET", &format!("/ws/sessions/{id}"), None);
+    assert!((400..500).contains(&status), "{status}");
+    assert_eq!(error["error"]["code"], "websocket_required", "{error}");
+}
+
+#[test]
 fn the_token_host_and_origin_are_checked() {
     let server = start_server();
     assert_eq!(
@@ -335,6 +381,7 @@ fn the_openapi_document_lists_every_route() {
     let paths = doc["paths"].as_object().unwrap();
     let expected = [
         ("/api/v1/sessions/claude", "post"),
+        ("/api/v1/sessions", "post"),
         ("/api/v1/sessions", "get"),
         ("/api/v1/sessions/{id}", "get"),
         ("/api/v1/sessions/{id}", "delete"),
@@ -345,6 +392,7 @@ fn the_openapi_document_lists_every_route() {
         ("/api/v1/sessions/{id}/resize", "post"),
         ("/api/v1/sessions/{id}/interrupt", "post"),
         ("/api/v1/stats/claude", "get"),
+        ("/api/v1/stats", "get"),
         ("/api/v1/openapi.json", "get"),
         ("/api/v1/health", "get"),
         ("/ws/sessions/{id}", "get"),
@@ -370,7 +418,14 @@ type Socket = tungstenite::WebSocket<tungstenite::stream::MaybeTlsStream<std::ne
 
 fn open_ws(server: &Server, id: u64) -> Socket {
     let request = ccmux::ctl::ws_request(&server.addr, id, &format!("Bearer {TOKEN}")).unwrap();
-    tungstenite::connect(request).unwrap().0
+    let socket = tungstenite::connect(request).unwrap().0;
+    // A message that never comes fails the test instead of hanging it.
+    if let tungstenite::stream::MaybeTlsStream::Plain(stream) = socket.get_ref() {
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+    }
+    socket
 }
 
 fn send(socket: &mut Socket, message: Value) {
@@ -517,4 +572,209 @@ fn a_websocket_client_that_stops_reading_never_slows_the_session() {
         }
         assert!(Instant::now() < deadline, "no fresh snapshot");
     }
+}
+
+#[test]
+fn terminal_sizes_are_capped_at_1000_columns_by_500_rows() {
+    let server = start_server();
+    let dir = tempfile::tempdir().unwrap();
+    let sized = |task: &str, size: Value| {
+        let mut body = bash_body(task, dir.path());
+        body["terminal_size"] = size;
+        server.call("POST", "/api/v1/sessions", Some(body))
+    };
+    for size in [json!([1001, 40]), json!([80, 501]), json!([4096, 4096])] {
+        let (status, error) = sized("too-big", size.clone());
+        let message = error["error"]["message"].as_str().unwrap_or_default();
+        assert_eq!(status, 422, "{size} → {error}");
+        assert!(
+            message.contains("terminal_size")
+                && message.contains("1000")
+                && message.contains("500"),
+            "{message}"
+        );
+    }
+    let (status, info) = sized("largest", json!([1000, 500]));
+    assert_eq!(status, 201, "{info}");
+    let id = info["session_id"].as_u64().unwrap();
+
+    let resize = |cols: u32, rows: u32| {
+        server.call(
+            "POST",
+            &format!("/api/v1/sessions/{id}/resize"),
+            Some(json!({"cols": cols, "rows": rows})),
+        )
+    };
+    let (status, error) = resize(1001, 500);
+    assert_eq!(status, 422, "{error}");
+    assert!(error["error"]["message"].as_str().unwrap().contains("cols"));
+    assert_eq!(resize(999, 499).0, 200);
+
+    let mut socket = open_ws(&server, id);
+    send(
+        &mut socket,
+        json!({"type": "resize", "cols": 4096, "rows": 4096}),
+    );
+    let refusal = loop {
+        let message = next_json(&mut socket);
+        if message["type"] == "error" {
+            break message;
+        }
+    };
+    assert_eq!(refusal["data"]["code"], "invalid_value", "{refusal}");
+    assert!(
+        refusal["data"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("cols")
+    );
+    let (_, info) = server.call("GET", &format!("/api/v1/sessions/{id}"), None);
+    assert_eq!(info["terminal_size"], json!({"cols": 999, "rows": 499}));
+
+    let (_, doc) = server.call("GET", "/api/v1/openapi.json", None);
+    let schemas = &doc["components"]["schemas"];
+    let bounds = |schema: &Value| (schema["minimum"].clone(), schema["maximum"].clone());
+    let create = &schemas["CreateSession"]["properties"]["terminal_size"]["prefixItems"];
+    let resize = &schemas["Resize"]["properties"];
+    for (cols, rows) in [(&create[0], &create[1]), (&resize["cols"], &resize["rows"])] {
+        assert_eq!(bounds(cols), (json!(2), json!(1000)));
+        assert_eq!(bounds(rows), (json!(2), json!(500)));
+    }
+}
+
+#[test]
+fn argv_environment_and_token_that_exec_cannot_take_are_refused_with_422() {
+    let server = start_server();
+    let dir = tempfile::tempdir().unwrap();
+    let big = |n: usize| "x".repeat(n);
+    let vars = |n: usize, len: usize| -> Value {
+        (0..n)
+            .map(|i| (format!("V{i}"), json!(big(len))))
+            .collect::<serde_json::Map<_, _>>()
+            .into()
+    };
+    let mut too_many = vec![json!("true")];
+    too_many.extend((0..1024).map(|_| json!("")));
+    let cases = [
+        (json!({"command": ["bash", "a\u{0}b"]}), "command", "NUL"),
+        (
+            json!({"command": ["echo", big(900 * 1024)]}),
+            "command",
+            "64 KiB",
+        ),
+        (
+            json!({"command": ["echo", big(60_000), big(60_000), big(60_000), big(60_000), big(60_000)]}),
+            "command",
+            "256 KiB",
+        ),
+        (json!({"command": too_many}), "command", "1024"),
+        (
+            json!({"environment": {"A\u{0}": "x"}}),
+            "environment",
+            "NUL",
+        ),
+        (
+            json!({"environment": {"A": "x\u{0}"}}),
+            "environment",
+            "NUL",
+        ),
+        (json!({"environment": {"A=B": "x"}}), "environment", "="),
+        (json!({"environment": {"": "x"}}), "environment", "name"),
+        (
+            json!({"environment": vars(1, 70_000)}),
+            "environment",
+            "64 KiB",
+        ),
+        (
+            json!({"environment": vars(5, 60_000)}),
+            "environment",
+            "256 KiB",
+        ),
+        (json!({"auth_token": "sk-secret\u{0}"}), "auth_token", "NUL"),
+        (json!({"auth_token": big(70_000)}), "auth_token", "64 KiB"),
+    ];
+    for (fields, field, says) in cases {
+        let mut body =
+            json!({"task_id": "exec-input", "project_path": dir.path(), "command": ["true"]});
+        body.as_object_mut()
+            .unwrap()
+            .extend(fields.as_object().unwrap().clone());
+        let (status, error) = server.call("POST", "/api/v1/sessions", Some(body));
+        let message = error["error"]["message"].as_str().unwrap_or_default();
+        let shown: String = message.chars().take(200).collect();
+        assert_eq!(status, 422, "{field} ({says}): {shown}");
+        assert!(message.starts_with(&format!("{field}: ")), "{shown}");
+        assert!(message.contains(says), "{shown}");
+        assert!(
+            !message.contains("sk-secret") && message.len() < 300,
+            "values are not echoed: {shown}"
+        );
+    }
+    assert_eq!(
+        server.call("GET", "/api/v1/sessions", None).1["sessions"],
+        json!([])
+    );
+
+    let at_limit = json!({"task_id": "at-limit", "project_path": dir.path(), "profile": "generic",
+        "command": ["python3", "-c", "import sys, time; print(len(sys.argv[1])); time.sleep(60)", big(64 * 1024)]});
+    let (status, info) = server.call("POST", "/api/v1/sessions", Some(at_limit));
+    assert_eq!(status, 201, "{}", info["error"]);
+    let id = info["session_id"].as_u64().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let (_, screen) = server.call("GET", &format!("/api/v1/sessions/{id}/screen"), None);
+        if screen["lines"][0] == "65536" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{screen}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Reads a socket up to its close frame: the JSON messages before it, and the frame.
+fn read_to_close(socket: &mut Socket) -> (Vec<Value>, tungstenite::protocol::CloseFrame) {
+    let mut messages = Vec::new();
+    loop {
+        match socket.read() {
+            Ok(tungstenite::Message::Text(text)) => {
+                messages.push(serde_json::from_str(text.as_str()).unwrap())
+            }
+            Ok(tungstenite::Message::Close(Some(frame))) => return (messages, frame),
+            Ok(tungstenite::Message::Close(None)) => panic!("closed without a reason"),
+            Ok(_) => {}
+            Err(e) => panic!("no close frame ({e}) after {messages:#?}"),
+        }
+    }
+}
+
+#[test]
+fn a_websocket_closes_with_a_reason_when_its_session_ends() {
+    let server = start_server();
+    let dir = tempfile::tempdir().unwrap();
+    let id = ready_bash(&server, "ends", dir.path());
+    let mut socket = open_ws(&server, id);
+    assert_eq!(next_json(&mut socket)["type"], "screen");
+    send(&mut socket, json!({"type": "input", "data": "exit\r"}));
+    let (messages, frame) = read_to_close(&mut socket);
+    assert_eq!(
+        frame.code,
+        tungstenite::protocol::frame::coding::CloseCode::Normal
+    );
+    assert_eq!(frame.reason.as_str(), "session ended");
+    let last = messages.last().unwrap();
+    assert_eq!(
+        (&last["type"], &last["data"]["to"]),
+        (&json!("state"), &json!("terminated")),
+        "{last}"
+    );
+
+    // A socket opened on an ended session gets its last screen, then the same close.
+    let mut late = open_ws(&server, id);
+    let (messages, frame) = read_to_close(&mut late);
+    assert_eq!(messages.len(), 1, "{messages:#?}");
+    assert_eq!(
+        (&messages[0]["type"], &messages[0]["state"]),
+        (&json!("screen"), &json!("terminated"))
+    );
+    assert_eq!(frame.reason.as_str(), "session ended");
 }

@@ -2,6 +2,7 @@
 
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
@@ -70,6 +71,9 @@ impl From<SessionError> for ApiError {
             SessionError::EmptyCommand
             | SessionError::ProgramNotFound(_)
             | SessionError::ProgramNotExecutable { .. } => return Self::invalid("command", e),
+            SessionError::InvalidExecInput { field, problem } => {
+                return Self::invalid(field, problem);
+            }
             SessionError::Pty(_) | SessionError::Spawn { .. } => {
                 (S::INTERNAL_SERVER_ERROR, "spawn_failed")
             }
@@ -106,5 +110,19 @@ impl From<JsonRejection> for ApiError {
 impl From<QueryRejection> for ApiError {
     fn from(e: QueryRejection) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "bad_request", e.body_text())
+    }
+}
+
+/// A plain request (no `Upgrade: websocket`, or a broken handshake) to a WebSocket route.
+impl From<WebSocketUpgradeRejection> for ApiError {
+    fn from(e: WebSocketUpgradeRejection) -> Self {
+        Self::new(
+            e.status(),
+            "websocket_required",
+            format!(
+                "this route only takes a WebSocket handshake: {}",
+                e.body_text()
+            ),
+        )
     }
 }

@@ -71,6 +71,7 @@ macro_rules! route {
 
 pub const ROUTES: &[Route] = &[
     route!(post "/api/v1/sessions/claude", "createSession", "Start a session for a task", body Some("CreateSession"), query &[], 201 "SessionInfo" => routes::create),
+    route!(post "/api/v1/sessions", "createSessionAlias", "Start a session for a task; the same as POST /api/v1/sessions/claude", body Some("CreateSession"), query &[], 201 "SessionInfo" => routes::create),
     route!(get "/api/v1/sessions", "listSessions", "List sessions", body None, query &["task_id"], 200 "SessionList" => routes::list),
     route!(get "/api/v1/sessions/{id}", "getSession", "One session", body None, query &[], 200 "SessionInfo" => routes::get),
     route!(delete "/api/v1/sessions/{id}", "deleteSession", "Terminate a session", body None, query &["force"], 200 "SessionInfo" => routes::delete),
@@ -81,6 +82,7 @@ pub const ROUTES: &[Route] = &[
     route!(post "/api/v1/sessions/{id}/resize", "resizeSession", "Resize the terminal", body Some("Resize"), query &[], 200 "SessionInfo" => routes::resize),
     route!(post "/api/v1/sessions/{id}/interrupt", "interruptSession", "Send the profile's interrupt key", body None, query &[], 200 "Ok" => routes::interrupt),
     route!(get "/api/v1/stats/claude", "getStats", "Counts and totals", body None, query &[], 200 "Stats" => routes::stats),
+    route!(get "/api/v1/stats", "getStatsAlias", "Counts and totals; the same as GET /api/v1/stats/claude", body None, query &[], 200 "Stats" => routes::stats),
     route!(get "/api/v1/openapi.json", "getOpenApi", "This document", body None, query &[], 200 "OpenApi" => routes::openapi),
     route!(get "/api/v1/health", "getHealth", "Liveness; needs no token", body None, query &[], 200 "Health" => routes::health),
     route!(get "/ws/sessions/{id}", "streamSession", "WebSocket: output, state and controls", body None, query &[], 101 "WebSocket" => ws::upgrade),
@@ -98,6 +100,7 @@ pub fn router(state: AppState, access: Access) -> Router {
             router.route(r.path, (r.handler)())
         })
         .fallback(routes::not_found)
+        .method_not_allowed_fallback(routes::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(guard, guard::check))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(state)

@@ -4,6 +4,10 @@
 use serde_json::{Map, Value, json};
 
 use crate::api::{ROUTES, Route};
+use crate::session::config::{
+    MAX_EXEC_COUNT, MAX_EXEC_STRING, MAX_EXEC_TOTAL, MAX_TERMINAL_COLS, MAX_TERMINAL_ROWS,
+    MIN_TERMINAL_DIM,
+};
 
 pub fn document() -> Value {
     let mut paths = Map::new();
@@ -62,20 +66,28 @@ fn operation(route: &Route) -> Value {
 fn schemas() -> Value {
     let state = json!({"type": "string", "enum": crate::session::SessionState::ALL.iter().map(|s| s.to_string()).collect::<Vec<_>>()});
     let size = json!({"type": "object", "properties": {"cols": {"type": "integer"}, "rows": {"type": "integer"}}});
+    let cols =
+        json!({"type": "integer", "minimum": MIN_TERMINAL_DIM, "maximum": MAX_TERMINAL_COLS});
+    let rows =
+        json!({"type": "integer", "minimum": MIN_TERMINAL_DIM, "maximum": MAX_TERMINAL_ROWS});
+    let (string_kib, total_kib) = (MAX_EXEC_STRING / 1024, MAX_EXEC_TOTAL / 1024);
     json!({
         "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object", "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}}},
         "State": state,
         "CreateSession": {"type": "object", "required": ["task_id"], "properties": {
             "task_id": {"type": "string"}, "project_path": {"type": "string"},
-            "command": {"type": "array", "items": {"type": "string"}},
-            "environment": {"type": "object", "additionalProperties": {"type": "string"}},
-            "terminal_size": {"type": "array", "items": {"type": "integer"}, "minItems": 2, "maxItems": 2},
-            "auth_token": {"type": "string"}, "profile": {"type": "string"}, "template": {"type": "string"},
-            "workspace": {"type": "string"}}},
+            "command": {"type": "array", "items": {"type": "string"}, "maxItems": MAX_EXEC_COUNT,
+                        "description": format!("argv, run without a shell. No NUL bytes; each argument at most {string_kib} KiB, all of them at most {total_kib} KiB.")},
+            "environment": {"type": "object", "additionalProperties": {"type": "string"}, "maxProperties": MAX_EXEC_COUNT,
+                            "description": format!("Added to the inherited environment. Names non-empty, without `=`; no NUL bytes; each NAME=value at most {string_kib} KiB, all of them at most {total_kib} KiB.")},
+            "terminal_size": {"type": "array", "description": "[cols, rows]", "prefixItems": [cols, rows], "minItems": 2, "maxItems": 2},
+            "auth_token": {"type": "string", "description": format!("Given to the program as ANTHROPIC_API_KEY. No NUL bytes; at most {string_kib} KiB.")}, "profile": {"type": "string"}, "template": {"type": "string"},
+            "workspace": {"type": "string", "description": "The workspace to join; by default the one of the project the session works in."}}},
         "SessionInfo": {"type": "object", "properties": {
             "session_id": {"type": "integer"}, "task_id": {"type": "string"}, "workspace": {"type": "string"}, "state": {"$ref": "#/components/schemas/State"},
             "state_reason": {"type": "string"}, "project_path": {"type": "string"},
             "command": {"type": "array", "items": {"type": "string"}}, "pid": {"type": "integer"},
+            "claude_session_id": {"type": ["string", "null"]},
             "terminal_size": size, "created_at": {"type": "string", "format": "date-time"},
             "last_activity": {"type": "string", "format": "date-time"}, "exit_code": {"type": ["integer", "null"]},
             "profile": {"type": "string"}, "commands_run": {"type": "integer"}, "bytes_read": {"type": "integer"}}},
@@ -83,7 +95,7 @@ fn schemas() -> Value {
         "Command": {"type": "object", "required": ["command"], "properties": {"command": {"type": "string"}, "timeout": {"type": "number", "exclusiveMinimum": 0}}},
         "CommandResult": {"type": "object", "properties": {"session_id": {"type": "integer"}, "command": {"type": "string"}, "output": {"type": "string"}, "state": {"$ref": "#/components/schemas/State"}, "duration_ms": {"type": "integer"}, "timed_out": {"type": "boolean"}}},
         "Input": {"type": "object", "required": ["data"], "properties": {"data": {"type": "string"}}},
-        "Resize": {"type": "object", "required": ["cols", "rows"], "properties": {"cols": {"type": "integer"}, "rows": {"type": "integer"}}},
+        "Resize": {"type": "object", "required": ["cols", "rows"], "properties": {"cols": cols, "rows": rows}},
         "OutputPage": {"type": "object", "properties": {"next_seq": {"type": "integer"}, "entries": {"type": "array", "items": {"type": "object", "properties": {
             "seq": {"type": "integer"}, "timestamp": {"type": "string", "format": "date-time"},
             "type": {"type": "string", "enum": ["output", "input", "state", "error", "system"]}, "content": {"type": "string"}}}}}},
@@ -92,6 +104,6 @@ fn schemas() -> Value {
         "Stats": {"type": "object", "properties": {"by_state": {"type": "object", "additionalProperties": {"type": "integer"}}, "live": {"type": "integer"}, "created_total": {"type": "integer"}, "terminated_total": {"type": "integer"}, "commands_run": {"type": "integer"}, "bytes_read": {"type": "integer"}, "uptime_secs": {"type": "integer"}}},
         "Health": {"type": "object", "properties": {"status": {"type": "string"}, "version": {"type": "string"}}},
         "OpenApi": {"type": "object"},
-        "WebSocket": {"type": "object", "description": "Upgrade to a WebSocket: server sends screen/output/state messages; client sends command/input/resize/interrupt."},
+        "WebSocket": {"type": "object", "description": "Upgrade to a WebSocket: server sends screen/output/state messages; client sends command/input/resize/interrupt. Closes with the reason `session ended` after the session's last state."},
     })
 }

@@ -8,8 +8,8 @@ use std::time::Duration;
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{FromRequestParts, Path, Query, State};
-use axum::http::StatusCode;
 use axum::http::request::Parts;
+use axum::http::{Method, StatusCode};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -95,7 +95,8 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(session.info())))
 }
 
-fn size(field: &str, cols: u32, rows: u32) -> Result<TerminalSize, ApiError> {
+/// A size a client asked for, refused (not clamped) when out of range.
+pub fn size(field: &str, cols: u32, rows: u32) -> Result<TerminalSize, ApiError> {
     TerminalSize::checked(cols, rows).map_err(|e| ApiError::invalid(field, e))
 }
 
@@ -271,4 +272,13 @@ pub async fn openapi() -> Json<Value> {
 
 pub async fn not_found() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route")
+}
+
+/// A known path asked with a method it does not take; axum adds the `Allow` header.
+pub async fn method_not_allowed(method: Method) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!("this route does not take {method}; the Allow header lists what it takes"),
+    )
 }

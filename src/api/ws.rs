@@ -6,10 +6,17 @@
 //!
 //! A client's requests reach the session in the order it sent them (keys typed through the
 //! socket must not swap places), carried out by one task per socket.
+//!
+//! When the session ends, the client gets its last state change (or, connecting late, its last
+//! screen) and then a close frame saying "session ended": nothing more will come.
+
+use std::time::Duration;
 
 use axum::extract::State;
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
 use axum::response::Response;
+use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -17,14 +24,17 @@ use tokio::sync::{broadcast, mpsc};
 
 use crate::api::AppState;
 use crate::api::error::ApiError;
-use crate::api::routes::{Id, timeout};
+use crate::api::routes::{Id, size, timeout};
+use crate::manager::{Manager, ManagerError};
 use crate::session::event::{Event, EventKind};
-use crate::session::{CommandResult, Session, SessionError, SessionId, TerminalSize};
+use crate::session::{CommandResult, Session, SessionError, SessionId, SessionState};
 
 /// Largest message a client may send.
 pub const MAX_MESSAGE: usize = 1024 * 1024;
 /// Requests a client may have waiting to be carried out; more are refused, not queued.
 const MAX_QUEUED: usize = 64;
+/// How long a closing socket waits for the client to answer its close frame.
+const CLOSE_WAIT: Duration = Duration::from_secs(2);
 
 #[derive(Debug, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
@@ -37,8 +47,8 @@ enum ClientMessage {
         data: String,
     },
     Resize {
-        cols: u16,
-        rows: u16,
+        cols: u32,
+        rows: u32,
     },
     Interrupt,
 }
@@ -46,46 +56,77 @@ enum ClientMessage {
 pub async fn upgrade(
     State(app): State<AppState>,
     Id(id): Id,
-    ws: WebSocketUpgrade,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
     let session = app.manager.get(id)?;
+    let ws = ws?;
     let events = app.manager.subscribe();
     Ok(ws
         .max_message_size(MAX_MESSAGE)
         .max_frame_size(MAX_MESSAGE)
-        .on_upgrade(move |socket| serve(socket, session, events)))
+        .on_upgrade(move |socket| serve(socket, app.manager, session, events)))
 }
 
-async fn serve(socket: WebSocket, session: Session, mut events: broadcast::Receiver<Event>) {
+async fn serve(
+    socket: WebSocket,
+    manager: Manager,
+    session: Session,
+    mut events: broadcast::Receiver<Event>,
+) {
     let (mut sink, mut stream) = socket.split();
     // Replies to client requests (command results, errors) join the outgoing stream here.
     let (replies_tx, mut replies) = mpsc::channel::<Value>(16);
     let (requests, queued) = mpsc::channel::<ClientMessage>(MAX_QUEUED);
-    tokio::spawn(carry_out(session.clone(), queued, replies_tx.clone()));
-    if sink.send(text(snapshot(&session))).await.is_err() {
+    tokio::spawn(carry_out(
+        manager,
+        session.clone(),
+        queued,
+        replies_tx.clone(),
+    ));
+    let (first, mut ended) = snapshot(&session);
+    if sink.send(text(first)).await.is_err() {
         return;
     }
-    loop {
-        let outgoing = tokio::select! {
+    while !ended {
+        let (outgoing, last) = tokio::select! {
             event = events.recv() => match event {
-                Ok(event) if event.session_id == session.id() => event_message(&event),
+                Ok(event) if event.session_id == session.id() => (event_message(&event), ends(&event)),
                 Ok(_) => continue,
                 Err(broadcast::error::RecvError::Lagged(_)) => snapshot(&session),
-                Err(broadcast::error::RecvError::Closed) => break,
+                Err(broadcast::error::RecvError::Closed) => return,
             },
-            Some(reply) = replies.recv() => reply,
+            Some(reply) = replies.recv() => (reply, false),
             incoming = stream.next() => match incoming {
                 Some(Ok(Message::Text(raw))) => match parse(raw.as_str(), &requests) {
-                    Some(refusal) => refusal,
+                    Some(refusal) => (refusal, false),
                     None => continue,
                 },
-                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
                 Some(Ok(_)) => continue,
             },
         };
         if sink.send(text(outgoing)).await.is_err() {
-            break;
+            return;
         }
+        ended = last;
+    }
+    close(sink, stream, "session ended").await;
+}
+
+/// Sends a close frame with `reason`, then waits a little for the client's answering close:
+/// dropping the connection at once could reset it before the client has read the frame.
+async fn close(
+    mut sink: SplitSink<WebSocket, Message>,
+    mut stream: SplitStream<WebSocket>,
+    reason: &str,
+) {
+    let frame = CloseFrame {
+        code: close_code::NORMAL,
+        reason: reason.into(),
+    };
+    if sink.send(Message::Close(Some(frame))).await.is_ok() {
+        let answered = async { while let Some(Ok(_)) = stream.next().await {} };
+        let _ = tokio::time::timeout(CLOSE_WAIT, answered).await;
     }
 }
 
@@ -93,8 +134,17 @@ fn text(value: Value) -> Message {
     Message::Text(value.to_string().into())
 }
 
-fn snapshot(session: &Session) -> Value {
-    json!({"type": "screen", "data": session.screen(), "state": session.state()})
+/// The screen as it is now, and whether the session had ended when it was taken (the state
+/// is read first, so an ended session's screen is its last).
+fn snapshot(session: &Session) -> (Value, bool) {
+    let state = session.state();
+    let message = json!({"type": "screen", "data": session.screen(), "state": state});
+    (message, state == SessionState::Terminated)
+}
+
+/// Whether `event` is the session's last: nothing follows `terminated`.
+fn ends(event: &Event) -> bool {
+    matches!(&event.kind, EventKind::State(change) if change.to == SessionState::Terminated)
 }
 
 fn event_message(event: &Event) -> Value {
@@ -122,6 +172,7 @@ fn parse(raw: &str, requests: &mpsc::Sender<ClientMessage>) -> Option<Value> {
 /// Carries out one socket's requests in order. A command is queued in order too, but its
 /// result is awaited on a task of its own, so an interrupt sent after it is not stuck behind it.
 async fn carry_out(
+    manager: Manager,
     session: Session,
     mut requests: mpsc::Receiver<ClientMessage>,
     replies: mpsc::Sender<Value>,
@@ -146,9 +197,17 @@ async fn carry_out(
                 Err(e) => error(e.code, e.message),
             },
             ClientMessage::Input { data } => ack(session.send_input(data).await),
-            ClientMessage::Resize { cols, rows } => {
-                ack(session.resize(TerminalSize::clamped(cols, rows)).await)
-            }
+            ClientMessage::Resize { cols, rows } => match size("cols/rows", cols, rows) {
+                // Through the manager: an API resize holds until a client types.
+                Ok(size) => ack(manager
+                    .resize(session.id(), size)
+                    .await
+                    .map_err(|e| match e {
+                        ManagerError::Session(e) => e,
+                        _ => SessionError::Ended,
+                    })),
+                Err(e) => error(e.code, e.message),
+            },
             ClientMessage::Interrupt => ack(session.interrupt().await),
         };
         if reply != Value::Null {

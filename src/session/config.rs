@@ -12,8 +12,20 @@ use crate::session::profile::{Profile, ProfileKind};
 
 /// Smallest size a PTY is given: programs misbehave on a 0- or 1-cell terminal.
 pub const MIN_TERMINAL_DIM: u16 = 2;
-/// Largest size a PTY is given; larger requests are clamped.
-pub const MAX_TERMINAL_DIM: u16 = 4096;
+/// Largest size a PTY is given, beyond any real screen. Every cell of the grid is kept in
+/// memory, about 32 bytes each: 1000×500 costs 16 MB a session, 4096×4096 half a gigabyte.
+pub const MAX_TERMINAL_COLS: u16 = 1000;
+pub const MAX_TERMINAL_ROWS: u16 = 500;
+
+/// Most bytes one argument, one added `NAME=value` variable or the auth token may take. Linux
+/// refuses a string over 128 KiB, and refuses it in the forked child: the session would be
+/// reported started and its child would die at once. Checked when the PTY is spawned.
+pub const MAX_EXEC_STRING: usize = 64 * 1024;
+/// Most bytes all arguments, and apart from them all added variables, may take: the kernel
+/// allows a quarter of the stack (commonly 2 MiB) for argv and the whole environment.
+pub const MAX_EXEC_TOTAL: usize = 256 * 1024;
+/// Most arguments, and apart from them added variables: each costs a pointer besides its bytes.
+pub const MAX_EXEC_COUNT: usize = 1024;
 
 /// The workspace of a session that names none.
 pub const DEFAULT_WORKSPACE: &str = "default";
@@ -71,18 +83,18 @@ impl TerminalSize {
     /// A size clamped to what a PTY can sensibly have.
     pub fn clamped(cols: u16, rows: u16) -> Self {
         Self {
-            cols: cols.clamp(MIN_TERMINAL_DIM, MAX_TERMINAL_DIM),
-            rows: rows.clamp(MIN_TERMINAL_DIM, MAX_TERMINAL_DIM),
+            cols: cols.clamp(MIN_TERMINAL_DIM, MAX_TERMINAL_COLS),
+            rows: rows.clamp(MIN_TERMINAL_DIM, MAX_TERMINAL_ROWS),
         }
     }
-}
 
-impl TerminalSize {
     /// A size that must already be in range: for sizes people type, where clamping would hide
     /// a mistake.
     pub fn checked(cols: u32, rows: u32) -> Result<Self, SizeOutOfRange> {
-        let range = u32::from(MIN_TERMINAL_DIM)..=u32::from(MAX_TERMINAL_DIM);
-        if !range.contains(&cols) || !range.contains(&rows) {
+        let min = u32::from(MIN_TERMINAL_DIM);
+        if !(min..=u32::from(MAX_TERMINAL_COLS)).contains(&cols)
+            || !(min..=u32::from(MAX_TERMINAL_ROWS)).contains(&rows)
+        {
             return Err(SizeOutOfRange { cols, rows });
         }
         Ok(Self {
@@ -93,7 +105,9 @@ impl TerminalSize {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("cols and rows must each be {MIN_TERMINAL_DIM}–{MAX_TERMINAL_DIM} (got {cols}×{rows})")]
+#[error(
+    "cols must be {MIN_TERMINAL_DIM}–{MAX_TERMINAL_COLS} and rows {MIN_TERMINAL_DIM}–{MAX_TERMINAL_ROWS} (got {cols}×{rows})"
+)]
 pub struct SizeOutOfRange {
     pub cols: u32,
     pub rows: u32,
@@ -233,12 +247,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sizes_are_clamped_to_at_least_two_cells() {
+    fn sizes_are_clamped_to_between_two_cells_and_1000_by_500() {
         assert_eq!(
             TerminalSize::clamped(0, 1),
             TerminalSize { cols: 2, rows: 2 }
         );
-        assert_eq!(TerminalSize::clamped(60_000, 30).cols, MAX_TERMINAL_DIM);
+        assert_eq!(
+            TerminalSize::clamped(60_000, 60_000),
+            TerminalSize {
+                cols: MAX_TERMINAL_COLS,
+                rows: MAX_TERMINAL_ROWS
+            }
+        );
+    }
+
+    #[test]
+    fn checked_sizes_stop_at_1000_columns_and_500_rows() {
+        assert!(TerminalSize::checked(1000, 500).is_ok());
+        assert!(TerminalSize::checked(1001, 500).is_err());
+        assert!(TerminalSize::checked(1000, 501).is_err());
+        assert!(TerminalSize::checked(1, 40).is_err());
     }
 
     #[test]

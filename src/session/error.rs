@@ -16,6 +16,12 @@ pub enum SessionError {
     ProgramNotFound(String),
     #[error("`{program}` cannot be run: {reason}")]
     ProgramNotExecutable { program: String, reason: String },
+    /// argv, environment or token that `execve` cannot take; `field` names the request field.
+    #[error("{field}: {problem}")]
+    InvalidExecInput {
+        field: &'static str,
+        problem: String,
+    },
     #[error("could not open a pseudo-terminal: {0}")]
     Pty(String),
     #[error("could not start `{program}`: {reason}")]

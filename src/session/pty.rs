@@ -15,7 +15,7 @@ use std::thread;
 use portable_pty::{CommandBuilder, MasterPty, PtySize, native_pty_system};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::session::config::SessionConfig;
+use crate::session::config::{MAX_EXEC_COUNT, MAX_EXEC_STRING, MAX_EXEC_TOTAL, SessionConfig};
 use crate::session::error::SessionError;
 
 /// Chunks of output in flight between the reader and the parser: at most this × `READ_SIZE`.
@@ -44,6 +44,7 @@ pub struct Spawned {
 
 /// Spawns `config.command` in a new PTY. Either everything is set up or nothing is left behind.
 pub fn spawn(config: &SessionConfig) -> Result<Spawned, SessionError> {
+    check_exec_input(config)?;
     check_project_path(&config.project_path)?;
     let program = config.command.first().ok_or(SessionError::EmptyCommand)?;
     let resolved = resolve_program(program, &config.environment)?;
@@ -156,6 +157,89 @@ fn write_loop(mut writer: Box<dyn Write + Send>, rx: std_mpsc::Receiver<Vec<u8>>
             break;
         }
     }
+}
+
+/// Refuses what `execve` cannot take (a NUL byte would cut a string short; the sizes are the
+/// `MAX_EXEC_*` limits), naming the request field it came from. Values are never quoted: they
+/// may be secrets.
+fn check_exec_input(config: &SessionConfig) -> Result<(), SessionError> {
+    let args = config.command.iter().enumerate();
+    check_strings(
+        "command",
+        "arguments",
+        args.map(|(i, arg)| (format!("argv[{i}]"), arg)),
+    )?;
+    if let Some(name) = config
+        .environment
+        .keys()
+        .find(|name| name.is_empty() || name.contains(['=', '\0']))
+    {
+        return Err(refused(
+            "environment",
+            format!("{name:?} is not a variable name: it must be non-empty, without `=` or NUL"),
+        ));
+    }
+    let vars = config.environment.iter();
+    check_strings(
+        "environment",
+        "variables",
+        vars.map(|(name, value)| (format!("`{name}=…`"), format!("{name}={value}"))),
+    )?;
+    if let Some(token) = &config.auth_token {
+        check_string("auth_token", "the token", token)?;
+    }
+    Ok(())
+}
+
+/// Checks each of `strings` (named by the first of each pair) and their count and total size.
+fn check_strings(
+    field: &'static str,
+    noun: &str,
+    strings: impl Iterator<Item = (String, impl AsRef<str>)>,
+) -> Result<(), SessionError> {
+    let (mut count, mut total) = (0, 0);
+    for (name, string) in strings {
+        total += check_string(field, &name, string.as_ref())?;
+        count += 1;
+    }
+    if count > MAX_EXEC_COUNT {
+        return Err(refused(
+            field,
+            format!("{count} {noun}; at most {MAX_EXEC_COUNT}"),
+        ));
+    }
+    if total > MAX_EXEC_TOTAL {
+        return Err(refused(
+            field,
+            format!(
+                "the {noun} take {total} bytes; at most {} KiB in all",
+                MAX_EXEC_TOTAL / 1024
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Returns the string's length once it is known to be passable.
+fn check_string(field: &'static str, name: &str, string: &str) -> Result<usize, SessionError> {
+    if string.contains('\0') {
+        return Err(refused(field, format!("{name} contains a NUL byte")));
+    }
+    if string.len() > MAX_EXEC_STRING {
+        return Err(refused(
+            field,
+            format!(
+                "{name} is {} bytes; at most {} KiB",
+                string.len(),
+                MAX_EXEC_STRING / 1024
+            ),
+        ));
+    }
+    Ok(string.len())
+}
+
+fn refused(field: &'static str, problem: String) -> SessionError {
+    SessionError::InvalidExecInput { field, problem }
 }
 
 fn check_project_path(path: &Path) -> Result<(), SessionError> {
