@@ -42,7 +42,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 addr: ctx.config.api.listen,
                 token: ctx.token()?,
             };
-            ctl::run(args, endpoint)?;
+            return ctl::run(args, endpoint);
         }
         Some(Command::Serve) => {
             logging::init(&log_file);

@@ -288,3 +288,84 @@ fn ctl_drives_a_live_serve() {
     assert!(!out.status.success());
     assert!(stderr(&out).contains("401"), "{}", stderr(&out));
 }
+
+#[test]
+fn ctl_send_exit_status_says_how_the_command_ended() {
+    let server = common::server::start_server_with_config(
+        "[profiles.fails]\nbased_on = \"shell\"\nerror = [\"it-broke\"]\n",
+    );
+    let send = |id: &str, args: &[&str]| {
+        let out = ccmux(server.home.path())
+            .args(["--listen", &server.addr, "--token", common::server::TOKEN])
+            .args(["ctl", "send", id])
+            .args(args)
+            .output()
+            .unwrap();
+        (out.status.code(), stdout(&out))
+    };
+    let wait_for = |id: &str, state: &str| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+        loop {
+            let (_, info) = server.call("GET", &format!("/api/v1/sessions/{id}"), None);
+            if info["state"] == state {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "never {state}: {info}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    };
+    let bash = |task: &str, profile: &str| {
+        let body = serde_json::json!({
+            "task_id": task, "project_path": server.home.path(), "profile": profile,
+            "command": ["bash", "--norc", "--noprofile", "-i"],
+            "environment": {"PS1": "codes$ "},
+        });
+        let (status, info) = server.call("POST", "/api/v1/sessions/claude", Some(body));
+        assert_eq!(status, 201, "{info}");
+        let id = info["session_id"].to_string();
+        wait_for(&id, "ready");
+        id
+    };
+
+    let id = bash("codes", "shell");
+    let (code, out) = send(&id, &["echo fine"]);
+    assert_eq!((code, out.lines().next()), (Some(0), Some("fine")));
+
+    let (code, out) = send(&id, &["read -p 'Delete everything? [y/N] ' a"]);
+    assert_eq!(code, Some(4), "waiting for input: {out}");
+    server.call(
+        "POST",
+        &format!("/api/v1/sessions/{id}/input"),
+        Some(serde_json::json!({"data": "y\r"})),
+    );
+    wait_for(&id, "idle");
+
+    let (code, out) = send(&id, &["sleep 5", "--timeout", "1"]);
+    assert_eq!(code, Some(3), "timed out: {out}");
+    server.call("POST", &format!("/api/v1/sessions/{id}/interrupt"), None);
+    wait_for(&id, "idle");
+
+    let (code, out) = send(&id, &["exit"]);
+    assert_eq!(code, Some(5), "the session ended with the command: {out}");
+    let (code, out) = send(&id, &["echo too late"]);
+    assert_eq!(code, Some(5), "the session had ended before it: {out}");
+
+    let failing = bash("fails", "fails");
+    let (code, out) = send(&failing, &["echo it-broke"]);
+    assert_eq!(code, Some(6), "the session reports an error: {out}");
+
+    let help = ccmux(server.home.path())
+        .args(["ctl", "send", "--help"])
+        .output()
+        .unwrap();
+    let help = stdout(&help);
+    for line in ["0  ", "3  ", "4  ", "5  ", "6  "] {
+        assert!(
+            help.contains(line),
+            "`ctl send --help` explains exit status {line}:\n{help}"
+        );
+    }
+}
