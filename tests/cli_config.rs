@@ -117,50 +117,53 @@ fn layers_merge_in_order_defaults_global_project_file_env_flags() {
 }
 
 #[test]
-fn validation_errors_name_file_line_and_column() {
+fn validation_errors_name_file_line_column_and_key() {
     let home = tempfile::tempdir().unwrap();
     let cases = [
         (
             "[ui]\nlayout = \"grid\"\nprefx = \"ctrl-a\"\n",
-            3,
-            1,
+            "3:1: ui.prefx",
             "unknown field `prefx`",
         ),
-        ("[limits]\nmax_sessions = \"many\"\n", 2, 16, "invalid type"),
+        (
+            "[limits]\nmax_sessions = \"many\"\n",
+            "2:16: limits.max_sessions",
+            "invalid type",
+        ),
         (
             "[defaults]\nterminal_size = [0, 40]\n",
-            2,
-            17,
+            "2:17: defaults.terminal_size",
             "terminal_size must be",
         ),
-        ("[ui]\nprefix = \"hyper-q\"\n", 2, 10, "is not a key"),
+        (
+            "[ui]\nprefix = \"hyper-q\"\n",
+            "2:10: ui.prefix",
+            "is not a key",
+        ),
         (
             "[api]\nlisten = \"nowhere\"\n",
-            2,
-            10,
+            "2:10: api.listen",
             "invalid socket address",
         ),
         (
             "\n[[session]]\ntask_id = \"a\"\nprofile = \"nope\"\n",
-            4,
-            11,
+            "4:11: session[0].profile",
             "unknown profile `nope`",
         ),
         (
             "[profiles.x]\nbusy = [\"(unclosed\"]\n",
-            2,
-            8,
+            "2:8: profiles.x.busy",
             "invalid regular expression",
         ),
-        ("[ui\n", 1, 4, ""),
+        ("[ui\n", "1:4", ""),
     ];
-    for (text, line, column, message) in cases {
+    for (text, place, message) in cases {
         let path = home.path().join("bad.toml");
         std::fs::write(&path, text).unwrap();
         let out = run(home.path(), &["config", "check", path.to_str().unwrap()]);
         assert_eq!(out.status.code(), Some(2), "{text}");
         let err = stderr(&out);
-        let place = format!("{}:{line}:{column}: ", path.display());
+        let place = format!("{}:{place}: ", path.display());
         assert!(err.contains(&place), "{text:?}: wanted {place} in {err}");
         assert!(
             err.contains(message),

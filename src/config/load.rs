@@ -1,33 +1,75 @@
 //! Reading config layers and merging them: built-in defaults < global `config.toml` < the
 //! project's `ccmux.toml` < `-c PATH` < `CCMUX_*` variables < flags.
 //!
-//! Each file is checked on its own first, so an error names that file, its line and column.
+//! Each file is checked on its own first, so an error names that file, its line, column and key.
 //! Tables merge key by key; `[[session]]` entries accumulate, a later one replacing an earlier
 //! one with the same `task_id`.
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::net::SocketAddr;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use toml::{Spanned, Table, Value};
 
 use crate::config::Config;
+use crate::config::key_path::key_path_at;
 use crate::paths;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("{path}: cannot read: {reason}")]
     Unreadable { path: PathBuf, reason: String },
-    #[error("{origin}:{line}:{column}: {message}")]
-    Invalid {
-        origin: String,
-        line: usize,
-        column: usize,
-        message: String,
-    },
+    #[error("{place}: {message}")]
+    Invalid { place: Place, message: String },
     #[error("{variable}: {message}")]
     BadVariable { variable: String, message: String },
+}
+
+/// Where in the config something is: file, line, column and the setting's key path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Place {
+    pub origin: String,
+    pub line: usize,
+    pub column: usize,
+    /// `session[1].command`; `None` where the text is not TOML or no key is there.
+    pub key: Option<String>,
+}
+
+impl Place {
+    /// Where byte `span` of `text`, the contents of `path`, is.
+    fn in_file(path: &Path, text: &str, span: Option<Range<usize>>) -> Self {
+        let offset = span.map_or(0, |s| s.start);
+        let (line, column) = line_col(text, offset);
+        Self {
+            origin: path.display().to_string(),
+            line,
+            column,
+            key: key_path_at(text, offset),
+        }
+    }
+
+    /// No place in particular: line and column 0.
+    fn whole(origin: impl Into<String>) -> Self {
+        Self {
+            origin: origin.into(),
+            line: 0,
+            column: 0,
+            key: None,
+        }
+    }
+}
+
+impl fmt::Display for Place {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.origin, self.line, self.column)?;
+        match &self.key {
+            Some(key) => write!(f, ": {key}"),
+            None => Ok(()),
+        }
+    }
 }
 
 /// Settings given on the command line, the top layer.
@@ -68,9 +110,7 @@ pub fn load(
     merge(&mut merged, env_layer(&env)?);
     let mut config: Config =
         Config::deserialize(Value::Table(merged)).map_err(|e| ConfigError::Invalid {
-            origin: "merged config".into(),
-            line: 0,
-            column: 0,
+            place: Place::whole("merged config"),
             message: e.to_string(),
         })?;
     if let Some(listen) = flags.listen {
@@ -86,9 +126,7 @@ pub fn load(
 pub fn load_file(path: &Path) -> Result<Config, ConfigError> {
     let table = read_layer(path, &Table::new())?;
     Config::deserialize(Value::Table(table)).map_err(|e| ConfigError::Invalid {
-        origin: path.display().to_string(),
-        line: 0,
-        column: 0,
+        place: Place::whole(path.display().to_string()),
         message: e.to_string(),
     })
 }
@@ -107,14 +145,9 @@ fn read_layer(path: &Path, below: &Table) -> Result<Table, ConfigError> {
         path: path.to_path_buf(),
         reason: e.to_string(),
     })?;
-    let at = |span: Option<std::ops::Range<usize>>, message: String| {
-        let (line, column) = line_col(&text, span.map_or(0, |s| s.start));
-        ConfigError::Invalid {
-            origin: path.display().to_string(),
-            line,
-            column,
-            message,
-        }
+    let at = |span: Option<Range<usize>>, message: String| ConfigError::Invalid {
+        place: Place::in_file(path, &text, span),
+        message,
     };
     let config: Config =
         toml::from_str(&text).map_err(|e| at(e.span(), e.message().trim().to_string()))?;

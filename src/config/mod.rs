@@ -4,6 +4,7 @@
 //! little as it likes and a typo is an error with its line and column (see `load.rs`).
 
 pub mod key;
+mod key_path;
 mod load;
 mod profile_spec;
 mod resolve;
@@ -15,7 +16,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 pub use key::KeyChord;
-pub use load::{ConfigError, Flags, LoadedConfig, find_project_file, load, load_file};
+pub use load::{ConfigError, Flags, LoadedConfig, Place, find_project_file, load, load_file};
 pub use profile_spec::ProfileSpec;
 pub use resolve::{ResolveError, SessionRequest};
 
