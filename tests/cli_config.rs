@@ -29,7 +29,10 @@ fn the_example_config_parses_to_the_defaults_it_claims() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("example.toml");
     std::fs::write(&path, example()).unwrap();
-    assert_eq!(load_file(&path).unwrap(), Config::default());
+    assert_eq!(
+        load_file(&path, |_| None).unwrap().config,
+        Config::default()
+    );
 }
 
 #[test]
@@ -42,7 +45,7 @@ fn the_example_configs_commented_examples_are_valid_too() {
         .collect::<Vec<_>>()
         .join("\n");
     std::fs::write(&path, uncommented).unwrap();
-    let config = load_file(&path).unwrap();
+    let config = load_file(&path, |_| None).unwrap().config;
     assert_eq!(config.sessions[0].task_id, "api");
     assert_eq!(
         config.sessions[0].project_path.as_deref(),
@@ -175,6 +178,113 @@ fn validation_errors_name_file_line_column_and_key() {
     let out = run(home.path(), &["config", "check", good.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0));
     assert!(stdout(&out).contains("ok:"));
+}
+
+#[test]
+fn config_check_rejects_what_would_fail_at_start_as_the_runtime_does() {
+    let home = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "[[session]]\ntask_id = \"a\"\ncommand = []\n",
+            "3:11: session[0].command",
+            "the command is empty",
+        ),
+        (
+            "[defaults]\ncommand = [\" \"]\n",
+            "2:11: defaults.command",
+            "the command is empty",
+        ),
+        (
+            "[templates.t]\ncommand = []\n",
+            "2:11: templates.t.command",
+            "the command is empty",
+        ),
+        (
+            "[[session]]\ntask_id = \"a\"\n\n[[session]]\ntask_id = \"a\"\n",
+            "5:11: session[1].task_id",
+            "task `a` is session[0]'s too",
+        ),
+        (
+            "[[session]]\ntask_id = \"\"\n",
+            "2:11: session[0].task_id",
+            "task_id must not be empty",
+        ),
+        (
+            "[[session]]\ntask_id = \"a\"\ntemplate = \"nope\"\n",
+            "3:12: session[0].template",
+            "unknown template `nope`",
+        ),
+    ];
+    for (text, place, message) in cases {
+        let path = home.path().join("bad.toml");
+        std::fs::write(&path, text).unwrap();
+        let place = format!("{}:{place}: ", path.display());
+        let checked = run(home.path(), &["config", "check", path.to_str().unwrap()]);
+        // `config show` loads the config as a starting ccmux does.
+        let started = run(
+            home.path(),
+            &["-c", path.to_str().unwrap(), "config", "show"],
+        );
+        for (out, what) in [(checked, "check"), (started, "start")] {
+            assert!(!out.status.success(), "{what} {text:?}");
+            let err = stderr(&out);
+            assert!(
+                err.contains(&place),
+                "{what} {text:?}: wanted {place} in {err}"
+            );
+            assert!(
+                err.contains(message),
+                "{what} {text:?}: wanted {message:?} in {err}"
+            );
+        }
+    }
+
+    let good = home.path().join("good.toml");
+    std::fs::write(
+        &good,
+        "[templates.review]\ncommand = [\"bash\"]\n\n[[session]]\ntask_id = \"a\"\ntemplate = \"review\"\n",
+    )
+    .unwrap();
+    let out = run(home.path(), &["config", "check", good.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn config_check_warns_about_an_unset_auth_token_env_and_still_passes() {
+    let home = tempfile::tempdir().unwrap();
+    let path = home.path().join("token.toml");
+    std::fs::write(
+        &path,
+        "[[session]]\ntask_id = \"a\"\nauth_token_env = \"CCMUX_TEST_UNSET_KEY\"\n",
+    )
+    .unwrap();
+    let check = |value: Option<&str>| {
+        let mut cmd = ccmux(home.path());
+        cmd.args(["config", "check", path.to_str().unwrap()]);
+        match value {
+            Some(v) => cmd.env("CCMUX_TEST_UNSET_KEY", v),
+            None => cmd.env_remove("CCMUX_TEST_UNSET_KEY"),
+        };
+        cmd.output().unwrap()
+    };
+
+    let unset = check(None);
+    assert_eq!(unset.status.code(), Some(0), "{}", stderr(&unset));
+    let place = format!(
+        "warning: {}:3:18: session[0].auth_token_env: ",
+        path.display()
+    );
+    assert!(
+        stderr(&unset).contains(&place),
+        "wanted {place} in {}",
+        stderr(&unset)
+    );
+    assert!(stderr(&unset).contains("CCMUX_TEST_UNSET_KEY"));
+    assert!(stdout(&unset).contains("ok:"));
+
+    let set = check(Some("sk-test"));
+    assert_eq!(set.status.code(), Some(0));
+    assert_eq!(stderr(&set), "");
 }
 
 #[test]
@@ -371,4 +481,29 @@ fn ctl_send_exit_status_says_how_the_command_ended() {
             "`ctl send --help` explains exit status {line}:\n{help}"
         );
     }
+}
+
+#[test]
+fn a_configured_session_starts_from_the_template_it_names() {
+    let server = common::server::start_server_with_config(
+        "[templates.shell]\ncommand = [\"bash\", \"--norc\", \"--noprofile\", \"-i\"]\n\
+         profile = \"shell\"\n\n\
+         [[session]]\ntask_id = \"from-template\"\ntemplate = \"shell\"\n",
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    let list = loop {
+        let (_, list) = server.call("GET", "/api/v1/sessions", None);
+        if list["sessions"][0].is_object() {
+            break list;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never started: {list}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let session = &list["sessions"][0];
+    assert_eq!(session["task_id"], "from-template", "{list}");
+    assert_eq!(session["command"][0], "bash", "{list}");
+    assert_eq!(session["profile"], "shell", "{list}");
 }

@@ -1,20 +1,21 @@
 //! Reading config layers and merging them: built-in defaults < global `config.toml` < the
 //! project's `ccmux.toml` < `-c PATH` < `CCMUX_*` variables < flags.
 //!
-//! Each file is checked on its own first, so an error names that file, its line, column and key.
+//! Each file is checked on its own first, also for what would keep a session from starting
+//! (`check.rs`), so an error names that file, its line, column and key.
 //! Tables merge key by key; `[[session]]` entries accumulate, a later one replacing an earlier
 //! one with the same `task_id`.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::net::SocketAddr;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
-use toml::{Spanned, Table, Value};
+use toml::{Table, Value};
 
 use crate::config::Config;
+use crate::config::check::{Finding, check};
 use crate::config::key_path::key_path_at;
 use crate::paths;
 
@@ -26,6 +27,19 @@ pub enum ConfigError {
     Invalid { place: Place, message: String },
     #[error("{variable}: {message}")]
     BadVariable { variable: String, message: String },
+}
+
+/// Something that may keep a session from starting, though the config is valid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigWarning {
+    pub place: Place,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.place, self.message)
+    }
 }
 
 /// Where in the config something is: file, line, column and the setting's key path.
@@ -84,6 +98,7 @@ pub struct LoadedConfig {
     pub config: Config,
     /// The files that were read, lowest layer first.
     pub sources: Vec<PathBuf>,
+    pub warnings: Vec<ConfigWarning>,
 }
 
 /// Loads every layer for a ccmux started in `cwd`; `env` looks up variables.
@@ -103,9 +118,11 @@ pub fn load(
     files.extend(flags.config.clone());
 
     let mut merged = Table::new();
+    let mut warnings = Vec::new();
     for path in &files {
-        let table = read_layer(path, &merged)?;
+        let (table, mut said) = read_layer(path, &merged, &env)?;
         merge(&mut merged, table);
+        warnings.append(&mut said);
     }
     merge(&mut merged, env_layer(&env)?);
     let mut config: Config =
@@ -119,15 +136,24 @@ pub fn load(
     Ok(LoadedConfig {
         config,
         sources: files,
+        warnings,
     })
 }
 
-/// Checks one file on its own, as `ccmux config check PATH` does.
-pub fn load_file(path: &Path) -> Result<Config, ConfigError> {
-    let table = read_layer(path, &Table::new())?;
-    Config::deserialize(Value::Table(table)).map_err(|e| ConfigError::Invalid {
+/// Checks one file on its own, as `ccmux config check PATH` does; `env` looks up variables.
+pub fn load_file(
+    path: &Path,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<LoadedConfig, ConfigError> {
+    let (table, warnings) = read_layer(path, &Table::new(), &env)?;
+    let config = Config::deserialize(Value::Table(table)).map_err(|e| ConfigError::Invalid {
         place: Place::whole(path.display().to_string()),
         message: e.to_string(),
+    })?;
+    Ok(LoadedConfig {
+        config,
+        sources: vec![path.to_path_buf()],
+        warnings,
     })
 }
 
@@ -139,8 +165,12 @@ pub fn find_project_file(dir: &Path) -> Option<PathBuf> {
 }
 
 /// Reads and checks one file; relative project paths become absolute against its directory.
-/// `below` is what the lower layers said, for profile names defined there.
-fn read_layer(path: &Path, below: &Table) -> Result<Table, ConfigError> {
+/// `below` is what the lower layers said, for profiles and templates defined there.
+fn read_layer(
+    path: &Path,
+    below: &Table,
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<(Table, Vec<ConfigWarning>), ConfigError> {
     let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Unreadable {
         path: path.to_path_buf(),
         reason: e.to_string(),
@@ -151,52 +181,19 @@ fn read_layer(path: &Path, below: &Table) -> Result<Table, ConfigError> {
     };
     let config: Config =
         toml::from_str(&text).map_err(|e| at(e.span(), e.message().trim().to_string()))?;
-    let refs: ProfileRefs =
-        toml::from_str(&text).map_err(|e| at(e.span(), e.message().to_string()))?;
-    let defined_below = below.get("profiles").and_then(Value::as_table);
-    for name in refs.names() {
-        let known = config.knows_profile(name.get_ref())
-            || defined_below.is_some_and(|p| p.contains_key(name.get_ref()));
-        if !known {
-            let message = format!(
-                "unknown profile `{}`: expected claude, shell, generic or a [profiles.NAME] of your own",
-                name.get_ref()
-            );
-            return Err(at(Some(name.span()), message));
-        }
-    }
+    let warnings = check(&text, &config, below, env)
+        .map_err(|Finding { span, message }| at(Some(span), message))?
+        .into_iter()
+        .map(|Finding { span, message }| ConfigWarning {
+            place: Place::in_file(path, &text, Some(span)),
+            message,
+        })
+        .collect();
     let mut table: Table = text
         .parse()
         .map_err(|e: toml::de::Error| at(e.span(), e.message().to_string()))?;
     absolutize_paths(&mut table, path.parent().unwrap_or(Path::new(".")));
-    Ok(table)
-}
-
-/// The profile names a file refers to, with where.
-#[derive(Deserialize)]
-struct ProfileRefs {
-    #[serde(default)]
-    defaults: Option<ProfileRef>,
-    #[serde(default)]
-    session: Vec<ProfileRef>,
-    #[serde(default)]
-    templates: BTreeMap<String, ProfileRef>,
-}
-
-#[derive(Deserialize)]
-struct ProfileRef {
-    #[serde(default)]
-    profile: Option<Spanned<String>>,
-}
-
-impl ProfileRefs {
-    fn names(&self) -> impl Iterator<Item = &Spanned<String>> {
-        self.defaults
-            .iter()
-            .chain(&self.session)
-            .chain(self.templates.values())
-            .filter_map(|r| r.profile.as_ref())
-    }
+    Ok((table, warnings))
 }
 
 fn absolutize_paths(table: &mut Table, base: &Path) {
