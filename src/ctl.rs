@@ -2,11 +2,15 @@
 //! scripts.
 
 use std::io::Write;
+use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::{Args, Subcommand};
+use serde::Deserialize;
 use serde_json::{Value, json};
+
+use crate::session::SessionState;
 
 #[derive(Debug, Args)]
 pub struct CtlArgs {
@@ -39,6 +43,7 @@ pub enum CtlCommand {
         argv: Vec<String>,
     },
     /// Send a command and print its output once it finishes.
+    #[command(after_help = SEND_EXIT_STATUS)]
     Send {
         id: u64,
         text: String,
@@ -77,7 +82,70 @@ pub struct Endpoint {
     pub token: String,
 }
 
-pub fn run(args: CtlArgs, endpoint: Endpoint) -> anyhow::Result<()> {
+/// How `ctl send` ends, for scripts; matches [`SendOutcome::exit_code`].
+const SEND_EXIT_STATUS: &str = "\
+Exit status:
+  0  finished: the session is ready or idle
+  1  ctl failed: ccmux unreachable, or the request refused
+  2  bad arguments
+  3  timed out: the command is still running
+  4  waiting for input: a question, a permission prompt or a login
+  5  the session ended
+  6  the session reports an error";
+
+/// What became of a sent command, as far as a script needs to know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SendOutcome {
+    Finished,
+    TimedOut,
+    WaitingInput,
+    Ended,
+    Error,
+}
+
+impl SendOutcome {
+    /// The state the session was in when the command finished or its time ran out.
+    fn of(state: SessionState) -> Self {
+        use SessionState::*;
+        match state {
+            Ready | Idle => Self::Finished,
+            // A command leaves busy only by finishing, so busy means its time ran out.
+            Initializing | Busy => Self::TimedOut,
+            WaitingInput | Authenticating => Self::WaitingInput,
+            Terminating | Terminated => Self::Ended,
+            Error => Self::Error,
+        }
+    }
+
+    fn exit_code(self) -> ExitCode {
+        ExitCode::from(match self {
+            Self::Finished => 0,
+            Self::TimedOut => 3,
+            Self::WaitingInput => 4,
+            Self::Ended => 5,
+            Self::Error => 6,
+        })
+    }
+}
+
+/// The part of a command's result that decides `ctl send`'s exit code.
+#[derive(Deserialize)]
+struct Finished {
+    state: SessionState,
+}
+
+/// A request the API answered with an error.
+#[derive(Debug, thiserror::Error)]
+#[error("{message} (HTTP {status})")]
+struct Refused {
+    status: u16,
+    /// The API's error code, e.g. `session_ended`.
+    code: String,
+    message: String,
+}
+
+/// Runs one subcommand; the exit code says more than success only for `send`.
+pub fn run(args: CtlArgs, endpoint: Endpoint) -> anyhow::Result<ExitCode> {
     let client = Client::new(endpoint);
     let json_out = args.json;
     let value = match args.command {
@@ -105,17 +173,18 @@ pub fn run(args: CtlArgs, endpoint: Endpoint) -> anyhow::Result<()> {
             }
             client.call("POST", "/api/v1/sessions/claude", Some(body))?
         }
-        CtlCommand::Send { id, text, timeout } => client.call(
-            "POST",
-            &format!("/api/v1/sessions/{id}/commands"),
-            Some(json!({"command": text, "timeout": timeout})),
-        )?,
+        CtlCommand::Send { id, text, timeout } => {
+            return send(&client, id, &text, timeout, json_out);
+        }
         CtlCommand::Input { id, data } => client.call(
             "POST",
             &format!("/api/v1/sessions/{id}/input"),
             Some(json!({"data": unescape(&data)})),
         )?,
-        CtlCommand::Output { id, follow } => return client.output(id, follow, json_out),
+        CtlCommand::Output { id, follow } => {
+            client.output(id, follow, json_out)?;
+            return Ok(ExitCode::SUCCESS);
+        }
         CtlCommand::Screen { id } => {
             client.call("GET", &format!("/api/v1/sessions/{id}/screen"), None)?
         }
@@ -134,10 +203,43 @@ pub fn run(args: CtlArgs, endpoint: Endpoint) -> anyhow::Result<()> {
         )?,
         CtlCommand::Stats => client.call("GET", "/api/v1/stats/claude", None)?,
     };
+    print(&value, json_out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `ctl send`: prints the result; the exit code says how the command ended.
+fn send(
+    client: &Client,
+    id: u64,
+    text: &str,
+    timeout: f64,
+    json_out: bool,
+) -> anyhow::Result<ExitCode> {
+    let answer = client.call(
+        "POST",
+        &format!("/api/v1/sessions/{id}/commands"),
+        Some(json!({"command": text, "timeout": timeout})),
+    );
+    let value = match answer {
+        Err(e)
+            if e.downcast_ref::<Refused>()
+                .is_some_and(|r| r.code == "session_ended") =>
+        {
+            eprintln!("ccmux: {e}");
+            return Ok(SendOutcome::Ended.exit_code());
+        }
+        answer => answer?,
+    };
+    print(&value, json_out)?;
+    let finished = Finished::deserialize(&value).context("the API's answer has no state")?;
+    Ok(SendOutcome::of(finished.state).exit_code())
+}
+
+fn print(value: &Value, json_out: bool) -> anyhow::Result<()> {
     if json_out {
-        println!("{}", serde_json::to_string_pretty(&value)?);
+        println!("{}", serde_json::to_string_pretty(value)?);
     } else {
-        print!("{}", crate::ctl_format::human(&value));
+        print!("{}", crate::ctl_format::human(value));
     }
     Ok(())
 }
@@ -188,10 +290,13 @@ impl Client {
         let status = response.status();
         let value: Value = response.body_mut().read_json().unwrap_or(Value::Null);
         if !status.is_success() {
-            let message = value["error"]["message"]
-                .as_str()
-                .unwrap_or("request failed");
-            bail!("{message} (HTTP {})", status.as_u16());
+            let text = |v: &Value, default: &str| v.as_str().unwrap_or(default).to_string();
+            return Err(Refused {
+                status: status.as_u16(),
+                code: text(&value["error"]["code"], ""),
+                message: text(&value["error"]["message"], "request failed"),
+            }
+            .into());
         }
         Ok(value)
     }

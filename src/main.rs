@@ -45,7 +45,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Ctl(args)) => {
             let ctx = Context::load(cli.global)?;
             let endpoint = ctl_endpoint(&ctx, &socket)?;
-            ctl::run(args, endpoint)?;
+            return ctl::run(args, endpoint);
         }
         Some(Command::Serve {
             background,
@@ -192,8 +192,9 @@ fn tokio_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 
 /// `ccmux config check [PATH]`: one file, or every layer that applies here.
 fn check(path: Option<std::path::PathBuf>, global: ccmux::cli::GlobalArgs) -> ExitCode {
+    let env = |k: &str| std::env::var(k).ok();
     let result = match &path {
-        Some(path) => config::load_file(path).map(|_| vec![path.clone()]),
+        Some(path) => config::load_file(path, env),
         None => std::env::current_dir()
             .map_err(|e| config::ConfigError::Unreadable {
                 path: ".".into(),
@@ -204,16 +205,18 @@ fn check(path: Option<std::path::PathBuf>, global: ccmux::cli::GlobalArgs) -> Ex
                     config: global.config,
                     listen: global.listen,
                 };
-                config::load(&cwd, &flags, |k| std::env::var(k).ok()).map(|l| l.sources)
+                config::load(&cwd, &flags, env)
             }),
     };
     match result {
-        Ok(sources) if sources.is_empty() => {
-            println!("no config files; the built-in defaults apply");
-            ExitCode::SUCCESS
-        }
-        Ok(sources) => {
-            for source in sources {
+        Ok(loaded) => {
+            for warning in &loaded.warnings {
+                eprintln!("warning: {warning}");
+            }
+            if loaded.sources.is_empty() {
+                println!("no config files; the built-in defaults apply");
+            }
+            for source in loaded.sources {
                 println!("ok: {}", source.display());
             }
             ExitCode::SUCCESS

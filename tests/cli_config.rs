@@ -29,7 +29,10 @@ fn the_example_config_parses_to_the_defaults_it_claims() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("example.toml");
     std::fs::write(&path, example()).unwrap();
-    assert_eq!(load_file(&path).unwrap(), Config::default());
+    assert_eq!(
+        load_file(&path, |_| None).unwrap().config,
+        Config::default()
+    );
 }
 
 #[test]
@@ -42,7 +45,7 @@ fn the_example_configs_commented_examples_are_valid_too() {
         .collect::<Vec<_>>()
         .join("\n");
     std::fs::write(&path, uncommented).unwrap();
-    let config = load_file(&path).unwrap();
+    let config = load_file(&path, |_| None).unwrap().config;
     assert_eq!(config.sessions[0].task_id, "api");
     assert_eq!(
         config.sessions[0].project_path.as_deref(),
@@ -117,50 +120,53 @@ fn layers_merge_in_order_defaults_global_project_file_env_flags() {
 }
 
 #[test]
-fn validation_errors_name_file_line_and_column() {
+fn validation_errors_name_file_line_column_and_key() {
     let home = tempfile::tempdir().unwrap();
     let cases = [
         (
             "[ui]\nlayout = \"grid\"\nprefx = \"ctrl-a\"\n",
-            3,
-            1,
+            "3:1: ui.prefx",
             "unknown field `prefx`",
         ),
-        ("[limits]\nmax_sessions = \"many\"\n", 2, 16, "invalid type"),
+        (
+            "[limits]\nmax_sessions = \"many\"\n",
+            "2:16: limits.max_sessions",
+            "invalid type",
+        ),
         (
             "[defaults]\nterminal_size = [0, 40]\n",
-            2,
-            17,
+            "2:17: defaults.terminal_size",
             "terminal_size must be",
         ),
-        ("[ui]\nprefix = \"hyper-q\"\n", 2, 10, "is not a key"),
+        (
+            "[ui]\nprefix = \"hyper-q\"\n",
+            "2:10: ui.prefix",
+            "is not a key",
+        ),
         (
             "[api]\nlisten = \"nowhere\"\n",
-            2,
-            10,
+            "2:10: api.listen",
             "invalid socket address",
         ),
         (
             "\n[[session]]\ntask_id = \"a\"\nprofile = \"nope\"\n",
-            4,
-            11,
+            "4:11: session[0].profile",
             "unknown profile `nope`",
         ),
         (
             "[profiles.x]\nbusy = [\"(unclosed\"]\n",
-            2,
-            8,
+            "2:8: profiles.x.busy",
             "invalid regular expression",
         ),
-        ("[ui\n", 1, 4, ""),
+        ("[ui\n", "1:4", ""),
     ];
-    for (text, line, column, message) in cases {
+    for (text, place, message) in cases {
         let path = home.path().join("bad.toml");
         std::fs::write(&path, text).unwrap();
         let out = run(home.path(), &["config", "check", path.to_str().unwrap()]);
         assert_eq!(out.status.code(), Some(2), "{text}");
         let err = stderr(&out);
-        let place = format!("{}:{line}:{column}: ", path.display());
+        let place = format!("{}:{place}: ", path.display());
         assert!(err.contains(&place), "{text:?}: wanted {place} in {err}");
         assert!(
             err.contains(message),
@@ -172,6 +178,113 @@ fn validation_errors_name_file_line_and_column() {
     let out = run(home.path(), &["config", "check", good.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0));
     assert!(stdout(&out).contains("ok:"));
+}
+
+#[test]
+fn config_check_rejects_what_would_fail_at_start_as_the_runtime_does() {
+    let home = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "[[session]]\ntask_id = \"a\"\ncommand = []\n",
+            "3:11: session[0].command",
+            "the command is empty",
+        ),
+        (
+            "[defaults]\ncommand = [\" \"]\n",
+            "2:11: defaults.command",
+            "the command is empty",
+        ),
+        (
+            "[templates.t]\ncommand = []\n",
+            "2:11: templates.t.command",
+            "the command is empty",
+        ),
+        (
+            "[[session]]\ntask_id = \"a\"\n\n[[session]]\ntask_id = \"a\"\n",
+            "5:11: session[1].task_id",
+            "task `a` is session[0]'s too",
+        ),
+        (
+            "[[session]]\ntask_id = \"\"\n",
+            "2:11: session[0].task_id",
+            "task_id must not be empty",
+        ),
+        (
+            "[[session]]\ntask_id = \"a\"\ntemplate = \"nope\"\n",
+            "3:12: session[0].template",
+            "unknown template `nope`",
+        ),
+    ];
+    for (text, place, message) in cases {
+        let path = home.path().join("bad.toml");
+        std::fs::write(&path, text).unwrap();
+        let place = format!("{}:{place}: ", path.display());
+        let checked = run(home.path(), &["config", "check", path.to_str().unwrap()]);
+        // `config show` loads the config as a starting ccmux does.
+        let started = run(
+            home.path(),
+            &["-c", path.to_str().unwrap(), "config", "show"],
+        );
+        for (out, what) in [(checked, "check"), (started, "start")] {
+            assert!(!out.status.success(), "{what} {text:?}");
+            let err = stderr(&out);
+            assert!(
+                err.contains(&place),
+                "{what} {text:?}: wanted {place} in {err}"
+            );
+            assert!(
+                err.contains(message),
+                "{what} {text:?}: wanted {message:?} in {err}"
+            );
+        }
+    }
+
+    let good = home.path().join("good.toml");
+    std::fs::write(
+        &good,
+        "[templates.review]\ncommand = [\"bash\"]\n\n[[session]]\ntask_id = \"a\"\ntemplate = \"review\"\n",
+    )
+    .unwrap();
+    let out = run(home.path(), &["config", "check", good.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn config_check_warns_about_an_unset_auth_token_env_and_still_passes() {
+    let home = tempfile::tempdir().unwrap();
+    let path = home.path().join("token.toml");
+    std::fs::write(
+        &path,
+        "[[session]]\ntask_id = \"a\"\nauth_token_env = \"CCMUX_TEST_UNSET_KEY\"\n",
+    )
+    .unwrap();
+    let check = |value: Option<&str>| {
+        let mut cmd = ccmux(home.path());
+        cmd.args(["config", "check", path.to_str().unwrap()]);
+        match value {
+            Some(v) => cmd.env("CCMUX_TEST_UNSET_KEY", v),
+            None => cmd.env_remove("CCMUX_TEST_UNSET_KEY"),
+        };
+        cmd.output().unwrap()
+    };
+
+    let unset = check(None);
+    assert_eq!(unset.status.code(), Some(0), "{}", stderr(&unset));
+    let place = format!(
+        "warning: {}:3:18: session[0].auth_token_env: ",
+        path.display()
+    );
+    assert!(
+        stderr(&unset).contains(&place),
+        "wanted {place} in {}",
+        stderr(&unset)
+    );
+    assert!(stderr(&unset).contains("CCMUX_TEST_UNSET_KEY"));
+    assert!(stdout(&unset).contains("ok:"));
+
+    let set = check(Some("sk-test"));
+    assert_eq!(set.status.code(), Some(0));
+    assert_eq!(stderr(&set), "");
 }
 
 #[test]
@@ -287,4 +400,110 @@ fn ctl_drives_a_live_serve() {
         .unwrap();
     assert!(!out.status.success());
     assert!(stderr(&out).contains("401"), "{}", stderr(&out));
+}
+
+#[test]
+fn ctl_send_exit_status_says_how_the_command_ended() {
+    let server = common::server::start_server_with_config(
+        "[profiles.fails]\nbased_on = \"shell\"\nerror = [\"it-broke\"]\n",
+    );
+    let send = |id: &str, args: &[&str]| {
+        let out = ccmux(server.home.path())
+            .args(["--listen", &server.addr, "--token", common::server::TOKEN])
+            .args(["ctl", "send", id])
+            .args(args)
+            .output()
+            .unwrap();
+        (out.status.code(), stdout(&out))
+    };
+    let wait_for = |id: &str, state: &str| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+        loop {
+            let (_, info) = server.call("GET", &format!("/api/v1/sessions/{id}"), None);
+            if info["state"] == state {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "never {state}: {info}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    };
+    let bash = |task: &str, profile: &str| {
+        let body = serde_json::json!({
+            "task_id": task, "project_path": server.home.path(), "profile": profile,
+            "command": ["bash", "--norc", "--noprofile", "-i"],
+            "environment": {"PS1": "codes$ "},
+        });
+        let (status, info) = server.call("POST", "/api/v1/sessions/claude", Some(body));
+        assert_eq!(status, 201, "{info}");
+        let id = info["session_id"].to_string();
+        wait_for(&id, "ready");
+        id
+    };
+
+    let id = bash("codes", "shell");
+    let (code, out) = send(&id, &["echo fine"]);
+    assert_eq!((code, out.lines().next()), (Some(0), Some("fine")));
+
+    let (code, out) = send(&id, &["read -p 'Delete everything? [y/N] ' a"]);
+    assert_eq!(code, Some(4), "waiting for input: {out}");
+    server.call(
+        "POST",
+        &format!("/api/v1/sessions/{id}/input"),
+        Some(serde_json::json!({"data": "y\r"})),
+    );
+    wait_for(&id, "idle");
+
+    let (code, out) = send(&id, &["sleep 5", "--timeout", "1"]);
+    assert_eq!(code, Some(3), "timed out: {out}");
+    server.call("POST", &format!("/api/v1/sessions/{id}/interrupt"), None);
+    wait_for(&id, "idle");
+
+    let (code, out) = send(&id, &["exit"]);
+    assert_eq!(code, Some(5), "the session ended with the command: {out}");
+    let (code, out) = send(&id, &["echo too late"]);
+    assert_eq!(code, Some(5), "the session had ended before it: {out}");
+
+    let failing = bash("fails", "fails");
+    let (code, out) = send(&failing, &["echo it-broke"]);
+    assert_eq!(code, Some(6), "the session reports an error: {out}");
+
+    let help = ccmux(server.home.path())
+        .args(["ctl", "send", "--help"])
+        .output()
+        .unwrap();
+    let help = stdout(&help);
+    for line in ["0  ", "3  ", "4  ", "5  ", "6  "] {
+        assert!(
+            help.contains(line),
+            "`ctl send --help` explains exit status {line}:\n{help}"
+        );
+    }
+}
+
+#[test]
+fn a_configured_session_starts_from_the_template_it_names() {
+    let server = common::server::start_server_with_config(
+        "[templates.shell]\ncommand = [\"bash\", \"--norc\", \"--noprofile\", \"-i\"]\n\
+         profile = \"shell\"\n\n\
+         [[session]]\ntask_id = \"from-template\"\ntemplate = \"shell\"\n",
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    let list = loop {
+        let (_, list) = server.call("GET", "/api/v1/sessions", None);
+        if list["sessions"][0].is_object() {
+            break list;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never started: {list}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let session = &list["sessions"][0];
+    assert_eq!(session["task_id"], "from-template", "{list}");
+    assert_eq!(session["command"][0], "bash", "{list}");
+    assert_eq!(session["profile"], "shell", "{list}");
 }

@@ -261,3 +261,28 @@ async fn commands_to_an_ended_session_are_refused() {
         SessionError::Ended
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_program_ended_by_a_signal_is_killed_by_the_signals_name() {
+    let dir = scratch_dir();
+    let manager = manager();
+    // A polite terminate hangs up first, and sleep dies of it.
+    let hung_up = manager
+        .create_session(sleeper("hup", dir.path()))
+        .await
+        .unwrap();
+    let info = manager.terminate(hung_up.id(), false).await.unwrap();
+    assert_eq!(info.status.state_reason, "killed by SIGHUP");
+
+    let killed = manager
+        .create_session(SessionConfig::new(task("kill"), dir.path()).with_command([
+            "sh",
+            "-c",
+            "kill -KILL $$",
+        ]))
+        .await
+        .unwrap();
+    wait_state(&killed, SessionState::Terminated).await;
+    assert_eq!(killed.status().state_reason, "killed by SIGKILL");
+    manager.shutdown().await;
+}

@@ -87,6 +87,61 @@ async fn a_yes_no_question_is_waiting_input_until_answered() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_question_a_command_stops_at_is_waiting_input_until_answered() {
+    let dir = scratch_dir();
+    let manager = manager();
+    let session = manager
+        .create_session(bash("questions", dir.path()))
+        .await
+        .unwrap();
+    wait_state(&session, SessionState::Ready).await;
+
+    for question in [
+        "Proceed (yes/no)? ",
+        "Are you sure you want to continue connecting (yes/no/[fingerprint])? ",
+        "Enter your name: ",
+    ] {
+        let asked = session
+            .send_command(&format!("read -p '{question}' a; echo answer=$a"), WAIT)
+            .await
+            .unwrap();
+        assert_eq!(asked.state, SessionState::WaitingInput, "{question:?}");
+        session.send_input("ok\r").await.unwrap();
+        wait_state(&session, SessionState::Idle).await;
+    }
+    manager.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_colon_typed_at_the_prompt_or_printed_in_passing_is_no_question() {
+    let dir = scratch_dir();
+    let manager = manager();
+    let mut events = manager.subscribe();
+    let session = manager
+        .create_session(bash("colons", dir.path()))
+        .await
+        .unwrap();
+    wait_state(&session, SessionState::Ready).await;
+
+    let result = session
+        .send_command("printf 'Compiling: '; sleep 0.1; echo done", WAIT)
+        .await
+        .unwrap();
+    assert_eq!(result.state, SessionState::Idle);
+    session.send_input("echo typed: ").await.unwrap();
+    wait_screen(&manager, &session, "echo typed:").await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(session.state(), SessionState::Idle);
+
+    while let Ok(event) = events.try_recv() {
+        if let EventKind::State(change) = event.kind {
+            assert_ne!(change.to, SessionState::WaitingInput, "{change:?}");
+        }
+    }
+    manager.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn resize_reaches_the_child_with_sigwinch() {
     let dir = scratch_dir();
     let manager = manager();

@@ -169,11 +169,15 @@ fn sigterm_and_sighup_detach_the_client_and_restore_the_terminal() {
 fn first_run_without_claude_opens_the_users_shell() {
     let home = tempfile::tempdir().unwrap();
     let project = tempfile::tempdir().unwrap();
+    // ccmux and the pane's bash need nothing found by name ($SHELL is a full path, `echo` a
+    // builtin), so PATH is an empty directory: a `claude` installed in /usr/bin, as on a
+    // Claude Code user's machine, must not be found.
+    let nothing_on_path = tempfile::tempdir().unwrap();
     let tmux = Tmux::start(
         home,
         project.path(),
         &[
-            ("PATH", "/usr/bin:/bin"),
+            ("PATH", nothing_on_path.path().to_str().unwrap()),
             ("SHELL", "/bin/bash"),
             ("PS1", "first-run$ "),
         ],

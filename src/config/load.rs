@@ -1,33 +1,89 @@
 //! Reading config layers and merging them: built-in defaults < global `config.toml` < the
 //! project's `ccmux.toml` < `-c PATH` < `CCMUX_*` variables < flags.
 //!
-//! Each file is checked on its own first, so an error names that file, its line and column.
+//! Each file is checked on its own first, also for what would keep a session from starting
+//! (`check.rs`), so an error names that file, its line, column and key.
 //! Tables merge key by key; `[[session]]` entries accumulate, a later one replacing an earlier
 //! one with the same `task_id`.
 
-use std::collections::BTreeMap;
+use std::fmt;
 use std::net::SocketAddr;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
-use toml::{Spanned, Table, Value};
+use toml::{Table, Value};
 
 use crate::config::Config;
+use crate::config::check::{Finding, check};
+use crate::config::key_path::key_path_at;
 use crate::paths;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("{path}: cannot read: {reason}")]
     Unreadable { path: PathBuf, reason: String },
-    #[error("{origin}:{line}:{column}: {message}")]
-    Invalid {
-        origin: String,
-        line: usize,
-        column: usize,
-        message: String,
-    },
+    #[error("{place}: {message}")]
+    Invalid { place: Place, message: String },
     #[error("{variable}: {message}")]
     BadVariable { variable: String, message: String },
+}
+
+/// Something that may keep a session from starting, though the config is valid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigWarning {
+    pub place: Place,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.place, self.message)
+    }
+}
+
+/// Where in the config something is: file, line, column and the setting's key path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Place {
+    pub origin: String,
+    pub line: usize,
+    pub column: usize,
+    /// `session[1].command`; `None` where the text is not TOML or no key is there.
+    pub key: Option<String>,
+}
+
+impl Place {
+    /// Where byte `span` of `text`, the contents of `path`, is.
+    fn in_file(path: &Path, text: &str, span: Option<Range<usize>>) -> Self {
+        let offset = span.map_or(0, |s| s.start);
+        let (line, column) = line_col(text, offset);
+        Self {
+            origin: path.display().to_string(),
+            line,
+            column,
+            key: key_path_at(text, offset),
+        }
+    }
+
+    /// No place in particular: line and column 0.
+    fn whole(origin: impl Into<String>) -> Self {
+        Self {
+            origin: origin.into(),
+            line: 0,
+            column: 0,
+            key: None,
+        }
+    }
+}
+
+impl fmt::Display for Place {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.origin, self.line, self.column)?;
+        match &self.key {
+            Some(key) => write!(f, ": {key}"),
+            None => Ok(()),
+        }
+    }
 }
 
 /// Settings given on the command line, the top layer.
@@ -42,6 +98,7 @@ pub struct LoadedConfig {
     pub config: Config,
     /// The files that were read, lowest layer first.
     pub sources: Vec<PathBuf>,
+    pub warnings: Vec<ConfigWarning>,
 }
 
 /// Loads every layer for a ccmux started in `cwd`; `env` looks up variables.
@@ -61,16 +118,16 @@ pub fn load(
     files.extend(flags.config.clone());
 
     let mut merged = Table::new();
+    let mut warnings = Vec::new();
     for path in &files {
-        let table = read_layer(path, &merged)?;
+        let (table, mut said) = read_layer(path, &merged, &env)?;
         merge(&mut merged, table);
+        warnings.append(&mut said);
     }
     merge(&mut merged, env_layer(&env)?);
     let mut config: Config =
         Config::deserialize(Value::Table(merged)).map_err(|e| ConfigError::Invalid {
-            origin: "merged config".into(),
-            line: 0,
-            column: 0,
+            place: Place::whole("merged config"),
             message: e.to_string(),
         })?;
     if let Some(listen) = flags.listen {
@@ -79,17 +136,24 @@ pub fn load(
     Ok(LoadedConfig {
         config,
         sources: files,
+        warnings,
     })
 }
 
-/// Checks one file on its own, as `ccmux config check PATH` does.
-pub fn load_file(path: &Path) -> Result<Config, ConfigError> {
-    let table = read_layer(path, &Table::new())?;
-    Config::deserialize(Value::Table(table)).map_err(|e| ConfigError::Invalid {
-        origin: path.display().to_string(),
-        line: 0,
-        column: 0,
+/// Checks one file on its own, as `ccmux config check PATH` does; `env` looks up variables.
+pub fn load_file(
+    path: &Path,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<LoadedConfig, ConfigError> {
+    let (table, warnings) = read_layer(path, &Table::new(), &env)?;
+    let config = Config::deserialize(Value::Table(table)).map_err(|e| ConfigError::Invalid {
+        place: Place::whole(path.display().to_string()),
         message: e.to_string(),
+    })?;
+    Ok(LoadedConfig {
+        config,
+        sources: vec![path.to_path_buf()],
+        warnings,
     })
 }
 
@@ -101,69 +165,35 @@ pub fn find_project_file(dir: &Path) -> Option<PathBuf> {
 }
 
 /// Reads and checks one file; relative project paths become absolute against its directory.
-/// `below` is what the lower layers said, for profile names defined there.
-fn read_layer(path: &Path, below: &Table) -> Result<Table, ConfigError> {
+/// `below` is what the lower layers said, for profiles and templates defined there.
+fn read_layer(
+    path: &Path,
+    below: &Table,
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<(Table, Vec<ConfigWarning>), ConfigError> {
     let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Unreadable {
         path: path.to_path_buf(),
         reason: e.to_string(),
     })?;
-    let at = |span: Option<std::ops::Range<usize>>, message: String| {
-        let (line, column) = line_col(&text, span.map_or(0, |s| s.start));
-        ConfigError::Invalid {
-            origin: path.display().to_string(),
-            line,
-            column,
-            message,
-        }
+    let at = |span: Option<Range<usize>>, message: String| ConfigError::Invalid {
+        place: Place::in_file(path, &text, span),
+        message,
     };
     let config: Config =
         toml::from_str(&text).map_err(|e| at(e.span(), e.message().trim().to_string()))?;
-    let refs: ProfileRefs =
-        toml::from_str(&text).map_err(|e| at(e.span(), e.message().to_string()))?;
-    let defined_below = below.get("profiles").and_then(Value::as_table);
-    for name in refs.names() {
-        let known = config.knows_profile(name.get_ref())
-            || defined_below.is_some_and(|p| p.contains_key(name.get_ref()));
-        if !known {
-            let message = format!(
-                "unknown profile `{}`: expected claude, shell, generic or a [profiles.NAME] of your own",
-                name.get_ref()
-            );
-            return Err(at(Some(name.span()), message));
-        }
-    }
+    let warnings = check(&text, &config, below, env)
+        .map_err(|Finding { span, message }| at(Some(span), message))?
+        .into_iter()
+        .map(|Finding { span, message }| ConfigWarning {
+            place: Place::in_file(path, &text, Some(span)),
+            message,
+        })
+        .collect();
     let mut table: Table = text
         .parse()
         .map_err(|e: toml::de::Error| at(e.span(), e.message().to_string()))?;
     absolutize_paths(&mut table, path.parent().unwrap_or(Path::new(".")));
-    Ok(table)
-}
-
-/// The profile names a file refers to, with where.
-#[derive(Deserialize)]
-struct ProfileRefs {
-    #[serde(default)]
-    defaults: Option<ProfileRef>,
-    #[serde(default)]
-    session: Vec<ProfileRef>,
-    #[serde(default)]
-    templates: BTreeMap<String, ProfileRef>,
-}
-
-#[derive(Deserialize)]
-struct ProfileRef {
-    #[serde(default)]
-    profile: Option<Spanned<String>>,
-}
-
-impl ProfileRefs {
-    fn names(&self) -> impl Iterator<Item = &Spanned<String>> {
-        self.defaults
-            .iter()
-            .chain(&self.session)
-            .chain(self.templates.values())
-            .filter_map(|r| r.profile.as_ref())
-    }
+    Ok((table, warnings))
 }
 
 fn absolutize_paths(table: &mut Table, base: &Path) {

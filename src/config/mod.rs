@@ -3,7 +3,9 @@
 //! Every section is `deny_unknown_fields` with defaults for every key, so a file may say as
 //! little as it likes and a typo is an error with its line and column (see `load.rs`).
 
+mod check;
 pub mod key;
+mod key_path;
 mod load;
 mod profile_spec;
 mod resolve;
@@ -15,7 +17,9 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 pub use key::KeyChord;
-pub use load::{ConfigError, Flags, LoadedConfig, find_project_file, load, load_file};
+pub use load::{
+    ConfigError, ConfigWarning, Flags, LoadedConfig, Place, find_project_file, load, load_file,
+};
 pub use profile_spec::ProfileSpec;
 pub use resolve::{ResolveError, SessionRequest, workspace_name};
 
@@ -81,6 +85,9 @@ pub struct SessionEntry {
     /// The *name* of an environment variable holding the token; secrets stay out of files.
     #[serde(default)]
     pub auth_token_env: Option<String>,
+    /// A `[templates.NAME]` filling in what this entry does not say.
+    #[serde(default)]
+    pub template: Option<String>,
     #[serde(default = "yes")]
     pub autostart: bool,
 }

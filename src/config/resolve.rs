@@ -57,6 +57,7 @@ impl From<&SessionEntry> for SessionRequest {
             environment: entry.environment.clone(),
             profile: entry.profile.clone(),
             auth_token_env: entry.auth_token_env.clone(),
+            template: entry.template.clone(),
             ..Self::default()
         }
     }

@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::session::profile::{Profile, Scope, Verdict};
+use crate::session::profile::{Profile, Rule, Scope, Verdict};
 
 /// The screen as the detector sees it.
 #[derive(Debug, Clone, Copy)]
@@ -85,9 +85,19 @@ impl Detector {
             };
         }
 
-        let matched = self.first_match(obs);
+        let matched = self
+            .first_match(obs)
+            .map(|rule| (rule.verdict, rule.name.clone(), rule.when_stalled));
+        if let Some((_, _, Some(quiet))) = matched
+            && quiet_for < quiet
+        {
+            return Decision {
+                verdict: None,
+                recheck_at: Some(quiet_until(quiet)),
+            };
+        }
         let (verdict, reason) = match matched {
-            Some(hit) => hit,
+            Some((verdict, reason, _)) => (verdict, reason),
             None if self.profile.busy_while_output => (
                 Verdict::Prompt,
                 format!(
@@ -141,15 +151,15 @@ impl Detector {
         decided(Verdict::Prompt, reason)
     }
 
-    fn first_match(&self, obs: Observation<'_>) -> Option<(Verdict, String)> {
-        self.profile.rules.iter().find_map(|rule| {
+    /// The first rule that matches; one that needs a stalled command only while one runs.
+    fn first_match(&self, obs: Observation<'_>) -> Option<&Rule> {
+        let running = self.submission.is_some();
+        self.profile.rules.iter().find(|rule| {
             let text = match rule.scope {
                 Scope::Screen => obs.screen,
                 Scope::CursorLine => obs.cursor_line,
             };
-            rule.pattern
-                .is_match(text)
-                .then(|| (rule.verdict, rule.name.clone()))
+            (running || rule.when_stalled.is_none()) && rule.pattern.is_match(text)
         })
     }
 }

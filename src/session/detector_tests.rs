@@ -180,6 +180,45 @@ fn shell_yes_no_question_waits_for_input() {
 }
 
 #[test]
+fn shell_yes_no_variants_with_a_question_mark_wait_for_input() {
+    for line in [
+        "Proceed (yes/no)? ",
+        "Are you sure you want to continue connecting (yes/no/[fingerprint])? ",
+        "Continue (y/n)? ",
+    ] {
+        let v = verdict_of(Profile::shell(), "", line);
+        assert_eq!(v.map(|(v, _)| v), Some(Verdict::WaitingInput), "{line:?}");
+    }
+}
+
+#[test]
+fn shell_line_ending_in_a_colon_is_a_question_once_a_command_stalls_on_it() {
+    let t0 = Instant::now();
+    let obs = Observation {
+        screen: "Enter your name:",
+        cursor_line: "Enter your name: ",
+    };
+    let mut idle = Detector::new(Profile::shell(), t0);
+    assert_eq!(
+        idle.decide(obs, t0 + Duration::from_secs(5)).verdict,
+        None,
+        "typed at the prompt, no command runs"
+    );
+
+    let mut running = Detector::new(Profile::shell(), t0);
+    running.on_submit(t0);
+    running.on_output(t0);
+    let soon = running.decide(obs, t0 + Duration::from_millis(300));
+    assert_eq!(soon.verdict, None, "output may still follow");
+    assert_eq!(soon.recheck_at, Some(t0 + Duration::from_secs(1)));
+    let stalled = running.decide(obs, t0 + Duration::from_secs(1));
+    assert_eq!(
+        stalled.verdict,
+        Some((Verdict::WaitingInput, "question at cursor".to_string()))
+    );
+}
+
+#[test]
 fn generic_is_busy_while_output_flows_then_idle() {
     let t0 = Instant::now();
     let mut d = Detector::new(Profile::generic(), t0);

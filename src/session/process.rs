@@ -19,6 +19,54 @@ impl Signal {
     }
 }
 
+/// The signals that end a program unless it handles them, by their conventional names.
+const FATAL_SIGNALS: [(libc::c_int, &str); 21] = [
+    (libc::SIGHUP, "SIGHUP"),
+    (libc::SIGINT, "SIGINT"),
+    (libc::SIGQUIT, "SIGQUIT"),
+    (libc::SIGILL, "SIGILL"),
+    (libc::SIGTRAP, "SIGTRAP"),
+    (libc::SIGABRT, "SIGABRT"),
+    (libc::SIGBUS, "SIGBUS"),
+    (libc::SIGFPE, "SIGFPE"),
+    (libc::SIGKILL, "SIGKILL"),
+    (libc::SIGUSR1, "SIGUSR1"),
+    (libc::SIGSEGV, "SIGSEGV"),
+    (libc::SIGUSR2, "SIGUSR2"),
+    (libc::SIGPIPE, "SIGPIPE"),
+    (libc::SIGALRM, "SIGALRM"),
+    (libc::SIGTERM, "SIGTERM"),
+    (libc::SIGXCPU, "SIGXCPU"),
+    (libc::SIGXFSZ, "SIGXFSZ"),
+    (libc::SIGVTALRM, "SIGVTALRM"),
+    (libc::SIGPROF, "SIGPROF"),
+    (libc::SIGIO, "SIGIO"),
+    (libc::SIGSYS, "SIGSYS"),
+];
+
+/// `SIGKILL` for `Killed`: portable-pty reports the signal that ended a child only as
+/// `strsignal`'s description, which reads badly in "killed by …" and differs between C
+/// libraries. A description of no signal listed above is kept as it is.
+pub fn signal_name(description: &str) -> String {
+    FATAL_SIGNALS
+        .iter()
+        .find(|&&(signal, _)| strsignal(signal).as_deref() == Some(description))
+        .map_or_else(|| description.to_string(), |(_, name)| name.to_string())
+}
+
+fn strsignal(signal: libc::c_int) -> Option<String> {
+    // SAFETY: strsignal returns null or a NUL-terminated description that stays valid until
+    // the next call on this thread; it is copied at once.
+    unsafe {
+        let text = libc::strsignal(signal);
+        (!text.is_null()).then(|| {
+            std::ffi::CStr::from_ptr(text)
+                .to_string_lossy()
+                .into_owned()
+        })
+    }
+}
+
 /// Makes orphaned descendants of our sessions our children rather than init's, so that they
 /// can be reaped here; some inits (containers, sandboxes) never reap them and they would
 /// linger as zombies.

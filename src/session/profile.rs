@@ -96,6 +96,10 @@ pub struct Rule {
     pub scope: Scope,
     pub pattern: Regex,
     pub verdict: Verdict,
+    /// `Some(quiet)`: the rule holds only while a submitted command runs and once its output
+    /// has been quiet that long. A line that merely looks like a question (`Name: `) is one
+    /// only when the program has stopped to wait for the answer.
+    pub when_stalled: Option<Duration>,
 }
 
 impl Rule {
@@ -105,16 +109,24 @@ impl Rule {
             scope,
             pattern,
             verdict,
+            when_stalled: None,
         }
     }
 
     /// A built-in rule; its pattern is known to compile.
     fn new(name: &str, scope: Scope, pattern: &str, verdict: Verdict) -> Self {
-        Self {
-            name: name.to_string(),
+        Self::compiled(
+            name.to_string(),
             scope,
-            pattern: Regex::new(pattern).expect("built-in pattern is valid"),
+            Regex::new(pattern).expect("built-in pattern is valid"),
             verdict,
+        )
+    }
+
+    fn when_stalled(self, quiet: Duration) -> Self {
+        Self {
+            when_stalled: Some(quiet),
+            ..self
         }
     }
 }
@@ -245,6 +257,11 @@ impl Profile {
                     yes_no_pattern(),
                     WaitingInput,
                 ),
+                // `read -p 'Enter your name: '`: a command that printed a question and went
+                // quiet. A second, because a label printed before slow work (`Building: `)
+                // looks the same until more output follows.
+                Rule::new("question at cursor", CursorLine, r"[?:] +$", WaitingInput)
+                    .when_stalled(Duration::from_secs(1)),
                 Rule::new("prompt at cursor", CursorLine, r"[$#%>❯»]\s*$", Prompt),
             ],
             busy_while_output: false,
@@ -279,8 +296,9 @@ impl Profile {
     }
 }
 
+/// `[y/N]`, `(yes/no)?`, ssh's `(yes/no/[fingerprint])?` or `Password:` ending the line.
 fn yes_no_pattern() -> &'static str {
-    r"(?i)(\[y/n\]|\(y/n\)|\(yes/no\)|\[yes/no\]|password[^:]*:)\s*$"
+    r"(?i)(\[y/n\]|\(y/n\)|\[yes/no\]|\(yes/no(/[^)]*)?\))\??\s*$|password[^:]*:\s*$"
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::session::config::{MAX_EXEC_COUNT, MAX_EXEC_STRING, MAX_EXEC_TOTAL, SessionConfig};
 use crate::session::error::SessionError;
+use crate::session::process;
 
 /// Chunks of output in flight between the reader and the parser: at most this × `READ_SIZE`.
 const OUTPUT_QUEUE: usize = 16;
@@ -103,7 +104,7 @@ pub fn spawn(config: &SessionConfig) -> Result<Spawned, SessionError> {
         let info = match child.wait() {
             Ok(status) => ExitInfo {
                 code: status.signal().is_none().then(|| status.exit_code() as i32),
-                signal: status.signal().map(str::to_string),
+                signal: status.signal().map(process::signal_name),
             },
             Err(e) => ExitInfo {
                 code: None,

@@ -39,7 +39,15 @@ pub fn ccmux(home: &Path) -> Command {
 }
 
 pub fn start_server() -> Server {
+    start_server_with_config("")
+}
+
+/// A server whose global `config.toml` says `config`.
+pub fn start_server_with_config(config: &str) -> Server {
     let home = tempfile::tempdir().unwrap();
+    let config_dir = home.path().join("config/ccmux");
+    std::fs::create_dir_all(&config_dir).unwrap();
+    std::fs::write(config_dir.join("config.toml"), config).unwrap();
     let mut child = ccmux(home.path())
         .args(["serve", "--listen", "127.0.0.1:0", "--token", TOKEN])
         .stderr(Stdio::piped())

@@ -1,0 +1,130 @@
+//! What would make a configured session fail to start, found when its file is read: unknown
+//! profiles and templates, empty commands, task ids that are invalid or used twice. And what
+//! might, as warnings: an `auth_token_env` naming a variable that is not set.
+
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
+
+use serde::Deserialize;
+use toml::{Spanned, Table, Value};
+
+use crate::config::{Config, ResolveError};
+use crate::session::{SessionError, TaskId};
+
+/// A problem at a place in the file.
+pub(super) struct Finding {
+    pub span: Range<usize>,
+    pub message: String,
+}
+
+impl Finding {
+    fn at<T>(value: &Spanned<T>, message: impl Into<String>) -> Self {
+        Self {
+            span: value.span(),
+            message: message.into(),
+        }
+    }
+}
+
+/// The values these checks look at, each with where it is in the file.
+#[derive(Deserialize)]
+struct Located {
+    #[serde(default)]
+    defaults: Option<LocatedEntry>,
+    #[serde(default)]
+    session: Vec<LocatedEntry>,
+    #[serde(default)]
+    templates: BTreeMap<String, LocatedEntry>,
+}
+
+#[derive(Deserialize)]
+struct LocatedEntry {
+    #[serde(default)]
+    task_id: Option<Spanned<String>>,
+    #[serde(default)]
+    command: Option<Spanned<Vec<String>>>,
+    #[serde(default)]
+    profile: Option<Spanned<String>>,
+    #[serde(default)]
+    template: Option<Spanned<String>>,
+    #[serde(default)]
+    auth_token_env: Option<Spanned<String>>,
+}
+
+impl Located {
+    fn entries(&self) -> impl Iterator<Item = &LocatedEntry> {
+        self.defaults
+            .iter()
+            .chain(&self.session)
+            .chain(self.templates.values())
+    }
+}
+
+/// Checks `text`, which parsed as `config`; `below` is what lower layers said, for the
+/// profiles and templates defined there. The first error, else the warnings.
+pub(super) fn check(
+    text: &str,
+    config: &Config,
+    below: &Table,
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<Vec<Finding>, Finding> {
+    let located: Located = toml::from_str(text).map_err(|e| Finding {
+        span: e.span().unwrap_or_default(),
+        message: e.message().to_string(),
+    })?;
+    let defined_below = |section: &str, name: &str| {
+        below
+            .get(section)
+            .and_then(Value::as_table)
+            .is_some_and(|t| t.contains_key(name))
+    };
+
+    for profile in located.entries().filter_map(|e| e.profile.as_ref()) {
+        let name = profile.get_ref();
+        if !config.knows_profile(name) && !defined_below("profiles", name) {
+            let e = ResolveError::UnknownProfile(name.clone());
+            return Err(Finding::at(profile, e.to_string()));
+        }
+    }
+    for command in located.entries().filter_map(|e| e.command.as_ref()) {
+        if command
+            .get_ref()
+            .first()
+            .is_none_or(|p| p.trim().is_empty())
+        {
+            return Err(Finding::at(command, SessionError::EmptyCommand.to_string()));
+        }
+    }
+    let mut tasks = HashMap::new();
+    for (i, task) in located.session.iter().enumerate() {
+        let Some(task) = &task.task_id else { continue };
+        TaskId::new(task.get_ref().as_str()).map_err(|e| Finding::at(task, e.to_string()))?;
+        if let Some(first) = tasks.insert(task.get_ref(), i) {
+            let message = format!(
+                "task `{}` is session[{first}]'s too: a task has one session",
+                task.get_ref()
+            );
+            return Err(Finding::at(task, message));
+        }
+    }
+    for template in located.session.iter().filter_map(|e| e.template.as_ref()) {
+        let name = template.get_ref();
+        if !config.templates.contains_key(name) && !defined_below("templates", name) {
+            let e = ResolveError::UnknownTemplate(name.clone());
+            return Err(Finding::at(template, e.to_string()));
+        }
+    }
+
+    Ok(located
+        .entries()
+        .filter_map(|e| e.auth_token_env.as_ref())
+        .filter(|variable| env(variable.get_ref()).is_none())
+        .map(|variable| {
+            let message = format!(
+                "`{}` is not set here: a session that needs it will not start",
+                variable.get_ref()
+            );
+            Finding::at(variable, message)
+        })
+        .collect())
+}
