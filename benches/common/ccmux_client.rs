@@ -1,0 +1,165 @@
+//! ccmux under test, whichever design the binary has: today's single process (the TUI runs
+//! the sessions), or a client that talks to a per-user background server selected by `-L`.
+//! What the binary can do is read from its `--help`, so the bench needs no change when the
+//! server lands.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::pty_client::PtyClient;
+use super::sandbox::{self, Sandbox};
+
+/// ccmux's prefix key, Ctrl-A.
+const PREFIX: u8 = 0x01;
+
+/// What `ccmux --help` offers.
+#[derive(Debug)]
+pub struct Features {
+    /// `-L NAME` selects a server (without it there is no server to select).
+    pub socket_flag: bool,
+    pub kill_server: bool,
+    pub attach: bool,
+}
+
+impl Features {
+    fn parse(help: &str) -> Self {
+        let commands = subcommands(help);
+        Self {
+            socket_flag: help.lines().any(|l| l.trim_start().starts_with("-L")),
+            kill_server: commands.iter().any(|c| c == "kill-server"),
+            attach: commands.iter().any(|c| c == "attach"),
+        }
+    }
+}
+
+/// The first word of each entry in clap's `Commands:` section.
+fn subcommands(help: &str) -> Vec<String> {
+    help.lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| l.starts_with(' '))
+        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+        .collect()
+}
+
+/// One session of a `ccmux.toml`.
+pub struct Spec<'a> {
+    pub task_id: &'a str,
+    pub command: &'a [&'a str],
+}
+
+/// The binary, and what it can do.
+pub struct Ccmux {
+    exe: PathBuf,
+    pub features: Features,
+}
+
+impl Ccmux {
+    pub fn detect(exe: &Path) -> anyhow::Result<Self> {
+        let output = sandbox::run_bounded(
+            std::process::Command::new(exe).arg("--help"),
+            Duration::from_secs(10),
+        )?;
+        anyhow::ensure!(output.status.success(), "`ccmux --help` failed");
+        let features = Features::parse(&String::from_utf8_lossy(&output.stdout));
+        Ok(Self {
+            // As /proc/PID/exe shows it, to tell its processes from the run's others.
+            exe: exe.canonicalize()?,
+            features,
+        })
+    }
+
+    /// A fresh sandbox with `sessions` in its `ccmux.toml`, and a client started there.
+    pub fn start(&self, sessions: &[Spec]) -> anyhow::Result<Running<'_>> {
+        let sandbox = Sandbox::new("ccmux-echo")?;
+        std::fs::write(sandbox.project().join("ccmux.toml"), config(sessions))?;
+        let client = self.client(&sandbox, &["--listen", "127.0.0.1:0"])?;
+        Ok(Running {
+            ccmux: self,
+            client,
+            sandbox,
+        })
+    }
+
+    /// `ccmux [-L NAME] ARGS…` on a fresh terminal in `sandbox`.
+    fn client(&self, sandbox: &Sandbox, args: &[&str]) -> anyhow::Result<PtyClient> {
+        PtyClient::spawn(sandbox.command(&self.exe, &self.args(sandbox, args)))
+    }
+
+    fn args<'a>(&self, sandbox: &'a Sandbox, args: &[&'a str]) -> Vec<&'a str> {
+        let mut all = Vec::new();
+        if self.features.socket_flag {
+            all.extend(["-L", sandbox.name()]);
+        }
+        all.extend(args);
+        all
+    }
+}
+
+/// A `ccmux.toml` with these sessions; commands as JSON arrays, which TOML reads the same.
+fn config(sessions: &[Spec]) -> String {
+    sessions
+        .iter()
+        .map(|s| {
+            format!(
+                "[[session]]\ntask_id = {:?}\ncommand = {}\n\n",
+                s.task_id,
+                serde_json::to_string(s.command).expect("strings serialize")
+            )
+        })
+        .collect()
+}
+
+/// A client (and the server it started, if any) in its sandbox. Dropping it stops the client,
+/// then the server, then anything else the run left behind.
+pub struct Running<'a> {
+    ccmux: &'a Ccmux,
+    pub client: PtyClient,
+    sandbox: Sandbox,
+}
+
+impl Running<'_> {
+    /// Moves focus to pane `n` (1–9) with the prefix key, as a person would.
+    pub fn focus(&mut self, n: u8) -> anyhow::Result<()> {
+        self.client.type_slowly(&[PREFIX, b'0' + n])
+    }
+
+    /// Hangs up the client's terminal, as closing a terminal window does: with a server the
+    /// sessions live on (a detach); without one they end with it.
+    pub fn hang_up(&mut self) {
+        self.client.stop(libc::SIGHUP, Duration::from_secs(3));
+    }
+
+    /// A new `ccmux [-L NAME] attach` on a fresh terminal, to the same server.
+    pub fn attach(&self) -> anyhow::Result<PtyClient> {
+        self.ccmux.client(&self.sandbox, &["attach"])
+    }
+
+    /// ccmux processes of this run other than the client: the server, if there is one.
+    pub fn server_pids(&self) -> Vec<u32> {
+        let client = self.client.pid();
+        self.sandbox
+            .processes()
+            .into_iter()
+            .filter(|&pid| Some(pid) != client && sandbox::exe(pid) == Some(self.ccmux.exe.clone()))
+            .collect()
+    }
+
+    fn kill_server(&self) {
+        if self.ccmux.features.kill_server {
+            let args = self.ccmux.args(&self.sandbox, &["kill-server"]);
+            let mut command = self.sandbox.std_command(&self.ccmux.exe, &args);
+            if let Err(e) = sandbox::run_bounded(&mut command, Duration::from_secs(5)) {
+                eprintln!("ccmux kill-server: {e:#}");
+            }
+        }
+    }
+}
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.client.stop(libc::SIGTERM, Duration::from_secs(2));
+        self.kill_server();
+        // Then the sandbox's own drop kills whatever is still marked as this run's.
+    }
+}
