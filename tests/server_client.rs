@@ -203,3 +203,88 @@ fn attach_without_a_server_says_how_to_start_one() {
         "nothing was started",
     );
 }
+
+#[test]
+fn each_project_is_a_workspace_and_the_prefix_switches_between_them() {
+    let (alpha, beta) = (
+        project_with_shells(&["alpha"]),
+        project_with_shells(&["beta"]),
+    );
+    let name = |p: &tempfile::TempDir| p.path().file_name().unwrap().to_string_lossy().into_owned();
+    let a = Tmux::start(tempfile::tempdir().unwrap(), alpha.path(), &[], (120, 30));
+    a.wait_for(
+        |s| s.contains("1 alpha ● ready"),
+        "alpha's workspace starts",
+    );
+    let b = a.client(beta.path(), (120, 30), "");
+    let screen = b.wait_for(
+        |s| s.contains("2 beta ● ready"),
+        "beta gets its own workspace",
+    );
+    assert!(screen.contains(&format!("[{}]", name(&beta))), "{screen}");
+    assert!(
+        !screen.contains("alpha"),
+        "one workspace at a time:\n{screen}"
+    );
+
+    b.keys(&["C-a", "w"]);
+    b.wait_for(
+        |s| s.contains("1 alpha ●") && s.contains(&format!("[{}]", name(&alpha))),
+        "the prefix shows the other workspace",
+    );
+    let listing = ls(&a);
+    assert!(
+        listing.contains(&format!("{}:", name(&alpha)))
+            && listing.contains(&format!("{}:", name(&beta))),
+        "{listing}"
+    );
+    let c = a.client(
+        alpha.path(),
+        (120, 30),
+        &format!("attach -s {}", name(&beta)),
+    );
+    c.wait_for(|s| s.contains("2 beta ●"), "attach -s picks a workspace");
+}
+
+#[test]
+fn an_api_resize_holds_until_a_client_types_into_the_session() {
+    let project = project_with_shells(&["sized"]);
+    let tmux = Tmux::start(tempfile::tempdir().unwrap(), project.path(), &[], (100, 30));
+    tmux.wait_for(|s| s.contains("sized ● ready"), "the session starts");
+    // ctl finds the server's ephemeral API port and token from the server itself.
+    let resized = tmux
+        .ccmux()
+        .args(["ctl", "resize", "1", "50", "20"])
+        .output()
+        .unwrap();
+    assert!(resized.status.success(), "{resized:?}");
+    let size = || {
+        let out = tmux
+            .ccmux()
+            .args(["ctl", "--json", "list"])
+            .output()
+            .unwrap();
+        let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let size = &list["sessions"][0]["terminal_size"];
+        (
+            size["cols"].as_u64().unwrap(),
+            size["rows"].as_u64().unwrap(),
+        )
+    };
+    assert_eq!(size(), (50, 20));
+    // The client is shown at a new size: the API's size still holds.
+    tmux.tmux(&["resize-window", "-t", "0", "-x", "90", "-y", "25"]);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        size(),
+        (50, 20),
+        "a client that only shows the pane does not undo it"
+    );
+    tmux.text("stty size");
+    tmux.keys(&["Enter"]);
+    // 90×25 minus the status bar and the pane's border.
+    tmux.wait_for(
+        |s| s.contains("22 88"),
+        "typing takes the pane back to the client's size",
+    );
+}
