@@ -10,6 +10,7 @@ use clap::{Args, Subcommand};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::protocol::websocket::WsEvent;
 use crate::session::SessionState;
 
 #[derive(Debug, Args)]
@@ -336,16 +337,14 @@ impl Client {
             let Ok(text) = message.to_text() else {
                 continue;
             };
-            let Ok(value) = serde_json::from_str::<Value>(text) else {
-                continue;
-            };
-            if value["type"] == "output"
-                && value["data"]["seq"].as_u64().is_some_and(|s| s >= since)
-            {
-                print_entries(std::slice::from_ref(&value["data"]), json_out)?;
-            }
-            if value["type"] == "state" && value["data"]["to"] == "terminated" {
-                return Ok(());
+            match serde_json::from_str::<WsEvent>(text) {
+                Ok(WsEvent::Output(entry)) if entry.seq >= since => {
+                    print_entries(&[serde_json::to_value(entry)?], json_out)?;
+                }
+                Ok(WsEvent::State(change)) if change.to == SessionState::Terminated => {
+                    return Ok(());
+                }
+                _ => {}
             }
         }
     }

@@ -773,7 +773,7 @@ fn a_websocket_closes_with_a_reason_when_its_session_ends() {
     let (messages, frame) = read_to_close(&mut late);
     assert_eq!(messages.len(), 1, "{messages:#?}");
     assert_eq!(
-        (&messages[0]["type"], &messages[0]["state"]),
+        (&messages[0]["type"], &messages[0]["data"]["state"]),
         (&json!("screen"), &json!("terminated"))
     );
     assert_eq!(frame.reason.as_str(), "session ended");

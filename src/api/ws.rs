@@ -18,14 +18,13 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_
 use axum::response::Response;
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
-use serde::Deserialize;
-use serde_json::{Value, json};
 use tokio::sync::{broadcast, mpsc};
 
 use crate::api::AppState;
 use crate::api::error::ApiError;
 use crate::api::routes::{Id, size, timeout};
 use crate::manager::{Manager, ManagerError};
+use crate::protocol::websocket::{CommandOutcome, ScreenState, WsEvent, WsRequest};
 use crate::session::event::{Event, EventKind};
 use crate::session::{CommandResult, Session, SessionError, SessionId, SessionState};
 
@@ -35,23 +34,6 @@ pub const MAX_MESSAGE: usize = 1024 * 1024;
 const MAX_QUEUED: usize = 64;
 /// How long a closing socket waits for the client to answer its close frame.
 const CLOSE_WAIT: Duration = Duration::from_secs(2);
-
-#[derive(Debug, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
-enum ClientMessage {
-    Command {
-        command: String,
-        timeout: Option<f64>,
-    },
-    Input {
-        data: String,
-    },
-    Resize {
-        cols: u32,
-        rows: u32,
-    },
-    Interrupt,
-}
 
 pub async fn upgrade(
     State(app): State<AppState>,
@@ -75,8 +57,8 @@ async fn serve(
 ) {
     let (mut sink, mut stream) = socket.split();
     // Replies to client requests (command results, errors) join the outgoing stream here.
-    let (replies_tx, mut replies) = mpsc::channel::<Value>(16);
-    let (requests, queued) = mpsc::channel::<ClientMessage>(MAX_QUEUED);
+    let (replies_tx, mut replies) = mpsc::channel::<WsEvent>(16);
+    let (requests, queued) = mpsc::channel::<WsRequest>(MAX_QUEUED);
     tokio::spawn(carry_out(
         manager,
         session.clone(),
@@ -130,15 +112,16 @@ async fn close(
     }
 }
 
-fn text(value: Value) -> Message {
-    Message::Text(value.to_string().into())
+fn text(event: WsEvent) -> Message {
+    Message::Text(event.to_json().into())
 }
 
 /// The screen as it is now, and whether the session had ended when it was taken (the state
 /// is read first, so an ended session's screen is its last).
-fn snapshot(session: &Session) -> (Value, bool) {
+fn snapshot(session: &Session) -> (WsEvent, bool) {
     let state = session.state();
-    let message = json!({"type": "screen", "data": session.screen(), "state": state});
+    let screen = session.screen();
+    let message = WsEvent::Screen(ScreenState { screen, state });
     (message, state == SessionState::Terminated)
 }
 
@@ -147,22 +130,22 @@ fn ends(event: &Event) -> bool {
     matches!(&event.kind, EventKind::State(change) if change.to == SessionState::Terminated)
 }
 
-fn event_message(event: &Event) -> Value {
+fn event_message(event: &Event) -> WsEvent {
     match &event.kind {
-        EventKind::Output(entry) => json!({"type": "output", "data": entry}),
-        EventKind::State(change) => json!({"type": "state", "data": change}),
+        EventKind::Output(entry) => WsEvent::Output(entry.clone()),
+        EventKind::State(change) => WsEvent::State(change.clone()),
     }
 }
 
 /// Queues a client's message for `carry_out`; an error message when it cannot be.
-fn parse(raw: &str, requests: &mpsc::Sender<ClientMessage>) -> Option<Value> {
+fn parse(raw: &str, requests: &mpsc::Sender<WsRequest>) -> Option<WsEvent> {
     let message = match serde_json::from_str(raw) {
         Ok(m) => m,
-        Err(e) => return Some(error("bad_request", e.to_string())),
+        Err(e) => return Some(WsEvent::error("bad_request", e.to_string())),
     };
     match requests.try_send(message) {
         Ok(()) => None,
-        Err(_) => Some(error(
+        Err(_) => Some(WsEvent::error(
             "too_many_requests",
             format!("more than {MAX_QUEUED} requests are waiting; wait for their replies"),
         )),
@@ -174,12 +157,12 @@ fn parse(raw: &str, requests: &mpsc::Sender<ClientMessage>) -> Option<Value> {
 async fn carry_out(
     manager: Manager,
     session: Session,
-    mut requests: mpsc::Receiver<ClientMessage>,
-    replies: mpsc::Sender<Value>,
+    mut requests: mpsc::Receiver<WsRequest>,
+    replies: mpsc::Sender<WsEvent>,
 ) {
     while let Some(message) = requests.recv().await {
-        let reply = match message {
-            ClientMessage::Command {
+        let reply: Option<WsEvent> = match message {
+            WsRequest::Command {
                 command,
                 timeout: t,
             } => match timeout(t) {
@@ -190,14 +173,14 @@ async fn carry_out(
                             let reply = command_reply(id, command, pending.finished().await);
                             let _ = replies.send(reply).await;
                         });
-                        Value::Null
+                        None
                     }
-                    Err(e) => error("session_ended", e.to_string()),
+                    Err(e) => Some(WsEvent::error("session_ended", e.to_string())),
                 },
-                Err(e) => error(e.code, e.message),
+                Err(e) => Some(WsEvent::error(e.code, e.message)),
             },
-            ClientMessage::Input { data } => ack(session.send_input(data).await),
-            ClientMessage::Resize { cols, rows } => match size("cols/rows", cols, rows) {
+            WsRequest::Input { data } => ack(session.send_input(data).await),
+            WsRequest::Resize { cols, rows } => match size("cols/rows", cols, rows) {
                 // Through the manager: an API resize holds until a client types.
                 Ok(size) => ack(manager
                     .resize(session.id(), size)
@@ -206,11 +189,11 @@ async fn carry_out(
                         ManagerError::Session(e) => e,
                         _ => SessionError::Ended,
                     })),
-                Err(e) => error(e.code, e.message),
+                Err(e) => Some(WsEvent::error(e.code, e.message)),
             },
-            ClientMessage::Interrupt => ack(session.interrupt().await),
+            WsRequest::Interrupt => ack(session.interrupt().await),
         };
-        if reply != Value::Null {
+        if let Some(reply) = reply {
             let _ = replies.send(reply).await;
         }
     }
@@ -220,23 +203,22 @@ fn command_reply(
     id: SessionId,
     command: String,
     result: Result<CommandResult, SessionError>,
-) -> Value {
+) -> WsEvent {
     match result {
-        Ok(result) => json!({"type": "command_result", "data": {
-            "session_id": id, "command": command,
-            "output": result.output, "state": result.state,
-            "duration_ms": result.duration_ms, "timed_out": result.timed_out}}),
-        Err(e) => error("command_refused", e.to_string()),
+        Ok(result) => WsEvent::CommandResult(CommandOutcome {
+            session_id: id,
+            command,
+            output: result.output,
+            state: result.state,
+            duration_ms: result.duration_ms,
+            timed_out: result.timed_out,
+        }),
+        Err(e) => WsEvent::error("command_refused", e.to_string()),
     }
 }
 
-fn ack(result: Result<(), SessionError>) -> Value {
-    match result {
-        Ok(()) => Value::Null,
-        Err(e) => error("session_ended", e.to_string()),
-    }
-}
-
-fn error(code: &str, message: String) -> Value {
-    json!({"type": "error", "data": {"code": code, "message": message}})
+fn ack(result: Result<(), SessionError>) -> Option<WsEvent> {
+    result
+        .err()
+        .map(|e| WsEvent::error("session_ended", e.to_string()))
 }

@@ -7,7 +7,7 @@ use std::num::NonZeroU16;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Instant;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::session::config::TerminalSize;
 use crate::session::osc_limit::OscLimiter;
@@ -22,7 +22,7 @@ pub struct Processed {
 }
 
 /// The screen as plain text, for the API and for tests.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ScreenSnapshot {
     pub cols: u16,
     pub rows: u16,
@@ -30,7 +30,7 @@ pub struct ScreenSnapshot {
     pub cursor: CursorPosition,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CursorPosition {
     pub row: u16,
     pub col: u16,

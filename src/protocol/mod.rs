@@ -8,6 +8,10 @@
 //!
 //! Per-session streams: a client receives the terminal bytes of the sessions of the workspace
 //! it is attached to, and of no other.
+//!
+//! The WebSocket API's JSON messages are in [`websocket`].
+
+pub mod websocket;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
