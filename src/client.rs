@@ -57,12 +57,13 @@ impl Connection {
         protocol::read(&mut self.reader).await
     }
 
-    /// Moves both directions onto tasks with bounded queues: what the TUI's loop talks to.
-    pub fn into_channels(self) -> (mpsc::Sender<ClientMessage>, mpsc::Receiver<ServerMessage>) {
+    /// Moves both directions onto tasks with bounded queues: what the TUI's loop talks to. The
+    /// writer task ends once every sender is dropped and what they sent is written.
+    pub fn into_channels(self) -> Channels {
         let (to_server, mut outgoing) = mpsc::channel::<ClientMessage>(OUTGOING_QUEUE);
         let (incoming, from_server) = mpsc::channel(INCOMING_QUEUE);
         let (mut reader, mut writer) = (self.reader, self.writer);
-        tokio::spawn(async move {
+        let written = tokio::spawn(async move {
             while let Some(message) = outgoing.recv().await {
                 if protocol::write(&mut writer, &message).await.is_err() {
                     break;
@@ -76,8 +77,20 @@ impl Connection {
                 }
             }
         });
-        (to_server, from_server)
+        Channels {
+            to_server,
+            from_server,
+            written,
+        }
     }
+}
+
+/// A connection as queues.
+pub struct Channels {
+    pub to_server: mpsc::Sender<ClientMessage>,
+    pub from_server: mpsc::Receiver<ServerMessage>,
+    /// Finishes when everything sent has been written (or the connection broke).
+    pub written: tokio::task::JoinHandle<()>,
 }
 
 /// Connects to the server on `socket`.

@@ -102,7 +102,11 @@ fn attach_tui(
     let start = server_command(&global, &socket, &log_file, no_restore)?;
     let ctx = Context::load(global)?;
     let create = attach.create;
-    let leave = tokio_runtime()?.block_on(async {
+    // One thread: every hop of a key and its echo stays on it, with no wake-up of another.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let leave = runtime.block_on(async {
         let connection = if create {
             client::connect_or_start(&socket, &start).await?
         } else {

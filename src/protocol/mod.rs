@@ -22,7 +22,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use crate::session::{SessionId, SessionInfo, TerminalSize};
 
 /// Bumped whenever a message changes shape.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 /// Largest frame either side accepts. A replay of a full history is the largest message.
 pub const MAX_FRAME: usize = 64 * 1024 * 1024;
@@ -45,6 +45,12 @@ pub enum ClientMessage {
     PaneSize {
         session: SessionId,
         size: TerminalSize,
+    },
+    /// The client has taken this many bytes of a session's output: the server may send more
+    /// (see `server::forward`).
+    Consumed {
+        session: SessionId,
+        bytes: u64,
     },
     /// The session's interrupt key (Esc for Claude Code, Ctrl-C otherwise).
     Interrupt {

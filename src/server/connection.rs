@@ -9,13 +9,13 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::sync::{broadcast, mpsc, watch};
-use tokio::task::JoinHandle;
+use tokio::sync::{mpsc, watch};
 
 use crate::manager::ClientId;
 use crate::protocol::{self, ClientMessage, ServerMessage, WorkspaceListing};
+use crate::server::forward::Forwarder;
 use crate::server::{Hub, workspace};
-use crate::session::{Session, SessionId, SessionInfo, StreamItem};
+use crate::session::{Session, SessionId, SessionInfo};
 
 /// Messages waiting for a client: at most this many (terminal chunks are ≤ 64 KiB each).
 const OUTGOING_QUEUE: usize = 64;
@@ -75,7 +75,7 @@ struct Connection {
     client: ClientId,
     out: Outgoing,
     workspace: Option<String>,
-    forwarders: HashMap<SessionId, JoinHandle<()>>,
+    forwarders: HashMap<SessionId, Forwarder>,
     /// The session list the client has, so unchanged lists are not sent again.
     last_sent: Vec<SessionInfo>,
 }
@@ -158,6 +158,12 @@ impl Connection {
             }
             ClientMessage::PaneSize { session, size } => {
                 manager.client_shows(self.client, session, size).await
+            }
+            ClientMessage::Consumed { session, bytes } => {
+                if let Some(forwarder) = self.forwarders.get(&session) {
+                    forwarder.consumed(bytes as usize);
+                }
+                Ok(())
             }
             ClientMessage::Interrupt { session } => manager.interrupt(session).await,
             ClientMessage::Close { session } => manager.get(session).map(|s| {
@@ -248,25 +254,18 @@ impl Connection {
             .out
             .send(ServerMessage::Sessions { sessions: infos })
             .await;
-        self.forwarders.retain(|id, task| {
-            let keep = sessions.iter().any(|s| s.id() == *id);
-            if !keep {
-                task.abort();
-            }
-            keep
-        });
+        self.forwarders
+            .retain(|id, _| sessions.iter().any(|s| s.id() == *id));
         for session in sessions {
             if !self.forwarders.contains_key(&session.id()) {
-                let task = tokio::spawn(forward(session.clone(), self.out.clone()));
-                self.forwarders.insert(session.id(), task);
+                let forwarder = Forwarder::start(session.clone(), self.out.clone());
+                self.forwarders.insert(session.id(), forwarder);
             }
         }
     }
 
     fn stop_forwarders(&mut self) {
-        for (_, task) in self.forwarders.drain() {
-            task.abort();
-        }
+        self.forwarders.clear();
     }
 }
 
@@ -290,36 +289,4 @@ fn same_but_counters(a: &[SessionInfo], b: &[SessionInfo]) -> bool {
                 && a.status.exit_code == b.status.exit_code
                 && a.status.terminal_size == b.status.terminal_size
         })
-}
-
-/// Streams one session's terminal to the client: a replay, then every change, and a fresh
-/// replay whenever the client fell too far behind.
-async fn forward(session: Session, out: Outgoing) {
-    let id = session.id();
-    loop {
-        let view = session.view_terminal();
-        let replay = ServerMessage::Replay {
-            session: id,
-            size: view.size,
-            bytes: view.replay,
-        };
-        if out.send(replay).await.is_err() {
-            return;
-        }
-        let mut stream = view.stream;
-        loop {
-            let message = match stream.recv().await {
-                Ok(StreamItem::Output(bytes)) => ServerMessage::Output {
-                    session: id,
-                    bytes: bytes.to_vec(),
-                },
-                Ok(StreamItem::Resized(size)) => ServerMessage::Resized { session: id, size },
-                Err(broadcast::error::RecvError::Lagged(_)) => break,
-                Err(broadcast::error::RecvError::Closed) => return,
-            };
-            if out.send(message).await.is_err() {
-                return;
-            }
-        }
-    }
 }

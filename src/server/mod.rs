@@ -2,6 +2,7 @@
 //! Unix socket. Sessions outlive the clients that show them; a client detaches and comes back.
 
 mod connection;
+mod forward;
 pub mod info;
 pub mod socket;
 pub mod state_file;

@@ -92,9 +92,10 @@ pub enum StreamItem {
     Resized(TerminalSize),
 }
 
-/// Chunks a viewer may fall behind by before it is resynced with a fresh replay; with reads of
-/// up to 64 KiB this bounds what a session holds for slow viewers to 2 MiB.
-const STREAM_CAPACITY: usize = 32;
+/// Chunks a viewer may fall behind by before it is resynced with a fresh replay. A PTY's reads
+/// are mostly a few KiB (a flood fills this in about 10 ms); reads of at most 64 KiB bound
+/// what a session holds for slow viewers to 4 MiB.
+const STREAM_CAPACITY: usize = 64;
 
 /// A terminal as it stands, and the feed of what happens to it from then on.
 pub struct TerminalView {

@@ -45,7 +45,8 @@ impl Harness {
             sessions.push(manager.create_session(config).await.unwrap());
         }
         let connection = crate::server::connect_in_process(manager).await;
-        let (to_server, from_server) = connection.into_channels();
+        let channels = connection.into_channels();
+        let (to_server, from_server) = (channels.to_server, channels.from_server);
         let attach = Attach {
             workspace: Some(WORKSPACE.to_string()),
             create: false,

@@ -48,6 +48,9 @@ use crate::runtime::termination_signal;
 pub use app::Leave;
 use app::{App, Effect};
 
+/// How long a leaving client waits for its last requests to be written.
+const FLUSH_TIMEOUT: Duration = Duration::from_secs(2);
+
 /// Attaches to a workspace and runs the TUI until the user detaches or quits, the terminal
 /// hangs up, or the server goes away. Errors before the screen is taken (a refused attach)
 /// come back as errors, printed on a normal terminal.
@@ -57,7 +60,8 @@ pub async fn run(
     config: Arc<Config>,
     cwd: PathBuf,
 ) -> anyhow::Result<Leave> {
-    let (to_server, mut from_server) = connection.into_channels();
+    let channels = connection.into_channels();
+    let (to_server, mut from_server) = (channels.to_server, channels.from_server);
     to_server
         .send(ClientMessage::Attach(attach))
         .await
@@ -75,7 +79,11 @@ pub async fn run(
     leave();
     tracing::info!(frames = app.frames, "the TUI stopped");
     result?;
-    Ok(app.quit.unwrap_or(Leave::Detached))
+    let left = app.quit.clone().unwrap_or(Leave::Detached);
+    // The last requests (close the workspace, say) reach the server before the client goes.
+    drop(app);
+    let _ = tokio::time::timeout(FLUSH_TIMEOUT, channels.written).await;
+    Ok(left)
 }
 
 type Term = Terminal<CrosstermBackend<std::io::Stdout>>;

@@ -1,6 +1,6 @@
 //! What the server's messages do to the TUI: the workspace shown, its panes, their terminals.
 
-use crate::protocol::ServerMessage;
+use crate::protocol::{ClientMessage, ServerMessage};
 use crate::session::SessionInfo;
 use crate::tui::app::{App, Effect, Leave};
 use crate::tui::pane::Pane;
@@ -38,6 +38,8 @@ impl App {
                 if let Some(pane) = self.pane(session) {
                     pane.output(&bytes);
                 }
+                let bytes = bytes.len() as u64;
+                self.request(ClientMessage::Consumed { session, bytes });
             }
             ServerMessage::Resized { session, size } => {
                 if let Some(pane) = self.pane(session) {
