@@ -69,6 +69,8 @@ fn layers_merge_in_order_defaults_global_project_file_env_flags() {
     let sub = project.join("deep/sub");
     std::fs::create_dir_all(&sub).unwrap();
     std::fs::write(project.join("ccmux.toml"), "[limits]\nmax_sessions = 6\n[api]\nlisten = \"127.0.0.1:1001\"\n[[session]]\ntask_id = \"one\"\nproject_path = \"deep\"\n").unwrap();
+    let trusted = run(home.path(), &["trust", project.to_str().unwrap()]);
+    assert!(trusted.status.success(), "{}", stderr(&trusted));
     let extra = home.path().join("extra.toml");
     std::fs::write(
         &extra,
@@ -299,6 +301,7 @@ fn every_subcommand_has_help() {
         &["config", "--help"],
         &["config", "check", "--help"],
         &["config", "path", "--help"],
+        &["trust", "--help"],
         &["completions", "--help"],
     ] {
         let out = run(home.path(), args);

@@ -1,6 +1,8 @@
 //! Reading config layers and merging them: built-in defaults < global `config.toml` < the
 //! project's `ccmux.toml` < `-c PATH` < `CCMUX_*` variables < flags.
 //!
+//! The project file is read only when the user trusted it (`trust.rs`).
+//!
 //! Each file is checked on its own first, also for what would keep a session from starting
 //! (`check.rs`), so an error names that file, its line, column and key.
 //! Tables merge key by key; `[[session]]` entries accumulate, a later one replacing an earlier
@@ -17,6 +19,7 @@ use toml::{Table, Value};
 use crate::config::Config;
 use crate::config::check::{Finding, check};
 use crate::config::key_path::key_path_at;
+use crate::config::trust::{ProjectFile, Trust, TrustError, TrustStore};
 use crate::paths;
 
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +30,8 @@ pub enum ConfigError {
     Invalid { place: Place, message: String },
     #[error("{variable}: {message}")]
     BadVariable { variable: String, message: String },
+    #[error(transparent)]
+    Trust(#[from] TrustError),
 }
 
 /// Something that may keep a session from starting, though the config is valid.
@@ -99,6 +104,33 @@ pub struct LoadedConfig {
     /// The files that were read, lowest layer first.
     pub sources: Vec<PathBuf>,
     pub warnings: Vec<ConfigWarning>,
+    /// The project file found from the cwd, read or (untrusted) ignored.
+    pub project: Option<ProjectFile>,
+}
+
+impl LoadedConfig {
+    /// What to tell the user where ccmux starts sessions from this config: that the project
+    /// file was ignored, and how to trust it.
+    pub fn untrusted_notice(&self) -> Option<String> {
+        self.project.as_ref()?.untrusted_notice()
+    }
+}
+
+/// A file to read as a layer, already read: the project file's trust is decided on the very
+/// text that is then parsed.
+struct Layer {
+    path: PathBuf,
+    text: String,
+}
+
+impl Layer {
+    fn read(path: PathBuf) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(&path).map_err(|e| ConfigError::Unreadable {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
+        Ok(Self { path, text })
+    }
 }
 
 /// Loads every layer for a ccmux started in `cwd`; `env` looks up variables.
@@ -107,20 +139,31 @@ pub fn load(
     flags: &Flags,
     env: impl Fn(&str) -> Option<String>,
 ) -> Result<LoadedConfig, ConfigError> {
-    let mut files = Vec::new();
+    let mut layers = Vec::new();
     let global = paths::global_config_file();
     if global.is_file() {
-        files.push(global);
+        layers.push(Layer::read(global)?);
     }
-    if let Some(project) = find_project_file(cwd) {
-        files.push(project);
+    let mut project = None;
+    if let Some(path) = find_project_file(cwd) {
+        let layer = Layer::read(path)?;
+        let trust = TrustStore::open()?.verdict(&layer.path, layer.text.as_bytes())?;
+        project = Some(ProjectFile {
+            path: layer.path.clone(),
+            trust,
+        });
+        if trust == Trust::Trusted {
+            layers.push(layer);
+        }
     }
-    files.extend(flags.config.clone());
+    if let Some(path) = &flags.config {
+        layers.push(Layer::read(path.clone())?);
+    }
 
     let mut merged = Table::new();
     let mut warnings = Vec::new();
-    for path in &files {
-        let (table, mut said) = read_layer(path, &merged, &env)?;
+    for layer in &layers {
+        let (table, mut said) = read_layer(layer, &merged, &env)?;
         merge(&mut merged, table);
         warnings.append(&mut said);
     }
@@ -135,8 +178,9 @@ pub fn load(
     }
     Ok(LoadedConfig {
         config,
-        sources: files,
+        sources: layers.into_iter().map(|l| l.path).collect(),
         warnings,
+        project,
     })
 }
 
@@ -145,15 +189,17 @@ pub fn load_file(
     path: &Path,
     env: impl Fn(&str) -> Option<String>,
 ) -> Result<LoadedConfig, ConfigError> {
-    let (table, warnings) = read_layer(path, &Table::new(), &env)?;
+    let layer = Layer::read(path.to_path_buf())?;
+    let (table, warnings) = read_layer(&layer, &Table::new(), &env)?;
     let config = Config::deserialize(Value::Table(table)).map_err(|e| ConfigError::Invalid {
         place: Place::whole(path.display().to_string()),
         message: e.to_string(),
     })?;
     Ok(LoadedConfig {
         config,
-        sources: vec![path.to_path_buf()],
+        sources: vec![layer.path],
         warnings,
+        project: None,
     })
 }
 
@@ -164,28 +210,24 @@ pub fn find_project_file(dir: &Path) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// Reads and checks one file; relative project paths become absolute against its directory.
-/// `below` is what the lower layers said, for profiles and templates defined there.
+/// Checks one file; relative project paths become absolute against its directory. `below` is
+/// what the lower layers said, for profiles and templates defined there.
 fn read_layer(
-    path: &Path,
+    Layer { path, text }: &Layer,
     below: &Table,
     env: &impl Fn(&str) -> Option<String>,
 ) -> Result<(Table, Vec<ConfigWarning>), ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Unreadable {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    })?;
     let at = |span: Option<Range<usize>>, message: String| ConfigError::Invalid {
-        place: Place::in_file(path, &text, span),
+        place: Place::in_file(path, text, span),
         message,
     };
     let config: Config =
-        toml::from_str(&text).map_err(|e| at(e.span(), e.message().trim().to_string()))?;
-    let warnings = check(&text, &config, below, env)
+        toml::from_str(text).map_err(|e| at(e.span(), e.message().trim().to_string()))?;
+    let warnings = check(text, &config, below, env)
         .map_err(|Finding { span, message }| at(Some(span), message))?
         .into_iter()
         .map(|Finding { span, message }| ConfigWarning {
-            place: Place::in_file(path, &text, Some(span)),
+            place: Place::in_file(path, text, Some(span)),
             message,
         })
         .collect();
