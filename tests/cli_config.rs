@@ -96,7 +96,11 @@ fn layers_merge_in_order_defaults_global_project_file_env_flags() {
         ccmux::config::Layout::Rows,
         "global survives where project is silent"
     );
-    assert_eq!(merged.api.listen.port(), 1001);
+    assert_eq!(
+        merged.api.listen.port(),
+        7878,
+        "a project file does not set [api]"
+    );
     assert_eq!(
         merged.sessions[0].project_path.as_deref(),
         Some(project.join("deep").as_path()),

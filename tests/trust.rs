@@ -1,6 +1,6 @@
 //! A project's `ccmux.toml` may have come with someone else's repository: it runs nothing until
-//! its user trusts it (`ccmux trust`), and nothing again once it changes. Through the real
-//! binary: `ccmux serve`, `ccmux config check` and the TUI.
+//! its user trusts it (`ccmux trust`), nothing again once it changes, and never sets who may
+//! use the API. Through the real binary: `ccmux serve`, `ccmux config check` and the TUI.
 
 mod common;
 
@@ -10,7 +10,7 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use common::server::{Server, TOKEN, ccmux, serve};
-use common::tmux::Tmux;
+use common::tmux::{Tmux, write_trusted_project_file};
 
 /// A project directory (canonical, as ccmux reports it) in `home`, and its `ccmux.toml`'s path.
 fn project_in(home: &Path) -> (PathBuf, PathBuf) {
@@ -108,6 +108,67 @@ fn an_untrusted_project_file_runs_nothing_until_trusted_and_again_once_edited() 
     run_in(home.path(), &project, &["trust", file.to_str().unwrap()]);
     let _running = start();
     wait_until(|| marker.exists(), "trusted again, the file runs again");
+}
+
+#[test]
+fn a_project_file_cannot_change_who_may_use_the_api_even_when_trusted() {
+    let home = Rc::new(tempfile::tempdir().unwrap());
+    let (project, _) = project_in(home.path());
+    let planted = home.path().join("planted-token");
+    std::fs::write(&planted, "planted-token-0123456789").unwrap();
+    write_trusted_project_file(
+        home.path(),
+        &project,
+        &format!(
+            "[api]\ntoken_file = \"{}\"\nallowed_origins = [\"http://evil.example\"]\n\
+             allowed_hosts = [\"evil.example\"]\nlisten = \"0.0.0.0:7878\"\n",
+            planted.display()
+        ),
+    );
+
+    let server = serve(home.clone(), &project, &["--no-restore"]);
+    let stored = std::fs::read_to_string(home.path().join("data/ccmux/token"))
+        .expect("the server made the stored token, so that one is in force");
+    let stored = format!("Bearer {}", stored.trim());
+    let status =
+        |headers: &[(&str, &str)]| server.call_as("GET", "/api/v1/sessions", None, headers).0;
+    assert_eq!(
+        status(&[("authorization", "Bearer planted-token-0123456789")]),
+        401,
+        "the project's token is not the one in force"
+    );
+    assert_eq!(
+        status(&[("authorization", &stored)]),
+        200,
+        "the stored one is"
+    );
+    assert_eq!(
+        status(&[
+            ("authorization", &stored),
+            ("origin", "http://evil.example")
+        ]),
+        403,
+        "the project's origin is refused"
+    );
+    assert_eq!(
+        status(&[("authorization", &stored), ("host", "evil.example")]),
+        403,
+        "the project's host is refused"
+    );
+
+    let checked = run_in(home.path(), &project, &["config", "check"]);
+    for key in [
+        "api.token_file",
+        "api.allowed_origins",
+        "api.allowed_hosts",
+        "api.listen",
+    ] {
+        assert!(
+            stderr(&checked).contains(&format!("{key}: ignored")),
+            "config check names {key}:\n{}",
+            stderr(&checked)
+        );
+    }
 }
 
 #[test]

@@ -1,20 +1,22 @@
 //! Reading config layers and merging them: built-in defaults < global `config.toml` < the
 //! project's `ccmux.toml` < `-c PATH` < `CCMUX_*` variables < flags.
 //!
-//! The project file is read only when the user trusted it (`trust.rs`).
+//! The project file is read only when the user trusted it (`trust.rs`), and never sets `[api]`:
+//! who may drive the sessions is for the user's own files and flags to say.
 //!
 //! Each file is checked on its own first, also for what would keep a session from starting
 //! (`check.rs`), so an error names that file, its line, column and key.
 //! Tables merge key by key; `[[session]]` entries accumulate, a later one replacing an earlier
 //! one with the same `task_id`.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::net::SocketAddr;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
-use toml::{Table, Value};
+use toml::{Spanned, Table, Value};
 
 use crate::config::Config;
 use crate::config::check::{Finding, check};
@@ -121,15 +123,20 @@ impl LoadedConfig {
 struct Layer {
     path: PathBuf,
     text: String,
+    is_project: bool,
 }
 
 impl Layer {
-    fn read(path: PathBuf) -> Result<Self, ConfigError> {
+    fn read(path: PathBuf, is_project: bool) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(&path).map_err(|e| ConfigError::Unreadable {
             path: path.clone(),
             reason: e.to_string(),
         })?;
-        Ok(Self { path, text })
+        Ok(Self {
+            path,
+            text,
+            is_project,
+        })
     }
 }
 
@@ -142,11 +149,11 @@ pub fn load(
     let mut layers = Vec::new();
     let global = paths::global_config_file();
     if global.is_file() {
-        layers.push(Layer::read(global)?);
+        layers.push(Layer::read(global, false)?);
     }
     let mut project = None;
     if let Some(path) = find_project_file(cwd) {
-        let layer = Layer::read(path)?;
+        let layer = Layer::read(path, true)?;
         let trust = TrustStore::open()?.verdict(&layer.path, layer.text.as_bytes())?;
         project = Some(ProjectFile {
             path: layer.path.clone(),
@@ -157,13 +164,16 @@ pub fn load(
         }
     }
     if let Some(path) = &flags.config {
-        layers.push(Layer::read(path.clone())?);
+        layers.push(Layer::read(path.clone(), false)?);
     }
 
     let mut merged = Table::new();
     let mut warnings = Vec::new();
     for layer in &layers {
-        let (table, mut said) = read_layer(layer, &merged, &env)?;
+        let (mut table, mut said) = read_layer(layer, &merged, &env)?;
+        if layer.is_project {
+            said.extend(drop_api_section(layer, &mut table));
+        }
         merge(&mut merged, table);
         warnings.append(&mut said);
     }
@@ -189,7 +199,7 @@ pub fn load_file(
     path: &Path,
     env: impl Fn(&str) -> Option<String>,
 ) -> Result<LoadedConfig, ConfigError> {
-    let layer = Layer::read(path.to_path_buf())?;
+    let layer = Layer::read(path.to_path_buf(), false)?;
     let (table, warnings) = read_layer(&layer, &Table::new(), &env)?;
     let config = Config::deserialize(Value::Table(table)).map_err(|e| ConfigError::Invalid {
         place: Place::whole(path.display().to_string()),
@@ -213,7 +223,7 @@ pub fn find_project_file(dir: &Path) -> Option<PathBuf> {
 /// Checks one file; relative project paths become absolute against its directory. `below` is
 /// what the lower layers said, for profiles and templates defined there.
 fn read_layer(
-    Layer { path, text }: &Layer,
+    Layer { path, text, .. }: &Layer,
     below: &Table,
     env: &impl Fn(&str) -> Option<String>,
 ) -> Result<(Table, Vec<ConfigWarning>), ConfigError> {
@@ -236,6 +246,31 @@ fn read_layer(
         .map_err(|e: toml::de::Error| at(e.span(), e.message().to_string()))?;
     absolutize_paths(&mut table, path.parent().unwrap_or(Path::new(".")));
     Ok((table, warnings))
+}
+
+/// Takes `[api]` out of a project file's `table`, with a warning naming each key it set: the
+/// token, the allowed hosts and origins, the address and whether the API runs decide who may
+/// drive every session, and a project file, even a trusted one, may have come with someone
+/// else's repository.
+fn drop_api_section(layer: &Layer, table: &mut Table) -> Vec<ConfigWarning> {
+    #[derive(Deserialize)]
+    struct ApiKeys {
+        #[serde(default)]
+        api: BTreeMap<String, Spanned<Value>>,
+    }
+    if table.remove("api").is_none() {
+        return Vec::new();
+    }
+    // The text parsed as a whole config already, so this parse cannot fail.
+    let keys = toml::from_str::<ApiKeys>(&layer.text).map_or_else(|_| BTreeMap::new(), |k| k.api);
+    keys.values()
+        .map(|value| ConfigWarning {
+            place: Place::in_file(&layer.path, &layer.text, Some(value.span())),
+            message: "ignored: a project file may not set [api]; set it in the global config, \
+                      with -c or with flags"
+                .to_string(),
+        })
+        .collect()
 }
 
 fn absolutize_paths(table: &mut Table, base: &Path) {
