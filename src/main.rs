@@ -5,7 +5,7 @@ use clap::{CommandFactory, Parser};
 
 use ccmux::cli::{Cli, Command, ConfigCommand, GlobalArgs};
 use ccmux::client::{self, ServerCommand};
-use ccmux::config::trust::{self, TrustAction};
+use ccmux::config::trust::{self, Trust, TrustAction};
 use ccmux::protocol::Attach;
 use ccmux::runtime::{self, Context};
 use ccmux::server::{self, ServeOptions, SocketPath};
@@ -229,9 +229,12 @@ fn check(path: Option<std::path::PathBuf>, global: ccmux::cli::GlobalArgs) -> Ex
             if loaded.sources.is_empty() {
                 println!("no config files; the built-in defaults apply");
             }
-            let project = loaded.project.map(|p| p.path);
+            let trusted_project = loaded
+                .project
+                .filter(|p| p.trust == Trust::Trusted)
+                .map(|p| p.path);
             for source in loaded.sources {
-                let trusted = if Some(&source) == project.as_ref() {
+                let trusted = if Some(&source) == trusted_project.as_ref() {
                     " (trusted)"
                 } else {
                     ""
