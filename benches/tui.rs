@@ -142,7 +142,7 @@ fn start(config: &str) -> Tmux {
     let home = tempfile::tempdir().unwrap();
     let project = home.path().join("project");
     std::fs::create_dir(&project).unwrap();
-    std::fs::write(project.join("ccmux.toml"), config).unwrap();
+    tmux::write_trusted_project_file(home.path(), &project, config);
     Tmux::start(home, &project, &[], WINDOW)
 }
 

@@ -1,5 +1,5 @@
 //! The command line: `ccmux` (attach the TUI, starting a server when none runs), `attach`,
-//! `ls`, `kill-server`, `serve`, `ctl`, `token`, `config`, `completions`.
+//! `ls`, `kill-server`, `serve`, `ctl`, `token`, `config`, `trust`, `completions`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -84,6 +84,18 @@ pub enum Command {
     /// Inspect configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Let a project's ccmux.toml start its sessions. A project file is ignored until it is
+    /// trusted, and again whenever its content changes.
+    Trust {
+        /// The project file, or its directory (default: the ccmux.toml found here or above).
+        path: Option<PathBuf>,
+        /// Stop trusting the file.
+        #[arg(long, conflicts_with = "list")]
+        revoke: bool,
+        /// List the trusted files and whether each is still as it was trusted.
+        #[arg(long, conflicts_with = "path")]
+        list: bool,
+    },
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]

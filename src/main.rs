@@ -5,6 +5,7 @@ use clap::{CommandFactory, Parser};
 
 use ccmux::cli::{Cli, Command, ConfigCommand, GlobalArgs};
 use ccmux::client::{self, ServerCommand};
+use ccmux::config::trust::{self, Trust, TrustAction};
 use ccmux::protocol::Attach;
 use ccmux::runtime::{self, Context};
 use ccmux::server::{self, ServeOptions, SocketPath};
@@ -40,6 +41,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Config(ConfigCommand::Show)) => {
             let ctx = Context::load(cli.global)?;
             print!("{}", toml::to_string(&*ctx.config)?);
+        }
+        Some(Command::Trust { path, revoke, list }) => {
+            let action = match (list, revoke) {
+                (true, _) => TrustAction::List,
+                (false, true) => TrustAction::Revoke(path),
+                (false, false) => TrustAction::Trust(path),
+            };
+            print!("{}", trust::run(action, &std::env::current_dir()?)?);
         }
         Some(Command::Token) => println!("{}", Context::load(cli.global)?.token()?),
         Some(Command::Ctl(args)) => {
@@ -194,7 +203,8 @@ fn tokio_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .build()?)
 }
 
-/// `ccmux config check [PATH]`: one file, or every layer that applies here.
+/// `ccmux config check [PATH]`: one file, or every layer that applies here and whether the
+/// project file is trusted.
 fn check(path: Option<std::path::PathBuf>, global: ccmux::cli::GlobalArgs) -> ExitCode {
     let env = |k: &str| std::env::var(k).ok();
     let result = match &path {
@@ -217,11 +227,23 @@ fn check(path: Option<std::path::PathBuf>, global: ccmux::cli::GlobalArgs) -> Ex
             for warning in &loaded.warnings {
                 eprintln!("warning: {warning}");
             }
+            if let Some(notice) = loaded.untrusted_notice() {
+                eprintln!("warning: {notice}");
+            }
             if loaded.sources.is_empty() {
                 println!("no config files; the built-in defaults apply");
             }
+            let trusted_project = loaded
+                .project
+                .filter(|p| p.trust == Trust::Trusted)
+                .map(|p| p.path);
             for source in loaded.sources {
-                println!("ok: {}", source.display());
+                let trusted = if Some(&source) == trusted_project.as_ref() {
+                    " (trusted)"
+                } else {
+                    ""
+                };
+                println!("ok: {}{trusted}", source.display());
             }
             ExitCode::SUCCESS
         }

@@ -20,6 +20,8 @@ pub struct Context {
     pub config: Arc<Config>,
     pub cwd: PathBuf,
     pub global: GlobalArgs,
+    /// Why the project file's sessions will not start: it is not trusted.
+    pub untrusted_notice: Option<String>,
 }
 
 impl Context {
@@ -31,6 +33,7 @@ impl Context {
         };
         let loaded = config::load(&cwd, &flags, |k| std::env::var(k).ok())?;
         Ok(Self {
+            untrusted_notice: loaded.untrusted_notice(),
             config: Arc::new(loaded.config),
             cwd,
             global,
@@ -100,9 +103,10 @@ impl Running {
         })
     }
 
-    /// Starts the config's autostart sessions; errors are logged and returned as messages.
+    /// Starts the config's autostart sessions; errors are logged and returned as messages, after
+    /// the notice of a project file that was ignored.
     pub async fn autostart(&self, ctx: &Context) -> Vec<String> {
-        let mut problems = Vec::new();
+        let mut problems = Vec::from_iter(ctx.untrusted_notice.clone());
         let configured = ctx.config.sessions.iter().filter(|s| s.autostart);
         // A task restored from the state file is already running.
         for entry in configured.filter(|s| {

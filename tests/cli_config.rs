@@ -69,6 +69,8 @@ fn layers_merge_in_order_defaults_global_project_file_env_flags() {
     let sub = project.join("deep/sub");
     std::fs::create_dir_all(&sub).unwrap();
     std::fs::write(project.join("ccmux.toml"), "[limits]\nmax_sessions = 6\n[api]\nlisten = \"127.0.0.1:1001\"\n[[session]]\ntask_id = \"one\"\nproject_path = \"deep\"\n").unwrap();
+    let trusted = run(home.path(), &["trust", project.to_str().unwrap()]);
+    assert!(trusted.status.success(), "{}", stderr(&trusted));
     let extra = home.path().join("extra.toml");
     std::fs::write(
         &extra,
@@ -94,7 +96,11 @@ fn layers_merge_in_order_defaults_global_project_file_env_flags() {
         ccmux::config::Layout::Rows,
         "global survives where project is silent"
     );
-    assert_eq!(merged.api.listen.port(), 1001);
+    assert_eq!(
+        merged.api.listen.port(),
+        7878,
+        "a project file does not set [api]"
+    );
     assert_eq!(
         merged.sessions[0].project_path.as_deref(),
         Some(project.join("deep").as_path()),
@@ -299,6 +305,7 @@ fn every_subcommand_has_help() {
         &["config", "--help"],
         &["config", "check", "--help"],
         &["config", "path", "--help"],
+        &["trust", "--help"],
         &["completions", "--help"],
     ] {
         let out = run(home.path(), args);

@@ -29,19 +29,20 @@ fn word_after<'a>(screen: &'a str, prefix: &str) -> &'a str {
 
 #[test]
 fn a_killed_server_comes_back_with_its_shell_directory_and_claude_conversation() {
+    let home = tempfile::tempdir().unwrap();
     let project = tempfile::tempdir().unwrap();
-    std::fs::write(
-        project.path().join("ccmux.toml"),
-        format!(
+    common::tmux::write_trusted_project_file(
+        home.path(),
+        project.path(),
+        &format!(
             "[[session]]\ntask_id = \"sh\"\ncommand = [\"bash\", \"--norc\", \"--noprofile\", \"-i\"]\n\
              environment = {{ PS1 = \"sh$ \" }}\n\
              [[session]]\ntask_id = \"claude\"\nprofile = \"claude\"\ncommand = [\"python3\", \"{}\"]\n",
             fixture("fake_claude.py")
         ),
-    )
-    .unwrap();
+    );
     let first = Tmux::start(
-        tempfile::tempdir().unwrap(),
+        home,
         project.path(),
         &[("ANTHROPIC_API_KEY", "sk-restore")],
         (160, 40),

@@ -36,7 +36,8 @@ fn wait_until(what: impl Fn() -> bool, why: &str) {
     }
 }
 
-fn project_with_shells(tasks: &[&str]) -> tempfile::TempDir {
+/// A project whose trusted `ccmux.toml` starts a shell per task.
+fn project_with_shells(home: &Path, tasks: &[&str]) -> tempfile::TempDir {
     let project = tempfile::tempdir().unwrap();
     let sessions: String = tasks
         .iter()
@@ -48,7 +49,7 @@ fn project_with_shells(tasks: &[&str]) -> tempfile::TempDir {
             )
         })
         .collect();
-    std::fs::write(project.path().join("ccmux.toml"), sessions).unwrap();
+    common::tmux::write_trusted_project_file(home, project.path(), &sessions);
     project
 }
 
@@ -60,8 +61,9 @@ fn ls(tmux: &Tmux) -> String {
 
 #[test]
 fn sessions_outlive_a_detached_client_and_its_terminal() {
-    let project = project_with_shells(&["one", "two", "three"]);
-    let first = Tmux::start(tempfile::tempdir().unwrap(), project.path(), &[], (150, 40));
+    let home = tempfile::tempdir().unwrap();
+    let project = project_with_shells(home.path(), &["one", "two", "three"]);
+    let first = Tmux::start(home, project.path(), &[], (150, 40));
     first.wait_for(
         |s| s.contains("1 one ●") && s.contains("2 two ●") && s.contains("3 three ●"),
         "three sessions start",
@@ -100,8 +102,9 @@ fn sessions_outlive_a_detached_client_and_its_terminal() {
 
 #[test]
 fn two_clients_show_the_same_session_live() {
-    let project = project_with_shells(&["shared"]);
-    let a = Tmux::start(tempfile::tempdir().unwrap(), project.path(), &[], (100, 30));
+    let home = tempfile::tempdir().unwrap();
+    let project = project_with_shells(home.path(), &["shared"]);
+    let a = Tmux::start(home, project.path(), &[], (100, 30));
     a.wait_for(|s| s.contains("shared ● ready"), "the session starts");
     let b = a.client(project.path(), (100, 30), "attach");
     b.wait_for(
@@ -116,8 +119,9 @@ fn two_clients_show_the_same_session_live() {
 
 #[test]
 fn kill_server_leaves_no_process_behind() {
-    let project = project_with_shells(&["a", "b"]);
-    let tmux = Tmux::start(tempfile::tempdir().unwrap(), project.path(), &[], (100, 30));
+    let home = tempfile::tempdir().unwrap();
+    let project = project_with_shells(home.path(), &["a", "b"]);
+    let tmux = Tmux::start(home, project.path(), &[], (100, 30));
     tmux.wait_for(|s| s.contains("2 b ● ready"), "two sessions start");
     let home = tmux.home().to_path_buf();
     assert!(processes_of(&home).len() >= 4, "client, server, two shells");
@@ -135,8 +139,9 @@ fn kill_server_leaves_no_process_behind() {
 
 #[test]
 fn a_client_whose_server_is_killed_restores_the_terminal_and_fails() {
-    let project = project_with_shells(&["victim"]);
-    let tmux = Tmux::start(tempfile::tempdir().unwrap(), project.path(), &[], (100, 30));
+    let home = tempfile::tempdir().unwrap();
+    let project = project_with_shells(home.path(), &["victim"]);
+    let tmux = Tmux::start(home, project.path(), &[], (100, 30));
     tmux.wait_for(|s| s.contains("victim ● ready"), "the session starts");
     let info = std::fs::read_to_string(tmux.home().join("run/ccmux/default.json")).unwrap();
     let info: serde_json::Value = serde_json::from_str(&info).unwrap();
@@ -151,8 +156,9 @@ fn a_client_whose_server_is_killed_restores_the_terminal_and_fails() {
 
 #[test]
 fn the_socket_is_private_and_other_users_are_refused() {
-    let project = project_with_shells(&["private"]);
-    let tmux = Tmux::start(tempfile::tempdir().unwrap(), project.path(), &[], (100, 30));
+    let home = tempfile::tempdir().unwrap();
+    let project = project_with_shells(home.path(), &["private"]);
+    let tmux = Tmux::start(home, project.path(), &[], (100, 30));
     tmux.wait_for(|s| s.contains("private ● ready"), "the session starts");
     let dir = tmux.home().join("run/ccmux");
     let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;

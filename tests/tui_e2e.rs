@@ -44,16 +44,16 @@ fn two_panes_side_by_side_driven_from_the_keyboard() {
     let project = tempfile::tempdir().unwrap();
     let marker = format!("CCMUX_E2E_MARK={}", std::process::id());
     let (key, value) = marker.split_once('=').unwrap();
-    std::fs::write(
-        project.path().join("ccmux.toml"),
-        format!(
+    common::tmux::write_trusted_project_file(
+        home.path(),
+        project.path(),
+        &format!(
             "[defaults]\nenvironment = {{ {key} = \"{value}\" }}\n\
              [[session]]\ntask_id = \"sh\"\ncommand = [\"bash\", \"--norc\", \"--noprofile\", \"-i\"]\nenvironment = {{ PS1 = \"e2e$ \" }}\n\
              [[session]]\ntask_id = \"claude\"\nprofile = \"claude\"\ncommand = [\"python3\", \"{}\"]\n",
             fixture("fake_claude.py")
         ),
-    )
-    .unwrap();
+    );
     let tmux = Tmux::start(
         home,
         project.path(),
@@ -134,13 +134,13 @@ fn sigterm_and_sighup_detach_the_client_and_restore_the_terminal() {
         let project = tempfile::tempdir().unwrap();
         let marker = format!("CCMUX_E2E_SIG={}-{signal}", std::process::id());
         let (key, value) = marker.split_once('=').unwrap();
-        std::fs::write(
-            project.path().join("ccmux.toml"),
-            format!(
+        common::tmux::write_trusted_project_file(
+            home.path(),
+            project.path(),
+            &format!(
                 "[defaults]\ncommand = [\"bash\", \"--norc\"]\nenvironment = {{ {key} = \"{value}\" }}\n"
             ),
-        )
-        .unwrap();
+        );
         let tmux = Tmux::start(home, project.path(), &[], (80, 24));
         tmux.wait_for(|s| s.contains("● ready"), "a session starts");
         assert_eq!(tmux.flag("#{alternate_on}"), "1", "the TUI is up");

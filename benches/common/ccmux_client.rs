@@ -19,6 +19,8 @@ pub struct Features {
     pub socket_flag: bool,
     pub kill_server: bool,
     pub attach: bool,
+    /// A project's `ccmux.toml` runs only once `ccmux trust` trusted it.
+    pub trust: bool,
 }
 
 impl Features {
@@ -28,6 +30,7 @@ impl Features {
             socket_flag: help.lines().any(|l| l.trim_start().starts_with("-L")),
             kill_server: commands.iter().any(|c| c == "kill-server"),
             attach: commands.iter().any(|c| c == "attach"),
+            trust: commands.iter().any(|c| c == "trust"),
         }
     }
 }
@@ -73,6 +76,16 @@ impl Ccmux {
     pub fn start(&self, sessions: &[Spec]) -> anyhow::Result<Running<'_>> {
         let sandbox = Sandbox::new("ccmux-echo")?;
         std::fs::write(sandbox.project().join("ccmux.toml"), config(sessions))?;
+        if self.features.trust {
+            let trusted = sandbox::run_bounded(
+                &mut sandbox.std_command(&self.exe, &["trust"]),
+                Duration::from_secs(10),
+            )?;
+            anyhow::ensure!(
+                trusted.status.success(),
+                "`ccmux trust` failed: {trusted:?}"
+            );
+        }
         let client = self.client(&sandbox, &["--listen", "127.0.0.1:0"])?;
         Ok(Running {
             ccmux: self,

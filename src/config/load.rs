@@ -1,22 +1,27 @@
 //! Reading config layers and merging them: built-in defaults < global `config.toml` < the
 //! project's `ccmux.toml` < `-c PATH` < `CCMUX_*` variables < flags.
 //!
+//! The project file is read only when the user trusted it (`trust.rs`), and never sets `[api]`:
+//! who may drive the sessions is for the user's own files and flags to say.
+//!
 //! Each file is checked on its own first, also for what would keep a session from starting
 //! (`check.rs`), so an error names that file, its line, column and key.
 //! Tables merge key by key; `[[session]]` entries accumulate, a later one replacing an earlier
 //! one with the same `task_id`.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::net::SocketAddr;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
-use toml::{Table, Value};
+use toml::{Spanned, Table, Value};
 
 use crate::config::Config;
 use crate::config::check::{Finding, check};
 use crate::config::key_path::key_path_at;
+use crate::config::trust::{ProjectFile, Trust, TrustError, TrustStore};
 use crate::paths;
 
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +32,8 @@ pub enum ConfigError {
     Invalid { place: Place, message: String },
     #[error("{variable}: {message}")]
     BadVariable { variable: String, message: String },
+    #[error(transparent)]
+    Trust(#[from] TrustError),
 }
 
 /// Something that may keep a session from starting, though the config is valid.
@@ -99,6 +106,38 @@ pub struct LoadedConfig {
     /// The files that were read, lowest layer first.
     pub sources: Vec<PathBuf>,
     pub warnings: Vec<ConfigWarning>,
+    /// The project file found from the cwd, read or (untrusted) ignored.
+    pub project: Option<ProjectFile>,
+}
+
+impl LoadedConfig {
+    /// What to tell the user where ccmux starts sessions from this config: that the project
+    /// file was ignored, and how to trust it.
+    pub fn untrusted_notice(&self) -> Option<String> {
+        self.project.as_ref()?.untrusted_notice()
+    }
+}
+
+/// A file to read as a layer, already read: the project file's trust is decided on the very
+/// text that is then parsed.
+struct Layer {
+    path: PathBuf,
+    text: String,
+    is_project: bool,
+}
+
+impl Layer {
+    fn read(path: PathBuf, is_project: bool) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(&path).map_err(|e| ConfigError::Unreadable {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
+        Ok(Self {
+            path,
+            text,
+            is_project,
+        })
+    }
 }
 
 /// Loads every layer for a ccmux started in `cwd`; `env` looks up variables.
@@ -107,20 +146,34 @@ pub fn load(
     flags: &Flags,
     env: impl Fn(&str) -> Option<String>,
 ) -> Result<LoadedConfig, ConfigError> {
-    let mut files = Vec::new();
+    let mut layers = Vec::new();
     let global = paths::global_config_file();
     if global.is_file() {
-        files.push(global);
+        layers.push(Layer::read(global, false)?);
     }
-    if let Some(project) = find_project_file(cwd) {
-        files.push(project);
+    let mut project = None;
+    if let Some(path) = find_project_file(cwd) {
+        let layer = Layer::read(path, true)?;
+        let trust = TrustStore::open()?.verdict(&layer.path, layer.text.as_bytes())?;
+        project = Some(ProjectFile {
+            path: layer.path.clone(),
+            trust,
+        });
+        if trust == Trust::Trusted {
+            layers.push(layer);
+        }
     }
-    files.extend(flags.config.clone());
+    if let Some(path) = &flags.config {
+        layers.push(Layer::read(path.clone(), false)?);
+    }
 
     let mut merged = Table::new();
     let mut warnings = Vec::new();
-    for path in &files {
-        let (table, mut said) = read_layer(path, &merged, &env)?;
+    for layer in &layers {
+        let (mut table, mut said) = read_layer(layer, &merged, &env)?;
+        if layer.is_project {
+            said.extend(drop_api_section(layer, &mut table));
+        }
         merge(&mut merged, table);
         warnings.append(&mut said);
     }
@@ -135,8 +188,9 @@ pub fn load(
     }
     Ok(LoadedConfig {
         config,
-        sources: files,
+        sources: layers.into_iter().map(|l| l.path).collect(),
         warnings,
+        project,
     })
 }
 
@@ -145,15 +199,17 @@ pub fn load_file(
     path: &Path,
     env: impl Fn(&str) -> Option<String>,
 ) -> Result<LoadedConfig, ConfigError> {
-    let (table, warnings) = read_layer(path, &Table::new(), &env)?;
+    let layer = Layer::read(path.to_path_buf(), false)?;
+    let (table, warnings) = read_layer(&layer, &Table::new(), &env)?;
     let config = Config::deserialize(Value::Table(table)).map_err(|e| ConfigError::Invalid {
         place: Place::whole(path.display().to_string()),
         message: e.to_string(),
     })?;
     Ok(LoadedConfig {
         config,
-        sources: vec![path.to_path_buf()],
+        sources: vec![layer.path],
         warnings,
+        project: None,
     })
 }
 
@@ -164,28 +220,24 @@ pub fn find_project_file(dir: &Path) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// Reads and checks one file; relative project paths become absolute against its directory.
-/// `below` is what the lower layers said, for profiles and templates defined there.
+/// Checks one file; relative project paths become absolute against its directory. `below` is
+/// what the lower layers said, for profiles and templates defined there.
 fn read_layer(
-    path: &Path,
+    Layer { path, text, .. }: &Layer,
     below: &Table,
     env: &impl Fn(&str) -> Option<String>,
 ) -> Result<(Table, Vec<ConfigWarning>), ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Unreadable {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    })?;
     let at = |span: Option<Range<usize>>, message: String| ConfigError::Invalid {
-        place: Place::in_file(path, &text, span),
+        place: Place::in_file(path, text, span),
         message,
     };
     let config: Config =
-        toml::from_str(&text).map_err(|e| at(e.span(), e.message().trim().to_string()))?;
-    let warnings = check(&text, &config, below, env)
+        toml::from_str(text).map_err(|e| at(e.span(), e.message().trim().to_string()))?;
+    let warnings = check(text, &config, below, env)
         .map_err(|Finding { span, message }| at(Some(span), message))?
         .into_iter()
         .map(|Finding { span, message }| ConfigWarning {
-            place: Place::in_file(path, &text, Some(span)),
+            place: Place::in_file(path, text, Some(span)),
             message,
         })
         .collect();
@@ -194,6 +246,31 @@ fn read_layer(
         .map_err(|e: toml::de::Error| at(e.span(), e.message().to_string()))?;
     absolutize_paths(&mut table, path.parent().unwrap_or(Path::new(".")));
     Ok((table, warnings))
+}
+
+/// Takes `[api]` out of a project file's `table`, with a warning naming each key it set: the
+/// token, the allowed hosts and origins, the address and whether the API runs decide who may
+/// drive every session, and a project file, even a trusted one, may have come with someone
+/// else's repository.
+fn drop_api_section(layer: &Layer, table: &mut Table) -> Vec<ConfigWarning> {
+    #[derive(Deserialize)]
+    struct ApiKeys {
+        #[serde(default)]
+        api: BTreeMap<String, Spanned<Value>>,
+    }
+    if table.remove("api").is_none() {
+        return Vec::new();
+    }
+    // The text parsed as a whole config already, so this parse cannot fail.
+    let keys = toml::from_str::<ApiKeys>(&layer.text).map_or_else(|_| BTreeMap::new(), |k| k.api);
+    keys.values()
+        .map(|value| ConfigWarning {
+            place: Place::in_file(&layer.path, &layer.text, Some(value.span())),
+            message: "ignored: a project file may not set [api]; set it in the global config, \
+                      with -c or with flags"
+                .to_string(),
+        })
+        .collect()
 }
 
 fn absolutize_paths(table: &mut Table, base: &Path) {

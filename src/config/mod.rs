@@ -9,6 +9,7 @@ mod key_path;
 mod load;
 mod profile_spec;
 mod resolve;
+pub mod trust;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;

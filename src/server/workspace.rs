@@ -21,7 +21,7 @@ pub enum AttachError {
 }
 
 /// The workspace an attach asks for, started first when it must be. Returns its name and what
-/// the user should hear about sessions that did not start.
+/// the user should hear: a project file that was ignored, sessions that did not start.
 pub async fn open(hub: &Hub, attach: &Attach) -> Result<(String, Vec<String>), AttachError> {
     let existing = hub.manager.workspaces();
     let name = match (&attach.workspace, attach.create) {
@@ -40,13 +40,15 @@ pub async fn open(hub: &Hub, attach: &Attach) -> Result<(String, Vec<String>), A
 }
 
 /// Starts a workspace: the `--` command, else the project's autostart sessions, else one
-/// session running the default command.
+/// session running the default command (also when the project file is not trusted, so the user
+/// is not left without a workspace).
 async fn start(hub: &Hub, name: &str, attach: &Attach) -> Result<Vec<String>, AttachError> {
     let flags = Flags {
         config: attach.config.clone(),
         listen: None,
     };
     let loaded = config::load(&attach.cwd, &flags, |k| std::env::var(k).ok())?;
+    let mut problems = Vec::from_iter(loaded.untrusted_notice());
     let config = loaded.config;
     let mut requests: Vec<SessionRequest> = Vec::new();
     if attach.run.is_empty() {
@@ -65,7 +67,6 @@ async fn start(hub: &Hub, name: &str, attach: &Attach) -> Result<Vec<String>, At
             ..SessionRequest::default()
         });
     }
-    let mut problems = Vec::new();
     for mut request in requests {
         request.workspace = Some(name.to_string());
         if let Err(problem) = start_session(&hub.manager, &config, request, &attach.cwd).await {

@@ -3,6 +3,7 @@
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::rc::Rc;
 
 use serde_json::Value;
 
@@ -11,7 +12,10 @@ pub const TOKEN: &str = "test-token-0123456789";
 pub struct Server {
     pub child: Child,
     pub addr: String,
-    pub home: tempfile::TempDir,
+    /// What it wrote to stderr before it listened: start-up problems and notices.
+    pub said: String,
+    /// Shared by the servers a test starts one after another.
+    pub home: Rc<tempfile::TempDir>,
 }
 
 impl Drop for Server {
@@ -48,25 +52,38 @@ pub fn start_server_with_config(config: &str) -> Server {
     let config_dir = home.path().join("config/ccmux");
     std::fs::create_dir_all(&config_dir).unwrap();
     std::fs::write(config_dir.join("config.toml"), config).unwrap();
+    let cwd = home.path().to_path_buf();
+    serve(Rc::new(home), &cwd, &["--token", TOKEN])
+}
+
+/// `ccmux serve --listen 127.0.0.1:0 ARGS` started in `cwd`, once it says where it listens.
+pub fn serve(home: Rc<tempfile::TempDir>, cwd: &Path, args: &[&str]) -> Server {
     let mut child = ccmux(home.path())
-        .args(["serve", "--listen", "127.0.0.1:0", "--token", TOKEN])
+        .current_dir(cwd)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(args)
         .stderr(Stdio::piped())
         .stdin(Stdio::null())
         .spawn()
         .unwrap();
     let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    while stderr.read_line(&mut line).unwrap() > 0 {
+    let mut said = String::new();
+    while stderr.read_line(&mut said).unwrap() > 0 {
+        let line = said.lines().last().unwrap_or_default();
         if let Some(rest) = line.split("http://").nth(1) {
             let addr = rest.split_whitespace().next().unwrap().to_string();
             std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
-            return Server { child, addr, home };
+            return Server {
+                child,
+                addr,
+                said,
+                home,
+            };
         }
-        line.clear();
     }
     let _ = child.kill();
     let _ = child.wait();
-    panic!("ccmux serve did not say where it listens");
+    panic!("ccmux serve did not say where it listens:\n{said}");
 }
 
 impl Server {

@@ -197,6 +197,20 @@ impl Tmux {
     }
 }
 
+/// Writes `config` as `project`'s `ccmux.toml` and trusts it for the ccmux of `home`, as its
+/// user would with `ccmux trust`: an untrusted project file is ignored.
+pub fn write_trusted_project_file(home: &Path, project: &Path, config: &str) {
+    let file = project.join("ccmux.toml");
+    std::fs::write(&file, config).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_ccmux"))
+        .envs(home_env(home))
+        .arg("trust")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "ccmux trust: {out:?}");
+}
+
 /// HOME and the XDG dirs under it: config, data, state and the server's socket.
 fn home_env(home: &Path) -> [(String, String); 5] {
     let at = |dir: &str| format!("{}/{dir}", home.display());
