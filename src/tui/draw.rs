@@ -10,6 +10,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Widget};
 
+use crate::config::Action;
 use crate::session::SessionId;
 use crate::tui::app::{App, Mode, inner};
 use crate::tui::layout::pane_areas;
@@ -87,9 +88,11 @@ pub fn draw(frame: &mut Frame, app: &mut App, cache: &mut PaneCache) -> Option<I
         .chain(app.attention.next_change(now))
         .min();
     if sessions.is_empty() {
+        let (prefix, keymap) = (app.config.ui.prefix, &app.keymap);
         let hint = format!(
-            "No sessions. {} c starts one; {} q quits.",
-            app.config.ui.prefix, app.config.ui.prefix
+            "No sessions. {prefix} {} starts one; {prefix} {} quits.",
+            keymap.key_label(Action::New),
+            keymap.key_label(Action::Quit)
         );
         frame.render_widget(
             Paragraph::new(hint).style(Style::default().fg(Color::DarkGray)),
@@ -205,10 +208,16 @@ fn status_line<'a>(app: &App, sessions: &[Session]) -> Paragraph<'a> {
         Style::default().fg(Color::DarkGray),
     ));
     let hint = match &app.mode {
-        Mode::Prefix => "c new · x close · i interrupt · ←↑↓→ focus · 1-9 · z zoom · space layout · < > resize · [ scroll · d detach · w workspace · ? help · q quit".to_string(),
-        Mode::Scroll { search, typing: true } => format!("search: {search}▏"),
+        Mode::Prefix => prefix_hint(app),
+        Mode::Scroll {
+            search,
+            typing: true,
+        } => format!("search: {search}▏"),
         Mode::Scroll { .. } => "scroll: ↑↓ PgUp PgDn g G · / search · n N · q leave".to_string(),
-        _ => app.message.clone().unwrap_or_else(|| format!("{} ? help", app.config.ui.prefix)),
+        _ => app.message.clone().unwrap_or_else(|| {
+            let help = app.keymap.key_label(Action::Help);
+            format!("{} {help} help", app.config.ui.prefix)
+        }),
     };
     spans.push(Span::styled(
         format!(" {hint} "),
@@ -223,23 +232,37 @@ fn status_line<'a>(app: &App, sessions: &[Session]) -> Paragraph<'a> {
     Paragraph::new(Line::from(spans)).style(Style::default().bg(Color::Indexed(235)))
 }
 
+/// The keys after the prefix, as the keymap has them: an action's first key and its hint word,
+/// actions with the same word together (`< > resize`).
+fn prefix_hint(app: &App) -> String {
+    let mut groups: Vec<(&str, Vec<String>)> = Vec::new();
+    for (action, _) in app.keymap.iter() {
+        let key = app.keymap.key_label(action);
+        match groups.last_mut() {
+            Some((hint, keys)) if *hint == action.hint() => keys.push(key),
+            _ => groups.push((action.hint(), vec![key])),
+        }
+    }
+    groups
+        .iter()
+        .map(|(hint, keys)| format!("{} {hint}", keys.join(" ")))
+        .chain(["1-9 session".to_string()])
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+/// One row per action, with its keys, in the keymap's order.
 fn help(frame: &mut Frame, app: &App) {
     let prefix = app.config.ui.prefix;
-    let rows = [
-        ("c", "new session (task, path, command)"),
-        ("x", "close the focused pane (ends its session)"),
-        ("i", "interrupt (Esc for Claude Code, Ctrl-C otherwise)"),
-        ("←↑↓→ / hjkl", "focus the pane in that direction"),
-        ("1-9, n, p", "focus session 1-9, next, previous"),
-        ("z", "zoom the focused pane"),
-        ("space", "cycle layout: grid, columns, rows"),
-        ("< >", "shrink / grow the first column or row"),
-        ("[", "scroll mode: history, / search, n N, q leaves"),
-        ("?", "this help"),
-        ("d", "detach: sessions keep running (`ccmux attach`)"),
-        ("w", "show the next workspace"),
-        ("q", "end this workspace's sessions (asks when working)"),
-    ];
+    let mut rows: Vec<(String, &str)> = app
+        .keymap
+        .iter()
+        .map(|(action, keys)| {
+            let keys: Vec<String> = keys.iter().map(|k| k.label()).collect();
+            (keys.join(" "), action.description())
+        })
+        .collect();
+    rows.push(("1-9".to_string(), "focus the session with that number"));
     let mut lines = vec![Line::from(format!("Press {prefix}, then:")), Line::raw("")];
     lines.extend(rows.iter().map(|(k, what)| {
         Line::from(vec![

@@ -5,6 +5,7 @@
 //! a second — except the echo of a key, which is drawn the moment it arrives: the keystroke
 //! path never waits for a frame tick. With nothing happening the loop sleeps on its channels.
 
+mod action;
 mod app;
 mod attention;
 mod draw;

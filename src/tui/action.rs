@@ -1,0 +1,196 @@
+//! What the keys after the prefix do: the keymap (`config/keymap.rs`) names an action, and
+//! `run` carries it out.
+
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::layout::Rect;
+
+use crate::config::{Action, Layout};
+use crate::protocol::ClientMessage;
+use crate::session::{SessionId, SessionState};
+use crate::tui::app::{App, Leave, Mode};
+use crate::tui::keys::chord_matches;
+use crate::tui::prompt::NewSessionPrompt;
+
+/// How much of the screen grow and shrink give or take.
+const RESIZE_STEP: f32 = 0.05;
+
+impl App {
+    /// The key after the prefix.
+    pub(super) fn on_command_key(&mut self, key: KeyEvent) {
+        let prefix = self.config.ui.prefix;
+        if chord_matches(prefix, key) {
+            // Prefix twice: the program gets the prefix key itself.
+            self.send_bytes(prefix.to_bytes());
+        } else if let Some(action) = self.keymap.action(|chord| chord_matches(chord, key)) {
+            self.run(action);
+        } else if let KeyCode::Char(c @ '1'..='9') = key.code {
+            // Pane numbers are session ids, the same that `ctl` and the API use.
+            let id = SessionId(u64::from(c as u8 - b'0'));
+            if self.sessions().iter().any(|s| s.id() == id) {
+                self.set_focus(id);
+            }
+        }
+    }
+
+    pub(super) fn run(&mut self, action: Action) {
+        match action {
+            Action::New => {
+                let command = self.config.default_command().join(" ");
+                let number = self.sessions().len() + 1;
+                self.mode = Mode::NewSession(NewSessionPrompt::new(&self.cwd, &command, number));
+            }
+            Action::Close => self.close_focused(),
+            Action::Interrupt => {
+                if let Some(s) = self.focused() {
+                    self.request(ClientMessage::Interrupt { session: s.id() });
+                }
+            }
+            Action::FocusLeft => self.move_focus((-1, 0)),
+            Action::FocusRight => self.move_focus((1, 0)),
+            Action::FocusUp => self.move_focus((0, -1)),
+            Action::FocusDown => self.move_focus((0, 1)),
+            Action::Next => self.cycle_focus(1),
+            Action::Previous => self.cycle_focus(-1),
+            Action::Zoom => self.zoom = !self.zoom,
+            Action::Layout => {
+                self.layout = match self.layout {
+                    Layout::Grid => Layout::Columns,
+                    Layout::Columns => Layout::Rows,
+                    Layout::Rows => Layout::Grid,
+                };
+                self.ratio = 0.0;
+            }
+            Action::Shrink => self.adjust_ratio(-RESIZE_STEP),
+            Action::Grow => self.adjust_ratio(RESIZE_STEP),
+            Action::Scroll => {
+                self.mode = Mode::Scroll {
+                    search: String::new(),
+                    typing: false,
+                }
+            }
+            Action::Help => self.mode = Mode::Help,
+            Action::Detach => self.quit = Some(Leave::Detached),
+            Action::NextWorkspace => self.request(ClientMessage::SwitchWorkspace { step: 1 }),
+            Action::Quit => self.ask_quit(),
+        }
+    }
+
+    fn ask_quit(&mut self) {
+        let working = self
+            .sessions()
+            .iter()
+            .filter(|s| matches!(s.state(), SessionState::Busy | SessionState::WaitingInput))
+            .count();
+        if working == 0 {
+            self.quit_workspace();
+        } else {
+            self.mode = Mode::ConfirmQuit;
+            self.message = Some(format!(
+                "{working} session(s) are working. Quit and end them all? y/n"
+            ));
+        }
+    }
+
+    /// Ends every session of the workspace, then leaves.
+    pub(super) fn quit_workspace(&mut self) {
+        self.request(ClientMessage::CloseWorkspace);
+        self.quit = Some(Leave::Detached);
+    }
+
+    fn close_focused(&mut self) {
+        let Some(session) = self.focused() else {
+            return;
+        };
+        self.hidden.insert(session.id());
+        self.focus = None;
+        if session.state() != SessionState::Terminated {
+            self.request(ClientMessage::Close {
+                session: session.id(),
+            });
+        }
+    }
+
+    /// Grows (or, with a negative `delta`, shrinks) the first column or row.
+    fn adjust_ratio(&mut self, delta: f32) {
+        let n = self.sessions().len().max(1);
+        let current = if self.ratio > 0.0 {
+            self.ratio
+        } else {
+            self.even_ratio(n)
+        };
+        self.ratio = (current + delta).clamp(0.1, 0.9);
+    }
+
+    fn cycle_focus(&mut self, step: isize) {
+        let sessions = self.sessions();
+        if sessions.is_empty() {
+            return;
+        }
+        let current = self
+            .focused()
+            .and_then(|f| sessions.iter().position(|s| s.id() == f.id()))
+            .unwrap_or(0);
+        let next = (current as isize + step).rem_euclid(sessions.len() as isize) as usize;
+        self.set_focus(sessions[next].id());
+    }
+
+    /// Focuses the nearest pane in `direction` (dx, dy) from the focused pane's centre.
+    fn move_focus(&mut self, (dx, dy): (i32, i32)) {
+        let Some(current) = self.focused() else {
+            return;
+        };
+        let Some(&(_, from)) = self.areas.iter().find(|(id, _)| *id == current.id()) else {
+            return;
+        };
+        let centre = |r: Rect| {
+            (
+                r.x as i32 * 2 + r.width as i32,
+                r.y as i32 * 2 + r.height as i32,
+            )
+        };
+        let (cx, cy) = centre(from);
+        let best = self
+            .areas
+            .iter()
+            .filter(|(id, _)| *id != current.id())
+            .filter_map(|&(id, r)| {
+                let (x, y) = centre(r);
+                let along = (x - cx) * dx + (y - cy) * dy;
+                let across = ((x - cx) * dy).abs() + ((y - cy) * dx).abs();
+                (along > 0).then_some((along + 2 * across, id))
+            })
+            .min();
+        if let Some((_, id)) = best {
+            self.set_focus(id);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Config;
+    use crate::tui::harness::Harness;
+
+    fn status_bar(text: &str) -> &str {
+        text.lines().last().unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_rebound_key_runs_its_action_and_help_and_the_hint_show_it() {
+        let config: Config = toml::from_str("[ui]\nkeybindings = { zoom = \"Z\" }").unwrap();
+        let mut h = Harness::start_with(config, &["sleep 30", "sleep 30"]).await;
+        h.resize(120, 40);
+        h.press(&["ctrl-a", "z"]);
+        assert!(!h.app.zoom, "z is no longer zoom's key");
+
+        h.press(&["ctrl-a"]);
+        let (text, _) = h.frame().await;
+        assert!(status_bar(&text).contains(" Z zoom "), "{text}");
+        h.press(&["Z"]);
+        assert!(h.app.zoom);
+
+        h.press(&["ctrl-a", "?"]);
+        let (text, _) = h.frame().await;
+        assert!(text.contains(" Z  zoom the focused pane"), "{text}");
+    }
+}
