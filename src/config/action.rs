@@ -113,8 +113,18 @@ impl Action {
                 "layout",
                 "cycle layout: grid, columns, rows",
             ),
-            Shrink => ("shrink", "<", "resize", "shrink the first column or row"),
-            Grow => ("grow", ">", "resize", "grow the first column or row"),
+            Shrink => (
+                "shrink",
+                "<",
+                "resize",
+                "shrink the focused pane's column (its row in rows)",
+            ),
+            Grow => (
+                "grow",
+                ">",
+                "resize",
+                "grow the focused pane's column (its row in rows)",
+            ),
             Scroll => (
                 "scroll",
                 "[",

@@ -9,6 +9,7 @@ use crate::protocol::ClientMessage;
 use crate::session::{SessionId, SessionState};
 use crate::tui::app::{App, Leave, Mode};
 use crate::tui::keys::chord_matches;
+use crate::tui::layout::{resize, track_of};
 use crate::tui::prompt::NewSessionPrompt;
 
 /// How much of the screen grow and shrink give or take.
@@ -58,10 +59,10 @@ impl App {
                     Layout::Columns => Layout::Rows,
                     Layout::Rows => Layout::Grid,
                 };
-                self.ratio = 0.0;
+                self.weights.clear();
             }
-            Action::Shrink => self.adjust_ratio(-RESIZE_STEP),
-            Action::Grow => self.adjust_ratio(RESIZE_STEP),
+            Action::Shrink => self.resize_focused(-RESIZE_STEP),
+            Action::Grow => self.resize_focused(RESIZE_STEP),
             Action::Scroll => {
                 self.mode = Mode::Scroll {
                     search: String::new(),
@@ -110,15 +111,15 @@ impl App {
         }
     }
 
-    /// Grows (or, with a negative `delta`, shrinks) the first column or row.
-    fn adjust_ratio(&mut self, delta: f32) {
-        let n = self.sessions().len().max(1);
-        let current = if self.ratio > 0.0 {
-            self.ratio
-        } else {
-            self.even_ratio(n)
+    /// Grows (or, with a negative `delta`, shrinks) the column or row the focused pane is in.
+    fn resize_focused(&mut self, delta: f32) {
+        let sessions = self.sessions();
+        let Some(focused) = self.focused() else {
+            return;
         };
-        self.ratio = (current + delta).clamp(0.1, 0.9);
+        let index = sessions.iter().position(|s| s.id() == focused.id());
+        let (track, count) = track_of(self.layout, sessions.len(), index.unwrap_or(0));
+        resize(&mut self.weights, count, track, delta);
     }
 
     fn cycle_focus(&mut self, step: isize) {
@@ -192,5 +193,21 @@ mod tests {
         h.press(&["ctrl-a", "?"]);
         let (text, _) = h.frame().await;
         assert!(text.contains(" Z  zoom the focused pane"), "{text}");
+    }
+
+    #[tokio::test]
+    async fn grow_and_shrink_resize_the_focused_panes_column() {
+        let mut h = Harness::start(&["sleep 30", "sleep 30", "sleep 30"]).await;
+        let widths = |h: &Harness| h.app.areas.iter().map(|(_, r)| r.width).collect::<Vec<_>>();
+        h.frame().await;
+        let even = widths(&h);
+        h.press(&["ctrl-a", "l", "ctrl-a", ">"]);
+        h.frame().await;
+        let grown = widths(&h);
+        assert!(grown[1] > even[1], "the second column grows: {grown:?}");
+        assert!(grown[0] < even[0] && grown[2] < even[2], "{grown:?}");
+        h.press(&["ctrl-a", "<", "ctrl-a", "<"]);
+        h.frame().await;
+        assert!(widths(&h)[1] < even[1], "and shrinks: {:?}", widths(&h));
     }
 }

@@ -53,8 +53,8 @@ pub struct App {
     pub mode: Mode,
     pub focus: Option<SessionId>,
     pub layout: Layout,
-    /// Share of the first column/row.
-    pub ratio: f32,
+    /// Relative sizes of the layout's columns (or rows), by position; see `layout.rs`.
+    pub weights: Vec<f32>,
     pub zoom: bool,
     /// Panes that finished or asked something while unfocused.
     pub attention: Attention,
@@ -107,7 +107,7 @@ impl App {
             asked_sizes: HashMap::new(),
             mode: Mode::Normal,
             focus: None,
-            ratio: 0.0,
+            weights: Vec::new(),
             zoom: false,
             attention: Attention::default(),
             hidden: HashSet::new(),
@@ -209,13 +209,6 @@ impl App {
         self.message = None;
         self.spawned_here = true;
         self.request(ClientMessage::Create(new));
-    }
-
-    pub fn even_ratio(&self, n: usize) -> f32 {
-        match self.layout {
-            Layout::Grid => 1.0 / crate::tui::layout::grid_shape(n).0 as f32,
-            _ => 1.0 / n.max(1) as f32,
-        }
     }
 
     /// Queues bytes for a session behind the keys typed before them.

@@ -51,12 +51,7 @@ pub fn draw(frame: &mut Frame, app: &mut App, cache: &mut PaneCache) -> Option<I
     } else {
         sessions.iter().collect()
     };
-    let ratio = if app.ratio > 0.0 {
-        app.ratio
-    } else {
-        app.even_ratio(shown.len())
-    };
-    let rects = pane_areas(main, shown.len(), app.layout, ratio);
+    let rects = pane_areas(main, shown.len(), app.layout, &app.weights);
     app.areas = shown
         .iter()
         .zip(&rects)
