@@ -69,7 +69,7 @@ impl App {
                     typing: false,
                 }
             }
-            Action::Help => self.mode = Mode::Help,
+            Action::Help => self.mode = Mode::Help { top: 0 },
             Action::Detach => self.quit = Some(Leave::Detached),
             Action::NextWorkspace => self.request(ClientMessage::SwitchWorkspace { step: 1 }),
             Action::Quit => self.ask_quit(),

@@ -31,7 +31,10 @@ pub enum Mode {
         search: String,
         typing: bool,
     },
-    Help,
+    /// The help box, scrolled down by `top` lines.
+    Help {
+        top: u16,
+    },
     NewSession(NewSessionPrompt),
     ConfirmQuit,
 }
@@ -186,7 +189,19 @@ impl App {
                 self.on_scroll_key(key, search, typing);
                 None
             }
-            Mode::Help => None,
+            Mode::Help { top } => {
+                // Arrows scroll a help taller than the screen; any other key closes it.
+                match key.code {
+                    KeyCode::Down => self.mode = Mode::Help { top: top + 1 },
+                    KeyCode::Up => {
+                        self.mode = Mode::Help {
+                            top: top.saturating_sub(1),
+                        }
+                    }
+                    _ => {}
+                }
+                None
+            }
             Mode::NewSession(mut prompt) => {
                 match prompt.on_key(key) {
                     Outcome::Continue => self.mode = Mode::NewSession(prompt),

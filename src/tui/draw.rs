@@ -8,14 +8,14 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Widget};
+use ratatui::widgets::Paragraph;
 
 use crate::config::Action;
 use crate::session::SessionId;
 use crate::tui::app::{App, Mode, inner};
 use crate::tui::layout::pane_areas;
+use crate::tui::overlay;
 use crate::tui::pane::Pane as Session;
-use crate::tui::prompt::FIELDS;
 use crate::tui::render::{draw_screen, state_glyph, state_style};
 use crate::tui::title::PaneHeader;
 
@@ -95,41 +95,7 @@ pub fn draw(frame: &mut Frame, app: &mut App, cache: &mut PaneCache) -> Option<I
         );
     }
     frame.render_widget(status_line(app, &sessions), status);
-    match &app.mode {
-        Mode::Help => help(frame, app),
-        Mode::NewSession(prompt) => {
-            let area = centered(frame.area(), 70, 7);
-            frame.render_widget(Clear, area);
-            let lines: Vec<Line> = FIELDS
-                .iter()
-                .zip(&prompt.values)
-                .enumerate()
-                .map(|(i, (name, value))| {
-                    let style = if i == prompt.field {
-                        Style::default().add_modifier(Modifier::REVERSED)
-                    } else {
-                        Style::default()
-                    };
-                    Line::from(vec![
-                        Span::raw(format!("{name:>8}: ")),
-                        Span::styled(value.clone(), style),
-                    ])
-                })
-                .chain([
-                    Line::raw(""),
-                    Line::styled(
-                        "Tab next field · Enter start · Esc cancel · command @NAME uses a template",
-                        Style::default().fg(Color::DarkGray),
-                    ),
-                ])
-                .collect();
-            let block = Block::bordered()
-                .title(" new session ")
-                .border_type(BorderType::Rounded);
-            frame.render_widget(Paragraph::new(lines).block(block), area);
-        }
-        _ => {}
-    }
+    overlay::draw(frame, app);
     app.frames += 1;
     recheck
 }
@@ -244,50 +210,6 @@ fn prefix_hint(app: &App) -> String {
         .chain(["1-9 session".to_string()])
         .collect::<Vec<_>>()
         .join(" · ")
-}
-
-/// One row per action, with its keys, in the keymap's order.
-fn help(frame: &mut Frame, app: &App) {
-    let prefix = app.config.ui.prefix;
-    let mut rows: Vec<(String, &str)> = app
-        .keymap
-        .iter()
-        .map(|(action, keys)| {
-            let keys: Vec<String> = keys.iter().map(|k| k.label()).collect();
-            (keys.join(" "), action.description())
-        })
-        .collect();
-    rows.push(("1-9".to_string(), "focus the session with that number"));
-    let mut lines = vec![Line::from(format!("Press {prefix}, then:")), Line::raw("")];
-    lines.extend(rows.iter().map(|(k, what)| {
-        Line::from(vec![
-            Span::styled(format!("{k:>12}  "), Style::default().fg(Color::Cyan)),
-            Span::raw(*what),
-        ])
-    }));
-    lines.push(Line::raw(""));
-    lines.push(Line::from(format!(
-        "{prefix} twice sends {prefix} to the pane. Any key closes this."
-    )));
-    let area = centered(frame.area(), 64, lines.len() as u16 + 2);
-    frame.render_widget(Clear, area);
-    Paragraph::new(lines)
-        .block(
-            Block::bordered()
-                .title(" ccmux keys ")
-                .border_type(BorderType::Rounded),
-        )
-        .render(area, frame.buffer_mut());
-}
-
-fn centered(area: Rect, width: u16, height: u16) -> Rect {
-    let (w, h) = (width.min(area.width), height.min(area.height));
-    Rect::new(
-        area.x + (area.width - w) / 2,
-        area.y + (area.height - h) / 2,
-        w,
-        h,
-    )
 }
 
 #[cfg(test)]

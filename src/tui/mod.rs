@@ -15,6 +15,7 @@ mod harness;
 pub mod keys;
 pub mod layout;
 mod mouse;
+mod overlay;
 mod pane;
 mod prompt;
 mod remote;
