@@ -20,6 +20,8 @@ pub enum Action {
     FocusDown,
     Next,
     Previous,
+    SwapPrevious,
+    SwapNext,
     Zoom,
     Layout,
     Shrink,
@@ -45,7 +47,7 @@ struct Spec {
 
 impl Action {
     /// Every action, in the order help lists them.
-    pub const ALL: [Action; 18] = {
+    pub const ALL: [Action; 20] = {
         use Action::*;
         [
             New,
@@ -57,6 +59,8 @@ impl Action {
             FocusDown,
             Next,
             Previous,
+            SwapPrevious,
+            SwapNext,
             Zoom,
             Layout,
             Shrink,
@@ -106,6 +110,18 @@ impl Action {
             FocusDown => ("focus_down", "down j", "focus", "focus the pane below"),
             Next => ("next", "n", "cycle", "focus the next pane"),
             Previous => ("previous", "p", "cycle", "focus the previous pane"),
+            SwapPrevious => (
+                "swap_previous",
+                "{",
+                "swap",
+                "swap the focused pane with the previous one",
+            ),
+            SwapNext => (
+                "swap_next",
+                "}",
+                "swap",
+                "swap the focused pane with the next one",
+            ),
             Zoom => ("zoom", "z", "zoom", "zoom the focused pane, or unzoom"),
             Layout => (
                 "layout",

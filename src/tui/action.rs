@@ -10,6 +10,7 @@ use crate::session::{SessionId, SessionState};
 use crate::tui::app::{App, Leave, Mode};
 use crate::tui::keys::chord_matches;
 use crate::tui::layout::{resize, track_of};
+use crate::tui::pane::Pane;
 use crate::tui::prompt::NewSessionPrompt;
 
 /// How much of the screen grow and shrink give or take.
@@ -52,6 +53,8 @@ impl App {
             Action::FocusDown => self.move_focus((0, 1)),
             Action::Next => self.cycle_focus(1),
             Action::Previous => self.cycle_focus(-1),
+            Action::SwapPrevious => self.swap_focused(-1),
+            Action::SwapNext => self.swap_focused(1),
             Action::Zoom => self.zoom = !self.zoom,
             Action::Layout => {
                 self.layout = match self.layout {
@@ -122,6 +125,24 @@ impl App {
         resize(&mut self.weights, count, track, delta);
     }
 
+    /// Swaps the focused pane with the one `step` away in this client's order, wrapping
+    /// around; the focus stays with the moved pane.
+    fn swap_focused(&mut self, step: isize) {
+        let shown: Vec<SessionId> = self.sessions().iter().map(Pane::id).collect();
+        let Some(focused) = self.focused().map(|p| p.id()) else {
+            return;
+        };
+        let Some(at) = shown.iter().position(|id| *id == focused) else {
+            return;
+        };
+        let other = shown[(at as isize + step).rem_euclid(shown.len() as isize) as usize];
+        let index = |id| self.panes.iter().position(|p| p.id() == id);
+        if let (Some(a), Some(b)) = (index(focused), index(other)) {
+            self.panes.swap(a, b);
+        }
+        self.set_focus(focused);
+    }
+
     fn cycle_focus(&mut self, step: isize) {
         let sessions = self.sessions();
         if sessions.is_empty() {
@@ -170,10 +191,14 @@ impl App {
 #[cfg(test)]
 mod tests {
     use crate::config::Config;
-    use crate::tui::harness::Harness;
+    use crate::tui::harness::{Harness, screen_has, wait_for};
 
     fn status_bar(text: &str) -> &str {
         text.lines().last().unwrap()
+    }
+
+    fn top_row(text: &str) -> &str {
+        text.lines().next().unwrap()
     }
 
     #[tokio::test]
@@ -209,5 +234,29 @@ mod tests {
         h.press(&["ctrl-a", "<", "ctrl-a", "<"]);
         h.frame().await;
         assert!(widths(&h)[1] < even[1], "and shrinks: {:?}", widths(&h));
+    }
+
+    #[tokio::test]
+    async fn a_swapped_pane_changes_places_keeps_the_focus_and_stays_swapped() {
+        let mut h = Harness::start(&["sleep 30", "sleep 1; echo later; sleep 30"]).await;
+        let (first, second) = (h.sessions[0].id(), h.sessions[1].id());
+        h.press(&["ctrl-a", "}"]);
+        let (text, _) = h.frame().await;
+        let top = top_row(&text);
+        assert!(top.find("2 t2") < top.find("1 t1"), "t2 on the left: {top}");
+        assert_eq!(h.app.focused().map(|p| p.id()), Some(first));
+
+        // A new session list (t2 printed, so its state changed) keeps this client's order.
+        wait_for(&h.sessions[1], |s| screen_has(s, "later")).await;
+        let (text, _) = h.frame().await;
+        let top = top_row(&text);
+        assert!(top.find("2 t2") < top.find("1 t1"), "{top}");
+
+        h.press(&["ctrl-a", "{"]);
+        let (text, _) = h.frame().await;
+        let top = top_row(&text);
+        assert!(top.find("1 t1") < top.find("2 t2"), "swapped back: {top}");
+        assert_eq!(h.app.focused().map(|p| p.id()), Some(first));
+        assert_ne!(first, second);
     }
 }
