@@ -22,6 +22,7 @@ pub enum Action {
     Previous,
     SwapPrevious,
     SwapNext,
+    Rename,
     Zoom,
     Layout,
     Shrink,
@@ -47,7 +48,7 @@ struct Spec {
 
 impl Action {
     /// Every action, in the order help lists them.
-    pub const ALL: [Action; 20] = {
+    pub const ALL: [Action; 21] = {
         use Action::*;
         [
             New,
@@ -61,6 +62,7 @@ impl Action {
             Previous,
             SwapPrevious,
             SwapNext,
+            Rename,
             Zoom,
             Layout,
             Shrink,
@@ -121,6 +123,12 @@ impl Action {
                 "}",
                 "swap",
                 "swap the focused pane with the next one",
+            ),
+            Rename => (
+                "rename",
+                ",",
+                "rename",
+                "name the focused pane (in this client only)",
             ),
             Zoom => ("zoom", "z", "zoom", "zoom the focused pane, or unzoom"),
             Layout => (

@@ -11,7 +11,7 @@ use crate::tui::app::{App, Leave, Mode};
 use crate::tui::keys::chord_matches;
 use crate::tui::layout::{resize, track_of};
 use crate::tui::pane::Pane;
-use crate::tui::prompt::NewSessionPrompt;
+use crate::tui::prompt::{NewSessionPrompt, RenamePrompt};
 
 /// How much of the screen grow and shrink give or take.
 const RESIZE_STEP: f32 = 0.05;
@@ -55,6 +55,15 @@ impl App {
             Action::Previous => self.cycle_focus(-1),
             Action::SwapPrevious => self.swap_focused(-1),
             Action::SwapNext => self.swap_focused(1),
+            Action::Rename => {
+                if let Some(pane) = self.focused() {
+                    let name = self.name(&pane).to_string();
+                    self.mode = Mode::Rename(RenamePrompt {
+                        session: pane.id(),
+                        name,
+                    });
+                }
+            }
             Action::Zoom => self.zoom = !self.zoom,
             Action::Layout => {
                 self.layout = match self.layout {
@@ -205,7 +214,7 @@ mod tests {
     async fn a_rebound_key_runs_its_action_and_help_and_the_hint_show_it() {
         let config: Config = toml::from_str("[ui]\nkeybindings = { zoom = \"Z\" }").unwrap();
         let mut h = Harness::start_with(config, &["sleep 30", "sleep 30"]).await;
-        h.resize(120, 40);
+        h.resize(160, 40);
         h.press(&["ctrl-a", "z"]);
         assert!(!h.app.zoom, "z is no longer zoom's key");
 
@@ -258,5 +267,34 @@ mod tests {
         assert!(top.find("1 t1") < top.find("2 t2"), "swapped back: {top}");
         assert_eq!(h.app.focused().map(|p| p.id()), Some(first));
         assert_ne!(first, second);
+    }
+
+    #[tokio::test]
+    async fn a_renamed_pane_shows_its_name_instead_of_its_task() {
+        let mut h = Harness::start(&["sleep 30", "sleep 30"]).await;
+        h.press(&["ctrl-a", ","]);
+        let (text, _) = h.frame().await;
+        assert!(
+            text.contains("rename pane 1") && text.contains("name: t1"),
+            "{text}"
+        );
+        h.press(&["backspace", "backspace"]);
+        h.type_text("api");
+        h.press(&["enter"]);
+        let (text, _) = h.frame().await;
+        assert!(top_row(&text).contains(" 1 api "), "{text}");
+        assert!(status_bar(&text).contains("1:api"), "{text}");
+
+        // An empty name gives the task id back.
+        h.press(&[
+            "ctrl-a",
+            ",",
+            "backspace",
+            "backspace",
+            "backspace",
+            "enter",
+        ]);
+        let (text, _) = h.frame().await;
+        assert!(top_row(&text).contains(" 1 t1 "), "{text}");
     }
 }

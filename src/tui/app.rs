@@ -18,7 +18,7 @@ use crate::session::{SessionId, SessionState, TerminalSize};
 use crate::tui::attention::Attention;
 use crate::tui::keys::chord_matches;
 use crate::tui::pane::Pane;
-use crate::tui::prompt::{NewSessionPrompt, Outcome};
+use crate::tui::prompt::{NewSessionPrompt, Outcome, RenamePrompt};
 
 /// What keys mean right now.
 #[derive(Debug)]
@@ -36,6 +36,7 @@ pub enum Mode {
         top: u16,
     },
     NewSession(NewSessionPrompt),
+    Rename(RenamePrompt),
     ConfirmQuit,
 }
 
@@ -59,6 +60,8 @@ pub struct App {
     /// Relative sizes of the layout's columns (or rows), by position; see `layout.rs`.
     pub weights: Vec<f32>,
     pub zoom: bool,
+    /// Names the user gave panes in this client, shown instead of their task ids.
+    pub labels: HashMap<SessionId, String>,
     /// Panes that finished or asked something while unfocused.
     pub attention: Attention,
     /// Ended sessions the user closed.
@@ -112,6 +115,7 @@ impl App {
             focus: None,
             weights: Vec::new(),
             zoom: false,
+            labels: HashMap::new(),
             attention: Attention::default(),
             hidden: HashSet::new(),
             scroll: HashMap::new(),
@@ -147,6 +151,13 @@ impl App {
         self.focus
             .and_then(|id| sessions.iter().find(|s| s.id() == id).cloned())
             .or_else(|| sessions.first().cloned())
+    }
+
+    /// What this client calls a pane: the name given it here, else its task id.
+    pub fn name<'a>(&'a self, pane: &'a Pane) -> &'a str {
+        self.labels
+            .get(&pane.id())
+            .map_or_else(|| pane.task_id(), String::as_str)
     }
 
     pub fn set_focus(&mut self, id: SessionId) {
@@ -207,6 +218,19 @@ impl App {
                     Outcome::Continue => self.mode = Mode::NewSession(prompt),
                     Outcome::Cancel => {}
                     Outcome::Submit(new) => self.spawn(new),
+                }
+                None
+            }
+            Mode::Rename(mut prompt) => {
+                match prompt.on_key(key) {
+                    Outcome::Continue => self.mode = Mode::Rename(prompt),
+                    Outcome::Cancel => {}
+                    Outcome::Submit(name) if name.is_empty() => {
+                        self.labels.remove(&prompt.session);
+                    }
+                    Outcome::Submit(name) => {
+                        self.labels.insert(prompt.session, name);
+                    }
                 }
                 None
             }

@@ -67,7 +67,7 @@ pub fn draw(frame: &mut Frame, app: &mut App, cache: &mut PaneCache) -> Option<I
         let is_focused = Some(session.id()) == focused;
         let header = PaneHeader {
             number: session.id().0,
-            task_id: session.task_id(),
+            name: app.name(session),
             state: session.state(),
             project_path: session.project_path(),
             focused: is_focused,
@@ -156,7 +156,7 @@ fn status_line<'a>(app: &App, sessions: &[Session]) -> Paragraph<'a> {
             style = style.add_modifier(Modifier::REVERSED);
         }
         spans.push(Span::styled(
-            format!(" {}{}:{} ", state_glyph(state), s.id(), s.task_id()),
+            format!(" {}{}:{} ", state_glyph(state), s.id(), app.name(s)),
             style,
         ));
     }

@@ -113,6 +113,14 @@ impl Harness {
         }
     }
 
+    /// Types `text` into whatever has the keys.
+    pub fn type_text(&mut self, text: &str) {
+        for c in text.chars() {
+            self.app
+                .on_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+        }
+    }
+
     /// Catches up with the server, then draws a frame; returns its text and when the picture
     /// changes by itself.
     pub async fn frame(&mut self) -> (String, Option<Instant>) {

@@ -1,5 +1,5 @@
-//! Boxes drawn over the panes: help and the new-session prompt. Each box is as wide as its
-//! text, and the text wraps when the screen is narrower than that.
+//! Boxes drawn over the panes: help, the new-session prompt and the rename prompt. Each box is
+//! as wide as its text, and the text wraps when the screen is narrower than that.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Padding, Paragraph};
 
 use crate::tui::app::{App, Mode};
-use crate::tui::prompt::{FIELDS, NewSessionPrompt};
+use crate::tui::prompt::{FIELDS, NewSessionPrompt, RenamePrompt};
 
 /// Columns a box takes besides its text: a border and a space each side.
 const FRAME: u16 = 4;
@@ -32,6 +32,10 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
         }
         Mode::NewSession(prompt) => {
             show(frame, " new session ", new_session(prompt, room), "", 0);
+        }
+        Mode::Rename(prompt) => {
+            let title = format!(" rename pane {} ", prompt.session);
+            show(frame, &title, rename(prompt, room), "", 0);
         }
         _ => {}
     }
@@ -94,6 +98,13 @@ fn new_session(prompt: &NewSessionPrompt, room: usize) -> Vec<Line<'static>> {
         .collect();
     lines.push(Line::raw(""));
     let keys = "Tab next field · Enter start · Esc cancel · command @NAME uses a template";
+    lines.extend(plain(keys, room, Style::default().fg(Color::DarkGray)));
+    lines
+}
+
+fn rename(prompt: &RenamePrompt, room: usize) -> Vec<Line<'static>> {
+    let mut lines = vec![Line::raw(format!("name: {}▏", prompt.name)), Line::raw("")];
+    let keys = "Enter keeps it · Esc cancels · empty: the task id again";
     lines.extend(plain(keys, room, Style::default().fg(Color::DarkGray)));
     lines
 }

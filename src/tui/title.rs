@@ -17,7 +17,8 @@ const PATH_WIDTH: usize = 30;
 pub struct PaneHeader<'a> {
     /// The session id: what the focus-by-number keys, `ctl` and the API call it.
     pub number: u64,
-    pub task_id: &'a str,
+    /// The task id, or the name the user gave the pane.
+    pub name: &'a str,
     pub state: SessionState,
     pub project_path: &'a Path,
     pub focused: bool,
@@ -31,7 +32,7 @@ impl PaneHeader<'_> {
         let mut title = vec![
             Span::raw(format!(" {} ", self.number)),
             Span::styled(
-                self.task_id.to_string(),
+                self.name.to_string(),
                 Style::default().add_modifier(Modifier::BOLD),
             ),
             Span::raw(" "),
@@ -88,7 +89,7 @@ mod tests {
     fn header(state: SessionState) -> PaneHeader<'static> {
         PaneHeader {
             number: 2,
-            task_id: "api",
+            name: "api",
             state,
             project_path: Path::new("/srv/work/api"),
             focused: false,
