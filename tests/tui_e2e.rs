@@ -107,8 +107,8 @@ fn two_panes_side_by_side_driven_from_the_keyboard() {
 
     tmux.keys(&["C-a", "z"]);
     tmux.wait_for(
-        |s| s.contains("1 sh") && !s.contains("2 claude ●"),
-        "zoom shows only the focused pane",
+        |s| s.contains("1 sh ● idle [zoom]") && !s.contains("2 claude ●"),
+        "zoom shows only the focused pane, and says so",
     );
     tmux.keys(&["C-a", "z"]);
     tmux.wait_for(|s| s.contains("2 claude ●"), "zoom toggles back");

@@ -72,6 +72,7 @@ pub fn draw(frame: &mut Frame, app: &mut App, cache: &mut PaneCache) -> Option<I
             project_path: session.project_path(),
             focused: is_focused,
             scrolled: app.scroll.get(&session.id()).is_some_and(|o| *o > 0),
+            zoomed: app.zoom,
             mark: app.attention.mark(session.id(), now),
         };
         frame.render_widget(header.block(), rect);
@@ -148,6 +149,9 @@ fn status_line<'a>(app: &App, sessions: &[Session]) -> Paragraph<'a> {
         format!(" [{}] ", app.workspace),
         Style::default().fg(Color::Cyan),
     ));
+    if app.zoom {
+        spans.push(Span::styled("[zoom] ", Style::default().fg(Color::Cyan)));
+    }
     for s in sessions {
         let state = s.state();
         *counts.entry(state.to_string()).or_default() += 1;
@@ -251,6 +255,19 @@ mod tests {
         assert!(text.contains("last words"), "{text}");
         assert!(text.contains("1 t1 ○ terminated"), "{text}");
         assert!(recheck.is_none(), "nothing left to wait for");
+    }
+
+    #[tokio::test]
+    async fn zoom_shows_in_the_title_and_the_status_bar() {
+        let mut h = Harness::start(&["sleep 30", "sleep 30"]).await;
+        h.press(&["ctrl-a", "z"]);
+        let (text, _) = h.frame().await;
+        let (top, bar) = (text.lines().next().unwrap(), text.lines().last().unwrap());
+        assert!(top.contains("1 t1") && top.contains("[zoom]"), "{text}");
+        assert!(bar.contains("[zoom]"), "{text}");
+        h.press(&["ctrl-a", "z"]);
+        let (text, _) = h.frame().await;
+        assert!(!text.contains("[zoom]"), "{text}");
     }
 
     #[tokio::test]

@@ -24,6 +24,8 @@ pub struct PaneHeader<'a> {
     pub focused: bool,
     /// Showing history rather than the live screen.
     pub scrolled: bool,
+    /// The only pane shown.
+    pub zoomed: bool,
     pub mark: Mark,
 }
 
@@ -43,6 +45,9 @@ impl PaneHeader<'_> {
         ];
         if self.scrolled {
             title.push(Span::styled(" [scroll]", Style::default().fg(Color::Cyan)));
+        }
+        if self.zoomed {
+            title.push(Span::styled(" [zoom]", Style::default().fg(Color::Cyan)));
         }
         match self.mark {
             Mark::Lit => title.push(Span::styled(" ◆ ", lit())),
@@ -94,6 +99,7 @@ mod tests {
             project_path: Path::new("/srv/work/api"),
             focused: false,
             scrolled: false,
+            zoomed: false,
             mark: Mark::None,
         }
     }
@@ -190,5 +196,14 @@ mod tests {
             ..header(SessionState::Busy)
         });
         assert!(top_row(&buf).contains("busy [scroll]"));
+    }
+
+    #[test]
+    fn a_zoomed_pane_says_so() {
+        let buf = render(&PaneHeader {
+            zoomed: true,
+            ..header(SessionState::Idle)
+        });
+        assert!(top_row(&buf).contains("idle [zoom]"), "{}", top_row(&buf));
     }
 }
