@@ -75,7 +75,7 @@ pub fn draw(frame: &mut Frame, app: &mut App, cache: &mut PaneCache) -> Option<I
             zoomed: app.zoom,
             mark: app.attention.mark(session.id(), now),
         };
-        frame.render_widget(header.block(), rect);
+        frame.render_widget(header.block(rect.width), rect);
         let held = draw_pane(frame, app, session, inner(rect), is_focused, cache);
         recheck = recheck.into_iter().chain(held).min();
     }
@@ -268,6 +268,21 @@ mod tests {
         h.press(&["ctrl-a", "z"]);
         let (text, _) = h.frame().await;
         assert!(!text.contains("[zoom]"), "{text}");
+    }
+
+    #[tokio::test]
+    async fn narrow_panes_show_number_task_and_state_before_the_path() {
+        let mut h = Harness::start(&["sleep 30", "sleep 30", "sleep 30", "sleep 30"]).await;
+        for session in &h.sessions {
+            wait_for(session, |s| s.state() == SessionState::Ready).await;
+        }
+        // Columns: four panes of 20 columns.
+        h.press(&["ctrl-a", "space"]);
+        let (text, _) = h.frame().await;
+        let top = text.lines().next().unwrap();
+        for n in 1..=4 {
+            assert!(top.contains(&format!(" {n} t{n} ● ready")), "{top}");
+        }
     }
 
     #[tokio::test]
