@@ -11,7 +11,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::config::Action;
-use crate::session::SessionId;
+use crate::session::{SessionId, SessionState};
 use crate::tui::app::{App, Mode, inner};
 use crate::tui::layout::pane_areas;
 use crate::tui::overlay;
@@ -65,6 +65,10 @@ pub fn draw(frame: &mut Frame, app: &mut App, cache: &mut PaneCache) -> Option<I
     let mut recheck = None;
     for (session, rect) in shown.iter().zip(rects) {
         let is_focused = Some(session.id()) == focused;
+        let ended = matches!(
+            session.state(),
+            SessionState::Terminated | SessionState::Error
+        );
         let header = PaneHeader {
             number: session.id().0,
             name: app.name(session),
@@ -74,6 +78,7 @@ pub fn draw(frame: &mut Frame, app: &mut App, cache: &mut PaneCache) -> Option<I
             scrolled: app.scroll.get(&session.id()).is_some_and(|o| *o > 0),
             zoomed: app.zoom,
             mark: app.attention.mark(session.id(), now),
+            ended: ended.then(|| session.state_reason()),
         };
         frame.render_widget(header.block(rect.width), rect);
         let held = draw_pane(frame, app, session, inner(rect), is_focused, cache);
@@ -219,7 +224,6 @@ fn prefix_hint(app: &App) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::session::SessionState;
     use crate::tui::harness::{Harness, screen_has, wait_for};
 
     #[tokio::test]
@@ -248,12 +252,24 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn an_exited_session_keeps_its_final_screen() {
-        let mut h = Harness::start(&["printf 'last words'; exit 3"]).await;
-        wait_for(&h.sessions[0], |s| s.state() == SessionState::Terminated).await;
+    async fn an_ended_pane_keeps_its_last_screen_and_says_how_it_ended() {
+        let mut h = Harness::start(&[
+            "printf 'last words'; exit 3",
+            "printf 'cut short'; kill -KILL $$",
+        ])
+        .await;
+        for session in &h.sessions {
+            wait_for(session, |s| s.state() == SessionState::Terminated).await;
+        }
         let (text, recheck) = h.frame().await;
-        assert!(text.contains("last words"), "{text}");
+        assert!(
+            text.contains("last words") && text.contains("cut short"),
+            "{text}"
+        );
         assert!(text.contains("1 t1 ○ terminated"), "{text}");
+        let bottom = text.lines().nth(10).unwrap();
+        assert!(bottom.contains(" exited with code 3 "), "{text}");
+        assert!(bottom.contains(" killed by SIGKILL "), "{text}");
         assert!(recheck.is_none(), "nothing left to wait for");
     }
 

@@ -30,6 +30,8 @@ pub struct PaneHeader<'a> {
     /// The only pane shown.
     pub zoomed: bool,
     pub mark: Mark,
+    /// Why the session ended (`exited with code 3`), shown under its last screen.
+    pub ended: Option<&'a str>,
 }
 
 impl PaneHeader<'_> {
@@ -77,6 +79,12 @@ impl PaneHeader<'_> {
         if path_room >= PATH_MIN {
             let path = short_path(self.project_path, path_room);
             block = block.title(Line::from(format!(" {path} ")).right_aligned());
+        }
+        if let Some(reason) = self.ended {
+            block = block.title_bottom(
+                Line::styled(format!(" {reason} "), Style::default().fg(Color::Gray))
+                    .left_aligned(),
+            );
         }
         block
     }
@@ -128,6 +136,7 @@ mod tests {
             scrolled: false,
             zoomed: false,
             mark: Mark::None,
+            ended: None,
         }
     }
 
@@ -256,5 +265,15 @@ mod tests {
         };
         let top = top_row(&render_at(&long_name, 28));
         assert_eq!(top, "┌ 2 refact… ? waiting_input┐");
+    }
+
+    #[test]
+    fn an_ended_pane_says_why_on_its_bottom_border() {
+        let buf = render(&PaneHeader {
+            ended: Some("exited with code 3"),
+            ..header(SessionState::Terminated)
+        });
+        let bottom = row(&buf, 2).concat();
+        assert!(bottom.starts_with("└ exited with code 3 ─"), "{bottom}");
     }
 }
