@@ -200,6 +200,7 @@ impl App {
 #[cfg(test)]
 mod tests {
     use crate::config::Config;
+    use crate::session::SessionState;
     use crate::tui::harness::{Harness, screen_has, wait_for};
 
     fn status_bar(text: &str) -> &str {
@@ -296,5 +297,22 @@ mod tests {
         ]);
         let (text, _) = h.frame().await;
         assert!(top_row(&text).contains(" 1 t1 "), "{text}");
+    }
+
+    #[tokio::test]
+    async fn the_quit_question_leaves_the_status_bar_when_answered_no() {
+        let mut h = Harness::start(&["printf 'Go on? [y/N] '; sleep 30"]).await;
+        wait_for(&h.sessions[0], |s| s.state() == SessionState::WaitingInput).await;
+        h.sync().await;
+        h.press(&["ctrl-a", "q"]);
+        let (text, _) = h.frame().await;
+        assert!(
+            status_bar(&text).contains("Quit and end them all? y/n"),
+            "{text}"
+        );
+        h.press(&["n"]);
+        let (text, _) = h.frame().await;
+        assert!(!status_bar(&text).contains("Quit"), "{text}");
+        assert!(h.app.quit.is_none());
     }
 }

@@ -146,17 +146,57 @@ fn draw_pane(
     None
 }
 
+/// The workspace, its sessions with their states, and a line for the user: the keys, a
+/// question or a notice. What the user must read comes before the sessions, so a narrow screen
+/// cuts the session list rather than the question.
 fn status_line<'a>(app: &App, sessions: &[Session]) -> Paragraph<'a> {
-    let mut spans = Vec::new();
-    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-    let focused = app.focused().map(|s| s.id());
-    spans.push(Span::styled(
+    let mut spans = vec![Span::styled(
         format!(" [{}] ", app.workspace),
         Style::default().fg(Color::Cyan),
-    ));
+    )];
     if app.zoom {
         spans.push(Span::styled("[zoom] ", Style::default().fg(Color::Cyan)));
     }
+    let (text, urgent) = match &app.mode {
+        Mode::Prefix => (prefix_hint(app), true),
+        Mode::Scroll {
+            search,
+            typing: true,
+        } => (format!("search: {search}▏"), true),
+        Mode::Scroll { .. } => (
+            "scroll: ↑↓ PgUp PgDn g G · / search · n N · q leave".to_string(),
+            true,
+        ),
+        _ => match &app.message {
+            Some(message) => (message.clone(), true),
+            None => {
+                let help = app.keymap.key_label(Action::Help);
+                (format!("{} {help} help", app.config.ui.prefix), false)
+            }
+        },
+    };
+    let hint = Span::styled(format!(" {text} "), Style::default().fg(Color::White));
+    if urgent {
+        spans.push(hint);
+        spans.extend(session_spans(app, sessions));
+    } else {
+        spans.extend(session_spans(app, sessions));
+        spans.push(hint);
+    }
+    if let Some(addr) = app.api_addr {
+        spans.push(Span::styled(
+            format!(" api {addr} "),
+            Style::default().fg(Color::DarkGray),
+        ));
+    }
+    Paragraph::new(Line::from(spans)).style(Style::default().bg(Color::Indexed(235)))
+}
+
+/// Each session with its state, the focused one reversed, then the count in each state.
+fn session_spans<'a>(app: &App, sessions: &[Session]) -> Vec<Span<'a>> {
+    let mut spans = Vec::new();
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    let focused = app.focused().map(|s| s.id());
     for s in sessions {
         let state = s.state();
         *counts.entry(state.to_string()).or_default() += 1;
@@ -177,29 +217,7 @@ fn status_line<'a>(app: &App, sessions: &[Session]) -> Paragraph<'a> {
         format!(" {} ", summary.join(" · ")),
         Style::default().fg(Color::DarkGray),
     ));
-    let hint = match &app.mode {
-        Mode::Prefix => prefix_hint(app),
-        Mode::Scroll {
-            search,
-            typing: true,
-        } => format!("search: {search}▏"),
-        Mode::Scroll { .. } => "scroll: ↑↓ PgUp PgDn g G · / search · n N · q leave".to_string(),
-        _ => app.message.clone().unwrap_or_else(|| {
-            let help = app.keymap.key_label(Action::Help);
-            format!("{} {help} help", app.config.ui.prefix)
-        }),
-    };
-    spans.push(Span::styled(
-        format!(" {hint} "),
-        Style::default().fg(Color::White),
-    ));
-    if let Some(addr) = app.api_addr {
-        spans.push(Span::styled(
-            format!(" api {addr} "),
-            Style::default().fg(Color::DarkGray),
-        ));
-    }
-    Paragraph::new(Line::from(spans)).style(Style::default().bg(Color::Indexed(235)))
+    spans
 }
 
 /// The keys after the prefix, as the keymap has them: an action's first key and its hint word,
