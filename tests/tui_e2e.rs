@@ -191,6 +191,10 @@ fn first_run_without_claude_opens_the_users_shell() {
         .into_owned();
     let screen = tmux.wait_for(|s| s.contains("● ready"), "a shell session starts");
     assert!(
+        screen.contains("claude not found on PATH; started /bin/bash"),
+        "the status bar says why it is a shell:\n{screen}"
+    );
+    assert!(
         screen.contains(&format!("1 {dir_name}")),
         "the task is named after the directory:\n{screen}"
     );

@@ -315,4 +315,20 @@ mod tests {
         assert!(!status_bar(&text).contains("Quit"), "{text}");
         assert!(h.app.quit.is_none());
     }
+
+    #[tokio::test]
+    async fn a_notice_stays_in_the_status_bar_until_the_next_command() {
+        let mut h = Harness::start(&["sleep 30"]).await;
+        let text = "claude not found on PATH; started /bin/bash".to_string();
+        h.app
+            .on_server(crate::protocol::ServerMessage::Notice { text });
+        let (text, _) = h.frame().await;
+        assert!(status_bar(&text).contains("claude not found"), "{text}");
+        h.type_text("typing goes to the pane");
+        let (text, _) = h.frame().await;
+        assert!(status_bar(&text).contains("claude not found"), "{text}");
+        h.press(&["ctrl-a", "z"]);
+        let (text, _) = h.frame().await;
+        assert!(!status_bar(&text).contains("claude not found"), "{text}");
+    }
 }

@@ -186,6 +186,8 @@ impl App {
         match std::mem::replace(&mut self.mode, Mode::Normal) {
             Mode::Normal => {
                 if chord_matches(self.config.ui.prefix, key) {
+                    // A notice has been seen once the user goes on to the next command.
+                    self.message = None;
                     self.mode = Mode::Prefix;
                 } else {
                     self.send_key(key);
