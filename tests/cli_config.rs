@@ -20,6 +20,24 @@ fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
+/// `config check` refuses each (text, place, message) with status 2, naming the file and
+/// `place` (`line:column: key`) and saying `message`.
+fn check_refuses(home: &Path, cases: &[(&str, &str, &str)]) {
+    for (text, place, message) in cases {
+        let path = home.join("bad.toml");
+        std::fs::write(&path, text).unwrap();
+        let out = run(home, &["config", "check", path.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(2), "{text}");
+        let err = stderr(&out);
+        let place = format!("{}:{place}: ", path.display());
+        assert!(err.contains(&place), "{text:?}: wanted {place} in {err}");
+        assert!(
+            err.contains(message),
+            "{text:?}: wanted {message:?} in {err}"
+        );
+    }
+}
+
 fn example() -> String {
     std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config.example.toml")).unwrap()
 }
@@ -161,19 +179,7 @@ fn validation_errors_name_file_line_column_and_key() {
         ),
         ("[ui\n", "1:4", ""),
     ];
-    for (text, place, message) in cases {
-        let path = home.path().join("bad.toml");
-        std::fs::write(&path, text).unwrap();
-        let out = run(home.path(), &["config", "check", path.to_str().unwrap()]);
-        assert_eq!(out.status.code(), Some(2), "{text}");
-        let err = stderr(&out);
-        let place = format!("{}:{place}: ", path.display());
-        assert!(err.contains(&place), "{text:?}: wanted {place} in {err}");
-        assert!(
-            err.contains(message),
-            "{text:?}: wanted {message:?} in {err}"
-        );
-    }
+    check_refuses(home.path(), &cases);
     let good = home.path().join("good.toml");
     std::fs::write(&good, "[ui]\nprefix = \"ctrl-b\"\n").unwrap();
     let out = run(home.path(), &["config", "check", good.to_str().unwrap()]);
@@ -275,19 +281,7 @@ fn an_unknown_action_or_a_key_bound_twice_is_a_config_error_with_its_place() {
             "key `ctrl-b` is bound twice: the prefix and help",
         ),
     ];
-    for (text, place, message) in cases {
-        let path = home.path().join("keys.toml");
-        std::fs::write(&path, text).unwrap();
-        let out = run(home.path(), &["config", "check", path.to_str().unwrap()]);
-        assert_eq!(out.status.code(), Some(2), "{text}");
-        let err = stderr(&out);
-        let place = format!("{}:{place}: ", path.display());
-        assert!(err.contains(&place), "{text:?}: wanted {place} in {err}");
-        assert!(
-            err.contains(message),
-            "{text:?}: wanted {message:?} in {err}"
-        );
-    }
+    check_refuses(home.path(), &cases);
 
     // A layer clashing with one below it is wrong where it says so.
     let global = home.path().join("config/ccmux");
