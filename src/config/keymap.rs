@@ -69,7 +69,7 @@ impl Keymap {
         add(prefix, Use::Prefix);
         for (action, keys) in self.iter() {
             for key in keys {
-                if session_number(*key).is_some() {
+                if is_session_number(*key) {
                     add(*key, Use::Number);
                 }
                 add(*key, Use::Action(action));
@@ -82,13 +82,10 @@ impl Keymap {
     }
 }
 
-/// The session a key focuses after the prefix: `1`–`9`, the numbers panes show. These keys
-/// are not in the keymap and cannot be bound.
-pub fn session_number(key: KeyChord) -> Option<u64> {
-    match key.code {
-        KeyCode::Char(c @ '1'..='9') if !key.ctrl && !key.alt => Some(u64::from(c as u8 - b'0')),
-        _ => None,
-    }
+/// Whether a key focuses a session after the prefix: `1`–`9`, the numbers panes show (the TUI
+/// reads them in `on_command_key`). These keys are not in the keymap and cannot be bound.
+fn is_session_number(key: KeyChord) -> bool {
+    matches!(key.code, KeyCode::Char('1'..='9')) && !key.ctrl && !key.alt
 }
 
 /// A key with more than one meaning.
