@@ -65,7 +65,7 @@ pub fn draw(frame: &mut Frame, app: &mut App, cache: &mut PaneCache) -> Option<I
     let mut recheck = None;
     for (session, rect) in shown.iter().zip(rects) {
         let is_focused = Some(session.id()) == focused;
-        let ended = matches!(
+        let stopped = matches!(
             session.state(),
             SessionState::Terminated | SessionState::Error
         );
@@ -78,7 +78,7 @@ pub fn draw(frame: &mut Frame, app: &mut App, cache: &mut PaneCache) -> Option<I
             scrolled: app.scroll.get(&session.id()).is_some_and(|o| *o > 0),
             zoomed: app.zoom,
             mark: app.attention.mark(session.id(), now),
-            ended: ended.then(|| session.state_reason()),
+            stopped: stopped.then(|| session.state_reason()),
         };
         frame.render_widget(header.block(rect.width), rect);
         let held = draw_pane(frame, app, session, inner(rect), is_focused, cache);

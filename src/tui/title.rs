@@ -30,8 +30,9 @@ pub struct PaneHeader<'a> {
     /// The only pane shown.
     pub zoomed: bool,
     pub mark: Mark,
-    /// Why the session ended (`exited with code 3`), shown under its last screen.
-    pub ended: Option<&'a str>,
+    /// How the session ended (`exited with code 3`) or the error it is in, shown under its
+    /// screen: a terminated or failed session's screen stays, and this says why.
+    pub stopped: Option<&'a str>,
 }
 
 impl PaneHeader<'_> {
@@ -80,7 +81,7 @@ impl PaneHeader<'_> {
             let path = short_path(self.project_path, path_room);
             block = block.title(Line::from(format!(" {path} ")).right_aligned());
         }
-        if let Some(reason) = self.ended {
+        if let Some(reason) = self.stopped {
             block = block.title_bottom(
                 Line::styled(format!(" {reason} "), Style::default().fg(Color::Gray))
                     .left_aligned(),
@@ -136,7 +137,7 @@ mod tests {
             scrolled: false,
             zoomed: false,
             mark: Mark::None,
-            ended: None,
+            stopped: None,
         }
     }
 
@@ -270,7 +271,7 @@ mod tests {
     #[test]
     fn an_ended_pane_says_why_on_its_bottom_border() {
         let buf = render(&PaneHeader {
-            ended: Some("exited with code 3"),
+            stopped: Some("exited with code 3"),
             ..header(SessionState::Terminated)
         });
         let bottom = row(&buf, 2).concat();
