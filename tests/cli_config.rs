@@ -20,6 +20,24 @@ fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
+/// `config check` refuses each (text, place, message) with status 2, naming the file and
+/// `place` (`line:column: key`) and saying `message`.
+fn check_refuses(home: &Path, cases: &[(&str, &str, &str)]) {
+    for (text, place, message) in cases {
+        let path = home.join("bad.toml");
+        std::fs::write(&path, text).unwrap();
+        let out = run(home, &["config", "check", path.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(2), "{text}");
+        let err = stderr(&out);
+        let place = format!("{}:{place}: ", path.display());
+        assert!(err.contains(&place), "{text:?}: wanted {place} in {err}");
+        assert!(
+            err.contains(message),
+            "{text:?}: wanted {message:?} in {err}"
+        );
+    }
+}
+
 fn example() -> String {
     std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config.example.toml")).unwrap()
 }
@@ -53,6 +71,7 @@ fn the_example_configs_commented_examples_are_valid_too() {
     );
     assert!(config.profiles.contains_key("aider"));
     assert!(config.templates.contains_key("review"));
+    assert_eq!(config.ui.keybindings.len(), 2);
 }
 
 #[test]
@@ -166,19 +185,7 @@ fn validation_errors_name_file_line_column_and_key() {
         ),
         ("[ui\n", "1:4", ""),
     ];
-    for (text, place, message) in cases {
-        let path = home.path().join("bad.toml");
-        std::fs::write(&path, text).unwrap();
-        let out = run(home.path(), &["config", "check", path.to_str().unwrap()]);
-        assert_eq!(out.status.code(), Some(2), "{text}");
-        let err = stderr(&out);
-        let place = format!("{}:{place}: ", path.display());
-        assert!(err.contains(&place), "{text:?}: wanted {place} in {err}");
-        assert!(
-            err.contains(message),
-            "{text:?}: wanted {message:?} in {err}"
-        );
-    }
+    check_refuses(home.path(), &cases);
     let good = home.path().join("good.toml");
     std::fs::write(&good, "[ui]\nprefix = \"ctrl-b\"\n").unwrap();
     let out = run(home.path(), &["config", "check", good.to_str().unwrap()]);
@@ -253,6 +260,68 @@ fn config_check_rejects_what_would_fail_at_start_as_the_runtime_does() {
     .unwrap();
     let out = run(home.path(), &["config", "check", good.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn an_unknown_action_or_a_key_bound_twice_is_a_config_error_with_its_place() {
+    let home = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "[ui]\nkeybindings = { zom = \"Z\" }\n",
+            "2:17: ui.keybindings.zom",
+            "unknown action `zom`: the actions are new, close,",
+        ),
+        (
+            "[ui.keybindings]\nzoom = \"Z\"\nhelp = \"Z\"\n",
+            "3:8: ui.keybindings.help",
+            "key `Z` is bound twice: zoom and help",
+        ),
+        (
+            "[ui]\nkeybindings = { zoom = \"c\" }\n",
+            "2:24: ui.keybindings.zoom",
+            "key `c` is bound twice: new and zoom",
+        ),
+        (
+            "[ui]\nkeybindings = { help = \"ctrl-b\" }\nprefix = \"ctrl-b\"\n",
+            "3:10: ui.prefix",
+            "key `ctrl-b` is bound twice: the prefix and help",
+        ),
+    ];
+    check_refuses(home.path(), &cases);
+
+    // A layer clashing with one below it is wrong where it says so.
+    let global = home.path().join("config/ccmux");
+    std::fs::create_dir_all(&global).unwrap();
+    std::fs::write(
+        global.join("config.toml"),
+        "[ui.keybindings]\nzoom = \"Z\"\n",
+    )
+    .unwrap();
+    let project = home.path().join("project.toml");
+    std::fs::write(&project, "[ui.keybindings]\nhelp = \"Z\"\n").unwrap();
+    let out = run(
+        home.path(),
+        &["-c", project.to_str().unwrap(), "config", "show"],
+    );
+    assert!(!out.status.success());
+    let place = format!("{}:2:8: ui.keybindings.help: ", project.display());
+    assert!(
+        stderr(&out).contains(&place),
+        "wanted {place} in {}",
+        stderr(&out)
+    );
+
+    std::fs::write(&project, "[ui.keybindings]\nhelp = \"H\"\n").unwrap();
+    let out = run(
+        home.path(),
+        &["-c", project.to_str().unwrap(), "config", "show"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let shown = toml::from_str::<Config>(&stdout(&out)).unwrap();
+    let keymap = shown.ui.keymap();
+    let key = |action| keymap.keys(action)[0].to_string();
+    use ccmux::config::Action::{Help, Zoom};
+    assert_eq!((key(Zoom), key(Help)), ("Z".to_string(), "H".to_string()));
 }
 
 #[test]

@@ -212,12 +212,13 @@ fn attach_without_a_server_says_how_to_start_one() {
 
 #[test]
 fn each_project_is_a_workspace_and_the_prefix_switches_between_them() {
+    let home = tempfile::tempdir().unwrap();
     let (alpha, beta) = (
-        project_with_shells(&["alpha"]),
-        project_with_shells(&["beta"]),
+        project_with_shells(home.path(), &["alpha"]),
+        project_with_shells(home.path(), &["beta"]),
     );
     let name = |p: &tempfile::TempDir| p.path().file_name().unwrap().to_string_lossy().into_owned();
-    let a = Tmux::start(tempfile::tempdir().unwrap(), alpha.path(), &[], (120, 30));
+    let a = Tmux::start(home, alpha.path(), &[], (120, 30));
     a.wait_for(
         |s| s.contains("1 alpha ● ready"),
         "alpha's workspace starts",
@@ -254,8 +255,9 @@ fn each_project_is_a_workspace_and_the_prefix_switches_between_them() {
 
 #[test]
 fn an_api_resize_holds_until_a_client_types_into_the_session() {
-    let project = project_with_shells(&["sized"]);
-    let tmux = Tmux::start(tempfile::tempdir().unwrap(), project.path(), &[], (100, 30));
+    let home = tempfile::tempdir().unwrap();
+    let project = project_with_shells(home.path(), &["sized"]);
+    let tmux = Tmux::start(home, project.path(), &[], (100, 30));
     tmux.wait_for(|s| s.contains("sized ● ready"), "the session starts");
     // ctl finds the server's ephemeral API port and token from the server itself.
     let resized = tmux

@@ -107,8 +107,8 @@ fn two_panes_side_by_side_driven_from_the_keyboard() {
 
     tmux.keys(&["C-a", "z"]);
     tmux.wait_for(
-        |s| s.contains("1 sh") && !s.contains("2 claude ●"),
-        "zoom shows only the focused pane",
+        |s| s.contains("1 sh ● idle [zoom]") && !s.contains("2 claude ●"),
+        "zoom shows only the focused pane, and says so",
     );
     tmux.keys(&["C-a", "z"]);
     tmux.wait_for(|s| s.contains("2 claude ●"), "zoom toggles back");
@@ -190,6 +190,10 @@ fn first_run_without_claude_opens_the_users_shell() {
         .to_string_lossy()
         .into_owned();
     let screen = tmux.wait_for(|s| s.contains("● ready"), "a shell session starts");
+    assert!(
+        screen.contains("claude not found on PATH; started /bin/bash"),
+        "the status bar says why it is a shell:\n{screen}"
+    );
     assert!(
         screen.contains(&format!("1 {dir_name}")),
         "the task is named after the directory:\n{screen}"

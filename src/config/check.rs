@@ -1,6 +1,7 @@
 //! What would make a configured session fail to start, found when its file is read: unknown
-//! profiles and templates, empty commands, task ids that are invalid or used twice. And what
-//! might, as warnings: an `auth_token_env` naming a variable that is not set.
+//! profiles and templates, empty commands, task ids that are invalid or used twice; and a key
+//! bound to two things. And what might, as warnings: an `auth_token_env` naming a variable
+//! that is not set.
 
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
@@ -8,7 +9,8 @@ use std::ops::Range;
 use serde::Deserialize;
 use toml::{Spanned, Table, Value};
 
-use crate::config::{Config, ResolveError};
+use crate::config::keymap::Use;
+use crate::config::{Action, Config, KeyChord, Keymap, ResolveError, UiConfig};
 use crate::session::{SessionError, TaskId};
 
 /// A problem at a place in the file.
@@ -35,6 +37,16 @@ struct Located {
     session: Vec<LocatedEntry>,
     #[serde(default)]
     templates: BTreeMap<String, LocatedEntry>,
+    #[serde(default)]
+    ui: Option<LocatedUi>,
+}
+
+#[derive(Deserialize)]
+struct LocatedUi {
+    #[serde(default)]
+    prefix: Option<Spanned<KeyChord>>,
+    #[serde(default)]
+    keybindings: BTreeMap<Action, Spanned<KeyChord>>,
 }
 
 #[derive(Deserialize)]
@@ -107,6 +119,9 @@ pub(super) fn check(
             return Err(Finding::at(task, message));
         }
     }
+    if let Some(ui) = &located.ui {
+        check_keys(ui, config, below)?;
+    }
     for template in located.session.iter().filter_map(|e| e.template.as_ref()) {
         let name = template.get_ref();
         if !config.templates.contains_key(name) && !defined_below("templates", name) {
@@ -127,4 +142,27 @@ pub(super) fn check(
             Finding::at(variable, message)
         })
         .collect())
+}
+
+/// A key this file binds that means something else too, given what the layers below bind:
+/// reported where this file says it, at the later of its two mentions.
+fn check_keys(ui: &LocatedUi, config: &Config, below: &Table) -> Result<(), Finding> {
+    let below = below
+        .get("ui")
+        .and_then(|ui| UiConfig::deserialize(ui.clone()).ok())
+        .unwrap_or_default();
+    let mut keybindings = below.keybindings;
+    keybindings.extend(config.ui.keybindings.clone());
+    let prefix = ui.prefix.as_ref().map_or(below.prefix, |p| *p.get_ref());
+    for clash in Keymap::new(&keybindings).clashes(prefix) {
+        let said_here = clash.uses.iter().filter_map(|used| match used {
+            Use::Prefix => ui.prefix.as_ref(),
+            Use::Action(action) => ui.keybindings.get(action),
+            Use::Number => None,
+        });
+        if let Some(last) = said_here.max_by_key(|key| key.span().start) {
+            return Err(Finding::at(last, clash.to_string()));
+        }
+    }
+    Ok(())
 }

@@ -136,17 +136,35 @@ impl FromStr for KeyChord {
     }
 }
 
-impl fmt::Display for KeyChord {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (on, name) in [
+impl KeyChord {
+    /// `ctrl-`, `alt-` and `shift-`, as held.
+    fn modifiers(self) -> String {
+        [
             (self.ctrl, "ctrl-"),
             (self.alt, "alt-"),
             (self.shift, "shift-"),
-        ] {
-            if on {
-                f.write_str(name)?;
-            }
-        }
+        ]
+        .into_iter()
+        .filter_map(|(on, name)| on.then_some(name))
+        .collect()
+    }
+
+    /// How help and the status bar show the chord: as config writes it, arrows as arrows.
+    pub fn label(self) -> String {
+        let arrow = match self.code {
+            KeyCode::Left => "←",
+            KeyCode::Right => "→",
+            KeyCode::Up => "↑",
+            KeyCode::Down => "↓",
+            _ => return self.to_string(),
+        };
+        format!("{}{arrow}", self.modifiers())
+    }
+}
+
+impl fmt::Display for KeyChord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.modifiers())?;
         match self.code {
             KeyCode::Char(c) => write!(f, "{c}"),
             KeyCode::F(n) => write!(f, "f{n}"),
@@ -193,6 +211,16 @@ mod tests {
         assert!(err.to_string().contains("ctrl-a"));
         assert!("f13".parse::<KeyChord>().is_err());
         assert!("".parse::<KeyChord>().is_err());
+    }
+
+    #[test]
+    fn arrows_are_labelled_as_arrows() {
+        assert_eq!("left".parse::<KeyChord>().unwrap().label(), "←");
+        assert_eq!("alt-up".parse::<KeyChord>().unwrap().label(), "alt-↑");
+        assert_eq!(
+            "ctrl-space".parse::<KeyChord>().unwrap().label(),
+            "ctrl-space"
+        );
     }
 
     #[test]

@@ -3,9 +3,11 @@
 //! Every section is `deny_unknown_fields` with defaults for every key, so a file may say as
 //! little as it likes and a typo is an error with its line and column (see `load.rs`).
 
+pub mod action;
 mod check;
 pub mod key;
 mod key_path;
+pub mod keymap;
 mod load;
 mod profile_spec;
 mod resolve;
@@ -17,7 +19,9 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+pub use action::Action;
 pub use key::KeyChord;
+pub use keymap::Keymap;
 pub use load::{
     ConfigError, ConfigWarning, Flags, LoadedConfig, Place, find_project_file, load, load_file,
 };
@@ -147,13 +151,19 @@ pub enum Layout {
 pub struct UiConfig {
     /// Starts every ccmux key; pressed twice, sends itself to the pane.
     pub prefix: KeyChord,
-    /// Overrides of the command keys that follow the prefix: action name → key.
-    pub keybindings: BTreeMap<String, KeyChord>,
+    /// Keys of their own for actions, replacing their default keys (see `keymap.rs`).
+    pub keybindings: BTreeMap<Action, KeyChord>,
     pub layout: Layout,
     /// Ring the terminal bell when an unfocused pane needs attention.
     pub bell: bool,
     /// Most frames drawn per second.
     pub frame_cap: u32,
+}
+
+impl UiConfig {
+    pub fn keymap(&self) -> Keymap {
+        Keymap::new(&self.keybindings)
+    }
 }
 
 impl Default for UiConfig {

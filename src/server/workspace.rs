@@ -21,7 +21,8 @@ pub enum AttachError {
 }
 
 /// The workspace an attach asks for, started first when it must be. Returns its name and what
-/// the user should hear: a project file that was ignored, sessions that did not start.
+/// the user should hear: a project file that was ignored, sessions that did not start, a
+/// shell started in place of `claude`.
 pub async fn open(hub: &Hub, attach: &Attach) -> Result<(String, Vec<String>), AttachError> {
     let existing = hub.manager.workspaces();
     let name = match (&attach.workspace, attach.create) {
@@ -61,6 +62,9 @@ async fn start(hub: &Hub, name: &str, attach: &Attach) -> Result<Vec<String>, At
         );
     }
     if requests.is_empty() {
+        if attach.run.is_empty() {
+            problems.extend(shell_instead_of_claude(&config));
+        }
         requests.push(SessionRequest {
             task_id: default_task(&attach.cwd),
             command: (!attach.run.is_empty()).then(|| attach.run.clone()),
@@ -75,6 +79,14 @@ async fn start(hub: &Hub, name: &str, attach: &Attach) -> Result<Vec<String>, At
         }
     }
     Ok(problems)
+}
+
+/// Why a session that names no command runs a shell, when nothing configured one: `claude` is
+/// not on PATH. Without it, a first run opens a shell without saying why.
+fn shell_instead_of_claude(config: &config::Config) -> Option<String> {
+    let command = config.default_command();
+    (config.defaults.command.is_none() && command != ["claude"])
+        .then(|| format!("claude not found on PATH; started {}", command.join(" ")))
 }
 
 /// A task named after the directory: what a bare `ccmux` in a project calls its session.

@@ -12,13 +12,13 @@ use ratatui::layout::Rect;
 
 use tokio::sync::mpsc;
 
-use crate::config::{Config, KeyChord, Layout, key::KeyCode as ChordCode};
+use crate::config::{Config, Keymap, Layout};
 use crate::protocol::{ClientMessage, NewSession};
 use crate::session::{SessionId, SessionState, TerminalSize};
 use crate::tui::attention::Attention;
 use crate::tui::keys::chord_matches;
 use crate::tui::pane::Pane;
-use crate::tui::prompt::NewSessionPrompt;
+use crate::tui::prompt::{NewSessionPrompt, Outcome, RenamePrompt};
 
 /// What keys mean right now.
 #[derive(Debug)]
@@ -31,8 +31,12 @@ pub enum Mode {
         search: String,
         typing: bool,
     },
-    Help,
+    /// The help box, scrolled down by `top` lines.
+    Help {
+        top: u16,
+    },
     NewSession(NewSessionPrompt),
+    Rename(RenamePrompt),
     ConfirmQuit,
 }
 
@@ -40,6 +44,8 @@ pub struct App {
     /// Requests to the server, in the order they were made.
     server: mpsc::Sender<ClientMessage>,
     pub config: Arc<Config>,
+    /// What the keys after the prefix do, from the config.
+    pub keymap: Keymap,
     pub cwd: PathBuf,
     pub api_addr: Option<SocketAddr>,
     pub workspace: String,
@@ -51,9 +57,11 @@ pub struct App {
     pub mode: Mode,
     pub focus: Option<SessionId>,
     pub layout: Layout,
-    /// Share of the first column/row.
-    pub ratio: f32,
+    /// Relative sizes of the layout's columns (or rows), by position; see `layout.rs`.
+    pub weights: Vec<f32>,
     pub zoom: bool,
+    /// Names the user gave panes in this client, shown instead of their task ids.
+    pub labels: HashMap<SessionId, String>,
     /// Panes that finished or asked something while unfocused.
     pub attention: Attention,
     /// Ended sessions the user closed.
@@ -95,6 +103,7 @@ impl App {
         Self {
             server,
             layout: config.ui.layout,
+            keymap: config.ui.keymap(),
             config,
             cwd,
             api_addr: None,
@@ -104,8 +113,9 @@ impl App {
             asked_sizes: HashMap::new(),
             mode: Mode::Normal,
             focus: None,
-            ratio: 0.0,
+            weights: Vec::new(),
             zoom: false,
+            labels: HashMap::new(),
             attention: Attention::default(),
             hidden: HashSet::new(),
             scroll: HashMap::new(),
@@ -143,6 +153,13 @@ impl App {
             .or_else(|| sessions.first().cloned())
     }
 
+    /// What this client calls a pane: the name given it here, else its task id.
+    pub fn name<'a>(&'a self, pane: &'a Pane) -> &'a str {
+        self.labels
+            .get(&pane.id())
+            .map_or_else(|| pane.task_id(), String::as_str)
+    }
+
     pub fn set_focus(&mut self, id: SessionId) {
         self.focus = Some(id);
         self.attention.clear(id);
@@ -169,23 +186,53 @@ impl App {
         match std::mem::replace(&mut self.mode, Mode::Normal) {
             Mode::Normal => {
                 if chord_matches(self.config.ui.prefix, key) {
+                    // A notice has been seen once the user goes on to the next command.
+                    self.message = None;
                     self.mode = Mode::Prefix;
                 } else {
                     self.send_key(key);
                 }
                 None
             }
-            Mode::Prefix => self.on_command_key(key),
+            Mode::Prefix => {
+                self.on_command_key(key);
+                None
+            }
             Mode::Scroll { search, typing } => {
                 self.on_scroll_key(key, search, typing);
                 None
             }
-            Mode::Help => None,
+            Mode::Help { top } => {
+                // Arrows scroll a help taller than the screen; any other key closes it.
+                match key.code {
+                    KeyCode::Down => self.mode = Mode::Help { top: top + 1 },
+                    KeyCode::Up => {
+                        self.mode = Mode::Help {
+                            top: top.saturating_sub(1),
+                        }
+                    }
+                    _ => {}
+                }
+                None
+            }
             Mode::NewSession(mut prompt) => {
                 match prompt.on_key(key) {
-                    crate::tui::prompt::Outcome::Continue => self.mode = Mode::NewSession(prompt),
-                    crate::tui::prompt::Outcome::Cancel => {}
-                    crate::tui::prompt::Outcome::Submit(new) => self.spawn(new),
+                    Outcome::Continue => self.mode = Mode::NewSession(prompt),
+                    Outcome::Cancel => {}
+                    Outcome::Submit(new) => self.spawn(new),
+                }
+                None
+            }
+            Mode::Rename(mut prompt) => {
+                match prompt.on_key(key) {
+                    Outcome::Continue => self.mode = Mode::Rename(prompt),
+                    Outcome::Cancel => {}
+                    Outcome::Submit(name) if name.is_empty() => {
+                        self.labels.remove(&prompt.session);
+                    }
+                    Outcome::Submit(name) => {
+                        self.labels.insert(prompt.session, name);
+                    }
                 }
                 None
             }
@@ -199,178 +246,10 @@ impl App {
         }
     }
 
-    fn binding(&self, action: &str, default: KeyChord) -> KeyChord {
-        self.config
-            .ui
-            .keybindings
-            .get(action)
-            .copied()
-            .unwrap_or(default)
-    }
-
-    fn on_command_key(&mut self, key: KeyEvent) -> Option<Effect> {
-        let is = |app: &Self, action: &str, default: KeyChord| {
-            chord_matches(app.binding(action, default), key)
-        };
-        let plain = |c: char| KeyChord::plain(ChordCode::Char(c));
-        if chord_matches(self.config.ui.prefix, key) {
-            // Prefix twice: the program gets the prefix key itself.
-            self.send_bytes(self.config.ui.prefix.to_bytes());
-        } else if is(self, "new", plain('c')) {
-            let command = self.config.default_command().join(" ");
-            self.mode = Mode::NewSession(NewSessionPrompt::new(
-                &self.cwd,
-                &command,
-                self.sessions().len() + 1,
-            ));
-        } else if is(self, "close", plain('x')) {
-            self.close_focused();
-        } else if is(self, "interrupt", plain('i')) {
-            if let Some(s) = self.focused() {
-                self.request(ClientMessage::Interrupt { session: s.id() });
-            }
-        } else if is(self, "detach", plain('d')) {
-            self.quit = Some(Leave::Detached);
-        } else if is(self, "workspace", plain('w')) {
-            self.request(ClientMessage::SwitchWorkspace { step: 1 });
-        } else if is(self, "zoom", plain('z')) {
-            self.zoom = !self.zoom;
-        } else if is(self, "layout", KeyChord::plain(ChordCode::Space)) {
-            self.layout = match self.layout {
-                Layout::Grid => Layout::Columns,
-                Layout::Columns => Layout::Rows,
-                Layout::Rows => Layout::Grid,
-            };
-            self.ratio = 0.0;
-        } else if is(self, "grow", plain('>')) {
-            self.adjust_ratio(0.05);
-        } else if is(self, "shrink", plain('<')) {
-            self.adjust_ratio(-0.05);
-        } else if is(self, "scroll", plain('[')) {
-            self.mode = Mode::Scroll {
-                search: String::new(),
-                typing: false,
-            };
-        } else if is(self, "help", plain('?')) {
-            self.mode = Mode::Help;
-        } else if is(self, "quit", plain('q')) {
-            self.ask_quit();
-        } else if let Some(direction) = direction(key) {
-            self.move_focus(direction);
-        } else if let KeyCode::Char(c @ '1'..='9') = key.code {
-            // Pane numbers are session ids, the same that `ctl` and the API use.
-            let id = SessionId(u64::from(c as u8 - b'0'));
-            if self.sessions().iter().any(|s| s.id() == id) {
-                self.set_focus(id);
-            }
-        } else if is(self, "next", plain('n')) {
-            self.cycle_focus(1);
-        } else if is(self, "previous", plain('p')) {
-            self.cycle_focus(-1);
-        }
-        None
-    }
-
-    fn ask_quit(&mut self) {
-        let working = self
-            .sessions()
-            .iter()
-            .filter(|s| matches!(s.state(), SessionState::Busy | SessionState::WaitingInput))
-            .count();
-        if working == 0 {
-            self.quit_workspace();
-        } else {
-            self.mode = Mode::ConfirmQuit;
-            self.message = Some(format!(
-                "{working} session(s) are working. Quit and end them all? y/n"
-            ));
-        }
-    }
-
-    /// Ends every session of the workspace, then leaves.
-    fn quit_workspace(&mut self) {
-        self.request(ClientMessage::CloseWorkspace);
-        self.quit = Some(Leave::Detached);
-    }
-
     fn spawn(&mut self, new: NewSession) {
         self.message = None;
         self.spawned_here = true;
         self.request(ClientMessage::Create(new));
-    }
-
-    fn close_focused(&mut self) {
-        let Some(session) = self.focused() else {
-            return;
-        };
-        self.hidden.insert(session.id());
-        self.focus = None;
-        if session.state() != SessionState::Terminated {
-            self.request(ClientMessage::Close {
-                session: session.id(),
-            });
-        }
-    }
-
-    fn adjust_ratio(&mut self, delta: f32) {
-        let n = self.sessions().len().max(1);
-        let current = if self.ratio > 0.0 {
-            self.ratio
-        } else {
-            self.even_ratio(n)
-        };
-        self.ratio = (current + delta).clamp(0.1, 0.9);
-    }
-
-    pub fn even_ratio(&self, n: usize) -> f32 {
-        match self.layout {
-            Layout::Grid => 1.0 / crate::tui::layout::grid_shape(n).0 as f32,
-            _ => 1.0 / n.max(1) as f32,
-        }
-    }
-
-    fn cycle_focus(&mut self, step: isize) {
-        let sessions = self.sessions();
-        if sessions.is_empty() {
-            return;
-        }
-        let current = self
-            .focused()
-            .and_then(|f| sessions.iter().position(|s| s.id() == f.id()))
-            .unwrap_or(0);
-        let next = (current as isize + step).rem_euclid(sessions.len() as isize) as usize;
-        self.set_focus(sessions[next].id());
-    }
-
-    /// Focuses the nearest pane in `direction` (dx, dy) from the focused pane's centre.
-    fn move_focus(&mut self, (dx, dy): (i32, i32)) {
-        let Some(current) = self.focused() else {
-            return;
-        };
-        let Some(&(_, from)) = self.areas.iter().find(|(id, _)| *id == current.id()) else {
-            return;
-        };
-        let centre = |r: Rect| {
-            (
-                r.x as i32 * 2 + r.width as i32,
-                r.y as i32 * 2 + r.height as i32,
-            )
-        };
-        let (cx, cy) = centre(from);
-        let best = self
-            .areas
-            .iter()
-            .filter(|(id, _)| *id != current.id())
-            .filter_map(|&(id, r)| {
-                let (x, y) = centre(r);
-                let along = (x - cx) * dx + (y - cy) * dy;
-                let across = ((x - cx) * dy).abs() + ((y - cy) * dx).abs();
-                (along > 0).then_some((along + 2 * across, id))
-            })
-            .min();
-        if let Some((_, id)) = best {
-            self.set_focus(id);
-        }
     }
 
     /// Queues bytes for a session behind the keys typed before them.
@@ -409,16 +288,6 @@ pub fn inner(rect: Rect) -> Rect {
         rect.width.saturating_sub(2),
         rect.height.saturating_sub(2),
     )
-}
-
-fn direction(key: KeyEvent) -> Option<(i32, i32)> {
-    match key.code {
-        KeyCode::Left | KeyCode::Char('h') => Some((-1, 0)),
-        KeyCode::Right | KeyCode::Char('l') => Some((1, 0)),
-        KeyCode::Up | KeyCode::Char('k') => Some((0, -1)),
-        KeyCode::Down | KeyCode::Char('j') => Some((0, 1)),
-        _ => None,
-    }
 }
 
 #[cfg(test)]

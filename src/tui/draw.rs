@@ -8,13 +8,14 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Widget};
+use ratatui::widgets::Paragraph;
 
-use crate::session::SessionId;
+use crate::config::Action;
+use crate::session::{SessionId, SessionState};
 use crate::tui::app::{App, Mode, inner};
 use crate::tui::layout::pane_areas;
+use crate::tui::overlay;
 use crate::tui::pane::Pane as Session;
-use crate::tui::prompt::FIELDS;
 use crate::tui::render::{draw_screen, state_glyph, state_style};
 use crate::tui::title::PaneHeader;
 
@@ -50,12 +51,7 @@ pub fn draw(frame: &mut Frame, app: &mut App, cache: &mut PaneCache) -> Option<I
     } else {
         sessions.iter().collect()
     };
-    let ratio = if app.ratio > 0.0 {
-        app.ratio
-    } else {
-        app.even_ratio(shown.len())
-    };
-    let rects = pane_areas(main, shown.len(), app.layout, ratio);
+    let rects = pane_areas(main, shown.len(), app.layout, &app.weights);
     app.areas = shown
         .iter()
         .zip(&rects)
@@ -69,16 +65,22 @@ pub fn draw(frame: &mut Frame, app: &mut App, cache: &mut PaneCache) -> Option<I
     let mut recheck = None;
     for (session, rect) in shown.iter().zip(rects) {
         let is_focused = Some(session.id()) == focused;
+        let stopped = matches!(
+            session.state(),
+            SessionState::Terminated | SessionState::Error
+        );
         let header = PaneHeader {
             number: session.id().0,
-            task_id: session.task_id(),
+            name: app.name(session),
             state: session.state(),
             project_path: session.project_path(),
             focused: is_focused,
             scrolled: app.scroll.get(&session.id()).is_some_and(|o| *o > 0),
+            zoomed: app.zoom,
             mark: app.attention.mark(session.id(), now),
+            stopped: stopped.then(|| session.state_reason()),
         };
-        frame.render_widget(header.block(), rect);
+        frame.render_widget(header.block(rect.width), rect);
         let held = draw_pane(frame, app, session, inner(rect), is_focused, cache);
         recheck = recheck.into_iter().chain(held).min();
     }
@@ -87,9 +89,11 @@ pub fn draw(frame: &mut Frame, app: &mut App, cache: &mut PaneCache) -> Option<I
         .chain(app.attention.next_change(now))
         .min();
     if sessions.is_empty() {
+        let (prefix, keymap) = (app.config.ui.prefix, &app.keymap);
         let hint = format!(
-            "No sessions. {} c starts one; {} q quits.",
-            app.config.ui.prefix, app.config.ui.prefix
+            "No sessions. {prefix} {} starts one; {prefix} {} quits.",
+            keymap.key_label(Action::New),
+            keymap.key_label(Action::Quit)
         );
         frame.render_widget(
             Paragraph::new(hint).style(Style::default().fg(Color::DarkGray)),
@@ -97,41 +101,7 @@ pub fn draw(frame: &mut Frame, app: &mut App, cache: &mut PaneCache) -> Option<I
         );
     }
     frame.render_widget(status_line(app, &sessions), status);
-    match &app.mode {
-        Mode::Help => help(frame, app),
-        Mode::NewSession(prompt) => {
-            let area = centered(frame.area(), 70, 7);
-            frame.render_widget(Clear, area);
-            let lines: Vec<Line> = FIELDS
-                .iter()
-                .zip(&prompt.values)
-                .enumerate()
-                .map(|(i, (name, value))| {
-                    let style = if i == prompt.field {
-                        Style::default().add_modifier(Modifier::REVERSED)
-                    } else {
-                        Style::default()
-                    };
-                    Line::from(vec![
-                        Span::raw(format!("{name:>8}: ")),
-                        Span::styled(value.clone(), style),
-                    ])
-                })
-                .chain([
-                    Line::raw(""),
-                    Line::styled(
-                        "Tab next field · Enter start · Esc cancel · command @NAME uses a template",
-                        Style::default().fg(Color::DarkGray),
-                    ),
-                ])
-                .collect();
-            let block = Block::bordered()
-                .title(" new session ")
-                .border_type(BorderType::Rounded);
-            frame.render_widget(Paragraph::new(lines).block(block), area);
-        }
-        _ => {}
-    }
+    overlay::draw(frame, app);
     app.frames += 1;
     recheck
 }
@@ -176,14 +146,57 @@ fn draw_pane(
     None
 }
 
+/// The workspace, its sessions with their states, and a line for the user: the keys, a
+/// question or a notice. What the user must read comes before the sessions, so a narrow screen
+/// cuts the session list rather than the question.
 fn status_line<'a>(app: &App, sessions: &[Session]) -> Paragraph<'a> {
+    let mut spans = vec![Span::styled(
+        format!(" [{}] ", app.workspace),
+        Style::default().fg(Color::Cyan),
+    )];
+    if app.zoom {
+        spans.push(Span::styled("[zoom] ", Style::default().fg(Color::Cyan)));
+    }
+    let (text, urgent) = match &app.mode {
+        Mode::Prefix => (prefix_hint(app), true),
+        Mode::Scroll {
+            search,
+            typing: true,
+        } => (format!("search: {search}▏"), true),
+        Mode::Scroll { .. } => (
+            "scroll: ↑↓ PgUp PgDn g G · / search · n N · q leave".to_string(),
+            true,
+        ),
+        _ => match &app.message {
+            Some(message) => (message.clone(), true),
+            None => {
+                let help = app.keymap.key_label(Action::Help);
+                (format!("{} {help} help", app.config.ui.prefix), false)
+            }
+        },
+    };
+    let hint = Span::styled(format!(" {text} "), Style::default().fg(Color::White));
+    if urgent {
+        spans.push(hint);
+        spans.extend(session_spans(app, sessions));
+    } else {
+        spans.extend(session_spans(app, sessions));
+        spans.push(hint);
+    }
+    if let Some(addr) = app.api_addr {
+        spans.push(Span::styled(
+            format!(" api {addr} "),
+            Style::default().fg(Color::DarkGray),
+        ));
+    }
+    Paragraph::new(Line::from(spans)).style(Style::default().bg(Color::Indexed(235)))
+}
+
+/// Each session with its state, the focused one reversed, then the count in each state.
+fn session_spans<'a>(app: &App, sessions: &[Session]) -> Vec<Span<'a>> {
     let mut spans = Vec::new();
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     let focused = app.focused().map(|s| s.id());
-    spans.push(Span::styled(
-        format!(" [{}] ", app.workspace),
-        Style::default().fg(Color::Cyan),
-    ));
     for s in sessions {
         let state = s.state();
         *counts.entry(state.to_string()).or_default() += 1;
@@ -192,7 +205,7 @@ fn status_line<'a>(app: &App, sessions: &[Session]) -> Paragraph<'a> {
             style = style.add_modifier(Modifier::REVERSED);
         }
         spans.push(Span::styled(
-            format!(" {}{}:{} ", state_glyph(state), s.id(), s.task_id()),
+            format!(" {}{}:{} ", state_glyph(state), s.id(), app.name(s)),
             style,
         ));
     }
@@ -204,78 +217,31 @@ fn status_line<'a>(app: &App, sessions: &[Session]) -> Paragraph<'a> {
         format!(" {} ", summary.join(" · ")),
         Style::default().fg(Color::DarkGray),
     ));
-    let hint = match &app.mode {
-        Mode::Prefix => "c new · x close · i interrupt · ←↑↓→ focus · 1-9 · z zoom · space layout · < > resize · [ scroll · d detach · w workspace · ? help · q quit".to_string(),
-        Mode::Scroll { search, typing: true } => format!("search: {search}▏"),
-        Mode::Scroll { .. } => "scroll: ↑↓ PgUp PgDn g G · / search · n N · q leave".to_string(),
-        _ => app.message.clone().unwrap_or_else(|| format!("{} ? help", app.config.ui.prefix)),
-    };
-    spans.push(Span::styled(
-        format!(" {hint} "),
-        Style::default().fg(Color::White),
-    ));
-    if let Some(addr) = app.api_addr {
-        spans.push(Span::styled(
-            format!(" api {addr} "),
-            Style::default().fg(Color::DarkGray),
-        ));
+    spans
+}
+
+/// The keys after the prefix, as the keymap has them: an action's first key and its hint word,
+/// actions with the same word together (`< > resize`).
+fn prefix_hint(app: &App) -> String {
+    let mut groups: Vec<(&str, Vec<String>)> = Vec::new();
+    for (action, _) in app.keymap.iter() {
+        let key = app.keymap.key_label(action);
+        match groups.last_mut() {
+            Some((hint, keys)) if *hint == action.hint() => keys.push(key),
+            _ => groups.push((action.hint(), vec![key])),
+        }
     }
-    Paragraph::new(Line::from(spans)).style(Style::default().bg(Color::Indexed(235)))
-}
-
-fn help(frame: &mut Frame, app: &App) {
-    let prefix = app.config.ui.prefix;
-    let rows = [
-        ("c", "new session (task, path, command)"),
-        ("x", "close the focused pane (ends its session)"),
-        ("i", "interrupt (Esc for Claude Code, Ctrl-C otherwise)"),
-        ("←↑↓→ / hjkl", "focus the pane in that direction"),
-        ("1-9, n, p", "focus session 1-9, next, previous"),
-        ("z", "zoom the focused pane"),
-        ("space", "cycle layout: grid, columns, rows"),
-        ("< >", "shrink / grow the first column or row"),
-        ("[", "scroll mode: history, / search, n N, q leaves"),
-        ("?", "this help"),
-        ("d", "detach: sessions keep running (`ccmux attach`)"),
-        ("w", "show the next workspace"),
-        ("q", "end this workspace's sessions (asks when working)"),
-    ];
-    let mut lines = vec![Line::from(format!("Press {prefix}, then:")), Line::raw("")];
-    lines.extend(rows.iter().map(|(k, what)| {
-        Line::from(vec![
-            Span::styled(format!("{k:>12}  "), Style::default().fg(Color::Cyan)),
-            Span::raw(*what),
-        ])
-    }));
-    lines.push(Line::raw(""));
-    lines.push(Line::from(format!(
-        "{prefix} twice sends {prefix} to the pane. Any key closes this."
-    )));
-    let area = centered(frame.area(), 64, lines.len() as u16 + 2);
-    frame.render_widget(Clear, area);
-    Paragraph::new(lines)
-        .block(
-            Block::bordered()
-                .title(" ccmux keys ")
-                .border_type(BorderType::Rounded),
-        )
-        .render(area, frame.buffer_mut());
-}
-
-fn centered(area: Rect, width: u16, height: u16) -> Rect {
-    let (w, h) = (width.min(area.width), height.min(area.height));
-    Rect::new(
-        area.x + (area.width - w) / 2,
-        area.y + (area.height - h) / 2,
-        w,
-        h,
-    )
+    groups
+        .iter()
+        .map(|(hint, keys)| format!("{} {hint}", keys.join(" ")))
+        .chain(["1-9 session".to_string()])
+        .collect::<Vec<_>>()
+        .join(" · ")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::session::SessionState;
     use crate::tui::harness::{Harness, screen_has, wait_for};
 
     #[tokio::test]
@@ -304,13 +270,53 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn an_exited_session_keeps_its_final_screen() {
-        let mut h = Harness::start(&["printf 'last words'; exit 3"]).await;
-        wait_for(&h.sessions[0], |s| s.state() == SessionState::Terminated).await;
+    async fn an_ended_pane_keeps_its_last_screen_and_says_how_it_ended() {
+        let mut h = Harness::start(&[
+            "printf 'last words'; exit 3",
+            "printf 'cut short'; kill -KILL $$",
+        ])
+        .await;
+        for session in &h.sessions {
+            wait_for(session, |s| s.state() == SessionState::Terminated).await;
+        }
         let (text, recheck) = h.frame().await;
-        assert!(text.contains("last words"), "{text}");
+        assert!(
+            text.contains("last words") && text.contains("cut short"),
+            "{text}"
+        );
         assert!(text.contains("1 t1 ○ terminated"), "{text}");
+        let bottom = text.lines().nth(10).unwrap();
+        assert!(bottom.contains(" exited with code 3 "), "{text}");
+        assert!(bottom.contains(" killed by SIGKILL "), "{text}");
         assert!(recheck.is_none(), "nothing left to wait for");
+    }
+
+    #[tokio::test]
+    async fn zoom_shows_in_the_title_and_the_status_bar() {
+        let mut h = Harness::start(&["sleep 30", "sleep 30"]).await;
+        h.press(&["ctrl-a", "z"]);
+        let (text, _) = h.frame().await;
+        let (top, bar) = (text.lines().next().unwrap(), text.lines().last().unwrap());
+        assert!(top.contains("1 t1") && top.contains("[zoom]"), "{text}");
+        assert!(bar.contains("[zoom]"), "{text}");
+        h.press(&["ctrl-a", "z"]);
+        let (text, _) = h.frame().await;
+        assert!(!text.contains("[zoom]"), "{text}");
+    }
+
+    #[tokio::test]
+    async fn narrow_panes_show_number_task_and_state_before_the_path() {
+        let mut h = Harness::start(&["sleep 30", "sleep 30", "sleep 30", "sleep 30"]).await;
+        for session in &h.sessions {
+            wait_for(session, |s| s.state() == SessionState::Ready).await;
+        }
+        // Columns: four panes of 20 columns.
+        h.press(&["ctrl-a", "space"]);
+        let (text, _) = h.frame().await;
+        let top = text.lines().next().unwrap();
+        for n in 1..=4 {
+            assert!(top.contains(&format!(" {n} t{n} ● ready")), "{top}");
+        }
     }
 
     #[tokio::test]

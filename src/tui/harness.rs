@@ -4,12 +4,14 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use tokio::sync::mpsc;
 
-use crate::config::Config;
+use crate::config::key::KeyCode as ChordCode;
+use crate::config::{Config, KeyChord};
 use crate::manager::{Manager, ManagerConfig};
 use crate::protocol::{Attach, ClientMessage, ServerMessage};
 use crate::session::{ProfileKind, Session, SessionConfig, TaskId};
@@ -33,6 +35,11 @@ impl Harness {
     /// One session per script, each run by `sh -c`, in an 80×12 screen, shown by an `App`
     /// attached through a real server connection.
     pub async fn start(scripts: &[&str]) -> Self {
+        Self::start_with(Config::default(), scripts).await
+    }
+
+    /// The same, with `config` for the `App`.
+    pub async fn start_with(config: Config, scripts: &[&str]) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let manager = Manager::new(ManagerConfig::default());
         let mut sessions = Vec::new();
@@ -55,11 +62,7 @@ impl Harness {
             run: Vec::new(),
         };
         to_server.send(ClientMessage::Attach(attach)).await.unwrap();
-        let app = App::new(
-            to_server,
-            Arc::new(Config::default()),
-            dir.path().to_path_buf(),
-        );
+        let app = App::new(to_server, Arc::new(config), dir.path().to_path_buf());
         let mut harness = Self {
             app,
             terminal: Terminal::new(TestBackend::new(80, 12)).unwrap(),
@@ -98,6 +101,27 @@ impl Harness {
         })
     }
 
+    /// A screen of `cols` × `rows` from the next frame on.
+    pub fn resize(&mut self, cols: u16, rows: u16) {
+        self.terminal = Terminal::new(TestBackend::new(cols, rows)).unwrap();
+    }
+
+    /// Presses `keys`, each written as config writes a key: `ctrl-a`, `Z`, `enter`, `space`.
+    pub fn press(&mut self, keys: &[&str]) {
+        for key in keys {
+            let chord: KeyChord = key.parse().unwrap();
+            self.app.on_key(key_event(chord));
+        }
+    }
+
+    /// Types `text` into whatever has the keys.
+    pub fn type_text(&mut self, text: &str) {
+        for c in text.chars() {
+            self.app
+                .on_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+        }
+    }
+
     /// Catches up with the server, then draws a frame; returns its text and when the picture
     /// changes by itself.
     pub async fn frame(&mut self) -> (String, Option<Instant>) {
@@ -109,6 +133,34 @@ impl Harness {
             .unwrap();
         (text(self.terminal.backend().buffer()), recheck)
     }
+}
+
+/// What a terminal reports for `chord`.
+fn key_event(chord: KeyChord) -> KeyEvent {
+    let code = match chord.code {
+        ChordCode::Char(c) => KeyCode::Char(c),
+        ChordCode::Space => KeyCode::Char(' '),
+        ChordCode::F(n) => KeyCode::F(n),
+        ChordCode::Esc => KeyCode::Esc,
+        ChordCode::Enter => KeyCode::Enter,
+        ChordCode::Tab => KeyCode::Tab,
+        ChordCode::Backspace => KeyCode::Backspace,
+        ChordCode::Up => KeyCode::Up,
+        ChordCode::Down => KeyCode::Down,
+        ChordCode::Left => KeyCode::Left,
+        ChordCode::Right => KeyCode::Right,
+    };
+    let mut modifiers = KeyModifiers::NONE;
+    for (held, modifier) in [
+        (chord.ctrl, KeyModifiers::CONTROL),
+        (chord.alt, KeyModifiers::ALT),
+        (chord.shift, KeyModifiers::SHIFT),
+    ] {
+        if held {
+            modifiers |= modifier;
+        }
+    }
+    KeyEvent::new(code, modifiers)
 }
 
 /// Same screen, cursor and modes.

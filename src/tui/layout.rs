@@ -4,15 +4,23 @@ use ratatui::layout::Rect;
 
 use crate::config::Layout;
 
-/// Splits `area` among `n` panes. `ratio` is the share of the first column (grid, columns)
-/// or row (rows), when there is more than one.
-pub fn pane_areas(area: Rect, n: usize, layout: Layout, ratio: f32) -> Vec<Rect> {
+/// The smallest share of the screen grow and shrink leave a column or row.
+const MIN_SHARE: f32 = 0.1;
+
+/// Splits `area` among `n` panes. `weights` are the relative sizes of the columns (grid,
+/// columns) or rows (rows), by position; one that has none has weight 1.
+pub fn pane_areas(area: Rect, n: usize, layout: Layout, weights: &[f32]) -> Vec<Rect> {
+    let weights = |count: usize| -> Vec<f32> {
+        (0..count)
+            .map(|i| weights.get(i).copied().unwrap_or(1.0))
+            .collect()
+    };
     match (n, layout) {
         (0, _) => Vec::new(),
         (1, _) => vec![area],
-        (_, Layout::Columns) => split(area, n, ratio, true),
-        (_, Layout::Rows) => split(area, n, ratio, false),
-        (_, Layout::Grid) => grid(area, n, ratio),
+        (_, Layout::Columns) => split(area, &weights(n), true),
+        (_, Layout::Rows) => split(area, &weights(n), false),
+        (_, Layout::Grid) => grid(area, n, &weights(grid_shape(n).0)),
     }
 }
 
@@ -25,49 +33,79 @@ pub fn grid_shape(n: usize) -> (usize, usize) {
     (cols, n.div_ceil(cols))
 }
 
-fn grid(area: Rect, n: usize, ratio: f32) -> Vec<Rect> {
+/// The column (grid, columns) or row (rows) that pane `index` of `n` is in, and how many
+/// there are: what grow and shrink resize.
+pub fn track_of(layout: Layout, n: usize, index: usize) -> (usize, usize) {
+    match layout {
+        Layout::Grid => {
+            let cols = grid_shape(n).0;
+            (index % cols, cols)
+        }
+        Layout::Columns | Layout::Rows => (index, n),
+    }
+}
+
+/// Grows track `index` of `count` by `delta` of the whole (shrinks it when negative); the
+/// others give or take in proportion to their size.
+pub fn resize(weights: &mut Vec<f32>, count: usize, index: usize, delta: f32) {
+    if count < 2 || index >= count {
+        return;
+    }
+    if weights.len() < count {
+        weights.resize(count, 1.0);
+    }
+    let total: f32 = weights[..count].iter().sum();
+    let others = total - weights[index];
+    let most = 1.0 - MIN_SHARE * (count - 1) as f32;
+    let share = (weights[index] / total + delta).clamp(MIN_SHARE, most.max(MIN_SHARE));
+    weights[index] = share * others / (1.0 - share);
+}
+
+fn grid(area: Rect, n: usize, col_weights: &[f32]) -> Vec<Rect> {
     let (cols, rows) = grid_shape(n);
-    let row_areas = split(area, rows, 1.0 / rows as f32, false);
+    let row_areas = split(area, &vec![1.0; rows], false);
     let mut out = Vec::with_capacity(n);
     for (r, row) in row_areas.into_iter().enumerate() {
         // The last row may hold fewer panes; they share its width.
         let in_row = (n - r * cols).min(cols);
-        let share = if in_row == cols {
-            ratio
+        if in_row == cols {
+            out.extend(split(row, col_weights, true));
         } else {
-            1.0 / in_row as f32
-        };
-        out.extend(split(row, in_row, share, true));
+            out.extend(split(row, &vec![1.0; in_row], true));
+        }
     }
     out
 }
 
-/// `n` slices of `area`; the first gets `first` of it, the rest share what is left.
-fn split(area: Rect, n: usize, first: f32, horizontal: bool) -> Vec<Rect> {
+/// Slices of `area` sized by `weights`, every one at least a cell when there is room.
+fn split(area: Rect, weights: &[f32], horizontal: bool) -> Vec<Rect> {
+    let n = weights.len();
     let total = if horizontal { area.width } else { area.height } as usize;
-    let first = if n == 1 {
-        total
-    } else {
-        ((total as f32 * first).round() as usize).clamp(1, total.saturating_sub(n - 1).max(1))
-    };
-    let rest = total - first;
-    let mut sizes = vec![first];
-    for i in 0..n - 1 {
-        let share = rest / (n - 1) + usize::from(i < rest % (n - 1));
-        sizes.push(share);
+    let sum: f32 = weights.iter().sum();
+    // Each boundary is rounded on its own, so the slices always add up to the whole.
+    let mut edges = vec![0usize];
+    let mut before = 0.0;
+    for (i, weight) in weights.iter().enumerate() {
+        before += weight;
+        let edge = if i + 1 == n {
+            total
+        } else {
+            let room_after = total.saturating_sub(n - 1 - i);
+            ((total as f32 * before / sum).round() as usize)
+                .max(edges[i] + 1)
+                .min(room_after)
+        };
+        edges.push(edge);
     }
-    let mut offset = 0u16;
-    sizes
-        .into_iter()
-        .map(|size| {
-            let size = size as u16;
-            let rect = if horizontal {
-                Rect::new(area.x + offset, area.y, size, area.height)
+    edges
+        .windows(2)
+        .map(|w| {
+            let (start, size) = (w[0] as u16, (w[1] - w[0]) as u16);
+            if horizontal {
+                Rect::new(area.x + start, area.y, size, area.height)
             } else {
-                Rect::new(area.x, area.y + offset, area.width, size)
-            };
-            offset += size;
-            rect
+                Rect::new(area.x, area.y + start, area.width, size)
+            }
         })
         .collect()
 }
@@ -84,12 +122,7 @@ mod tests {
     };
 
     fn even(n: usize, layout: Layout) -> Vec<Rect> {
-        let (cols, _) = grid_shape(n);
-        let ratio = match layout {
-            Layout::Grid => 1.0 / cols as f32,
-            _ => 1.0 / n as f32,
-        };
-        pane_areas(AREA, n, layout, ratio)
+        pane_areas(AREA, n, layout, &[])
     }
 
     fn covers_without_overlap(rects: &[Rect]) {
@@ -135,9 +168,49 @@ mod tests {
     }
 
     #[test]
-    fn the_ratio_sizes_the_first_column() {
-        let rects = pane_areas(AREA, 2, Layout::Columns, 0.7);
+    fn weights_size_the_columns() {
+        let rects = pane_areas(AREA, 2, Layout::Columns, &[0.7, 0.3]);
         assert_eq!(rects[0].width, 84);
         assert_eq!(rects[1].width, 36);
+    }
+
+    #[test]
+    fn resizing_a_middle_column_takes_from_both_neighbours() {
+        let mut weights = Vec::new();
+        resize(&mut weights, 3, 1, 0.1);
+        let rects = pane_areas(AREA, 3, Layout::Columns, &weights);
+        let widths: Vec<u16> = rects.iter().map(|r| r.width).collect();
+        assert_eq!(widths, [34, 52, 34]);
+        covers_without_overlap(&rects);
+    }
+
+    #[test]
+    fn a_column_keeps_at_least_a_tenth() {
+        let mut weights = Vec::new();
+        for _ in 0..20 {
+            resize(&mut weights, 2, 0, -0.05);
+        }
+        let rects = pane_areas(AREA, 2, Layout::Columns, &weights);
+        assert_eq!(rects[0].width, 12);
+        for _ in 0..40 {
+            resize(&mut weights, 2, 0, 0.05);
+        }
+        let rects = pane_areas(AREA, 2, Layout::Columns, &weights);
+        assert_eq!(rects[1].width, 12);
+    }
+
+    #[test]
+    fn a_grid_pane_belongs_to_its_column() {
+        assert_eq!(track_of(Layout::Grid, 4, 3), (1, 2));
+        assert_eq!(track_of(Layout::Grid, 5, 4), (1, 3));
+        assert_eq!(track_of(Layout::Rows, 3, 2), (2, 3));
+        let mut weights = Vec::new();
+        resize(&mut weights, 2, 1, 0.2);
+        let rects = pane_areas(AREA, 4, Layout::Grid, &weights);
+        assert_eq!(
+            (rects[1].width, rects[3].width),
+            (84, 84),
+            "both rows' second column"
+        );
     }
 }

@@ -5,6 +5,7 @@
 //! a second — except the echo of a key, which is drawn the moment it arrives: the keystroke
 //! path never waits for a frame tick. With nothing happening the loop sleeps on its channels.
 
+mod action;
 mod app;
 mod attention;
 mod draw;
@@ -14,6 +15,7 @@ mod harness;
 pub mod keys;
 pub mod layout;
 mod mouse;
+mod overlay;
 mod pane;
 mod prompt;
 mod remote;

@@ -39,6 +39,11 @@ impl Pane {
         self.info.status.state
     }
 
+    /// Why the session is in its state: for an ended one, how it ended (`exited with code 3`).
+    pub fn state_reason(&self) -> &str {
+        &self.info.status.state_reason
+    }
+
     pub fn project_path(&self) -> &Path {
         &self.info.project_path
     }

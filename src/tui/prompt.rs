@@ -1,10 +1,12 @@
-//! The new-session prompt: task id, project path and command, with defaults filled in.
+//! The TUI's prompts: a new session's task id, project path and command, with defaults filled
+//! in; a pane's name.
 
 use std::path::Path;
 
 use crossterm::event::{KeyCode, KeyEvent};
 
 use crate::protocol::NewSession;
+use crate::session::SessionId;
 
 pub const FIELDS: [&str; 3] = ["task id", "path", "command"];
 
@@ -14,10 +16,11 @@ pub struct NewSessionPrompt {
     pub field: usize,
 }
 
-pub enum Outcome {
+/// What a key did to a prompt.
+pub enum Outcome<T> {
     Continue,
     Cancel,
-    Submit(NewSession),
+    Submit(T),
 }
 
 impl NewSessionPrompt {
@@ -33,7 +36,7 @@ impl NewSessionPrompt {
     }
 
     /// Tab/Shift-Tab move between fields; Enter on the last one (or Ctrl-Enter) submits.
-    pub fn on_key(&mut self, key: KeyEvent) -> Outcome {
+    pub fn on_key(&mut self, key: KeyEvent) -> Outcome<NewSession> {
         match key.code {
             KeyCode::Esc => return Outcome::Cancel,
             KeyCode::Tab | KeyCode::Down => self.field = (self.field + 1) % FIELDS.len(),
@@ -69,5 +72,28 @@ impl NewSessionPrompt {
             command: argv,
             template,
         }
+    }
+}
+
+/// A name for one pane, shown instead of its task id in this client; empty: the task id again.
+#[derive(Debug)]
+pub struct RenamePrompt {
+    pub session: SessionId,
+    pub name: String,
+}
+
+impl RenamePrompt {
+    /// Enter keeps the name, Esc cancels.
+    pub fn on_key(&mut self, key: KeyEvent) -> Outcome<String> {
+        match key.code {
+            KeyCode::Esc => return Outcome::Cancel,
+            KeyCode::Enter => return Outcome::Submit(self.name.trim().to_string()),
+            KeyCode::Backspace => {
+                self.name.pop();
+            }
+            KeyCode::Char(c) => self.name.push(c),
+            _ => {}
+        }
+        Outcome::Continue
     }
 }

@@ -1,7 +1,7 @@
 //! What the server's messages do to the TUI: the workspace shown, its panes, their terminals.
 
 use crate::protocol::{ClientMessage, ServerMessage};
-use crate::session::SessionInfo;
+use crate::session::{SessionId, SessionInfo};
 use crate::tui::app::{App, Effect, Leave};
 use crate::tui::pane::Pane;
 
@@ -55,14 +55,16 @@ impl App {
         None
     }
 
-    fn pane(&self, id: crate::session::SessionId) -> Option<&Pane> {
+    fn pane(&self, id: SessionId) -> Option<&Pane> {
         self.panes.iter().find(|p| p.id() == id)
     }
 
-    /// A new session list: panes come and go, and state changes may ask for attention.
+    /// A new session list: panes come and go, and state changes may ask for attention. Panes
+    /// keep this client's order (swaps change it); new ones follow, oldest first.
     fn on_sessions(&mut self, sessions: Vec<SessionInfo>) -> Option<Effect> {
         let mut effect = None;
         let scrollback = self.config.limits.scrollback;
+        let order: Vec<SessionId> = self.panes.iter().map(Pane::id).collect();
         let mut panes = Vec::with_capacity(sessions.len());
         let mut changes = Vec::new();
         for info in sessions {
@@ -79,14 +81,15 @@ impl App {
                 None => panes.push(Pane::new(info, scrollback)),
             }
         }
+        let place = |id: SessionId| order.iter().position(|o| *o == id).unwrap_or(usize::MAX);
+        panes.sort_by_key(|p| (place(p.id()), p.id()));
         let newest = panes
             .iter()
             .map(Pane::id)
-            .filter(|id| !self.panes.iter().any(|p| p.id() == *id))
+            .filter(|id| !order.contains(id))
             .max();
-        let first_list = self.panes.is_empty() && self.focus.is_none();
+        let first_list = order.is_empty() && self.focus.is_none();
         self.panes = panes;
-        self.panes.sort_by_key(Pane::id);
         // A session started from this client's prompt takes the focus, as a new window would.
         if let Some(id) = newest.filter(|_| !first_list && self.spawned_here) {
             self.spawned_here = false;
@@ -96,5 +99,23 @@ impl App {
             effect = self.on_state(id, from, to).or(effect);
         }
         effect
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::tui::harness::{Harness, screen_has, wait_for};
+
+    #[tokio::test]
+    async fn a_session_list_before_the_spawned_session_leaves_the_focus_alone() {
+        let mut h = Harness::start(&["sleep 30", "sleep 1; echo changed; sleep 30"]).await;
+        let first = h.sessions[0].id();
+        h.app.set_focus(first);
+        // As after the new-session prompt, before the server has started the session.
+        h.app.spawned_here = true;
+        wait_for(&h.sessions[1], |s| screen_has(s, "changed")).await;
+        h.sync().await;
+        assert_eq!(h.app.focus, Some(first), "no new pane, no new focus");
+        assert!(h.app.spawned_here, "still waiting for the new pane");
     }
 }

@@ -13,43 +13,60 @@ use crate::tui::render::{short_path, state_glyph, state_style};
 /// Longest project path shown in a title, in characters.
 const PATH_WIDTH: usize = 30;
 
+/// Shortest shortened path worth showing; with less room the path goes.
+const PATH_MIN: usize = 8;
+
 /// Everything a pane's border shows.
 pub struct PaneHeader<'a> {
     /// The session id: what the focus-by-number keys, `ctl` and the API call it.
     pub number: u64,
-    pub task_id: &'a str,
+    /// The task id, or the name the user gave the pane.
+    pub name: &'a str,
     pub state: SessionState,
     pub project_path: &'a Path,
     pub focused: bool,
     /// Showing history rather than the live screen.
     pub scrolled: bool,
+    /// The only pane shown.
+    pub zoomed: bool,
     pub mark: Mark,
+    /// How the session ended (`exited with code 3`) or the error it is in, shown under its
+    /// screen: a terminated or failed session's screen stays, and this says why.
+    pub stopped: Option<&'a str>,
 }
 
 impl PaneHeader<'_> {
-    pub fn block(&self) -> Block<'static> {
-        let mut title = vec![
-            Span::raw(format!(" {} ", self.number)),
-            Span::styled(
-                self.task_id.to_string(),
-                Style::default().add_modifier(Modifier::BOLD),
-            ),
-            Span::raw(" "),
-            Span::styled(
-                format!("{} {}", state_glyph(self.state), self.state),
-                state_style(self.state),
-            ),
-        ];
+    /// The border for a pane `width` columns wide. When the title does not fit, the path goes
+    /// first, then the name is shortened: number and state always show.
+    pub fn block(&self, width: u16) -> Block<'static> {
+        let room = usize::from(width.saturating_sub(2));
+        let mut flags = Vec::new();
         if self.scrolled {
-            title.push(Span::styled(" [scroll]", Style::default().fg(Color::Cyan)));
+            flags.push(Span::styled(" [scroll]", Style::default().fg(Color::Cyan)));
+        }
+        if self.zoomed {
+            flags.push(Span::styled(" [zoom]", Style::default().fg(Color::Cyan)));
         }
         match self.mark {
-            Mark::Lit => title.push(Span::styled(" ◆ ", lit())),
-            Mark::Dim => title.push(Span::styled(" ◆ ", Style::default().fg(Color::Magenta))),
+            Mark::Lit => flags.push(Span::styled(" ◆ ", lit())),
+            Mark::Dim => flags.push(Span::styled(" ◆ ", Style::default().fg(Color::Magenta))),
             Mark::None => {}
         }
-        let path = short_path(self.project_path, PATH_WIDTH);
-        Block::default()
+        let number = Span::raw(format!(" {} ", self.number));
+        let state = Span::styled(
+            format!(" {} {}", state_glyph(self.state), self.state),
+            state_style(self.state),
+        );
+        let fixed = number.width() + state.width() + flags.iter().map(Span::width).sum::<usize>();
+        let name = shorten(self.name, room.saturating_sub(fixed));
+        let used = fixed + name.chars().count();
+        let mut title = vec![
+            number,
+            Span::styled(name, Style::default().add_modifier(Modifier::BOLD)),
+            state,
+        ];
+        title.extend(flags);
+        let mut block = Block::default()
             .borders(Borders::ALL)
             .border_type(if self.focused {
                 BorderType::Thick
@@ -57,8 +74,20 @@ impl PaneHeader<'_> {
                 BorderType::Plain
             })
             .border_style(self.border_style())
-            .title(Line::from(title))
-            .title(Line::from(format!(" {path} ")).right_aligned())
+            .title(Line::from(title));
+        // The path's own two spaces of margin, then at least PATH_MIN of it.
+        let path_room = room.saturating_sub(used + 2).min(PATH_WIDTH);
+        if path_room >= PATH_MIN {
+            let path = short_path(self.project_path, path_room);
+            block = block.title(Line::from(format!(" {path} ")).right_aligned());
+        }
+        if let Some(reason) = self.stopped {
+            block = block.title_bottom(
+                Line::styled(format!(" {reason} "), Style::default().fg(Color::Gray))
+                    .left_aligned(),
+            );
+        }
+        block
     }
 
     fn border_style(&self) -> Style {
@@ -76,6 +105,19 @@ fn lit() -> Style {
     Style::default().fg(Color::Black).bg(Color::Magenta)
 }
 
+/// `text` in at most `room` characters, cut with an ellipsis.
+fn shorten(text: &str, room: usize) -> String {
+    if text.chars().count() <= room {
+        return text.to_string();
+    }
+    let kept: String = text.chars().take(room.saturating_sub(1)).collect();
+    if room == 0 {
+        kept
+    } else {
+        format!("{kept}…")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,19 +130,25 @@ mod tests {
     fn header(state: SessionState) -> PaneHeader<'static> {
         PaneHeader {
             number: 2,
-            task_id: "api",
+            name: "api",
             state,
             project_path: Path::new("/srv/work/api"),
             focused: false,
             scrolled: false,
+            zoomed: false,
             mark: Mark::None,
+            stopped: None,
         }
     }
 
     fn render(header: &PaneHeader) -> Buffer {
-        let mut terminal = Terminal::new(TestBackend::new(50, 3)).unwrap();
+        render_at(header, 50)
+    }
+
+    fn render_at(header: &PaneHeader, width: u16) -> Buffer {
+        let mut terminal = Terminal::new(TestBackend::new(width, 3)).unwrap();
         terminal
-            .draw(|frame| frame.render_widget(header.block(), frame.area()))
+            .draw(|frame| frame.render_widget(header.block(width), frame.area()))
             .unwrap();
         terminal.backend().buffer().clone()
     }
@@ -189,5 +237,44 @@ mod tests {
             ..header(SessionState::Busy)
         });
         assert!(top_row(&buf).contains("busy [scroll]"));
+    }
+
+    #[test]
+    fn a_zoomed_pane_says_so() {
+        let buf = render(&PaneHeader {
+            zoomed: true,
+            ..header(SessionState::Idle)
+        });
+        assert!(top_row(&buf).contains("idle [zoom]"), "{}", top_row(&buf));
+    }
+
+    #[test]
+    fn a_narrow_title_drops_the_path_then_shortens_the_name() {
+        let long_path = PaneHeader {
+            project_path: Path::new("/srv/work/a/rather/long/project/path"),
+            ..header(SessionState::Busy)
+        };
+        let top = top_row(&render_at(&long_path, 40));
+        assert!(top.starts_with("┌ 2 api ◐ busy"), "{top}");
+        assert!(top.ends_with(" …/long/project/path ┐"), "shortened: {top}");
+        let top = top_row(&render_at(&long_path, 22));
+        assert_eq!(top, "┌ 2 api ◐ busy───────┐", "no room for the path");
+
+        let long_name = PaneHeader {
+            name: "refactor-the-parser",
+            ..header(SessionState::WaitingInput)
+        };
+        let top = top_row(&render_at(&long_name, 28));
+        assert_eq!(top, "┌ 2 refact… ? waiting_input┐");
+    }
+
+    #[test]
+    fn an_ended_pane_says_why_on_its_bottom_border() {
+        let buf = render(&PaneHeader {
+            stopped: Some("exited with code 3"),
+            ..header(SessionState::Terminated)
+        });
+        let bottom = row(&buf, 2).concat();
+        assert!(bottom.starts_with("└ exited with code 3 ─"), "{bottom}");
     }
 }
