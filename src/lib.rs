@@ -9,6 +9,7 @@ pub mod client;
 pub mod config;
 pub mod ctl;
 mod ctl_format;
+pub mod keys;
 pub mod logging;
 pub mod ls;
 pub mod manager;

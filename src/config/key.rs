@@ -48,39 +48,39 @@ impl KeyChord {
         }
     }
 
-    /// What a terminal sends for this chord, for the keys a profile may use to interrupt.
+    /// What a terminal sends for this chord, for the keys a profile may use to interrupt:
+    /// encoded by the same encoder as every typed key.
     pub fn to_bytes(self) -> Vec<u8> {
-        let mut out = Vec::new();
-        if self.alt {
-            out.push(0x1b);
-        }
-        match self.code {
-            KeyCode::Char(c) if self.ctrl => out.push((c.to_ascii_lowercase() as u8) & 0x1f),
-            KeyCode::Space if self.ctrl => out.push(0),
-            KeyCode::Char(c) => out.extend(c.to_string().as_bytes()),
-            KeyCode::Space => out.push(b' '),
-            KeyCode::Esc => out.push(0x1b),
-            KeyCode::Enter => out.push(b'\r'),
-            KeyCode::Tab if self.shift => out.extend(b"\x1b[Z"),
-            KeyCode::Tab => out.push(b'\t'),
-            KeyCode::Backspace => out.push(0x7f),
-            KeyCode::Up => out.extend(b"\x1b[A"),
-            KeyCode::Down => out.extend(b"\x1b[B"),
-            KeyCode::Right => out.extend(b"\x1b[C"),
-            KeyCode::Left => out.extend(b"\x1b[D"),
-            KeyCode::F(n) => out.extend(crate::config::key::function_key(n)),
-        }
-        out
+        crate::keys::encode(self.to_event(), crate::keys::Modes::default()).unwrap_or_default()
     }
-}
 
-fn function_key(n: u8) -> Vec<u8> {
-    match n {
-        1..=4 => format!("\x1bO{}", (b'P' + n - 1) as char).into_bytes(),
-        _ => {
-            let code = [15, 17, 18, 19, 20, 21, 23, 24][(n as usize).clamp(5, 12) - 5];
-            format!("\x1b[{code}~").into_bytes()
+    /// The chord as the key event a terminal would report.
+    pub fn to_event(self) -> crossterm::event::KeyEvent {
+        use crossterm::event::{KeyCode as Code, KeyModifiers};
+        let code = match self.code {
+            KeyCode::Char(c) => Code::Char(c),
+            KeyCode::Space => Code::Char(' '),
+            KeyCode::F(n) => Code::F(n),
+            KeyCode::Esc => Code::Esc,
+            KeyCode::Enter => Code::Enter,
+            KeyCode::Tab => Code::Tab,
+            KeyCode::Backspace => Code::Backspace,
+            KeyCode::Up => Code::Up,
+            KeyCode::Down => Code::Down,
+            KeyCode::Left => Code::Left,
+            KeyCode::Right => Code::Right,
+        };
+        let mut modifiers = KeyModifiers::NONE;
+        for (on, modifier) in [
+            (self.ctrl, KeyModifiers::CONTROL),
+            (self.alt, KeyModifiers::ALT),
+            (self.shift, KeyModifiers::SHIFT),
+        ] {
+            if on {
+                modifiers |= modifier;
+            }
         }
+        crossterm::event::KeyEvent::new(code, modifiers)
     }
 }
 

@@ -5,10 +5,10 @@ use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::Rect;
 
 use crate::config::{Action, Layout};
+use crate::keys::chord_matches;
 use crate::protocol::ClientMessage;
 use crate::session::{SessionId, SessionState};
 use crate::tui::app::{App, Leave, Mode};
-use crate::tui::keys::chord_matches;
 use crate::tui::layout::{resize, track_of};
 use crate::tui::pane::Pane;
 use crate::tui::prompt::{NewSessionPrompt, RenamePrompt};

@@ -13,10 +13,10 @@ use ratatui::layout::Rect;
 use tokio::sync::mpsc;
 
 use crate::config::{Config, Keymap, Layout};
+use crate::keys::chord_matches;
 use crate::protocol::{ClientMessage, NewSession};
 use crate::session::{SessionId, SessionState, TerminalSize};
 use crate::tui::attention::Attention;
-use crate::tui::keys::chord_matches;
 use crate::tui::pane::Pane;
 use crate::tui::prompt::{NewSessionPrompt, Outcome, RenamePrompt};
 

@@ -3,8 +3,8 @@
 
 use crossterm::event::KeyEvent;
 
+use crate::keys::{self, Modes};
 use crate::tui::app::App;
-use crate::tui::keys::{self, Modes};
 
 impl App {
     pub fn on_paste(&mut self, text: &str) {

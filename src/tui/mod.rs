@@ -12,7 +12,6 @@ mod draw;
 mod forward;
 #[cfg(test)]
 mod harness;
-pub mod keys;
 pub mod layout;
 mod mouse;
 mod overlay;

@@ -1,5 +1,6 @@
-//! Keys as a terminal sends them (what a program in a pane receives for a crossterm key), and
-//! which keys are ccmux's own.
+//! Keys as a terminal sends them: the one encoder for every key that reaches a program, typed
+//! in a pane or configured (a profile's interrupt key, the prefix sent twice), and which keys
+//! are ccmux's own.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
