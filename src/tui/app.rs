@@ -73,8 +73,9 @@ pub struct App {
     pub message: Option<String>,
     /// Set when the client should end: the user detached or quit, or the server went away.
     pub quit: Option<Leave>,
-    /// Keys went to a pane since the last frame: its echo is drawn as soon as it arrives.
-    pub typed: bool,
+    /// The pane keys went to since its output was last drawn: its next output (the echo) is
+    /// drawn the moment it arrives, whatever the frame cap says.
+    pub awaiting_echo: Option<SessionId>,
     /// Counts what went to panes, so the loop can tell a forwarded key from a ccmux command.
     pub forwarded: u64,
     /// A session was asked for from this client's prompt: it gets the focus when it appears.
@@ -122,7 +123,7 @@ impl App {
             areas: Vec::new(),
             message: None,
             quit: None,
-            typed: false,
+            awaiting_echo: None,
             forwarded: 0,
             spawned_here: false,
             frames: 0,
@@ -254,7 +255,7 @@ impl App {
 
     /// Queues bytes for a session behind the keys typed before them.
     pub(super) fn send_to(&mut self, session: Pane, bytes: Vec<u8>) {
-        self.typed = true;
+        self.awaiting_echo = Some(session.id());
         self.forwarded += 1;
         self.request(ClientMessage::Input {
             session: session.id(),

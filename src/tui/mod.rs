@@ -133,15 +133,14 @@ async fn event_loop(
     let mut cache = draw::PaneCache::default();
     let mut last_frame = Instant::now() - interval;
     let mut dirty = true;
-    let mut urgent = false;
     let mut recheck: Option<Instant> = None;
     while app.quit.is_none() {
-        let next_frame = match (urgent, dirty, recheck) {
-            (true, _, _) => Some(Instant::now()),
-            (false, true, _) => Some(last_frame + interval),
-            (false, false, Some(at)) => Some(at.max(last_frame + interval)),
-            (false, false, None) => None,
+        let next_frame = match (dirty, recheck) {
+            (true, _) => Some(last_frame + interval),
+            (false, Some(at)) => Some(at.max(last_frame + interval)),
+            (false, None) => None,
         };
+        let mut echo = false;
         tokio::select! {
             biased;
             // A hang-up (the terminal closed) or a polite kill detaches; the sessions go on.
@@ -159,23 +158,30 @@ async fn event_loop(
             },
             // Before server messages, so a flood of output cannot hold frames back.
             _ = sleep_until(next_frame.unwrap_or_else(Instant::now).into()), if next_frame.is_some() => {
-                terminal.draw(|frame| recheck = draw::draw(frame, app, &mut cache))?;
-                app.fit_ptys();
-                app.typed = false;
-                last_frame = Instant::now();
-                (dirty, urgent) = (false, false);
+                dirty = true;
             }
             message = from_server.recv() => match message {
                 Some(message) => {
-                    let echo = app.typed && matches!(message, ServerMessage::Output { .. });
+                    echo = matches!(&message, ServerMessage::Output { session, .. }
+                        if app.awaiting_echo == Some(*session));
                     if let Some(effect) = app.on_server(message) {
                         apply(effect);
                     }
                     dirty = true;
-                    urgent |= echo;
                 }
                 None => app.quit = Some(Leave::ServerLost),
             },
+        }
+        // The echo of a key is drawn now, not at the next tick (and not through a timer, whose
+        // millisecond granularity alone would double tmux's latency).
+        if dirty && (echo || last_frame.elapsed() >= interval) {
+            terminal.draw(|frame| recheck = draw::draw(frame, app, &mut cache))?;
+            app.fit_ptys();
+            if echo {
+                app.awaiting_echo = None;
+            }
+            last_frame = Instant::now();
+            dirty = false;
         }
     }
     Ok(())
