@@ -8,8 +8,6 @@
 //! (temp file + rename), so it is never torn.
 
 use std::collections::BTreeMap;
-use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -192,25 +190,11 @@ impl TrustStore {
             path: self.path.clone(),
             source,
         };
-        if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir).map_err(io)?;
-        }
         let document = Document {
             sha256: self.trusted.clone(),
         };
         let json = serde_json::to_vec_pretty(&document).map_err(|e| io(e.into()))?;
-        let temp = self.path.with_extension("json.tmp");
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(&temp)
-            .map_err(io)?;
-        file.write_all(&json)
-            .and_then(|_| file.sync_all())
-            .map_err(io)?;
-        std::fs::rename(&temp, &self.path).map_err(io)
+        crate::paths::write_private(&self.path, &json).map_err(io)
     }
 }
 

@@ -2,9 +2,7 @@
 //! and where the token in force comes from, so `ctl` talks to the server that runs rather
 //! than guessing from its own flags.
 
-use std::io::Write;
 use std::net::SocketAddr;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
@@ -34,17 +32,8 @@ impl ServerInfo {
 
 /// Writes the info file (0600) whole: a reader sees the old file or the new one, never half.
 pub fn write(socket: &SocketPath, info: &ServerInfo) -> std::io::Result<()> {
-    let path = socket.info_file();
-    let temp = path.with_extension("json.tmp");
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(&temp)?;
-    file.write_all(&serde_json::to_vec(info).map_err(std::io::Error::other)?)?;
-    file.sync_all()?;
-    std::fs::rename(&temp, &path)
+    let json = serde_json::to_vec(info).map_err(std::io::Error::other)?;
+    crate::paths::write_private(&socket.info_file(), &json)
 }
 
 /// The running server's info, if one has written it.

@@ -6,8 +6,6 @@
 //! secret is written: environment variables by name only, and the auth token's variable, not
 //! its value. A file that cannot be read is moved aside, never overwritten.
 
-use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -110,28 +108,12 @@ impl StateFile {
             path: self.path.clone(),
             source,
         };
-        if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir).map_err(io)?;
-        }
         let document = StateDocument {
             version: VERSION,
             sessions: sessions.to_vec(),
         };
         let json = serde_json::to_vec_pretty(&document).map_err(|e| io(e.into()))?;
-        let temp = self
-            .path
-            .with_file_name(format!(".{}.tmp", file_name(&self.path)));
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(&temp)
-            .map_err(io)?;
-        file.write_all(&json)
-            .and_then(|_| file.sync_all())
-            .map_err(io)?;
-        std::fs::rename(&temp, &self.path).map_err(io)
+        crate::paths::write_private(&self.path, &json).map_err(io)
     }
 
     /// Forgets every session: after `kill-server` nothing is to come back.
