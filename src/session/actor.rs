@@ -2,7 +2,6 @@
 //! that happens to it — output, keys, commands, resizes, exit — so no other lock is needed.
 
 use std::sync::Arc;
-use std::sync::mpsc as std_mpsc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
@@ -16,10 +15,12 @@ use crate::session::config::{SessionConfig, TerminalSize};
 use crate::session::detector::{Detector, Observation};
 use crate::session::error::SessionError;
 use crate::session::event::Notifier;
+use crate::session::input::InputSender;
 use crate::session::output::{DEFAULT_LOG_BYTES, OutputLog, OutputType, SessionOutput, Utf8Stream};
 use crate::session::process::{self, Signal};
 use crate::session::profile::{Profile, Verdict};
 use crate::session::pty::{ExitInfo, Spawned};
+use crate::session::pty_io::Stop;
 use crate::session::reply;
 use crate::session::state::{SessionState, StateMachine};
 use crate::session::terminal::Terminal;
@@ -104,6 +105,7 @@ pub fn start(
         utf8: Utf8Stream::default(),
         master: Some(spawned.master),
         input: Some(spawned.input),
+        stop: Some(spawned.stop),
         status: status_tx,
         notifier,
         active: None,
@@ -165,7 +167,9 @@ struct Actor {
     utf8: Utf8Stream,
     /// Dropped once the session has ended, closing our side of the PTY.
     master: Option<Box<dyn MasterPty + Send>>,
-    input: Option<std_mpsc::Sender<Vec<u8>>>,
+    input: Option<InputSender>,
+    /// Dropped once the session has ended, ending the PTY's reader and writer threads.
+    stop: Option<Stop>,
     status: watch::Sender<SessionStatus>,
     notifier: Notifier,
     active: Option<ActiveCommand>,
@@ -268,7 +272,7 @@ impl Actor {
             .as_ref()
             .filter(|_| self.exit.is_none())
             .ok_or(SessionError::Ended)?;
-        input.send(bytes).map_err(|_| SessionError::Ended)?;
+        input.send(bytes)?;
         self.record(OutputType::Input, shown);
         Ok(())
     }

@@ -64,6 +64,7 @@ impl Actor {
         self.transition(SessionState::Terminated, &reason);
         self.master = None;
         self.input = None;
+        self.stop = None;
         self.timers.eval = None;
         self.answer_terminate_waiters();
     }
