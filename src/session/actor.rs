@@ -10,6 +10,7 @@ use portable_pty::{MasterPty, PtySize};
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio::time::sleep_until;
 
+use crate::session::answers::{Answers, TtyMoment};
 use crate::session::command::{ActiveCommand, CommandRecord, CommandReply, CommandResult};
 use crate::session::config::{SessionConfig, TerminalSize};
 use crate::session::detector::{Detector, Observation};
@@ -18,9 +19,9 @@ use crate::session::event::Notifier;
 use crate::session::input::InputSender;
 use crate::session::output::{DEFAULT_LOG_BYTES, OutputLog, OutputType, SessionOutput, Utf8Stream};
 use crate::session::process::{self, Signal};
-use crate::session::profile::{Profile, Verdict};
+use crate::session::profile::{Profile, ProfileKind, Verdict};
 use crate::session::pty::{ExitInfo, Spawned};
-use crate::session::pty_io::Stop;
+use crate::session::pty_io::{Chunk, Stop};
 use crate::session::reply;
 use crate::session::state::{SessionState, StateMachine};
 use crate::session::terminal::Terminal;
@@ -94,10 +95,13 @@ pub fn start(
         bytes_read: 0,
     });
     let (control_tx, control_rx) = mpsc::channel(CONTROL_QUEUE);
+    let sid = spawned.pid as i32;
+    let profile = config.detector_profile();
+    let shell = (profile.kind == ProfileKind::Shell).then_some(sid);
     let mut actor = Actor {
         id,
-        sid: spawned.pid as i32,
-        detector: Detector::new(config.detector_profile(), now),
+        sid,
+        detector: Detector::new(profile, now),
         machine,
         terminal,
         stream,
@@ -106,6 +110,7 @@ pub fn start(
         master: Some(spawned.master),
         input: Some(spawned.input),
         stop: Some(spawned.stop),
+        answers: Answers::new(id, shell, now),
         status: status_tx,
         notifier,
         active: None,
@@ -139,7 +144,7 @@ struct Timers {
 }
 
 impl Timers {
-    fn next(&self, command: Option<Instant>) -> Option<Instant> {
+    fn next(&self, command: Option<Instant>, answer: Option<Instant>) -> Option<Instant> {
         [
             self.enter,
             self.eval,
@@ -147,6 +152,7 @@ impl Timers {
             self.drain,
             self.reap.map(|r| r.0),
             command,
+            answer,
         ]
         .into_iter()
         .flatten()
@@ -170,6 +176,7 @@ struct Actor {
     input: Option<InputSender>,
     /// Dropped once the session has ended, ending the PTY's reader and writer threads.
     stop: Option<Stop>,
+    answers: Answers,
     status: watch::Sender<SessionStatus>,
     notifier: Notifier,
     active: Option<ActiveCommand>,
@@ -183,12 +190,13 @@ impl Actor {
     async fn run(
         mut self,
         mut control: mpsc::Receiver<Control>,
-        mut output: mpsc::Receiver<Vec<u8>>,
+        mut output: mpsc::Receiver<Chunk>,
         mut exit: oneshot::Receiver<ExitInfo>,
     ) {
         let (mut control_open, mut output_open, mut exit_pending) = (true, true, true);
         loop {
-            let deadline = self.timers.next(self.active.as_ref().map(|c| c.deadline));
+            let command = self.active.as_ref().map(|c| c.deadline);
+            let deadline = self.timers.next(command, self.answers.next_due());
             tokio::select! {
                 biased;
                 msg = control.recv(), if control_open => match msg {
@@ -208,7 +216,7 @@ impl Actor {
                     self.on_timer(Instant::now());
                 }
                 chunk = output.recv(), if output_open => match chunk {
-                    Some(bytes) => self.on_output(&bytes),
+                    Some(chunk) => self.on_output(chunk),
                     None => {
                         output_open = false;
                         if self.exit.is_some() {
@@ -360,21 +368,16 @@ impl Actor {
         Ok(())
     }
 
-    fn on_output(&mut self, bytes: &[u8]) {
+    fn on_output(&mut self, chunk: Chunk) {
         let now = Instant::now();
+        let bytes = &chunk.bytes[..];
         let mut terminal = self.terminal.lock();
         let processed = terminal.process(bytes);
         if self.stream.receiver_count() > 0 {
             let _ = self.stream.send(StreamItem::Output(bytes.into()));
         }
         drop(terminal);
-        if let Some(input) = self
-            .input
-            .as_ref()
-            .filter(|_| !processed.replies.is_empty())
-        {
-            let _ = input.send(processed.replies);
-        }
+        self.answers.hold(processed.answers, chunk.tty, now);
         if processed.recovered_from_panic {
             self.record(
                 OutputType::Error,
@@ -394,6 +397,18 @@ impl Actor {
             s.last_activity = Utc::now();
         });
         self.schedule_eval(now);
+    }
+
+    /// Writes the answers that are due and that the program can still take (see `answers.rs`);
+    /// once the PTY is closed, none.
+    fn release_answers(&mut self, now: Instant) {
+        let master = self.master.as_ref().and_then(|m| m.as_raw_fd());
+        let tty = TtyMoment::sample(master.unwrap_or(-1));
+        let bracketed_paste = self.terminal.lock().screen().bracketed_paste();
+        let input = self.input.as_ref();
+        self.answers.release(now, tty, bracketed_paste, |bytes| {
+            input.is_some_and(|i| i.send(bytes).is_ok())
+        });
     }
 
     fn schedule_eval(&mut self, now: Instant) {
@@ -420,6 +435,9 @@ impl Actor {
             if self.exit.is_some() {
                 self.timers.reap = Some((now, now + REAP_TIMEOUT));
             }
+        }
+        if due(self.answers.next_due()) {
+            self.release_answers(now);
         }
         if due(self.timers.drain) {
             self.timers.drain = None;

@@ -65,6 +65,7 @@ impl Actor {
         self.master = None;
         self.input = None;
         self.stop = None;
+        self.answers.end();
         self.timers.eval = None;
         self.answer_terminate_waiters();
     }

@@ -5,6 +5,7 @@
 //! short lock so that views (TUI, API) can read the screen without a round trip.
 
 mod actor;
+mod answers;
 pub mod command;
 pub mod config;
 pub mod conversation;

@@ -19,7 +19,7 @@ use crate::session::config::{MAX_EXEC_COUNT, MAX_EXEC_STRING, MAX_EXEC_TOTAL, Se
 use crate::session::error::SessionError;
 use crate::session::input::{self, InputSender};
 use crate::session::process;
-use crate::session::pty_io::{self, Stop};
+use crate::session::pty_io::{self, Chunk, Stop};
 
 /// Chunks of output in flight between the reader and the parser: at most this × `READ_SIZE`.
 const OUTPUT_QUEUE: usize = 16;
@@ -40,7 +40,7 @@ pub struct ExitInfo {
 pub struct Spawned {
     pub pid: u32,
     pub master: Box<dyn MasterPty + Send>,
-    pub output: mpsc::Receiver<Vec<u8>>,
+    pub output: mpsc::Receiver<Chunk>,
     pub input: InputSender,
     /// Dropped when the session ends, which ends the reader and the writer.
     pub stop: Stop,

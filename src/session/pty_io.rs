@@ -11,6 +11,7 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 
 use tokio::sync::mpsc;
 
+use crate::session::answers::TtyMoment;
 use crate::session::input::InputReceiver;
 
 /// The write end of the stop pipe: dropping it (when the session ends) wakes and ends the
@@ -88,15 +89,27 @@ fn wait(fd: BorrowedFd<'_>, events: libc::c_short, stop: &StopWatch) -> bool {
     }
 }
 
+/// Output as it was read, and the terminal's mode just before: as close as we can see to the
+/// mode the program wrote it in, which decides whether its queries are answered.
+pub struct Chunk {
+    pub bytes: Vec<u8>,
+    pub tty: TtyMoment,
+}
+
 /// Moves output into a bounded channel; when that is full it stops reading, so the program
 /// blocks on its writes (back-pressure instead of an unbounded buffer).
-pub fn read_loop(mut pty: File, stop: StopWatch, tx: mpsc::Sender<Vec<u8>>) {
+pub fn read_loop(mut pty: File, stop: StopWatch, tx: mpsc::Sender<Chunk>) {
     let mut buf = vec![0u8; super::pty::READ_SIZE];
     while wait(pty.as_fd(), libc::POLLIN, &stop) {
+        let tty = TtyMoment::sample(pty.as_raw_fd());
         match pty.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => {
-                if tx.blocking_send(buf[..n].to_vec()).is_err() {
+                let chunk = Chunk {
+                    bytes: buf[..n].to_vec(),
+                    tty,
+                };
+                if tx.blocking_send(chunk).is_err() {
                     break;
                 }
             }
