@@ -6,7 +6,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use ccmux::manager::{Manager, ManagerConfig};
-use ccmux::session::SessionConfig;
+use ccmux::session::{SessionConfig, SessionState};
 use common::*;
 use tokio::sync::Mutex;
 
@@ -155,6 +155,62 @@ async fn sessions_flooded_with_input_they_never_read_leave_no_thread_or_fd_behin
     }
     println!(
         "20 flooded sessions: fds {fds_before} → {}, threads {threads_before} → {}",
+        open_fds(),
+        threads()
+    );
+    assert_eq!(open_fds(), fds_before);
+    assert_eq!(threads(), threads_before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_process_that_left_the_session_but_kept_its_terminal_is_killed_at_terminate() {
+    let _alone = ONE_AT_A_TIME.lock().await;
+    let dir = scratch_dir();
+    let manager = Manager::new(ManagerConfig {
+        retain_ended: 0,
+        ..ManagerConfig::default()
+    });
+    let warm = manager
+        .create_session(sleeper("warm", dir.path()))
+        .await
+        .unwrap();
+    manager.terminate(warm.id(), true).await.unwrap();
+    drop(warm);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let (fds_before, threads_before) = (open_fds(), threads());
+
+    for i in 0..5 {
+        let session = manager
+            .create_session(bash(&format!("escape-{i}"), dir.path()))
+            .await
+            .unwrap();
+        wait_state(&session, SessionState::Ready).await;
+        // A new session of its own, the PTY still its stdin, stdout and stderr.
+        session
+            .send_input("setsid sh -c 'echo pid=$$=o$((0))k; exec sleep 300' &\r")
+            .await
+            .unwrap();
+        wait_screen(&manager, &session, "=o0k").await;
+        let screen = session.screen().lines.join("\n");
+        let pid: i32 = screen
+            .split("pid=")
+            .filter_map(|s| s.split("=o0k").next()?.parse().ok())
+            .next()
+            .unwrap_or_else(|| panic!("no pid on screen:\n{screen}"));
+        wait_for_process("sleep", || vec![pid]);
+        manager.terminate(session.id(), false).await.unwrap();
+        let reaped = !std::path::Path::new(&format!("/proc/{pid}")).exists();
+        assert!(
+            reaped,
+            "sleep {pid} survived the session, or was left a zombie"
+        );
+    }
+    let deadline = Instant::now() + WAIT;
+    while (open_fds() > fds_before || threads() > threads_before) && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    println!(
+        "5 sessions with an escaped sleep: fds {fds_before} → {}, threads {threads_before} → {}",
         open_fds(),
         threads()
     );

@@ -18,7 +18,7 @@ use crate::session::error::SessionError;
 use crate::session::event::Notifier;
 use crate::session::input::InputSender;
 use crate::session::output::{DEFAULT_LOG_BYTES, OutputLog, OutputType, SessionOutput, Utf8Stream};
-use crate::session::process::{self, Signal};
+use crate::session::process::{Leftovers, Signal};
 use crate::session::profile::{Profile, ProfileKind, Verdict};
 use crate::session::pty::{ExitInfo, Spawned};
 use crate::session::pty_io::{Chunk, Stop};
@@ -100,7 +100,7 @@ pub fn start(
     let shell = (profile.kind == ProfileKind::Shell).then_some(sid);
     let mut actor = Actor {
         id,
-        sid,
+        leftovers: Leftovers::new(sid),
         detector: Detector::new(profile, now),
         machine,
         terminal,
@@ -162,8 +162,8 @@ impl Timers {
 
 struct Actor {
     id: SessionId,
-    /// The child's pid, which is also its session and process-group id.
-    sid: i32,
+    /// The processes to end with the session; the child's pid is their session id.
+    leftovers: Leftovers,
     detector: Detector,
     machine: StateMachine,
     terminal: Arc<Mutex<Terminal>>,
@@ -431,7 +431,7 @@ impl Actor {
         }
         if due(self.timers.kill) {
             self.timers.kill = None;
-            process::signal_session(self.sid, Signal::Kill);
+            self.signal_leftovers(Signal::Kill);
             if self.exit.is_some() {
                 self.timers.reap = Some((now, now + REAP_TIMEOUT));
             }
