@@ -233,6 +233,7 @@ fn command_reply(
 fn ack(result: Result<(), SessionError>) -> Value {
     match result {
         Ok(()) => Value::Null,
+        Err(e @ SessionError::InputQueueFull { .. }) => error("input_queue_full", e.to_string()),
         Err(e) => error("session_ended", e.to_string()),
     }
 }
