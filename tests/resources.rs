@@ -16,22 +16,25 @@ fn sleeper(task_name: &str, dir: &std::path::Path) -> SessionConfig {
     SessionConfig::new(task(task_name), dir).with_command(["sleep", "600"])
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn hundreds_of_sessions_come_and_go_without_leaking_fds_or_threads() {
-    let _alone = ONE_AT_A_TIME.lock().await;
-    let dir = scratch_dir();
+/// A manager that forgets ended sessions, after one session came and went: the runtime's
+/// blocking pool and the registry start lazily, and must not count as leaks.
+async fn warmed_up_manager(dir: &std::path::Path) -> Manager {
     let manager = Manager::new(ManagerConfig {
         retain_ended: 0,
         ..ManagerConfig::default()
     });
-    // Warm up: the runtime's blocking pool and the registry start lazily.
-    let warm = manager
-        .create_session(sleeper("warm", dir.path()))
-        .await
-        .unwrap();
+    let warm = manager.create_session(sleeper("warm", dir)).await.unwrap();
     manager.terminate(warm.id(), true).await.unwrap();
     drop(warm);
     tokio::time::sleep(Duration::from_millis(200)).await;
+    manager
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hundreds_of_sessions_come_and_go_without_leaking_fds_or_threads() {
+    let _alone = ONE_AT_A_TIME.lock().await;
+    let dir = scratch_dir();
+    let manager = warmed_up_manager(dir.path()).await;
     let (fds_before, threads_before) = (open_fds(), threads());
 
     let mut pids = Vec::new();
@@ -124,17 +127,7 @@ async fn a_program_that_asks_for_the_cursor_in_a_loop_and_never_reads_keeps_memo
 async fn sessions_flooded_with_input_they_never_read_leave_no_thread_or_fd_behind() {
     let _alone = ONE_AT_A_TIME.lock().await;
     let dir = scratch_dir();
-    let manager = Manager::new(ManagerConfig {
-        retain_ended: 0,
-        ..ManagerConfig::default()
-    });
-    let warm = manager
-        .create_session(sleeper("warm", dir.path()))
-        .await
-        .unwrap();
-    manager.terminate(warm.id(), true).await.unwrap();
-    drop(warm);
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    let manager = warmed_up_manager(dir.path()).await;
     let (fds_before, threads_before) = (open_fds(), threads());
 
     for i in 0..20 {
@@ -166,17 +159,7 @@ async fn sessions_flooded_with_input_they_never_read_leave_no_thread_or_fd_behin
 async fn a_process_that_left_the_session_but_kept_its_terminal_is_killed_at_terminate() {
     let _alone = ONE_AT_A_TIME.lock().await;
     let dir = scratch_dir();
-    let manager = Manager::new(ManagerConfig {
-        retain_ended: 0,
-        ..ManagerConfig::default()
-    });
-    let warm = manager
-        .create_session(sleeper("warm", dir.path()))
-        .await
-        .unwrap();
-    manager.terminate(warm.id(), true).await.unwrap();
-    drop(warm);
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    let manager = warmed_up_manager(dir.path()).await;
     let (fds_before, threads_before) = (open_fds(), threads());
 
     for i in 0..5 {

@@ -21,9 +21,9 @@ use crate::session::input::{self, InputSender};
 use crate::session::process;
 use crate::session::pty_io::{self, Chunk, Stop};
 
-/// Chunks of output in flight between the reader and the parser: at most this × `READ_SIZE`.
+/// Chunks of output in flight between the reader and the parser: at most this ×
+/// [`pty_io::READ_SIZE`].
 const OUTPUT_QUEUE: usize = 16;
-pub(super) const READ_SIZE: usize = 64 * 1024;
 
 /// Variables that would make Claude Code believe it runs inside another Claude Code, and our
 /// own secret, which no child may see.

@@ -14,6 +14,9 @@ use tokio::sync::mpsc;
 use crate::session::answers::TtyMoment;
 use crate::session::input::InputReceiver;
 
+/// The most one read takes from the PTY.
+pub const READ_SIZE: usize = 64 * 1024;
+
 /// The write end of the stop pipe: dropping it (when the session ends) wakes and ends the
 /// reader and writer threads.
 pub struct Stop {
@@ -99,7 +102,7 @@ pub struct Chunk {
 /// Moves output into a bounded channel; when that is full it stops reading, so the program
 /// blocks on its writes (back-pressure instead of an unbounded buffer).
 pub fn read_loop(mut pty: File, stop: StopWatch, tx: mpsc::Sender<Chunk>) {
-    let mut buf = vec![0u8; super::pty::READ_SIZE];
+    let mut buf = vec![0u8; READ_SIZE];
     while wait(pty.as_fd(), libc::POLLIN, &stop) {
         let tty = TtyMoment::sample(pty.as_raw_fd());
         match pty.read(&mut buf) {
