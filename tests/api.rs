@@ -778,3 +778,76 @@ fn a_websocket_closes_with_a_reason_when_its_session_ends() {
     );
     assert_eq!(frame.reason.as_str(), "session ended");
 }
+
+/// A session whose program (raw mode) never reads its input, started and printing.
+fn start_non_reader(server: &Server, task: &str, dir: &std::path::Path) -> u64 {
+    let body = json!({"task_id": task, "project_path": dir,
+                      "command": ["sh", "-c", "stty raw -echo; echo not-reading; exec sleep 600"]});
+    let (status, info) = server.call("POST", "/api/v1/sessions", Some(body));
+    assert_eq!(status, 201, "{info}");
+    let id = info["session_id"].as_u64().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !server
+        .call("GET", &format!("/api/v1/sessions/{id}/screen"), None)
+        .1
+        .to_string()
+        .contains("not-reading")
+    {
+        assert!(Instant::now() < deadline, "the program never started");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    id
+}
+
+#[test]
+fn input_to_a_program_that_never_reads_is_refused_with_429_once_a_mebibyte_waits() {
+    let server = start_server();
+    let dir = tempfile::tempdir().unwrap();
+    let id = start_non_reader(&server, "deaf", dir.path());
+
+    let before = server.rss_kib();
+    let megabyte = json!({"data": "x".repeat(1_000_000)});
+    let mut statuses = Vec::new();
+    let mut refusal = Value::Null;
+    for _ in 0..64 {
+        let (status, body) = server.call(
+            "POST",
+            &format!("/api/v1/sessions/{id}/input"),
+            Some(megabyte.clone()),
+        );
+        if status == 429 {
+            refusal = body;
+        }
+        statuses.push(status);
+    }
+    let grown_mib = server.rss_kib().saturating_sub(before) / 1024;
+    println!("64 × 1 MB of input: statuses {statuses:?}, server RSS grew {grown_mib} MiB");
+    assert_eq!(statuses[0], 200);
+    assert!(statuses[2..].iter().all(|&s| s == 429), "{statuses:?}");
+    assert_eq!(refusal["error"]["code"], "input_queue_full", "{refusal}");
+    let message = refusal["error"]["message"].as_str().unwrap();
+    assert!(message.contains("not reading its input"), "{message}");
+    assert!(grown_mib < 32, "server RSS grew {grown_mib} MiB");
+
+    let (status, _) = server.call("DELETE", &format!("/api/v1/sessions/{id}?force=true"), None);
+    assert_eq!(status, 200);
+}
+
+#[test]
+fn websocket_input_to_a_program_that_never_reads_is_refused_once_a_mebibyte_waits() {
+    let server = start_server();
+    let dir = tempfile::tempdir().unwrap();
+    let id = start_non_reader(&server, "deaf-ws", dir.path());
+    let mut socket = open_ws(&server, id);
+    let megabyte = "x".repeat(1_000_000);
+    for _ in 0..2 {
+        send(&mut socket, json!({"type": "input", "data": megabyte}));
+    }
+    let refusal = loop {
+        let message = next_json(&mut socket);
+        if message["type"] == "error" {
+            break message;
+        }
+    };
+    assert_eq!(refusal["data"]["code"], "input_queue_full", "{refusal}");
+}

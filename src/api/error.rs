@@ -65,6 +65,7 @@ impl From<SessionError> for ApiError {
         let (status, code) = match &e {
             SessionError::NotAcceptingCommands(_) => (S::CONFLICT, "not_accepting_commands"),
             SessionError::Ended => (S::CONFLICT, "session_ended"),
+            SessionError::InputQueueFull { .. } => (S::TOO_MANY_REQUESTS, "input_queue_full"),
             SessionError::ProjectPathMissing(_) | SessionError::ProjectPathNotDirectory(_) => {
                 return Self::invalid("project_path", e);
             }

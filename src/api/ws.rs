@@ -218,7 +218,11 @@ fn command_reply(
 }
 
 fn ack(result: Result<(), SessionError>) -> Option<WsEvent> {
-    result
-        .err()
-        .map(|e| WsEvent::error("session_ended", e.to_string()))
+    match result {
+        Ok(()) => None,
+        Err(e @ SessionError::InputQueueFull { .. }) => {
+            Some(WsEvent::error("input_queue_full", e.to_string()))
+        }
+        Err(e) => Some(WsEvent::error("session_ended", e.to_string())),
+    }
 }

@@ -2,7 +2,6 @@
 //! that happens to it — output, keys, commands, resizes, exit — so no other lock is needed.
 
 use std::sync::Arc;
-use std::sync::mpsc as std_mpsc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
@@ -11,15 +10,18 @@ use portable_pty::{MasterPty, PtySize};
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio::time::sleep_until;
 
+use crate::session::answers::{Answers, TtyMoment};
 use crate::session::command::{ActiveCommand, CommandRecord, CommandReply, CommandResult};
 use crate::session::config::{SessionConfig, TerminalSize};
 use crate::session::detector::{Detector, Observation};
 use crate::session::error::SessionError;
 use crate::session::event::Notifier;
+use crate::session::input::InputSender;
 use crate::session::output::{DEFAULT_LOG_BYTES, OutputLog, OutputType, SessionOutput, Utf8Stream};
-use crate::session::process::{self, Signal};
-use crate::session::profile::{Profile, Verdict};
+use crate::session::process::{Leftovers, Signal};
+use crate::session::profile::{Profile, ProfileKind, Verdict};
 use crate::session::pty::{ExitInfo, Spawned};
+use crate::session::pty_io::{Chunk, Stop};
 use crate::session::reply;
 use crate::session::state::{SessionState, StateMachine};
 use crate::session::terminal::Terminal;
@@ -93,10 +95,13 @@ pub fn start(
         bytes_read: 0,
     });
     let (control_tx, control_rx) = mpsc::channel(CONTROL_QUEUE);
+    let sid = spawned.pid as i32;
+    let profile = config.detector_profile();
+    let shell = (profile.kind == ProfileKind::Shell).then_some(sid);
     let mut actor = Actor {
         id,
-        sid: spawned.pid as i32,
-        detector: Detector::new(config.detector_profile(), now),
+        leftovers: Leftovers::new(sid),
+        detector: Detector::new(profile, now),
         machine,
         terminal,
         stream,
@@ -104,6 +109,8 @@ pub fn start(
         utf8: Utf8Stream::default(),
         master: Some(spawned.master),
         input: Some(spawned.input),
+        stop: Some(spawned.stop),
+        answers: Answers::new(id, shell, now),
         status: status_tx,
         notifier,
         active: None,
@@ -137,7 +144,7 @@ struct Timers {
 }
 
 impl Timers {
-    fn next(&self, command: Option<Instant>) -> Option<Instant> {
+    fn next(&self, command: Option<Instant>, answer: Option<Instant>) -> Option<Instant> {
         [
             self.enter,
             self.eval,
@@ -145,6 +152,7 @@ impl Timers {
             self.drain,
             self.reap.map(|r| r.0),
             command,
+            answer,
         ]
         .into_iter()
         .flatten()
@@ -154,8 +162,8 @@ impl Timers {
 
 struct Actor {
     id: SessionId,
-    /// The child's pid, which is also its session and process-group id.
-    sid: i32,
+    /// The processes to end with the session; the child's pid is their session id.
+    leftovers: Leftovers,
     detector: Detector,
     machine: StateMachine,
     terminal: Arc<Mutex<Terminal>>,
@@ -165,7 +173,10 @@ struct Actor {
     utf8: Utf8Stream,
     /// Dropped once the session has ended, closing our side of the PTY.
     master: Option<Box<dyn MasterPty + Send>>,
-    input: Option<std_mpsc::Sender<Vec<u8>>>,
+    input: Option<InputSender>,
+    /// Dropped once the session has ended, ending the PTY's reader and writer threads.
+    stop: Option<Stop>,
+    answers: Answers,
     status: watch::Sender<SessionStatus>,
     notifier: Notifier,
     active: Option<ActiveCommand>,
@@ -179,12 +190,13 @@ impl Actor {
     async fn run(
         mut self,
         mut control: mpsc::Receiver<Control>,
-        mut output: mpsc::Receiver<Vec<u8>>,
+        mut output: mpsc::Receiver<Chunk>,
         mut exit: oneshot::Receiver<ExitInfo>,
     ) {
         let (mut control_open, mut output_open, mut exit_pending) = (true, true, true);
         loop {
-            let deadline = self.timers.next(self.active.as_ref().map(|c| c.deadline));
+            let command = self.active.as_ref().map(|c| c.deadline);
+            let deadline = self.timers.next(command, self.answers.next_due());
             tokio::select! {
                 biased;
                 msg = control.recv(), if control_open => match msg {
@@ -204,7 +216,7 @@ impl Actor {
                     self.on_timer(Instant::now());
                 }
                 chunk = output.recv(), if output_open => match chunk {
-                    Some(bytes) => self.on_output(&bytes),
+                    Some(chunk) => self.on_output(chunk),
                     None => {
                         output_open = false;
                         if self.exit.is_some() {
@@ -268,7 +280,7 @@ impl Actor {
             .as_ref()
             .filter(|_| self.exit.is_none())
             .ok_or(SessionError::Ended)?;
-        input.send(bytes).map_err(|_| SessionError::Ended)?;
+        input.send(bytes)?;
         self.record(OutputType::Input, shown);
         Ok(())
     }
@@ -356,21 +368,16 @@ impl Actor {
         Ok(())
     }
 
-    fn on_output(&mut self, bytes: &[u8]) {
+    fn on_output(&mut self, chunk: Chunk) {
         let now = Instant::now();
+        let bytes = &chunk.bytes[..];
         let mut terminal = self.terminal.lock();
         let processed = terminal.process(bytes);
         if self.stream.receiver_count() > 0 {
             let _ = self.stream.send(StreamItem::Output(bytes.into()));
         }
         drop(terminal);
-        if let Some(input) = self
-            .input
-            .as_ref()
-            .filter(|_| !processed.replies.is_empty())
-        {
-            let _ = input.send(processed.replies);
-        }
+        self.answers.hold(processed.answers, chunk.tty, now);
         if processed.recovered_from_panic {
             self.record(
                 OutputType::Error,
@@ -390,6 +397,18 @@ impl Actor {
             s.last_activity = Utc::now();
         });
         self.schedule_eval(now);
+    }
+
+    /// Writes the answers that are due and that the program can still take (see `answers.rs`);
+    /// once the PTY is closed, none.
+    fn release_answers(&mut self, now: Instant) {
+        let master = self.master.as_ref().and_then(|m| m.as_raw_fd());
+        let tty = TtyMoment::sample(master.unwrap_or(-1));
+        let bracketed_paste = self.terminal.lock().screen().bracketed_paste();
+        let input = self.input.as_ref();
+        self.answers.release(now, tty, bracketed_paste, |bytes| {
+            input.is_some_and(|i| i.send(bytes).is_ok())
+        });
     }
 
     fn schedule_eval(&mut self, now: Instant) {
@@ -412,10 +431,13 @@ impl Actor {
         }
         if due(self.timers.kill) {
             self.timers.kill = None;
-            process::signal_session(self.sid, Signal::Kill);
+            self.signal_leftovers(Signal::Kill);
             if self.exit.is_some() {
                 self.timers.reap = Some((now, now + REAP_TIMEOUT));
             }
+        }
+        if due(self.answers.next_due()) {
+            self.release_answers(now);
         }
         if due(self.timers.drain) {
             self.timers.drain = None;

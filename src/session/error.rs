@@ -30,4 +30,11 @@ pub enum SessionError {
     NotAcceptingCommands(SessionState),
     #[error("the session has ended")]
     Ended,
+    /// The program has not read what it was sent; see `input.rs`.
+    #[error(
+        "the program is not reading its input: {queued} bytes already wait to be written \
+         (at most {} KiB); try again once it reads",
+        crate::session::input::INPUT_QUEUE_LIMIT / 1024
+    )]
+    InputQueueFull { queued: usize },
 }

@@ -27,7 +27,7 @@ impl Actor {
         if force || self.exit.is_some() {
             self.timers.kill = Some(now);
         } else if self.timers.kill.is_none() {
-            process::signal_session(self.sid, Signal::Hangup);
+            self.signal_leftovers(Signal::Hangup);
             self.timers.kill = Some(now + TERMINATE_GRACE);
         }
         self.on_timer(now);
@@ -40,7 +40,7 @@ impl Actor {
         self.exit = Some(info);
         // The program is gone; whatever it left behind gets a hangup, as from a closed
         // terminal, then a kill — at once if a terminate was already asked for.
-        process::signal_session(self.sid, Signal::Hangup);
+        self.signal_leftovers(Signal::Hangup);
         let grace = if self.machine.state() == SessionState::Terminating {
             Duration::ZERO
         } else {
@@ -49,6 +49,13 @@ impl Actor {
         self.timers.kill = Some(now + grace);
         self.timers.drain = Some(now + DRAIN_TIMEOUT);
         self.timers.enter = None;
+    }
+
+    /// Signals the session's processes and those still holding its terminal, which is looked
+    /// for only while the master is ours (see `Leftovers::signal`).
+    pub(super) fn signal_leftovers(&mut self, signal: Signal) {
+        let tty = self.master.as_ref().and_then(|m| m.tty_name());
+        self.leftovers.signal(signal, tty.as_deref());
     }
 
     /// The program has exited and its output is drained (or we stopped waiting for it).
@@ -64,6 +71,8 @@ impl Actor {
         self.transition(SessionState::Terminated, &reason);
         self.master = None;
         self.input = None;
+        self.stop = None;
+        self.answers.end();
         self.timers.eval = None;
         self.answer_terminate_waiters();
     }
@@ -72,7 +81,7 @@ impl Actor {
         let Some((_, give_up)) = self.timers.reap else {
             return;
         };
-        let left = process::reap_session(self.sid);
+        let left = self.leftovers.reap();
         if left == 0 || now >= give_up {
             if left > 0 {
                 tracing::warn!(session = %self.id, left, "processes of the session survived SIGKILL");

@@ -5,17 +5,20 @@
 //! short lock so that views (TUI, API) can read the screen without a round trip.
 
 mod actor;
+mod answers;
 pub mod command;
 pub mod config;
 pub mod conversation;
 pub mod detector;
 pub mod error;
 pub mod event;
+mod input;
 pub mod osc_limit;
 pub mod output;
 pub mod process;
 pub mod profile;
 mod pty;
+mod pty_io;
 pub mod replay;
 pub mod reply;
 pub mod state;

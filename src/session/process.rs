@@ -2,7 +2,10 @@
 //!
 //! A session's child is a session leader (portable-pty calls `setsid`), so everything it starts
 //! shares its session id, even jobs an interactive shell moved to their own process group.
-//! Terminating a session therefore signals every process of that session, not just one group.
+//! Terminating a session therefore signals every process of that session, not just one group,
+//! and every process still holding its terminal ([`Leftovers`]).
+
+use std::path::Path;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Signal {
@@ -78,23 +81,119 @@ pub fn become_subreaper() {
     }
 }
 
+/// Every pid in `/proc`.
+fn all_pids() -> impl Iterator<Item = i32> {
+    std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse().ok())
+}
+
 /// Pids of every process (zombies included) whose session id is `sid`.
 pub fn session_members(sid: i32) -> Vec<i32> {
-    let Ok(dir) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    dir.filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<i32>().ok())
-        .filter(|&pid| stat_session(pid) == Some(sid))
+    all_pids()
+        .filter(|&pid| stat_field(pid, SESSION_FIELD) == Some(sid as u64))
         .collect()
 }
 
-/// The session id field of `/proc/PID/stat`.
-fn stat_session(pid: i32) -> Option<i32> {
+/// Fields of `/proc/PID/stat`, numbered as in proc(5).
+const SESSION_FIELD: usize = 6;
+const START_TIME_FIELD: usize = 22;
+
+fn stat_field(pid: i32, field: usize) -> Option<u64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The command name may contain spaces and parentheses; fields resume after the last ')'.
+    // The command name (field 2) may contain spaces and parentheses; field 3 follows the last ')'.
     let rest = &stat[stat.rfind(')')? + 1..];
-    // state ppid pgrp session
-    rest.split_whitespace().nth(3)?.parse().ok()
+    rest.split_whitespace().nth(field - 3)?.parse().ok()
+}
+
+/// Pids of the processes, other than ours, with a descriptor open on `tty`.
+fn terminal_holders(tty: &Path) -> Vec<i32> {
+    let ours = std::process::id() as i32;
+    all_pids()
+        .filter(|&pid| pid != ours)
+        .filter(|pid| {
+            let fds = std::fs::read_dir(format!("/proc/{pid}/fd"));
+            fds.into_iter()
+                .flatten()
+                .flatten()
+                .any(|fd| std::fs::read_link(fd.path()).is_ok_and(|target| target == tty))
+        })
+        .collect()
+}
+
+/// A process by pid and start time: a pid the kernel has since given to another process is
+/// neither signalled nor reaped in its place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Process {
+    pid: i32,
+    started: u64,
+}
+
+impl Process {
+    fn of(pid: i32) -> Option<Self> {
+        let started = stat_field(pid, START_TIME_FIELD)?;
+        Some(Self { pid, started })
+    }
+
+    /// Still this process, alive or a zombie.
+    fn exists(self) -> bool {
+        stat_field(self.pid, START_TIME_FIELD) == Some(self.started)
+    }
+}
+
+/// What must not outlive a session: the members of its terminal session, and processes that
+/// left it (`setsid`) but kept its terminal as their stdio. Those get no hangup from the
+/// kernel and would pin the PTY, and the session's threads with it, for as long as they run.
+pub struct Leftovers {
+    sid: i32,
+    /// Processes found holding the terminal, until they are reaped or gone.
+    escaped: Vec<Process>,
+}
+
+impl Leftovers {
+    pub fn new(sid: i32) -> Self {
+        Self {
+            sid,
+            escaped: Vec::new(),
+        }
+    }
+
+    /// Sends `signal` to the session's members and to every process holding `tty`, the
+    /// session's terminal. Give `tty` only while the session holds its master: the number of
+    /// a closed PTY may already be another session's.
+    pub fn signal(&mut self, signal: Signal, tty: Option<&Path>) {
+        signal_session(self.sid, signal);
+        let holders = tty.map(terminal_holders).unwrap_or_default();
+        for pid in holders {
+            let member = stat_field(pid, SESSION_FIELD) == Some(self.sid as u64);
+            if let Some(found) = Process::of(pid).filter(|p| !member && !self.escaped.contains(p)) {
+                self.escaped.push(found);
+            }
+        }
+        for process in self.escaped.iter().filter(|p| p.exists()) {
+            // SAFETY: kill takes plain integers; the pid was just checked to be this process.
+            unsafe {
+                libc::kill(process.pid, signal.raw());
+            }
+        }
+    }
+
+    /// Reaps those that are our children (we are their subreaper) and have exited. Returns
+    /// how many remain.
+    pub fn reap(&mut self) -> usize {
+        self.escaped.retain(|process| {
+            if process.exists() {
+                let mut status = 0;
+                // SAFETY: as in `reap_session`.
+                unsafe {
+                    libc::waitpid(process.pid, &mut status, libc::WNOHANG);
+                }
+            }
+            process.exists()
+        });
+        reap_session(self.sid) + self.escaped.len()
+    }
 }
 
 /// Sends `signal` to the process group `sid` and to every other member of session `sid`.
@@ -117,7 +216,7 @@ pub fn signal_session(sid: i32, signal: Signal) {
 
 /// Reaps the members of session `sid` that are our children and have exited (orphans we
 /// adopted as subreaper). Returns how many members remain.
-pub fn reap_session(sid: i32) -> usize {
+fn reap_session(sid: i32) -> usize {
     for pid in session_members(sid) {
         let mut status = 0;
         // SAFETY: waitpid on one pid with WNOHANG; `status` is a valid out-pointer. A pid that

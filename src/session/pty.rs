@@ -2,14 +2,14 @@
 //!
 //! - the reader moves output into a bounded channel and, when that is full, stops reading so
 //!   the program blocks on its writes (back-pressure instead of an unbounded buffer);
-//! - the writer owns the PTY's write side, so a slow or flooded program can never stall the
-//!   session actor or another session's input;
+//! - the writer writes the session's input queue (bounded too, see `input.rs`), so a slow or
+//!   flooded program can never stall the session actor or another session's input;
 //! - the waiter reaps the child: exit is detected by `wait`, not by the reader's EOF, because a
 //!   grandchild may hold the terminal open after the program itself has exited.
+//!
+//! The reader and the writer end when the session drops its [`Stop`] (see `pty_io.rs`).
 
-use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc as std_mpsc;
 use std::thread;
 
 use portable_pty::{CommandBuilder, MasterPty, PtySize, native_pty_system};
@@ -17,11 +17,13 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::session::config::{MAX_EXEC_COUNT, MAX_EXEC_STRING, MAX_EXEC_TOTAL, SessionConfig};
 use crate::session::error::SessionError;
+use crate::session::input::{self, InputSender};
 use crate::session::process;
+use crate::session::pty_io::{self, Chunk, Stop};
 
-/// Chunks of output in flight between the reader and the parser: at most this × `READ_SIZE`.
+/// Chunks of output in flight between the reader and the parser: at most this ×
+/// [`pty_io::READ_SIZE`].
 const OUTPUT_QUEUE: usize = 16;
-const READ_SIZE: usize = 64 * 1024;
 
 /// Variables that would make Claude Code believe it runs inside another Claude Code, and our
 /// own secret, which no child may see.
@@ -38,8 +40,10 @@ pub struct ExitInfo {
 pub struct Spawned {
     pub pid: u32,
     pub master: Box<dyn MasterPty + Send>,
-    pub output: mpsc::Receiver<Vec<u8>>,
-    pub input: std_mpsc::Sender<Vec<u8>>,
+    pub output: mpsc::Receiver<Chunk>,
+    pub input: InputSender,
+    /// Dropped when the session ends, which ends the reader and the writer.
+    pub stop: Stop,
     pub exit: oneshot::Receiver<ExitInfo>,
 }
 
@@ -59,6 +63,15 @@ pub fn spawn(config: &SessionConfig) -> Result<Spawned, SessionError> {
             pixel_height: 0,
         })
         .map_err(|e| SessionError::Pty(e.to_string()))?;
+
+    let pty_error = |e: std::io::Error| SessionError::Pty(e.to_string());
+    let master_fd = pair.master.as_raw_fd().ok_or_else(|| {
+        SessionError::Pty("the pseudo-terminal has no file descriptor".to_string())
+    })?;
+    let reader = pty_io::open_master(master_fd).map_err(pty_error)?;
+    let writer = pty_io::open_master(master_fd).map_err(pty_error)?;
+    let (stop, stop_reader) = pty_io::stop_pipe().map_err(pty_error)?;
+    let stop_writer = stop_reader.try_clone().map_err(pty_error)?;
 
     let mut cmd = CommandBuilder::new(&resolved);
     cmd.args(&config.command[1..]);
@@ -87,17 +100,15 @@ pub fn spawn(config: &SessionConfig) -> Result<Spawned, SessionError> {
     drop(pair.slave);
     let pid = child.process_id().unwrap_or(0);
 
-    let reader = pair.master.try_clone_reader().map_err(spawn_error)?;
-    let writer = pair.master.take_writer().map_err(spawn_error)?;
     let (output_tx, output) = mpsc::channel(OUTPUT_QUEUE);
-    let (input, input_rx) = std_mpsc::channel();
+    let (input, input_rx) = input::queue();
     let (exit_tx, exit) = oneshot::channel();
 
     start_thread(format!("ccmux-read-{pid}"), move || {
-        read_loop(reader, output_tx)
+        pty_io::read_loop(reader, stop_reader, output_tx)
     });
     start_thread(format!("ccmux-write-{pid}"), move || {
-        write_loop(writer, input_rx)
+        pty_io::write_loop(writer, stop_writer, input_rx)
     });
     start_thread(format!("ccmux-wait-{pid}"), move || {
         let mut child = child;
@@ -119,6 +130,7 @@ pub fn spawn(config: &SessionConfig) -> Result<Spawned, SessionError> {
         master: pair.master,
         output,
         input,
+        stop,
         exit,
     })
 }
@@ -128,36 +140,6 @@ fn start_thread(name: String, body: impl FnOnce() + Send + 'static) {
         .name(name)
         .spawn(body)
         .expect("the OS refused to start a thread");
-}
-
-fn read_loop(mut reader: Box<dyn Read + Send>, tx: mpsc::Sender<Vec<u8>>) {
-    let mut buf = vec![0u8; READ_SIZE];
-    loop {
-        match reader.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => {
-                // Blocks while the queue is full: the program then blocks on its own writes.
-                if tx.blocking_send(buf[..n].to_vec()).is_err() {
-                    break;
-                }
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            // EIO once the last slave fd closes: the normal end.
-            Err(_) => break,
-        }
-    }
-}
-
-fn write_loop(mut writer: Box<dyn Write + Send>, rx: std_mpsc::Receiver<Vec<u8>>) {
-    while let Ok(bytes) = rx.recv() {
-        if writer
-            .write_all(&bytes)
-            .and_then(|_| writer.flush())
-            .is_err()
-        {
-            break;
-        }
-    }
 }
 
 /// Refuses what `execve` cannot take (a NUL byte would cut a string short; the sizes are the

@@ -15,10 +15,18 @@ use crate::session::osc_limit::OscLimiter;
 /// What processing one chunk produced besides the new screen.
 #[derive(Debug, Default)]
 pub struct Processed {
-    /// Bytes to write back to the program (answers to its queries).
-    pub replies: Vec<u8>,
+    /// Answers to the program's queries, for `answers.rs` to write back or drop.
+    pub answers: Vec<Answer>,
     /// The parser panicked and was rebuilt; the screen was reset.
     pub recovered_from_panic: bool,
+}
+
+/// The answer to one query, and whether bracketed paste was on when the program asked (a
+/// shell's line editor turns it on as it takes the terminal back: see `answers.rs`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub bytes: Vec<u8>,
+    pub bracketed_paste: bool,
 }
 
 /// The screen as plain text, for the API and for tests.
@@ -39,7 +47,7 @@ pub struct CursorPosition {
 /// Side effects vt100 reports through callbacks.
 #[derive(Debug, Default)]
 struct Host {
-    replies: Vec<u8>,
+    answers: Vec<Answer>,
     /// Set while the program is between `CSI ? 2026 h` and `CSI ? 2026 l`.
     synchronized_since: Option<Instant>,
     focus_reporting: bool,
@@ -61,20 +69,22 @@ impl vt100::Callbacks for Host {
     ) {
         let first = params.first().and_then(|p| p.first()).copied().unwrap_or(0);
         let has = |mode: u16| params.iter().any(|p| p.first() == Some(&mode));
+        let mut answer = |bytes: &[u8]| {
+            self.answers.push(Answer {
+                bytes: bytes.to_vec(),
+                bracketed_paste: screen.bracketed_paste(),
+            })
+        };
         match (i1, i2, c) {
             (None, None, 'n') if first == 6 => {
                 let (row, col) = screen.cursor_position();
-                let reply = format!("\x1b[{};{}R", row + 1, col + 1);
-                self.replies.extend_from_slice(reply.as_bytes());
+                answer(format!("\x1b[{};{}R", row + 1, col + 1).as_bytes());
             }
-            (None, None, 'n') if first == 5 => self.replies.extend_from_slice(b"\x1b[0n"),
-            (None, None, 'c') if first == 0 => self.replies.extend_from_slice(b"\x1b[?1;2c"),
-            (Some(b'>'), None, 'c') if first == 0 => {
-                self.replies.extend_from_slice(b"\x1b[>0;10;1c");
-            }
+            (None, None, 'n') if first == 5 => answer(b"\x1b[0n"),
+            (None, None, 'c') if first == 0 => answer(b"\x1b[?1;2c"),
+            (Some(b'>'), None, 'c') if first == 0 => answer(b"\x1b[>0;10;1c"),
             (Some(b'>'), None, 'q') => {
-                let version = concat!("\x1bP>|ccmux ", env!("CARGO_PKG_VERSION"), "\x1b\\");
-                self.replies.extend_from_slice(version.as_bytes());
+                answer(concat!("\x1bP>|ccmux ", env!("CARGO_PKG_VERSION"), "\x1b\\").as_bytes());
             }
             (Some(b'?'), Some(b'$'), 'p') => {
                 // DECRQM: 1 = set, 2 = reset, 0 = not recognised.
@@ -83,8 +93,7 @@ impl vt100::Callbacks for Host {
                     (2026, None) => 2,
                     _ => 0,
                 };
-                let reply = format!("\x1b[?{first};{status}$y");
-                self.replies.extend_from_slice(reply.as_bytes());
+                answer(format!("\x1b[?{first};{status}$y").as_bytes());
             }
             (Some(b'?'), None, 'h' | 'l') => {
                 let on = c == 'h';
@@ -102,14 +111,17 @@ impl vt100::Callbacks for Host {
         }
     }
 
-    fn unhandled_osc(&mut self, _: &mut vt100::Screen, params: &[&[u8]]) {
+    fn unhandled_osc(&mut self, screen: &mut vt100::Screen, params: &[&[u8]]) {
         // OSC 10/11 colour queries: answer as a dark theme so programs pick readable colours.
         let reply: &[u8] = match params {
             [b"10", b"?"] => b"\x1b]10;rgb:e5e5/e5e5/e5e5\x1b\\",
             [b"11", b"?"] => b"\x1b]11;rgb:0000/0000/0000\x1b\\",
             _ => return,
         };
-        self.replies.extend_from_slice(reply);
+        self.answers.push(Answer {
+            bytes: reply.to_vec(),
+            bracketed_paste: screen.bracketed_paste(),
+        });
     }
 }
 
@@ -153,7 +165,7 @@ impl Terminal {
             self.parser = new_parser(self.size(), self.scrollback);
         }
         Processed {
-            replies: std::mem::take(&mut self.parser.callbacks_mut().replies),
+            answers: std::mem::take(&mut self.parser.callbacks_mut().answers),
             recovered_from_panic: panicked,
         }
     }
@@ -263,27 +275,38 @@ mod tests {
         Terminal::new(TerminalSize { cols: 20, rows: 5 }, 100)
     }
 
+    fn answered(t: &mut Terminal, bytes: &[u8]) -> Vec<u8> {
+        t.process(bytes)
+            .answers
+            .into_iter()
+            .flat_map(|a| a.bytes)
+            .collect()
+    }
+
     #[test]
     fn cursor_position_queries_are_answered_where_they_stand() {
         let mut t = term();
-        let out = t.process(b"ab\r\ncd\x1b[6n");
-        assert_eq!(out.replies, b"\x1b[2;3R".to_vec());
+        assert_eq!(answered(&mut t, b"ab\r\ncd\x1b[6n"), b"\x1b[2;3R".to_vec());
     }
 
     #[test]
     fn device_attribute_and_status_queries_are_answered() {
         let mut t = term();
-        assert_eq!(t.process(b"\x1b[c").replies, b"\x1b[?1;2c".to_vec());
-        assert_eq!(t.process(b"\x1b[5n").replies, b"\x1b[0n".to_vec());
-        assert!(
-            t.process(b"\x1b]11;?\x07")
-                .replies
-                .starts_with(b"\x1b]11;rgb:")
-        );
+        assert_eq!(answered(&mut t, b"\x1b[c"), b"\x1b[?1;2c".to_vec());
+        assert_eq!(answered(&mut t, b"\x1b[5n"), b"\x1b[0n".to_vec());
+        assert!(answered(&mut t, b"\x1b]11;?\x07").starts_with(b"\x1b]11;rgb:"));
         assert_eq!(
-            t.process(b"\x1b[?2026$p").replies,
+            answered(&mut t, b"\x1b[?2026$p"),
             b"\x1b[?2026;2$y".to_vec()
         );
+    }
+
+    #[test]
+    fn an_answer_says_whether_bracketed_paste_was_on_when_the_program_asked() {
+        let mut t = term();
+        let answers = t.process(b"\x1b[c\x1b[?2004h\x1b[c").answers;
+        let paste: Vec<bool> = answers.iter().map(|a| a.bracketed_paste).collect();
+        assert_eq!(paste, [false, true]);
     }
 
     #[test]
@@ -292,7 +315,7 @@ mod tests {
         t.process(b"\x1b[?2026h");
         let began = t.synchronized_since().expect("an update began");
         assert_eq!(
-            t.process(b"\x1b[?2026$p").replies,
+            answered(&mut t, b"\x1b[?2026$p"),
             b"\x1b[?2026;1$y".to_vec()
         );
         std::thread::sleep(std::time::Duration::from_millis(5));

@@ -1,0 +1,94 @@
+//! The bytes waiting to be written to a program, bounded by size.
+//!
+//! A program that does not read its input (busy in raw mode, stopped, or just slow) would
+//! otherwise let every key, paste, API input and terminal answer pile up in the server. Past
+//! [`INPUT_QUEUE_LIMIT`] input is refused with [`SessionError::InputQueueFull`] (the API answers
+//! 429) instead.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+
+use crate::session::error::SessionError;
+
+/// Bytes a session may hold for its program to read: 1 MiB, the size of the largest API
+/// request, so one input of any size the API takes is queued whenever nothing else waits.
+pub const INPUT_QUEUE_LIMIT: usize = 1024 * 1024;
+
+/// A queue with room for [`INPUT_QUEUE_LIMIT`] bytes; the sender is the session's actor, the
+/// receiver its writer thread.
+pub fn queue() -> (InputSender, InputReceiver) {
+    let (chunks, rx) = mpsc::channel();
+    let queued = Arc::new(AtomicUsize::new(0));
+    (
+        InputSender {
+            chunks,
+            queued: queued.clone(),
+        },
+        InputReceiver { chunks: rx, queued },
+    )
+}
+
+pub struct InputSender {
+    chunks: mpsc::Sender<Vec<u8>>,
+    /// Queued and not yet written; the sender adds, the writer subtracts what it wrote.
+    queued: Arc<AtomicUsize>,
+}
+
+impl InputSender {
+    /// Queues `bytes`, or refuses them whole when they would not fit. Only one sender exists
+    /// (the actor), so the room checked is still there when the bytes are added.
+    pub fn send(&self, bytes: Vec<u8>) -> Result<(), SessionError> {
+        let queued = self.queued.load(Ordering::Acquire);
+        if queued + bytes.len() > INPUT_QUEUE_LIMIT {
+            return Err(SessionError::InputQueueFull { queued });
+        }
+        self.queued.fetch_add(bytes.len(), Ordering::AcqRel);
+        self.chunks.send(bytes).map_err(|_| SessionError::Ended)
+    }
+}
+
+pub struct InputReceiver {
+    chunks: mpsc::Receiver<Vec<u8>>,
+    queued: Arc<AtomicUsize>,
+}
+
+impl InputReceiver {
+    /// The next chunk to write; `None` once the session has dropped its sender.
+    pub fn recv(&self) -> Option<Vec<u8>> {
+        self.chunks.recv().ok()
+    }
+
+    /// `n` bytes reached the terminal: that much room is free again.
+    pub fn written(&self, n: usize) {
+        self.queued.fetch_sub(n, Ordering::AcqRel);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn input_past_the_limit_is_refused_until_the_writer_catches_up() {
+        let (tx, rx) = queue();
+        tx.send(vec![b'x'; INPUT_QUEUE_LIMIT - 10]).unwrap();
+        tx.send(vec![b'y'; 10]).unwrap();
+        assert_eq!(
+            tx.send(vec![b'z']),
+            Err(SessionError::InputQueueFull {
+                queued: INPUT_QUEUE_LIMIT
+            })
+        );
+        let first = rx.recv().unwrap();
+        rx.written(first.len());
+        tx.send(vec![b'z'; 100]).unwrap();
+    }
+
+    #[test]
+    fn a_queue_whose_writer_is_gone_says_the_session_ended() {
+        let (tx, rx) = queue();
+        drop(rx);
+        assert_eq!(tx.send(b"late".to_vec()), Err(SessionError::Ended));
+    }
+}
