@@ -371,12 +371,8 @@ impl Actor {
     fn on_output(&mut self, chunk: Chunk) {
         let now = Instant::now();
         let bytes = &chunk.bytes[..];
-        let mut terminal = self.terminal.lock();
-        let processed = terminal.process(bytes);
-        if self.stream.receiver_count() > 0 {
-            let _ = self.stream.send(StreamItem::Output(bytes.into()));
-        }
-        drop(terminal);
+        // The reader thread has parsed it already (see `session::feed`).
+        let processed = chunk.parsed;
         self.answers.hold(processed.answers, chunk.tty, now);
         if processed.recovered_from_panic {
             self.record(

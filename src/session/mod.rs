@@ -164,6 +164,20 @@ impl fmt::Debug for Session {
     }
 }
 
+/// How output reaches the terminal: parsed on the PTY reader's thread, and passed to viewers
+/// under the same lock, so that a viewer's replay plus its stream never misses or repeats a
+/// byte (see `view_terminal`).
+fn feed(terminal: Arc<Mutex<Terminal>>, stream: broadcast::Sender<StreamItem>) -> pty_io::Parse {
+    Box::new(move |bytes| {
+        let mut terminal = terminal.lock();
+        let processed = terminal.process(bytes);
+        if stream.receiver_count() > 0 {
+            let _ = stream.send(StreamItem::Output(bytes.into()));
+        }
+        processed
+    })
+}
+
 impl Session {
     /// Starts `config.command` in a PTY. Must be called inside a tokio runtime.
     pub fn spawn(
@@ -174,14 +188,14 @@ impl Session {
         if config.conversation.is_none() {
             config.conversation = conversation::Conversation::for_new(&config);
         }
-        let spawned = pty::spawn(&config)?;
-        let pid = spawned.pid;
-        let profile = config.detector_profile().name;
         let terminal = Arc::new(Mutex::new(Terminal::new(
             config.terminal_size,
             config.scrollback,
         )));
         let (stream, _) = broadcast::channel(STREAM_CAPACITY);
+        let spawned = pty::spawn(&config, feed(terminal.clone(), stream.clone()))?;
+        let pid = spawned.pid;
+        let profile = config.detector_profile().name;
         let (control, status) = actor::start(
             id,
             &config,

@@ -48,7 +48,7 @@ pub struct Spawned {
 }
 
 /// Spawns `config.command` in a new PTY. Either everything is set up or nothing is left behind.
-pub fn spawn(config: &SessionConfig) -> Result<Spawned, SessionError> {
+pub fn spawn(config: &SessionConfig, parse: pty_io::Parse) -> Result<Spawned, SessionError> {
     check_exec_input(config)?;
     check_project_path(&config.project_path)?;
     let program = config.command.first().ok_or(SessionError::EmptyCommand)?;
@@ -105,7 +105,7 @@ pub fn spawn(config: &SessionConfig) -> Result<Spawned, SessionError> {
     let (exit_tx, exit) = oneshot::channel();
 
     start_thread(format!("ccmux-read-{pid}"), move || {
-        pty_io::read_loop(reader, stop_reader, output_tx)
+        pty_io::read_loop(reader, stop_reader, output_tx, parse)
     });
     start_thread(format!("ccmux-write-{pid}"), move || {
         pty_io::write_loop(writer, stop_writer, input_rx)

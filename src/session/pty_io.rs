@@ -13,6 +13,7 @@ use tokio::sync::mpsc;
 
 use crate::session::answers::TtyMoment;
 use crate::session::input::InputReceiver;
+use crate::session::terminal::Processed;
 
 /// The most one read takes from the PTY.
 pub const READ_SIZE: usize = 64 * 1024;
@@ -92,16 +93,23 @@ fn wait(fd: BorrowedFd<'_>, events: libc::c_short, stop: &StopWatch) -> bool {
     }
 }
 
-/// Output as it was read, and the terminal's mode just before: as close as we can see to the
-/// mode the program wrote it in, which decides whether its queries are answered.
+/// Output as it was read, what parsing it produced, and the terminal's mode just before: as
+/// close as we can see to the mode the program wrote it in, which decides whether its queries
+/// are answered.
 pub struct Chunk {
     pub bytes: Vec<u8>,
+    pub parsed: Processed,
     pub tty: TtyMoment,
 }
 
-/// Moves output into a bounded channel; when that is full it stops reading, so the program
-/// blocks on its writes (back-pressure instead of an unbounded buffer).
-pub fn read_loop(mut pty: File, stop: StopWatch, tx: mpsc::Sender<Chunk>) {
+/// Feeds output to the session's terminal as it is read, on the reader's own thread: parsing
+/// never runs on the async workers that serve keys and requests, so a flooding session cannot
+/// delay another session's keys.
+pub type Parse = Box<dyn FnMut(&[u8]) -> Processed + Send>;
+
+/// Parses output and moves it into a bounded channel; when that is full it stops reading, so
+/// the program blocks on its writes (back-pressure instead of an unbounded buffer).
+pub fn read_loop(mut pty: File, stop: StopWatch, tx: mpsc::Sender<Chunk>, mut parse: Parse) {
     let mut buf = vec![0u8; READ_SIZE];
     while wait(pty.as_fd(), libc::POLLIN, &stop) {
         let tty = TtyMoment::sample(pty.as_raw_fd());
@@ -109,6 +117,7 @@ pub fn read_loop(mut pty: File, stop: StopWatch, tx: mpsc::Sender<Chunk>) {
             Ok(0) => break,
             Ok(n) => {
                 let chunk = Chunk {
+                    parsed: parse(&buf[..n]),
                     bytes: buf[..n].to_vec(),
                     tty,
                 };
