@@ -3,6 +3,7 @@
 
 mod error;
 mod guard;
+mod listen;
 mod openapi;
 mod routes;
 pub mod token;
@@ -136,14 +137,7 @@ pub async fn start(
         })?;
     let bound = listener.local_addr().unwrap_or(addr);
     let app = router(state, access);
-    let task = tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await
-        {
-            tracing::error!(error = %e, "the API server stopped");
-        }
-    });
+    let task = tokio::spawn(listen::serve(listener, app, shutdown));
     tracing::info!(addr = %bound, "API listening");
     Ok((bound, task))
 }
