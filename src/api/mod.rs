@@ -8,6 +8,7 @@ mod openapi;
 mod routes;
 pub mod token;
 mod ws;
+mod ws_cap;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -104,6 +105,7 @@ pub fn router(state: AppState, access: Access) -> Router {
         .method_not_allowed_fallback(routes::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(guard, guard::check))
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::Extension(Arc::new(ws_cap::WsCap::default())))
         .with_state(state)
 }
 
