@@ -50,9 +50,18 @@ pub struct GlobalArgs {
     /// Write logs here instead of the state dir's ccmux.log.
     #[arg(long, global = true, value_name = "PATH")]
     pub log_file: Option<PathBuf>,
-    /// The API token (else CCMUX_API_TOKEN, else the one kept in the data dir).
-    #[arg(long, global = true, value_name = "TOKEN")]
+    /// The API token; `-` reads it from stdin. Other users see an argument in `ps`: prefer
+    /// --token-file or CCMUX_API_TOKEN (else the token kept in the data dir is used).
+    #[arg(
+        long,
+        global = true,
+        value_name = "TOKEN",
+        conflicts_with = "token_file"
+    )]
     pub token: Option<String>,
+    /// Read the API token from this file.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub token_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

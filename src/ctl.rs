@@ -240,9 +240,19 @@ fn print(value: &Value, json_out: bool) -> anyhow::Result<()> {
     if json_out {
         println!("{}", serde_json::to_string_pretty(value)?);
     } else {
-        print!("{}", crate::ctl_format::human(value));
+        print!("{}", for_stdout(&crate::ctl_format::human(value)));
     }
     Ok(())
+}
+
+/// What the server sent, made inert when it goes to a terminal; a pipe or file gets it as is.
+fn for_stdout(text: &str) -> std::borrow::Cow<'_, str> {
+    use std::io::IsTerminal;
+    if std::io::stdout().is_terminal() {
+        crate::ctl_format::inert(text)
+    } else {
+        text.into()
+    }
 }
 
 struct Client {
@@ -371,7 +381,11 @@ fn print_entries(entries: &[Value], json_out: bool) -> anyhow::Result<()> {
         if json_out {
             writeln!(out, "{entry}")?;
         } else if entry["type"] == "output" {
-            write!(out, "{}", entry["content"].as_str().unwrap_or_default())?;
+            write!(
+                out,
+                "{}",
+                for_stdout(entry["content"].as_str().unwrap_or_default())
+            )?;
         }
     }
     out.flush()?;

@@ -108,8 +108,8 @@ fn attach_tui(
     log_file: PathBuf,
 ) -> anyhow::Result<ExitCode> {
     logging::init(&log_file);
-    let start = server_command(&global, &socket, &log_file, no_restore)?;
     let ctx = Context::load(global)?;
+    let start = server_command(&ctx.global, &socket, &log_file, no_restore)?;
     let create = attach.create;
     // One thread: every hop of a key and its echo stays on it, with no wake-up of another.
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -160,6 +160,12 @@ fn server_command(
     if global.allow_remote {
         args.push("--allow-remote".to_string());
     }
+    if let Some(file) = &global.token_file {
+        args.extend([
+            "--token-file".to_string(),
+            absolute(file)?.display().to_string(),
+        ]);
+    }
     let log_file = absolute(log_file)?;
     args.extend(["--log-file".to_string(), log_file.display().to_string()]);
     args.extend(["serve".to_string(), "--background".to_string()]);
@@ -188,7 +194,9 @@ fn ctl_endpoint(ctx: &Context, socket: &SocketPath) -> anyhow::Result<ctl::Endpo
     };
     let token = match running.and_then(|i| i.token_file) {
         Some(file)
-            if ctx.global.token.is_none() && std::env::var_os("CCMUX_API_TOKEN").is_none() =>
+            if ctx.global.token.is_none()
+                && ctx.global.token_file.is_none()
+                && std::env::var_os("CCMUX_API_TOKEN").is_none() =>
         {
             ccmux::api::token::stored(&file)?
         }

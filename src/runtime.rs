@@ -25,7 +25,8 @@ pub struct Context {
 }
 
 impl Context {
-    pub fn load(global: GlobalArgs) -> anyhow::Result<Self> {
+    pub fn load(mut global: GlobalArgs) -> anyhow::Result<Self> {
+        global.token = explicit_token(global.token.take())?;
         let cwd = std::env::current_dir().context("the current directory is not accessible")?;
         let flags = Flags {
             config: global.config.clone(),
@@ -40,19 +41,47 @@ impl Context {
         })
     }
 
+    /// Where the token is kept: `--token-file`, else `api.token_file`, else the data dir.
     pub fn token_file(&self) -> PathBuf {
-        self.config
-            .api
+        self.global
             .token_file
             .clone()
+            .or_else(|| self.config.api.token_file.clone())
             .unwrap_or_else(|| paths::data_dir().join("token"))
     }
 
     pub fn token(&self) -> anyhow::Result<String> {
+        if let Some(file) = &self.global.token_file {
+            return Ok(api::token::read(file)?);
+        }
         Ok(api::token::resolve(
             self.global.token.as_deref(),
             &self.token_file(),
         )?)
+    }
+}
+
+/// `--token -` reads the token from stdin; a token on the command line is visible to every user
+/// in `ps`, so it is taken with a warning.
+fn explicit_token(flag: Option<String>) -> anyhow::Result<Option<String>> {
+    match flag.as_deref() {
+        Some("-") => {
+            let mut line = String::new();
+            std::io::stdin()
+                .read_line(&mut line)
+                .context("cannot read the API token from stdin")?;
+            let token = line.trim().to_string();
+            anyhow::ensure!(!token.is_empty(), "--token -: stdin held no token");
+            Ok(Some(token))
+        }
+        Some(_) => {
+            eprintln!(
+                "ccmux: warning: a token given with --token shows in `ps` to every user; \
+                 use --token-file PATH, --token - (stdin) or CCMUX_API_TOKEN"
+            );
+            Ok(flag)
+        }
+        None => Ok(None),
     }
 }
 

@@ -3,10 +3,12 @@
 
 mod error;
 mod guard;
+mod listen;
 mod openapi;
 mod routes;
 pub mod token;
 mod ws;
+mod ws_cap;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -103,6 +105,7 @@ pub fn router(state: AppState, access: Access) -> Router {
         .method_not_allowed_fallback(routes::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(guard, guard::check))
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::Extension(Arc::new(ws_cap::WsCap::default())))
         .with_state(state)
 }
 
@@ -112,7 +115,16 @@ pub enum ServeError {
     Bind { addr: SocketAddr, reason: String },
     #[error("{0} is reachable from other machines; pass --allow-remote if that is what you want")]
     RemoteNotAllowed(SocketAddr),
+    #[error(
+        "{0} is reachable from other machines, so the API token must be at least \
+         {MIN_REMOTE_TOKEN} bytes; `ccmux token` prints a generated one"
+    )]
+    WeakRemoteToken(SocketAddr),
 }
+
+/// The shortest token a listener other machines can reach accepts: 32 bytes, as long as the
+/// generated token's random part.
+pub const MIN_REMOTE_TOKEN: usize = 32;
 
 /// Binds `addr` and serves until `shutdown` resolves. Returns the bound address at once.
 pub async fn start(
@@ -126,7 +138,15 @@ pub async fn start(
         if !allow_remote {
             return Err(ServeError::RemoteNotAllowed(addr));
         }
+        if access.token.len() < MIN_REMOTE_TOKEN {
+            return Err(ServeError::WeakRemoteToken(addr));
+        }
         tracing::warn!(%addr, "the API listens on a non-loopback address");
+        // On the terminal too: whoever started it should not have to read the log to know.
+        eprintln!(
+            "ccmux: warning: the API listens on {addr}, reachable from other machines; \
+             anyone with the token can run commands as you"
+        );
     }
     let listener = TcpListener::bind(addr)
         .await
@@ -136,14 +156,7 @@ pub async fn start(
         })?;
     let bound = listener.local_addr().unwrap_or(addr);
     let app = router(state, access);
-    let task = tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await
-        {
-            tracing::error!(error = %e, "the API server stopped");
-        }
-    });
+    let task = tokio::spawn(listen::serve(listener, app, shutdown));
     tracing::info!(addr = %bound, "API listening");
     Ok((bound, task))
 }

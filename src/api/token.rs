@@ -1,5 +1,5 @@
-//! The API's bearer token: from `--token`, `CCMUX_API_TOKEN`, or generated once and kept in
-//! the data dir with mode 0600.
+//! The API's bearer token: from `--token`, `--token-file`, `CCMUX_API_TOKEN`, or generated once
+//! and kept in the data dir with mode 0600.
 
 use std::io::Read;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
@@ -25,6 +25,20 @@ pub fn resolve(explicit: Option<&str>, file: &Path) -> Result<String, TokenError
         return Ok(token);
     }
     stored(file)
+}
+
+/// The token in `file`, which must exist and hold one (`--token-file`).
+pub fn read(file: &Path) -> Result<String, TokenError> {
+    let read_error = |reason: String| TokenError::Read {
+        path: file.to_path_buf(),
+        reason,
+    };
+    let token = std::fs::read_to_string(file).map_err(|e| read_error(e.to_string()))?;
+    let token = token.trim();
+    if token.is_empty() {
+        return Err(read_error("the file is empty".into()));
+    }
+    Ok(token.to_string())
 }
 
 /// Reads the stored token, creating it (0600) on first use.

@@ -12,6 +12,9 @@
 
 use std::time::Duration;
 
+use std::sync::Arc;
+
+use axum::Extension;
 use axum::extract::State;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
@@ -23,6 +26,7 @@ use tokio::sync::{broadcast, mpsc};
 use crate::api::AppState;
 use crate::api::error::ApiError;
 use crate::api::routes::{Id, size, timeout};
+use crate::api::ws_cap::{WsCap, WsPlace};
 use crate::manager::{Manager, ManagerError};
 use crate::protocol::websocket::{CommandOutcome, ScreenState, WsEvent, WsRequest};
 use crate::session::event::{Event, EventKind};
@@ -37,23 +41,28 @@ const CLOSE_WAIT: Duration = Duration::from_secs(2);
 
 pub async fn upgrade(
     State(app): State<AppState>,
+    Extension(cap): Extension<Arc<WsCap>>,
     Id(id): Id,
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
     let session = app.manager.get(id)?;
     let ws = ws?;
+    let place = cap.claim(id)?;
     let events = app.manager.subscribe();
     Ok(ws
         .max_message_size(MAX_MESSAGE)
         .max_frame_size(MAX_MESSAGE)
-        .on_upgrade(move |socket| serve(socket, app.manager, session, events)))
+        .on_upgrade(move |socket| serve(socket, app.manager, session, events, place)))
 }
 
+/// Streams to one client until either side ends; `_place` counts it among the open sockets
+/// for as long.
 async fn serve(
     socket: WebSocket,
     manager: Manager,
     session: Session,
     mut events: broadcast::Receiver<Event>,
+    _place: WsPlace,
 ) {
     let (mut sink, mut stream) = socket.split();
     // Replies to client requests (command results, errors) join the outgoing stream here.

@@ -36,7 +36,7 @@ pub const DEFAULT_WORKSPACE: &str = "default";
 pub struct TaskId(String);
 
 impl TaskId {
-    /// A task id is 1–128 printable characters.
+    /// A task id is 1–128 printable characters, none of them a bidi override.
     pub fn new(id: impl Into<String>) -> Result<Self, InvalidTaskId> {
         let id = id.into();
         if id.trim().is_empty() {
@@ -45,7 +45,9 @@ impl TaskId {
         if id.chars().count() > 128 {
             return Err(InvalidTaskId::TooLong);
         }
-        if id.chars().any(char::is_control) {
+        // Bidi overrides and isolates make an id print as another one.
+        let bidi = |c: char| matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+        if id.chars().any(|c| c.is_control() || bidi(c)) {
             return Err(InvalidTaskId::Control);
         }
         Ok(Self(id))
@@ -68,7 +70,7 @@ pub enum InvalidTaskId {
     Empty,
     #[error("task_id must be at most 128 characters")]
     TooLong,
-    #[error("task_id must not contain control characters")]
+    #[error("task_id must not contain control or bidirectional-override characters")]
     Control,
 }
 

@@ -204,7 +204,7 @@ impl Session {
             notifier,
             spawned,
         );
-        tracing::info!(session = %id, task = %config.task_id, command = ?config.command, "session started");
+        tracing::info!(session = %id, task = %config.task_id, command = ?crate::logging::argv(&config.command), "session started");
         let created_at = Utc::now();
         let recipe = Recipe {
             task_id: config.task_id.clone(),

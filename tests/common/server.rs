@@ -58,10 +58,39 @@ pub fn start_server_with_config(config: &str) -> Server {
 
 /// `ccmux serve --listen 127.0.0.1:0 ARGS` started in `cwd`, once it says where it listens.
 pub fn serve(home: Rc<tempfile::TempDir>, cwd: &Path, args: &[&str]) -> Server {
-    let mut child = ccmux(home.path())
-        .current_dir(cwd)
+    let mut cmd = ccmux(home.path());
+    cmd.current_dir(cwd)
         .args(["serve", "--listen", "127.0.0.1:0"])
-        .args(args)
+        .args(args);
+    launch(cmd, home)
+}
+
+/// A server (no config) that may open at most `fds` file descriptors.
+pub fn start_server_with_fd_limit(fds: u64) -> Server {
+    use std::os::unix::process::CommandExt;
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = ccmux(home.path());
+    cmd.args(["serve", "--listen", "127.0.0.1:0", "--token", TOKEN]);
+    // SAFETY: setrlimit is async-signal-safe and touches only the child.
+    unsafe {
+        cmd.pre_exec(move || {
+            let limit = libc::rlimit {
+                rlim_cur: fds,
+                rlim_max: fds,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) == 0 {
+                Ok(())
+            } else {
+                Err(std::io::Error::last_os_error())
+            }
+        });
+    }
+    launch(cmd, Rc::new(home))
+}
+
+/// Starts `cmd` (a `ccmux serve`) and waits until it says where it listens.
+pub fn launch(mut cmd: Command, home: Rc<tempfile::TempDir>) -> Server {
+    let mut child = cmd
         .stderr(Stdio::piped())
         .stdin(Stdio::null())
         .spawn()
