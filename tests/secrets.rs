@@ -177,3 +177,26 @@ fn a_task_id_with_a_bidi_override_is_refused() {
         "{answer}"
     );
 }
+
+#[test]
+fn serve_says_where_the_token_in_force_comes_from() {
+    let given = start_server();
+    assert!(
+        given.said.contains("the token given by --token"),
+        "{}",
+        given.said
+    );
+
+    let home = Rc::new(tempfile::tempdir().unwrap());
+    let file = home.path().join("token-file");
+    std::fs::write(&file, TOKEN).unwrap();
+    let mut cmd = ccmux(home.path());
+    cmd.args(["serve", "--listen", "127.0.0.1:0", "--token-file"])
+        .arg(&file);
+    let from_file = launch(cmd, home);
+    let said = &from_file.said;
+    assert!(
+        said.contains(&format!("the token in {}", file.display())),
+        "{said}"
+    );
+}

@@ -159,7 +159,12 @@ pub async fn run(ctx: Context, options: ServeOptions) -> anyhow::Result<()> {
             eprintln!("ccmux: {problem}");
         }
         if let Some(addr) = running.api_addr {
-            eprintln!("ccmux: serving the API on http://{addr} (token: `ccmux token`)");
+            let info = info::ServerInfo::of(&ctx, running.api_addr);
+            let token = match &info.token_file {
+                Some(file) => format!("the token in {} (`ccmux token` prints it)", file.display()),
+                None => "the token given by --token or CCMUX_API_TOKEN".to_string(),
+            };
+            eprintln!("ccmux: serving the API on http://{addr} (it takes {token})");
         }
         eprintln!(
             "ccmux: clients attach with `ccmux attach` ({})",
