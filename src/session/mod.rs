@@ -22,6 +22,7 @@ mod pty_io;
 pub mod replay;
 pub mod reply;
 pub mod state;
+mod stream;
 pub mod terminal;
 
 use std::fmt;
@@ -41,6 +42,7 @@ pub use output::{OutputType, SessionOutput};
 pub use profile::ProfileKind;
 pub use pty::ExitInfo;
 pub use state::SessionState;
+pub use stream::{StreamItem, TerminalView};
 pub use terminal::{ScreenSnapshot, Terminal};
 
 use actor::Control;
@@ -85,27 +87,6 @@ pub struct SessionInfo {
     pub created_at: DateTime<Utc>,
     #[serde(flatten)]
     pub status: SessionStatus,
-}
-
-/// What a viewer of a session's terminal receives after its replay, in the order the
-/// session's own terminal saw it.
-#[derive(Debug, Clone)]
-pub enum StreamItem {
-    Output(Arc<[u8]>),
-    Resized(TerminalSize),
-}
-
-/// Chunks a viewer may fall behind by before it is resynced with a fresh replay. A PTY's reads
-/// are mostly a few KiB (a flood fills this in about 10 ms); reads of at most 64 KiB bound
-/// what a session holds for slow viewers to 4 MiB.
-const STREAM_CAPACITY: usize = 64;
-
-/// A terminal as it stands, and the feed of what happens to it from then on.
-pub struct TerminalView {
-    pub size: TerminalSize,
-    /// Bytes that rebuild the terminal (history, screen, modes) in a fresh parser.
-    pub replay: Vec<u8>,
-    pub stream: broadcast::Receiver<StreamItem>,
 }
 
 /// What a restarted server needs to start a session again: how it was asked for, without
@@ -164,20 +145,6 @@ impl fmt::Debug for Session {
     }
 }
 
-/// How output reaches the terminal: parsed on the PTY reader's thread, and passed to viewers
-/// under the same lock, so that a viewer's replay plus its stream never misses or repeats a
-/// byte (see `view_terminal`).
-fn feed(terminal: Arc<Mutex<Terminal>>, stream: broadcast::Sender<StreamItem>) -> pty_io::Parse {
-    Box::new(move |bytes| {
-        let mut terminal = terminal.lock();
-        let processed = terminal.process(bytes);
-        if stream.receiver_count() > 0 {
-            let _ = stream.send(StreamItem::Output(bytes.into()));
-        }
-        processed
-    })
-}
-
 impl Session {
     /// Starts `config.command` in a PTY. Must be called inside a tokio runtime.
     pub fn spawn(
@@ -192,8 +159,8 @@ impl Session {
             config.terminal_size,
             config.scrollback,
         )));
-        let (stream, _) = broadcast::channel(STREAM_CAPACITY);
-        let spawned = pty::spawn(&config, feed(terminal.clone(), stream.clone()))?;
+        let stream = stream::channel();
+        let spawned = pty::spawn(&config, stream::feed(terminal.clone(), stream.clone()))?;
         let pid = spawned.pid;
         let profile = config.detector_profile().name;
         let (control, status) = actor::start(
