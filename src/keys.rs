@@ -2,7 +2,7 @@
 //! in a pane or configured (a profile's interrupt key, the prefix sent twice), and which keys
 //! are ccmux's own.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEventKind};
 
 use crate::config::{KeyChord, key::KeyCode as ChordCode};
 
@@ -101,6 +101,78 @@ pub fn paste(text: &str, bracketed: bool) -> Vec<u8> {
         format!("\x1b[200~{text}\x1b[201~").into_bytes()
     } else {
         text.into_bytes()
+    }
+}
+
+/// A mouse report as the program asked for it: which events its mode reports (press;
+/// press and release; drags too; all motion), in its encoding (SGR, UTF-8 or the original
+/// single bytes). `x`, `y` are 1-based cells of the pane. `None`: not reported.
+pub fn mouse(
+    kind: MouseEventKind,
+    modifiers: KeyModifiers,
+    (x, y): (u16, u16),
+    mode: vt100::MouseProtocolMode,
+    encoding: vt100::MouseProtocolEncoding,
+) -> Option<Vec<u8>> {
+    use vt100::MouseProtocolMode as Mode;
+    let number = |button: MouseButton| match button {
+        MouseButton::Left => 0,
+        MouseButton::Middle => 1,
+        MouseButton::Right => 2,
+    };
+    // (button code, is a release) per xterm; motion adds 32, a motion without a button is 3.
+    let (code, release) = match (kind, mode) {
+        (_, Mode::None) => return None,
+        (MouseEventKind::ScrollUp, _) => (64, false),
+        (MouseEventKind::ScrollDown, _) => (65, false),
+        (MouseEventKind::Down(button), _) => (number(button), false),
+        (MouseEventKind::Up(button), Mode::PressRelease | Mode::ButtonMotion | Mode::AnyMotion) => {
+            (number(button), true)
+        }
+        (MouseEventKind::Drag(button), Mode::ButtonMotion | Mode::AnyMotion) => {
+            (32 + number(button), false)
+        }
+        (MouseEventKind::Moved, Mode::AnyMotion) => (32 + 3, false),
+        _ => return None,
+    };
+    let mut code = code;
+    for (held, bit) in [
+        (KeyModifiers::SHIFT, 4),
+        (KeyModifiers::ALT, 8),
+        (KeyModifiers::CONTROL, 16),
+    ] {
+        if modifiers.contains(held) {
+            code += bit;
+        }
+    }
+    match encoding {
+        vt100::MouseProtocolEncoding::Sgr => {
+            let end = if release { 'm' } else { 'M' };
+            Some(format!("\x1b[<{code};{x};{y}{end}").into_bytes())
+        }
+        // The older encodings cannot say which button was let go.
+        legacy => {
+            let code = if release { code & !3 | 3 } else { code };
+            let limit = if legacy == vt100::MouseProtocolEncoding::Utf8 {
+                2015
+            } else {
+                223
+            };
+            if x > limit || y > limit {
+                return None;
+            }
+            let mut out = b"\x1b[M".to_vec();
+            for value in [code + 32, x + 32, y + 32] {
+                match legacy {
+                    vt100::MouseProtocolEncoding::Utf8 => {
+                        let c = char::from_u32(u32::from(value))?;
+                        out.extend(c.to_string().as_bytes());
+                    }
+                    _ => out.push(value as u8),
+                }
+            }
+            Some(out)
+        }
     }
 }
 

@@ -1,9 +1,10 @@
 //! The mouse: a click focuses a pane; the wheel scrolls its history, unless the program asked
-//! for mouse reports, in which case clicks and wheel go to it (SGR encoding).
+//! for mouse reports, in which case the events its mode asks for go to it, in its encoding.
 
-use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+use crossterm::event::{MouseEvent, MouseEventKind};
 use ratatui::layout::Position;
 
+use crate::keys;
 use crate::tui::app::{App, inner};
 
 /// Rows one wheel notch scrolls.
@@ -19,24 +20,26 @@ impl App {
             return;
         };
         let inner = inner(rect);
-        let reporting = session.terminal().lock().screen().mouse_protocol_mode()
-            != vt100::MouseProtocolMode::None;
+        let (mode, encoding) = {
+            let terminal = session.terminal().lock();
+            let screen = terminal.screen();
+            (
+                screen.mouse_protocol_mode(),
+                screen.mouse_protocol_encoding(),
+            )
+        };
         let wheel_up = match mouse.kind {
             MouseEventKind::ScrollUp => Some(true),
             MouseEventKind::ScrollDown => Some(false),
             _ => None,
         };
         let pressed = matches!(mouse.kind, MouseEventKind::Down(_));
-        if reporting && inner.contains(at) && (wheel_up.is_some() || pressed) {
-            let button = match (wheel_up, mouse.kind) {
-                (Some(true), _) => 64,
-                (Some(false), _) => 65,
-                (_, MouseEventKind::Down(MouseButton::Right)) => 2,
-                (_, MouseEventKind::Down(MouseButton::Middle)) => 1,
-                _ => 0,
-            };
-            let (x, y) = (mouse.column - inner.x + 1, mouse.row - inner.y + 1);
-            self.send_to(session, format!("\x1b[<{button};{x};{y}M").into_bytes());
+        if mode != vt100::MouseProtocolMode::None && inner.contains(at) {
+            let cell = (mouse.column - inner.x + 1, mouse.row - inner.y + 1);
+            let report = keys::mouse(mouse.kind, mouse.modifiers, cell, mode, encoding);
+            if let Some(bytes) = report {
+                self.send_to(session, bytes);
+            }
         } else if let Some(up) = wheel_up {
             let offset = self.scroll.get(&id).copied().unwrap_or(0);
             let offset = if up {
@@ -118,5 +121,50 @@ mod tests {
         })
         .await;
         assert!(h.app.scroll.is_empty(), "the pane itself did not scroll");
+    }
+
+    #[tokio::test]
+    async fn press_drag_and_release_reach_a_program_in_the_encoding_it_enabled() {
+        // Button-motion mode (1002) without SGR: the original `ESC [ M` bytes.
+        let script = "stty -icanon -echo; printf '\\033[?1002h'; \
+                      dd bs=1 count=18 2>/dev/null | od -An -tx1 -w18; sleep 30";
+        let mut h = Harness::start(&[script]).await;
+        wait_for(&h.sessions[0], |s| {
+            s.terminal().lock().screen().mouse_protocol_mode()
+                == vt100::MouseProtocolMode::ButtonMotion
+        })
+        .await;
+        h.frame().await;
+        h.app
+            .on_mouse(mouse(MouseEventKind::Down(MouseButton::Left), 5, 3));
+        h.app
+            .on_mouse(mouse(MouseEventKind::Drag(MouseButton::Left), 6, 3));
+        h.app.on_mouse(mouse(MouseEventKind::Moved, 7, 3));
+        h.app
+            .on_mouse(mouse(MouseEventKind::Up(MouseButton::Left), 6, 3));
+        // Press at cell 5,3: 32+0, 32+5, 32+3; drag: 32+32; no report for the plain move;
+        // release: button 3.
+        let want = "1b 5b 4d 20 25 23 1b 5b 4d 40 26 23 1b 5b 4d 23 26 23";
+        wait_for(&h.sessions[0], |s| screen_has(s, want)).await;
+    }
+
+    #[test]
+    fn sgr_reports_say_which_button_was_released() {
+        use crate::keys;
+        use vt100::{MouseProtocolEncoding as Encoding, MouseProtocolMode as Mode};
+        let report =
+            |kind, mode| keys::mouse(kind, KeyModifiers::CONTROL, (7, 2), mode, Encoding::Sgr);
+        let up = MouseEventKind::Up(MouseButton::Right);
+        assert_eq!(report(up, Mode::PressRelease).unwrap(), b"\x1b[<18;7;2m");
+        assert_eq!(
+            report(up, Mode::Press),
+            None,
+            "X10 mode reports presses only"
+        );
+        assert_eq!(report(MouseEventKind::Moved, Mode::ButtonMotion), None);
+        assert_eq!(
+            report(MouseEventKind::Moved, Mode::AnyMotion).unwrap(),
+            b"\x1b[<51;7;2M"
+        );
     }
 }
