@@ -8,7 +8,6 @@ pub mod cli;
 pub mod client;
 pub mod config;
 pub mod ctl;
-mod ctl_format;
 pub mod keys;
 pub mod logging;
 pub mod ls;

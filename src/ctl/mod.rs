@@ -1,98 +1,27 @@
 //! `ccmux ctl`: a client for a running ccmux's API, with tables for people and `--json` for
 //! scripts.
 
+mod args;
+mod format;
+
+pub use args::{CtlArgs, CtlCommand};
+
 use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context;
-use clap::{Args, Subcommand};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::protocol::websocket::WsEvent;
 use crate::session::SessionState;
 
-#[derive(Debug, Args)]
-pub struct CtlArgs {
-    /// Print the API's JSON instead of tables.
-    #[arg(long, global = true)]
-    pub json: bool,
-    #[command(subcommand)]
-    pub command: CtlCommand,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum CtlCommand {
-    /// List sessions.
-    List,
-    /// Start a session: `ctl new --task T [--cwd P] [--template NAME] -- argv…`.
-    New {
-        /// The task id: names the session; one live session per task.
-        #[arg(long)]
-        task: String,
-        /// Project directory (default: the current one).
-        #[arg(long)]
-        cwd: Option<std::path::PathBuf>,
-        /// A [templates.NAME] from the config.
-        #[arg(long)]
-        template: Option<String>,
-        /// Detector profile: claude, shell, generic or a [profiles.NAME].
-        #[arg(long)]
-        profile: Option<String>,
-        #[arg(last = true)]
-        argv: Vec<String>,
-    },
-    /// Send a command and print its output once it finishes.
-    #[command(after_help = SEND_EXIT_STATUS)]
-    Send {
-        id: u64,
-        text: String,
-        /// Seconds to wait.
-        #[arg(long, default_value_t = 300.0)]
-        timeout: f64,
-    },
-    /// Send raw keys (escapes like `\r`, `\x1b` are decoded).
-    Input { id: u64, data: String },
-    /// Print the output log; `--follow` keeps streaming it.
-    Output {
-        id: u64,
-        #[arg(long)]
-        follow: bool,
-    },
-    /// Print the current screen.
-    Screen { id: u64 },
-    /// Set a session's terminal size in columns and rows.
-    Resize { id: u64, cols: u32, rows: u32 },
-    /// Interrupt what the session is doing (Esc for Claude Code, Ctrl-C otherwise).
-    Interrupt { id: u64 },
-    /// Terminate a session.
-    Kill {
-        id: u64,
-        /// SIGKILL at once instead of asking it to stop first.
-        #[arg(long)]
-        force: bool,
-    },
-    /// Sessions per state, totals since start, and uptime.
-    Stats,
-}
-
 /// Where the API is and how to get in.
 pub struct Endpoint {
     pub addr: std::net::SocketAddr,
     pub token: String,
 }
-
-/// How `ctl send` ends, for scripts; matches [`SendOutcome::exit_code`].
-const SEND_EXIT_STATUS: &str = "\
-Exit status:
-  0  finished: the session is ready or idle
-  1  ctl failed: ccmux unreachable, or the request refused
-  2  bad arguments
-  3  timed out: the command is still running
-  4  waiting for input: a question, a permission prompt or a login
-  5  the session ended
-  6  the session reports an error";
 
 /// What became of a sent command, as far as a script needs to know.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -240,7 +169,7 @@ fn print(value: &Value, json_out: bool) -> anyhow::Result<()> {
     if json_out {
         println!("{}", serde_json::to_string_pretty(value)?);
     } else {
-        print!("{}", for_stdout(&crate::ctl_format::human(value)));
+        print!("{}", for_stdout(&format::human(value)));
     }
     Ok(())
 }
@@ -249,7 +178,7 @@ fn print(value: &Value, json_out: bool) -> anyhow::Result<()> {
 fn for_stdout(text: &str) -> std::borrow::Cow<'_, str> {
     use std::io::IsTerminal;
     if std::io::stdout().is_terminal() {
-        crate::ctl_format::inert(text)
+        format::inert(text)
     } else {
         text.into()
     }
