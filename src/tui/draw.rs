@@ -136,6 +136,11 @@ fn draw_pane(
         }
     }
     terminal.screen_mut().set_scrollback(0);
+    if let Mode::Scroll { search, .. } = &app.mode
+        && focused
+    {
+        crate::tui::scroll::highlight(frame.buffer_mut(), area, search);
+    }
     let mut copy = Buffer::empty(area);
     for y in area.top()..area.bottom() {
         for x in area.left()..area.right() {
@@ -164,7 +169,9 @@ fn status_line<'a>(app: &App, sessions: &[Session]) -> Paragraph<'a> {
             typing: true,
         } => (format!("search: {search}▏"), true),
         Mode::Scroll { .. } => (
-            "scroll: ↑↓ PgUp PgDn g G · / search · n N · q leave".to_string(),
+            app.message.clone().unwrap_or_else(|| {
+                "scroll: ↑↓ PgUp PgDn g G · / search · n N · q leave".to_string()
+            }),
             true,
         ),
         _ => match &app.message {
@@ -355,5 +362,58 @@ mod tests {
         assert!(bar.contains(&format!("2 {state}")), "{bar}");
         assert!(bar.contains("ctrl-a ? help"), "{bar}");
         assert!(bar.contains("api 127.0.0.1:7878"), "{bar}");
+    }
+
+    #[tokio::test]
+    async fn scroll_mode_marks_the_matches_and_says_when_there_are_no_more() {
+        use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+        let mut h =
+            Harness::start(&["for i in 1 2 3; do echo \"row $i needle\"; done; sleep 30"]).await;
+        wait_for(&h.sessions[0], |s| screen_has(s, "row 3 needle")).await;
+        h.frame().await;
+        let key = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
+        let ctrl_a = KeyEvent::new(KeyCode::Char('a'), KeyModifiers::CONTROL);
+        h.app.on_key(ctrl_a);
+        h.app.on_key(key('['));
+        h.app.on_key(key('/'));
+        for c in "needle".chars() {
+            h.app.on_key(key(c));
+        }
+        h.app
+            .on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+        let (text, _) = h.frame().await;
+        let buf = h.terminal.backend().buffer();
+        let row = text
+            .lines()
+            .position(|l| l.contains("row 1 needle"))
+            .unwrap() as u16;
+        let at = text
+            .lines()
+            .nth(row as usize)
+            .unwrap()
+            .chars()
+            .position(|c| c == 'n')
+            .unwrap() as u16;
+        assert_eq!(
+            buf[(at, row)].bg,
+            Color::Yellow,
+            "the match is marked:\n{text}"
+        );
+        assert_ne!(buf[(at - 2, row)].bg, Color::Yellow, "its neighbour is not");
+
+        // Everything is on screen: there is nothing older to go to.
+        h.app.on_key(key('n'));
+        let (text, _) = h.frame().await;
+        let bar = text.lines().last().unwrap();
+        assert!(
+            bar.contains("no more matches"),
+            "said inside scroll mode: {bar}"
+        );
+        h.app.on_key(key('q'));
+        let (text, _) = h.frame().await;
+        assert!(
+            !text.lines().last().unwrap().contains("no more matches"),
+            "not after it"
+        );
     }
 }

@@ -1,9 +1,38 @@
 //! Scroll mode: browsing a pane's history and searching it with `/`, `n` and `N`.
 
 use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Style};
 
 use crate::tui::app::{App, Mode};
 use crate::tui::pane::Pane as Session;
+
+/// Marks every place `needle` shows in `area`, as scroll mode's search finds it.
+pub fn highlight(buf: &mut Buffer, area: Rect, needle: &str) {
+    if needle.is_empty() {
+        return;
+    }
+    let marked = Style::default().bg(Color::Yellow).fg(Color::Black);
+    for y in area.top()..area.bottom() {
+        // Each cell's symbol and where it starts in the row's text, so a match (found in the
+        // text) maps back to the cells it covers, wide characters included.
+        let mut text = String::new();
+        let mut starts = Vec::new();
+        for x in area.left()..area.right() {
+            starts.push((text.len(), x));
+            text.push_str(buf[(x, y)].symbol());
+        }
+        for (at, _) in text.match_indices(needle) {
+            let end = at + needle.len();
+            for &(start, x) in &starts {
+                if start >= at && start < end {
+                    buf[(x, y)].set_style(marked);
+                }
+            }
+        }
+    }
+}
 
 fn scroll_mode(search: String, typing: bool) -> Mode {
     Mode::Scroll { search, typing }
@@ -48,6 +77,8 @@ impl App {
         let offset = match key.code {
             KeyCode::Esc | KeyCode::Char('q') => {
                 self.scroll.remove(&id);
+                // "No more matches" belongs to scroll mode; it does not outlive it.
+                self.message = None;
                 return Mode::Normal;
             }
             KeyCode::Char('/') => return scroll_mode(String::new(), true),
