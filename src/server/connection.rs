@@ -11,11 +11,11 @@ use std::sync::Arc;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::{mpsc, watch};
 
-use crate::manager::ClientId;
+use crate::manager::{ClientId, ManagerError};
 use crate::protocol::{self, ClientMessage, ServerMessage, WorkspaceListing};
 use crate::server::forward::Forwarder;
 use crate::server::{Hub, workspace};
-use crate::session::{Session, SessionId, SessionInfo};
+use crate::session::{Session, SessionError, SessionId, SessionInfo};
 
 /// Messages waiting for a client: at most this many (terminal chunks are ≤ 64 KiB each).
 const OUTGOING_QUEUE: usize = 64;
@@ -217,9 +217,17 @@ impl Connection {
                 Ok(())
             }
         };
-        if let Err(e) = outcome {
+        match outcome {
+            Ok(()) => {}
             // A request about a session that has just gone: the next session list says so.
-            tracing::debug!(client = self.client.0, error = %e, "a client request failed");
+            Err(ManagerError::NotFound(_) | ManagerError::Session(SessionError::Ended)) => {}
+            // Anything else (keys refused by a program that does not read them, say) the user
+            // should see, not lose silently.
+            Err(e) => {
+                tracing::debug!(client = self.client.0, error = %e, "a client request failed");
+                let text = e.to_string();
+                let _ = self.out.send(ServerMessage::Notice { text }).await;
+            }
         }
         true
     }
