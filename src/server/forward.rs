@@ -14,7 +14,7 @@ use tokio::sync::{Semaphore, broadcast, mpsc};
 use tokio::task::JoinHandle;
 
 use crate::protocol::ServerMessage;
-use crate::session::{Session, StreamItem};
+use crate::session::{Session, StreamItem, TerminalSize};
 
 /// Output bytes of one session a client may have unacknowledged: a few milliseconds of parsing.
 pub const WINDOW: usize = 128 * 1024;
@@ -76,17 +76,17 @@ async fn forward(session: Session, out: mpsc::Sender<ServerMessage>, window: Arc
                     permits.forget();
                     let output = ServerMessage::Output { session: id, bytes };
                     match resized {
-                        Some(Ok(size)) => {
+                        Gathered::All => output,
+                        Gathered::UpToResize(size) => {
                             if out.send(output).await.is_err() {
                                 return;
                             }
                             ServerMessage::Resized { session: id, size }
                         }
-                        Some(Err(())) => {
+                        Gathered::UpToLag => {
                             let _ = out.send(output).await;
                             break;
                         }
-                        None => output,
                     }
                 }
                 Ok(StreamItem::Resized(size)) => ServerMessage::Resized { session: id, size },
@@ -100,22 +100,27 @@ async fn forward(session: Session, out: mpsc::Sender<ServerMessage>, window: Arc
     }
 }
 
-/// Appends the output already waiting in `stream` to `bytes`, up to [`MAX_MESSAGE`]. Stops at
-/// a resize, which must follow that output: `Some(Ok(size))`; `Some(Err(()))` when the stream
-/// left this viewer behind.
-fn coalesce(
-    stream: &mut broadcast::Receiver<StreamItem>,
-    bytes: &mut Vec<u8>,
-) -> Option<Result<crate::session::TerminalSize, ()>> {
+/// How far [`coalesce`] got.
+enum Gathered {
+    /// Everything waiting, or a message's worth.
+    All,
+    /// The output before a resize, which must follow it.
+    UpToResize(TerminalSize),
+    /// The output before the stream left this viewer behind.
+    UpToLag,
+}
+
+/// Appends the output already waiting in `stream` to `bytes`, up to [`MAX_MESSAGE`].
+fn coalesce(stream: &mut broadcast::Receiver<StreamItem>, bytes: &mut Vec<u8>) -> Gathered {
     while bytes.len() < MAX_MESSAGE {
         match stream.try_recv() {
             Ok(StreamItem::Output(more)) => bytes.extend_from_slice(&more),
-            Ok(StreamItem::Resized(size)) => return Some(Ok(size)),
-            Err(broadcast::error::TryRecvError::Lagged(_)) => return Some(Err(())),
-            Err(_) => return None,
+            Ok(StreamItem::Resized(size)) => return Gathered::UpToResize(size),
+            Err(broadcast::error::TryRecvError::Lagged(_)) => return Gathered::UpToLag,
+            Err(_) => return Gathered::All,
         }
     }
-    None
+    Gathered::All
 }
 
 #[cfg(test)]
