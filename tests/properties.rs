@@ -3,6 +3,8 @@
 //! loading, and the socket protocol's frames. None may panic; the terminal's memory stays
 //! bounded.
 
+mod common;
+
 use std::io::Write;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEventKind};
@@ -11,6 +13,7 @@ use proptest::prelude::*;
 use ccmux::protocol::{self, ClientMessage, ServerMessage};
 use ccmux::session::replay::replay;
 use ccmux::session::{Terminal, TerminalSize};
+use common::rss_kib;
 
 fn small_size() -> impl Strategy<Value = TerminalSize> {
     (2u16..120, 2u16..50).prop_map(|(cols, rows)| TerminalSize { cols, rows })
@@ -143,13 +146,4 @@ fn an_endless_escape_sequence_keeps_the_terminal_small() {
         grown < 16 * 1024,
         "64 MiB of one OSC string grew RSS by {grown} KiB"
     );
-}
-
-fn rss_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap()
 }

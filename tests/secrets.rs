@@ -7,7 +7,7 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 use std::rc::Rc;
 
-use common::server::{TOKEN, ccmux, launch, start_server};
+use common::server::{Server, TOKEN, ccmux, launch, start_server};
 use serde_json::json;
 
 fn run(mut cmd: Command, stdin: &str) -> (bool, String, String) {
@@ -50,13 +50,7 @@ fn token_dash_reads_stdin_and_token_file_reads_the_file_without_a_warning() {
 
 #[test]
 fn a_server_takes_its_token_from_token_file() {
-    let home = Rc::new(tempfile::tempdir().unwrap());
-    let file = home.path().join("token-file");
-    std::fs::write(&file, TOKEN).unwrap();
-    let mut cmd = ccmux(home.path());
-    cmd.args(["serve", "--listen", "127.0.0.1:0", "--token-file"])
-        .arg(&file);
-    let server = launch(cmd, home);
+    let (server, _) = serve_with_token_file();
     let (status, body) = server.call("GET", "/api/v1/sessions", None);
     assert_eq!(status, 200, "{body}");
 }
@@ -187,16 +181,21 @@ fn serve_says_where_the_token_in_force_comes_from() {
         given.said
     );
 
+    let (from_file, file) = serve_with_token_file();
+    let said = &from_file.said;
+    assert!(
+        said.contains(&format!("the token in {}", file.display())),
+        "{said}"
+    );
+}
+
+/// `ccmux serve` whose token is in a file of its own; returns the server and the file.
+fn serve_with_token_file() -> (Server, std::path::PathBuf) {
     let home = Rc::new(tempfile::tempdir().unwrap());
     let file = home.path().join("token-file");
     std::fs::write(&file, TOKEN).unwrap();
     let mut cmd = ccmux(home.path());
     cmd.args(["serve", "--listen", "127.0.0.1:0", "--token-file"])
         .arg(&file);
-    let from_file = launch(cmd, home);
-    let said = &from_file.said;
-    assert!(
-        said.contains(&format!("the token in {}", file.display())),
-        "{said}"
-    );
+    (launch(cmd, home), file)
 }

@@ -35,13 +35,7 @@ async fn queries_printed_by_a_shell_builtin_are_not_typed_into_the_shell() {
         .unwrap();
     assert_eq!(asked.state, SessionState::Idle);
 
-    let next = session
-        .send_command("echo next-$((6*7))", WAIT)
-        .await
-        .unwrap();
-    assert_eq!(next.output, "next-42");
-    assert_eq!(next.state, SessionState::Idle);
-    assert_no_garbage(&session.screen().lines.join("\n"));
+    the_next_command_runs_cleanly(&session).await;
     manager.shutdown().await;
 }
 
@@ -63,13 +57,7 @@ async fn queries_in_the_output_of_a_running_command_are_not_answered() {
         .unwrap();
     assert!(!done.timed_out);
 
-    let next = session
-        .send_command("echo next-$((6*7))", WAIT)
-        .await
-        .unwrap();
-    assert_eq!(next.output, "next-42");
-    assert_eq!(next.state, SessionState::Idle);
-    assert_no_garbage(&session.screen().lines.join("\n"));
+    the_next_command_runs_cleanly(&session).await;
     manager.shutdown().await;
 }
 
@@ -84,4 +72,16 @@ async fn a_program_in_raw_mode_that_asks_for_the_cursor_gets_its_answer() {
         .unwrap();
     wait_screen(&manager, &session, "got [1;3R").await;
     manager.shutdown().await;
+}
+
+/// No answer was typed into the shell: the next command runs as typed and the screen shows no
+/// stray reply.
+async fn the_next_command_runs_cleanly(session: &ccmux::session::Session) {
+    let next = session
+        .send_command("echo next-$((6*7))", WAIT)
+        .await
+        .unwrap();
+    assert_eq!(next.output, "next-42");
+    assert_eq!(next.state, SessionState::Idle);
+    assert_no_garbage(&session.screen().lines.join("\n"));
 }

@@ -150,17 +150,14 @@ pub async fn run(ctx: Context, options: ServeOptions) -> anyhow::Result<()> {
         }
         hub.startup_notices.lock().extend(problems);
     }
-    info::write(
-        &options.socket,
-        &info::ServerInfo::of(&ctx, running.api_addr),
-    )?;
+    let server_info = info::ServerInfo::of(&ctx, running.api_addr);
+    info::write(&options.socket, &server_info)?;
     if !options.background {
         for problem in running.autostart(&ctx).await {
             eprintln!("ccmux: {problem}");
         }
         if let Some(addr) = running.api_addr {
-            let info = info::ServerInfo::of(&ctx, running.api_addr);
-            let token = match &info.token_file {
+            let token = match &server_info.token_file {
                 Some(file) => format!("the token in {} (`ccmux token` prints it)", file.display()),
                 None => "the token given by --token or CCMUX_API_TOKEN".to_string(),
             };
