@@ -32,6 +32,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use parking_lot::Mutex;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
@@ -49,7 +50,9 @@ use actor::Control;
 use event::Notifier;
 
 /// A session's id, unique within one manager.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(transparent)]
 pub struct SessionId(pub u64);
 
@@ -60,7 +63,7 @@ impl fmt::Display for SessionId {
 }
 
 /// What changes over a session's life, published by its actor.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct SessionStatus {
     pub state: SessionState,
     pub state_reason: String,
@@ -72,7 +75,7 @@ pub struct SessionStatus {
 }
 
 /// Everything known about a session, as shown by `list` and the API.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct SessionInfo {
     pub session_id: SessionId,
     pub task_id: TaskId,

@@ -7,6 +7,7 @@ use std::num::NonZeroU16;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Instant;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::session::config::TerminalSize;
@@ -30,7 +31,8 @@ pub struct Answer {
 }
 
 /// The screen as plain text, for the API and for tests.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(rename = "Screen")]
 pub struct ScreenSnapshot {
     pub cols: u16,
     pub rows: u16,
@@ -38,7 +40,7 @@ pub struct ScreenSnapshot {
     pub cursor: CursorPosition,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct CursorPosition {
     pub row: u16,
     pub col: u16,
