@@ -203,7 +203,7 @@ impl SessionConfig {
             output_limit: 10_000,
             profile: None,
             custom_profile: None,
-            scrollback: 2_000,
+            scrollback: 10_000,
             workspace: DEFAULT_WORKSPACE.to_string(),
             conversation: None,
             auth_token_env: None,

@@ -6,12 +6,14 @@
 
 mod actor;
 mod answers;
+mod blocks;
 pub mod command;
 pub mod config;
 pub mod conversation;
 pub mod detector;
 pub mod error;
 pub mod event;
+mod history;
 mod input;
 pub mod osc_limit;
 pub mod output;

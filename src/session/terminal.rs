@@ -2,6 +2,8 @@
 //!
 //! vt100 draws the screen but does not answer queries, honour synchronized output, or bound OSC
 //! strings; this wrapper does those, and survives a parser panic by rebuilding the parser.
+//! vt100 keeps no history here: rows that scroll off go to a compact [`History`] instead (see
+//! `history.rs` for why, and `scrollback.rs` for reading it).
 
 use std::num::NonZeroU16;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -11,6 +13,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::session::config::TerminalSize;
+use crate::session::history::History;
 use crate::session::osc_limit::OscLimiter;
 
 /// What processing one chunk produced besides the new screen.
@@ -47,8 +50,12 @@ pub struct CursorPosition {
 }
 
 /// Side effects vt100 reports through callbacks.
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct Host {
+    /// Rows that scrolled off the primary screen.
+    history: History,
+    /// The screen's width, which the row vt100 hands `on_scroll` does not say.
+    cols: u16,
     answers: Vec<Answer>,
     /// Set while the program is between `CSI ? 2026 h` and `CSI ? 2026 l`.
     synchronized_since: Option<Instant>,
@@ -57,6 +64,13 @@ struct Host {
 }
 
 impl vt100::Callbacks for Host {
+    fn on_scroll(&mut self, row: vt100::capture::RowContents<'_>, alternate_screen: bool) {
+        // A full-screen program's own screen has no history, as in tmux and xterm.
+        if !alternate_screen {
+            self.history.push(&row, self.cols);
+        }
+    }
+
     fn audible_bell(&mut self, _: &mut vt100::Screen) {
         self.bell = true;
     }
@@ -131,7 +145,6 @@ pub struct Terminal {
     parser: vt100::Parser<Host>,
     osc: OscLimiter,
     filtered: Vec<u8>,
-    scrollback: usize,
 }
 
 fn dims(size: TerminalSize) -> (NonZeroU16, NonZeroU16) {
@@ -140,18 +153,27 @@ fn dims(size: TerminalSize) -> (NonZeroU16, NonZeroU16) {
     (nz(size.rows), nz(size.cols))
 }
 
-fn new_parser(size: TerminalSize, scrollback: usize) -> vt100::Parser<Host> {
+/// A parser whose scrolled-off rows go to `history`.
+fn new_parser(size: TerminalSize, history: History) -> vt100::Parser<Host> {
     let (rows, cols) = dims(size);
-    vt100::Parser::new_with_callbacks(rows, cols, scrollback, Host::default())
+    let host = Host {
+        history,
+        cols: cols.get(),
+        ..Host::default()
+    };
+    vt100::Parser::new_with_callbacks(rows, cols, 0, host)
 }
 
+/// `CSI 3 J`: erase the saved lines, which vt100 does for its own scrollback only.
+const ERASE_SAVED_LINES: &[u8] = b"\x1b[3J";
+
 impl Terminal {
+    /// A terminal that keeps `scrollback` rows of history.
     pub fn new(size: TerminalSize, scrollback: usize) -> Self {
         Self {
-            parser: new_parser(size, scrollback),
+            parser: new_parser(size, History::new(scrollback)),
             osc: OscLimiter::default(),
             filtered: Vec::new(),
-            scrollback,
         }
     }
 
@@ -161,11 +183,27 @@ impl Terminal {
         self.osc.filter(bytes, &mut self.filtered);
         let parser = &mut self.parser;
         let filtered = &self.filtered;
-        let panicked = catch_unwind(AssertUnwindSafe(|| parser.process(filtered))).is_err();
+        let panicked = catch_unwind(AssertUnwindSafe(|| {
+            let mut rest = &filtered[..];
+            while let Some(at) = memchr::memmem::find(rest, ERASE_SAVED_LINES) {
+                let (erasing, after) = rest.split_at(at + ERASE_SAVED_LINES.len());
+                parser.process(erasing);
+                if !parser.screen().alternate_screen() {
+                    parser.callbacks_mut().history.clear();
+                }
+                rest = after;
+            }
+            parser.process(rest);
+        }))
+        .is_err();
         if panicked {
             tracing::error!("terminal parser panicked; rebuilding it");
-            self.parser = new_parser(self.size(), self.scrollback);
+            let history = std::mem::take(&mut self.parser.callbacks_mut().history);
+            self.parser = new_parser(self.size(), history);
         }
+        // vt100 counts the rows it would have kept, and would bring that many blank rows down
+        // when the screen grows; it keeps none, so there are none to bring.
+        self.parser.screen_mut().clear_scrollback();
         Processed {
             answers: std::mem::take(&mut self.parser.callbacks_mut().answers),
             recovered_from_panic: panicked,
@@ -174,7 +212,10 @@ impl Terminal {
 
     pub fn resize(&mut self, size: TerminalSize) {
         let (rows, cols) = dims(size);
-        self.parser.screen_mut().set_size(rows, cols);
+        // Through the parser, so the rows a shorter screen pushes off go to the history.
+        self.parser.set_size(rows, cols);
+        self.parser.callbacks_mut().cols = cols.get();
+        self.parser.screen_mut().clear_scrollback();
     }
 
     pub fn size(&self) -> TerminalSize {
@@ -232,31 +273,6 @@ impl Terminal {
             .unwrap_or_default()
     }
 
-    /// The history above the screen followed by the screen, oldest first.
-    pub fn lines_with_history(&mut self) -> Vec<String> {
-        let size = self.size();
-        let viewed = self.screen().scrollback();
-        let screen = self.screen_mut();
-        screen.set_scrollback(usize::MAX);
-        let mut offset = screen.scrollback();
-        let mut lines = Vec::with_capacity(offset + usize::from(size.rows));
-        while offset > 0 {
-            screen.set_scrollback(offset);
-            let take = offset.min(usize::from(size.rows));
-            lines.extend(
-                screen
-                    .rows(0, size.cols)
-                    .take(take)
-                    .map(|r| r.trim_end().to_string()),
-            );
-            offset -= take;
-        }
-        screen.set_scrollback(0);
-        lines.extend(self.lines());
-        self.screen_mut().set_scrollback(viewed);
-        lines
-    }
-
     pub fn snapshot(&self) -> ScreenSnapshot {
         let size = self.size();
         let (row, col) = self.screen().cursor_position();
@@ -268,6 +284,9 @@ impl Terminal {
         }
     }
 }
+
+#[path = "scrollback.rs"]
+mod scrollback;
 
 #[cfg(test)]
 mod tests {
@@ -332,23 +351,6 @@ mod tests {
         let mut t = term();
         t.process(b"one\r\nuser$ typed\x1b[5D");
         assert_eq!(t.cursor_line(), "user$ ");
-    }
-
-    #[test]
-    fn history_includes_scrolled_off_lines_in_order() {
-        let mut t = term();
-        for i in 0..12 {
-            t.process(format!("line{i}\r\n").as_bytes());
-        }
-        let lines = t.lines_with_history();
-        let text: Vec<&str> = lines
-            .iter()
-            .map(String::as_str)
-            .filter(|l| !l.is_empty())
-            .collect();
-        assert_eq!(text.first(), Some(&"line0"));
-        assert_eq!(text.last(), Some(&"line11"));
-        assert_eq!(text.len(), 12);
     }
 
     #[test]
