@@ -169,9 +169,9 @@ impl Detector {
             let text = view.region(rule.region);
             match &self.error {
                 Some(seen) if seen.rule == rule.id && self.last_output > seen.output_at => {
-                    rule.pattern.find_iter(&text).count() > seen.matches
+                    rule.pattern.find_iter(text).count() > seen.matches
                 }
-                _ => rule.pattern.is_match(&text),
+                _ => rule.pattern.is_match(text),
             }
         })
     }
@@ -181,7 +181,7 @@ impl Detector {
     fn forget_scrolled_errors(&mut self, view: &ScreenView) {
         let Some(seen) = &mut self.error else { return };
         if let Some(rule) = self.profile.rules.iter().find(|r| r.id == seen.rule) {
-            let now = rule.pattern.find_iter(&view.region(rule.region)).count();
+            let now = rule.pattern.find_iter(view.region(rule.region)).count();
             seen.matches = seen.matches.min(now);
         }
     }
@@ -192,7 +192,7 @@ impl Detector {
         };
         self.error = Some(ReportedError {
             rule: id.to_string(),
-            matches: rule.pattern.find_iter(&view.region(rule.region)).count(),
+            matches: rule.pattern.find_iter(view.region(rule.region)).count(),
             output_at: self.last_output,
         });
     }

@@ -5,7 +5,6 @@
 //! its sign can only be current: the cursor's line, the last lines, the footer under the last
 //! horizontal rule, or the window title (Claude Code puts a spinner glyph there while it works).
 
-use std::borrow::Cow;
 use std::fmt;
 use std::num::NonZeroU16;
 use std::str::FromStr;
@@ -84,66 +83,86 @@ impl<'de> Deserialize<'de> for Region {
 /// when the cursor waits after it, and `(?m)^> $` matches a `> ` prompt.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ScreenView {
-    pub rows: Vec<String>,
+    /// The visible rows, joined by `\n`: every region is a slice of it.
+    text: String,
     /// The cursor's row up to the cursor, blank cells included.
-    pub cursor_line: String,
-    pub title: String,
+    cursor_line: String,
+    title: String,
 }
 
 impl ScreenView {
-    /// A view of `rows` (trailing blanks are trimmed here) with the cursor after
-    /// `cursor_line` on the last row that reads so, else on the last row.
-    #[cfg(test)]
-    pub(crate) fn from_rows<S: AsRef<str>>(rows: &[S], cursor_line: &str, title: &str) -> Self {
-        let mut rows: Vec<String> = rows
-            .iter()
-            .map(|r| r.as_ref().trim_end().to_string())
-            .collect();
-        let cursor_row = rows
-            .iter()
-            .rposition(|r| !cursor_line.is_empty() && r == cursor_line.trim_end())
-            .unwrap_or(rows.len().saturating_sub(1));
+    /// `rows` without their trailing blanks, except row `cursor_row`, which is `cursor_line`
+    /// when that is longer (the blanks before the cursor).
+    pub fn new(
+        mut rows: Vec<String>,
+        cursor_row: usize,
+        cursor_line: String,
+        title: String,
+    ) -> Self {
+        for row in &mut rows {
+            row.truncate(row.trim_end().len());
+        }
         if let Some(row) = rows.get_mut(cursor_row)
             && cursor_line.len() > row.len()
         {
-            *row = cursor_line.to_string();
+            row.clone_from(&cursor_line);
         }
         Self {
-            rows,
-            cursor_line: cursor_line.to_string(),
-            title: title.to_string(),
+            text: rows.join("\n"),
+            cursor_line,
+            title,
         }
     }
 
+    /// A view of `rows` with the cursor after `cursor_line` on the last row that reads so,
+    /// else on the last row.
+    #[cfg(test)]
+    pub(crate) fn from_rows<S: AsRef<str>>(rows: &[S], cursor_line: &str, title: &str) -> Self {
+        let rows: Vec<String> = rows.iter().map(|r| r.as_ref().to_string()).collect();
+        let cursor_row = rows
+            .iter()
+            .rposition(|r| !cursor_line.is_empty() && r.trim_end() == cursor_line.trim_end())
+            .unwrap_or(rows.len().saturating_sub(1));
+        Self::new(rows, cursor_row, cursor_line.to_string(), title.to_string())
+    }
+
     /// The text `region` covers.
-    pub fn region(&self, region: Region) -> Cow<'_, str> {
+    pub fn region(&self, region: Region) -> &str {
+        let text = self.text.as_str();
         match region {
-            Region::Screen => Cow::Owned(self.rows.join("\n")),
-            Region::CursorLine => Cow::Borrowed(&self.cursor_line),
-            Region::Title => Cow::Borrowed(&self.title),
+            Region::Screen => text,
+            Region::CursorLine => &self.cursor_line,
+            Region::Title => &self.title,
             Region::LastLines(n) => {
-                let written = self
-                    .rows
-                    .iter()
-                    .rposition(|r| !r.trim().is_empty())
-                    .map_or(0, |i| i + 1);
-                let rows = &self.rows[..written];
-                let mut kept = 0;
-                let start = rows
-                    .iter()
-                    .rposition(|r| {
-                        kept += usize::from(!r.trim().is_empty());
-                        kept == usize::from(n.get())
-                    })
-                    .unwrap_or(0);
-                Cow::Owned(rows[start..].join("\n"))
+                let (mut kept, mut span) = (0, None::<(usize, usize)>);
+                for (start, end) in lines_from_the_end(text) {
+                    if text[start..end].trim().is_empty() {
+                        continue;
+                    }
+                    span = Some((start, span.map_or(end, |s| s.1)));
+                    kept += 1;
+                    if kept == n.get() {
+                        break;
+                    }
+                }
+                span.map_or("", |(start, end)| &text[start..end])
             }
-            Region::AfterLastRule => match self.rows.iter().rposition(|r| is_rule(r)) {
-                Some(i) => Cow::Owned(self.rows[i + 1..].join("\n")),
-                None => Cow::Borrowed(""),
-            },
+            Region::AfterLastRule => lines_from_the_end(text)
+                .find(|&(start, end)| is_rule(&text[start..end]))
+                .map_or("", |(_, end)| text.get(end + 1..).unwrap_or("")),
         }
     }
+}
+
+/// The byte ranges of `text`'s lines, last first.
+fn lines_from_the_end(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let mut end = Some(text.len());
+    std::iter::from_fn(move || {
+        let line_end = end?;
+        let start = text[..line_end].rfind('\n').map_or(0, |i| i + 1);
+        end = start.checked_sub(1);
+        Some((start, line_end))
+    })
 }
 
 /// A horizontal rule: a row whose text starts with three box-drawing horizontals.
@@ -197,6 +216,11 @@ mod tests {
         let v = view(&["text", "─────", "❯ ", "─────", "  footer", ""]);
         assert_eq!(v.region(Region::AfterLastRule), "  footer\n");
         assert_eq!(view(&["no rule here"]).region(Region::AfterLastRule), "");
+        assert_eq!(view(&["text", "───"]).region(Region::AfterLastRule), "");
+        assert_eq!(
+            view(&["───", "under"]).region(Region::AfterLastRule),
+            "under"
+        );
     }
 
     #[test]

@@ -254,18 +254,12 @@ impl Terminal {
     /// The screen as detector rules see it (see `ScreenView`).
     pub fn view(&self) -> ScreenView {
         let (row, _) = self.screen().cursor_position();
-        let cursor_line = self.cursor_line();
-        let mut rows = self.lines();
-        if let Some(text) = rows.get_mut(usize::from(row))
-            && cursor_line.len() > text.len()
-        {
-            text.clone_from(&cursor_line);
-        }
-        ScreenView {
-            rows,
-            cursor_line,
-            title: self.title().to_string(),
-        }
+        ScreenView::new(
+            self.lines(),
+            usize::from(row),
+            self.cursor_line(),
+            self.title().to_string(),
+        )
     }
 
     /// The history above the screen followed by the screen, oldest first.
@@ -308,6 +302,7 @@ impl Terminal {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::session::region::Region;
 
     fn term() -> Terminal {
         Terminal::new(TerminalSize { cols: 20, rows: 5 }, 100)
@@ -375,9 +370,9 @@ mod tests {
         let mut t = term();
         t.process(b"\x1b]0;\xe2\x97\x90 Claude Code\x07done\r\n>\x1b[C");
         let view = t.view();
-        assert_eq!(view.title, "◐ Claude Code");
-        assert_eq!(view.cursor_line, "> ");
-        assert_eq!(view.rows[..2], ["done", "> "]);
+        assert_eq!(view.region(Region::Title), "◐ Claude Code");
+        assert_eq!(view.region(Region::CursorLine), "> ");
+        assert!(view.region(Region::Screen).starts_with("done\n> \n"));
         assert_eq!(t.lines()[1], ">", "the API's lines stay trimmed");
     }
 
