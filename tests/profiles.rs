@@ -325,3 +325,22 @@ fn every_shipped_profile_is_a_valid_user_profile_that_behaves_the_same() {
         );
     }
 }
+
+#[test]
+fn the_readmes_profile_example_is_a_profile_that_works() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let section = readme.split("### Profiles of your own").nth(1).unwrap();
+    let example = section
+        .split("```toml\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .unwrap();
+    let reviewer = user_profile("reviewer", example);
+    assert_eq!(reviewer.enter_delay, Duration::from_millis(300));
+    let mut p = probe(reviewer);
+    assert_eq!(p.feed(draw("claude_ready")), Ready);
+    let plan = "\x1b[2J\x1b[H────────\r\n Would you like to proceed?\r\n ❯ 1. Yes";
+    assert_eq!(p.feed(plan), WaitingInput);
+    assert_eq!(p.reason(), "plan approval");
+}
