@@ -80,6 +80,47 @@ fn the_claude_profile_reads_each_real_claude_screen() {
 }
 
 #[test]
+fn every_rule_of_the_claude_profile_decides_a_real_screen() {
+    let cases = [
+        ("claude_login", "", Authenticating, "login method menu"),
+        ("claude_not_logged_in", "", Authenticating, "not logged in"),
+        ("claude_login_code", "", Authenticating, "login code prompt"),
+        ("claude_unreachable", "", Error, "cannot reach the API"),
+        (
+            "claude_permission",
+            "✳ Claude Code",
+            WaitingInput,
+            "permission prompt",
+        ),
+        ("claude_theme_dialog", "", WaitingInput, "numbered dialog"),
+        ("claude_busy", "◐ Claude Code", Busy, "working title"),
+        ("claude_busy", "✳ Claude Code", Busy, "esc to interrupt"),
+        ("claude_ready", "✳ Claude Code", Ready, "input box"),
+    ];
+    let mut decided = Vec::new();
+    for (screen, window_title, state, reason) in cases {
+        let mut p = probe(Profile::claude());
+        if state == Busy {
+            // Work shows only once the session has been ready and took a command.
+            p.feed(draw("claude_ready"));
+            p.submit();
+        }
+        p.feed(title(window_title));
+        assert_eq!(
+            p.feed(draw(screen)),
+            state,
+            "{screen} titled {window_title:?}"
+        );
+        assert_eq!(p.reason(), reason, "{screen} titled {window_title:?}");
+        decided.push(reason);
+    }
+    let mut ids: Vec<String> = Profile::claude().rules.into_iter().map(|r| r.id).collect();
+    ids.sort();
+    decided.sort();
+    assert_eq!(ids, decided, "each shipped rule has a screen it decides");
+}
+
+#[test]
 fn claude_busy_words_above_the_input_box_do_not_beat_idle() {
     let mut p = probe(Profile::claude());
     assert_eq!(p.feed(draw("claude_ready")), Ready);
