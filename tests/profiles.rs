@@ -288,6 +288,28 @@ fn an_error_state_clears_when_the_program_carries_on_and_returns_when_it_fails_a
 }
 
 #[test]
+fn an_error_holds_while_output_flows_and_goes_quiet_until_a_rule_says_otherwise() {
+    // Based on generic: busy while output flows, idle once quiet; neither ends an error.
+    let mut p = probe(user_profile(
+        "job",
+        "[profiles.job]\nerror = ['Traceback']\n",
+    ));
+    p.feed("starting\r\n");
+    assert_eq!(p.settle(), Ready);
+    p.submit();
+    p.feed("Traceback (most recent call last):\r\n");
+    assert_eq!(p.settle(), Error);
+    assert_eq!(p.feed("  File \"job.py\", line 3\r\n"), Error);
+    assert_eq!(p.settle(), Error, "quiet after an error is no prompt");
+    p.feed("Retry? [y/N] ");
+    assert_eq!(
+        p.settle(),
+        WaitingInput,
+        "a rule matched: the error is over"
+    );
+}
+
+#[test]
 fn based_on_claude_keeps_what_it_does_not_replace_and_adds_its_own() {
     let config = r#"
 [profiles.reviewer]

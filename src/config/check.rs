@@ -1,7 +1,7 @@
 //! What would make a configured session fail to start, found when its file is read: unknown
 //! profiles and templates, empty commands, task ids that are invalid or used twice; a key
-//! bound to two things, and a profile rule id used twice. And what might, as warnings: an `auth_token_env` naming a variable
-//! that is not set.
+//! bound to two things, and a profile rule id used twice. And what might, as warnings: an
+//! `auth_token_env` naming a variable that is not set.
 
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;

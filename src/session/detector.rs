@@ -25,12 +25,14 @@ struct Submission {
 
 /// The error last reported: which rule, how often its pattern matched then, and the output
 /// seen by then. Once the program prints more, that same text no longer holds the session in
-/// `error`: whichever other rule matches decides, unless the error shows again.
+/// `error`: the next other rule that matches decides, unless the error shows again.
 #[derive(Debug, Clone)]
 struct ReportedError {
     rule: String,
     matches: usize,
     output_at: Instant,
+    /// No other verdict came since: the session is in `error`.
+    current: bool,
 }
 
 #[derive(Debug)]
@@ -75,11 +77,21 @@ impl Detector {
     }
 
     pub fn decide(&mut self, view: &ScreenView, now: Instant) -> Decision {
+        let decision = self.judge(view, now);
+        if let (Some(error), Some((verdict, _))) = (&mut self.error, &decision.verdict) {
+            error.current &= *verdict == Verdict::Error;
+        }
+        decision
+    }
+
+    fn judge(&mut self, view: &ScreenView, now: Instant) -> Decision {
         let quiet_for = now.saturating_duration_since(self.last_output);
         let last_output = self.last_output;
         let quiet_until = |needed: Duration| last_output + needed;
+        // In `error`, only a rule says otherwise: output flowing or going quiet does not.
+        let in_error = self.error.as_ref().is_some_and(|e| e.current);
 
-        if self.profile.busy_while_output && quiet_for < self.profile.prompt_quiet {
+        if !in_error && self.profile.busy_while_output && quiet_for < self.profile.prompt_quiet {
             return Decision {
                 verdict: Some((Verdict::Busy, "output flowing".to_string())),
                 recheck_at: Some(quiet_until(self.profile.prompt_quiet)),
@@ -100,7 +112,7 @@ impl Detector {
         }
         let (verdict, reason) = match matched {
             Some((verdict, reason, _)) => (verdict, reason),
-            None if self.profile.busy_while_output => (
+            None if self.profile.busy_while_output && !in_error => (
                 Verdict::Prompt,
                 format!(
                     "output quiet for {} ms",
@@ -194,6 +206,7 @@ impl Detector {
             rule: id.to_string(),
             matches: rule.pattern.find_iter(view.region(rule.region)).count(),
             output_at: self.last_output,
+            current: true,
         });
     }
 }
