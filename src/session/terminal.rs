@@ -15,6 +15,10 @@ use serde::{Deserialize, Serialize};
 use crate::session::config::TerminalSize;
 use crate::session::history::History;
 use crate::session::osc_limit::OscLimiter;
+use crate::session::region::ScreenView;
+
+/// Longest window title kept; detector rules look at it, nobody needs more.
+const MAX_TITLE_CHARS: usize = 256;
 
 /// What processing one chunk produced besides the new screen.
 #[derive(Debug, Default)]
@@ -61,6 +65,8 @@ struct Host {
     synchronized_since: Option<Instant>,
     focus_reporting: bool,
     bell: bool,
+    /// The window title the program set last (OSC 0 or 2).
+    title: String,
 }
 
 impl vt100::Callbacks for Host {
@@ -73,6 +79,11 @@ impl vt100::Callbacks for Host {
 
     fn audible_bell(&mut self, _: &mut vt100::Screen) {
         self.bell = true;
+    }
+
+    fn set_window_title(&mut self, _: &mut vt100::Screen, title: &[u8]) {
+        let title = String::from_utf8_lossy(title);
+        self.title = title.chars().take(MAX_TITLE_CHARS).collect();
     }
 
     fn unhandled_csi(
@@ -257,20 +268,41 @@ impl Terminal {
             .collect()
     }
 
-    /// Visible lines joined by `\n`: what screen-scoped detector rules match against.
+    /// Visible lines joined by `\n`.
     pub fn text(&self) -> String {
         self.lines().join("\n")
     }
 
-    /// The cursor's row up to the cursor: what a prompt rule matches against.
+    /// The cursor's row up to the cursor, blank cells included: what a prompt rule matches
+    /// against.
     pub fn cursor_line(&self) -> String {
-        let (row, col) = self.screen().cursor_position();
-        let size = self.size();
-        self.screen()
-            .rows(0, size.cols)
-            .nth(usize::from(row))
-            .map(|line| line.chars().take(usize::from(col)).collect())
-            .unwrap_or_default()
+        let screen = self.screen();
+        let (row, col) = screen.cursor_position();
+        let mut line = String::new();
+        for c in 0..col {
+            match screen.cell(row, c) {
+                Some(cell) if cell.is_wide_continuation() => {}
+                Some(cell) if cell.has_contents() => line.push_str(cell.contents()),
+                _ => line.push(' '),
+            }
+        }
+        line
+    }
+
+    /// The window title the program set last; empty when it set none.
+    pub fn title(&self) -> &str {
+        &self.parser.callbacks().title
+    }
+
+    /// The screen as detector rules see it (see `ScreenView`).
+    pub fn view(&self) -> ScreenView {
+        let (row, _) = self.screen().cursor_position();
+        ScreenView::new(
+            self.lines(),
+            usize::from(row),
+            self.cursor_line(),
+            self.title().to_string(),
+        )
     }
 
     pub fn snapshot(&self) -> ScreenSnapshot {
@@ -291,6 +323,7 @@ mod scrollback;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::session::region::Region;
 
     fn term() -> Terminal {
         Terminal::new(TerminalSize { cols: 20, rows: 5 }, 100)
@@ -351,6 +384,17 @@ mod tests {
         let mut t = term();
         t.process(b"one\r\nuser$ typed\x1b[5D");
         assert_eq!(t.cursor_line(), "user$ ");
+    }
+
+    #[test]
+    fn the_detector_sees_the_title_and_the_blanks_before_the_cursor() {
+        let mut t = term();
+        t.process(b"\x1b]0;\xe2\x97\x90 Claude Code\x07done\r\n>\x1b[C");
+        let view = t.view();
+        assert_eq!(view.region(Region::Title), "◐ Claude Code");
+        assert_eq!(view.region(Region::CursorLine), "> ");
+        assert!(view.region(Region::Screen).starts_with("done\n> \n"));
+        assert_eq!(t.lines()[1], ">", "the API's lines stay trimmed");
     }
 
     #[test]
