@@ -5,6 +5,7 @@ mod error;
 mod guard;
 mod listen;
 mod openapi;
+mod recording;
 mod routes;
 pub mod token;
 mod ws;
@@ -79,7 +80,8 @@ pub const ROUTES: &[Route] = &[
     route!(delete "/api/v1/sessions/{id}", "deleteSession", "Terminate a session", body None, query &["force"], 200 "SessionInfo" => routes::delete),
     route!(post "/api/v1/sessions/{id}/commands", "sendCommand", "Send a command and wait for it to finish", body Some("Command"), query &[], 200 "CommandResult" => routes::command),
     route!(post "/api/v1/sessions/{id}/input", "sendInput", "Send raw keys", body Some("Input"), query &[], 200 "Ok" => routes::input),
-    route!(get "/api/v1/sessions/{id}/output", "getOutput", "Output log entries", body None, query &["since", "limit"], 200 "OutputPage" => routes::output),
+    route!(get "/api/v1/sessions/{id}/output", "getOutput", "Output log entries", body None, query &["since", "limit", "strip_ansi", "grep", "type", "format"], 200 "OutputPage" => routes::output),
+    route!(get "/api/v1/sessions/{id}/recording", "getRecording", "The session's current asciicast v2 recording (application/x-asciicast)", body None, query &[], 200 "Recording" => recording::recording),
     route!(get "/api/v1/sessions/{id}/screen", "getScreen", "The current screen", body None, query &[], 200 "Screen" => routes::screen),
     route!(post "/api/v1/sessions/{id}/resize", "resizeSession", "Resize the terminal", body Some("Resize"), query &[], 200 "SessionInfo" => routes::resize),
     route!(post "/api/v1/sessions/{id}/interrupt", "interruptSession", "Send the profile's interrupt key", body None, query &[], 200 "Ok" => routes::interrupt),
@@ -87,7 +89,7 @@ pub const ROUTES: &[Route] = &[
     route!(get "/api/v1/stats", "getStatsAlias", "Counts and totals; the same as GET /api/v1/stats/claude", body None, query &[], 200 "Stats" => routes::stats),
     route!(get "/api/v1/openapi.json", "getOpenApi", "This document", body None, query &[], 200 "OpenApi" => routes::openapi),
     route!(get "/api/v1/health", "getHealth", "Liveness; needs no token", body None, query &[], 200 "Health" => routes::health),
-    route!(get "/ws/sessions/{id}", "streamSession", "WebSocket: output, state and controls", body None, query &[], 101 "WebSocket" => ws::upgrade),
+    route!(get "/ws/sessions/{id}", "streamSession", "WebSocket: output, state and controls", body None, query &["strip_ansi", "grep", "type"], 101 "WebSocket" => ws::upgrade),
 ];
 
 pub fn router(state: AppState, access: Access) -> Router {

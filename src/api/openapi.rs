@@ -104,6 +104,7 @@ fn schemas() -> Value {
         "Stats": {"type": "object", "properties": {"by_state": {"type": "object", "additionalProperties": {"type": "integer"}}, "live": {"type": "integer"}, "created_total": {"type": "integer"}, "terminated_total": {"type": "integer"}, "commands_run": {"type": "integer"}, "bytes_read": {"type": "integer"}, "uptime_secs": {"type": "integer"}}},
         "Health": {"type": "object", "properties": {"status": {"type": "string"}, "version": {"type": "string"}}},
         "OpenApi": {"type": "object"},
+        "Recording": {"type": "string", "description": "asciicast v2: a JSON header line, then one [time, code, data] line per event; served as application/x-asciicast."},
         "WebSocket": {"type": "object", "description": "Upgrade to a WebSocket: server sends screen/output/state messages; client sends command/input/resize/interrupt. Closes with the reason `session ended` after the session's last state."},
     })
 }

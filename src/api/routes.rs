@@ -13,10 +13,14 @@ use axum::http::{Method, StatusCode};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use axum::http::{HeaderName, header};
+use axum::response::{IntoResponse, Response};
+
 use crate::api::AppState;
 use crate::api::error::ApiError;
 use crate::config::SessionRequest;
 use crate::manager::Stats;
+use crate::output_filter::{self, FilterQuery, Format};
 use crate::session::{CommandResult, SessionId, SessionInfo, SessionOutput, TerminalSize};
 
 /// A session id from the path; anything that is not one is a 404 like an unknown id.
@@ -188,10 +192,18 @@ pub async fn input(
     Ok(Json(json!({ "ok": true })))
 }
 
+/// The page's place, and the filter (`output_filter`) as query parameters. Flat, not
+/// `#[serde(flatten)]`: flattened fields lose their types in a query string.
 #[derive(Debug, Deserialize)]
 pub struct OutputQuery {
     since: Option<u64>,
     limit: Option<usize>,
+    #[serde(default)]
+    strip_ansi: bool,
+    grep: Option<String>,
+    #[serde(rename = "type")]
+    types: Option<String>,
+    format: Option<Format>,
 }
 
 #[derive(Debug, Serialize)]
@@ -200,19 +212,44 @@ pub struct OutputPage {
     next_seq: u64,
 }
 
+/// Up to `limit` log entries from `since`, then filtered: `next_seq` follows the log, so a
+/// reader paging on with it misses nothing the filter would have let through.
 pub async fn output(
     State(app): State<AppState>,
     Id(id): Id,
     query: Result<Query<OutputQuery>, QueryRejection>,
-) -> ApiResult<OutputPage> {
+) -> Result<Response, ApiError> {
     let Query(query) = query?;
     let limit = query.limit.unwrap_or(1000);
     if !(1..=10_000).contains(&limit) {
         return Err(ApiError::invalid("limit", "must be 1–10000"));
     }
+    let filter = FilterQuery {
+        strip_ansi: query.strip_ansi,
+        grep: query.grep,
+        types: query.types,
+        format: query.format,
+    };
+    let mut filter = filter.compile()?;
     let session = app.manager.get(id)?;
     let (entries, next_seq) = session.output(query.since.unwrap_or(0), limit).await;
-    Ok(Json(OutputPage { entries, next_seq }))
+    let entries = tokio::task::spawn_blocking(move || filter.apply_all(entries))
+        .await
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+    Ok(match query.format.unwrap_or_default() {
+        Format::Json => Json(OutputPage { entries, next_seq }).into_response(),
+        Format::Text => (
+            [
+                (
+                    header::CONTENT_TYPE,
+                    "text/plain; charset=utf-8".to_string(),
+                ),
+                (HeaderName::from_static("x-next-seq"), next_seq.to_string()),
+            ],
+            output_filter::as_text(&entries),
+        )
+            .into_response(),
+    })
 }
 
 pub async fn screen(State(app): State<AppState>, Id(id): Id) -> ApiResult<Value> {

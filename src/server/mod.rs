@@ -207,11 +207,14 @@ async fn restore(manager: &Manager, ctx: &Context, state: &state_file::StateFile
     for session in saved {
         let task = session.recipe.task_id.clone();
         let started = match state_file::to_config(&session, &ctx.config) {
-            Ok(config) => manager
-                .create_session(config)
-                .await
-                .map(drop)
-                .map_err(|e| e.to_string()),
+            Ok(mut config) => {
+                config.restored_screen = last_screen(&session, config.scrollback).await;
+                manager
+                    .create_session(config)
+                    .await
+                    .map(drop)
+                    .map_err(|e| e.to_string())
+            }
             Err(e) => Err(e.to_string()),
         };
         if let Err(problem) = started {
@@ -220,6 +223,16 @@ async fn restore(manager: &Manager, ctx: &Context, state: &state_file::StateFile
     }
     tracing::info!(sessions = manager.list().len(), "restored saved sessions");
     problems
+}
+
+/// The screen `saved` had at the end of its recording, read and parsed off the async workers.
+async fn last_screen(saved: &state_file::SavedSession, scrollback: usize) -> Option<Vec<u8>> {
+    let path = saved.recording.clone()?;
+    tokio::task::spawn_blocking(move || crate::recording::last_screen(&path, scrollback))
+        .await
+        .ok()
+        .flatten()
+        .map(|(_, bytes)| bytes)
 }
 
 /// Saves the live sessions whenever one starts, ends or changes state.

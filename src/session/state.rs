@@ -172,6 +172,21 @@ impl StateMachine {
         self.been_ready |= to.accepts_commands();
         Ok(Some(change))
     }
+
+    /// The state a detector's verdict means now; `None` for activity before the first
+    /// prompt, which is still start-up. Live sessions and `ccmux detect` both decide here.
+    pub fn state_for(&self, verdict: crate::session::profile::Verdict) -> Option<SessionState> {
+        use crate::session::profile::Verdict;
+        Some(match verdict {
+            Verdict::Prompt if self.been_ready => SessionState::Idle,
+            Verdict::Prompt => SessionState::Ready,
+            Verdict::Busy if !self.been_ready => return None,
+            Verdict::Busy => SessionState::Busy,
+            Verdict::WaitingInput => SessionState::WaitingInput,
+            Verdict::Authenticating => SessionState::Authenticating,
+            Verdict::Error => SessionState::Error,
+        })
+    }
 }
 
 impl Default for StateMachine {
