@@ -24,21 +24,26 @@ enum State {
 #[derive(Debug, Default)]
 pub struct AnsiStripper {
     state: State,
+    /// Something was written since the last line break: a lone CR then starts a new line.
+    line_has_text: bool,
 }
 
 impl AnsiStripper {
     /// `text` without escape sequences and control characters; CR LF becomes LF, a lone CR
-    /// (a line redrawn in place) a line break, and tabs stay.
+    /// after some text (a line redrawn in place) a line break, and tabs stay.
     pub fn strip(&mut self, text: &str) -> String {
         let mut out = String::with_capacity(text.len());
         for c in text.chars() {
             self.state = match (self.state, c) {
                 (State::Return, '\n') => {
                     out.push('\n');
+                    self.line_has_text = false;
                     State::Text
                 }
                 (State::Return, c) => {
-                    out.push('\n');
+                    if std::mem::take(&mut self.line_has_text) {
+                        out.push('\n');
+                    }
                     self.text(c, &mut out)
                 }
                 (State::Text, c) => self.text(c, &mut out),
@@ -64,13 +69,15 @@ impl AnsiStripper {
             '\u{9b}' => State::Csi,
             '\u{9d}' | '\u{90}' | '\u{98}' | '\u{9e}' | '\u{9f}' => State::String,
             '\r' => State::Return,
-            '\n' | '\t' => {
+            '\n' => {
                 out.push(c);
+                self.line_has_text = false;
                 State::Text
             }
-            c if c.is_control() => State::Text,
+            c if c.is_control() && c != '\t' => State::Text,
             c => {
                 out.push(c);
+                self.line_has_text = true;
                 State::Text
             }
         }
@@ -100,6 +107,11 @@ mod tests {
         out += &s.strip("eHl=\x1b\\c\r");
         out += &s.strip("\nd");
         assert_eq!(out, "abc\nd");
+    }
+
+    #[test]
+    fn a_carriage_return_breaks_a_line_only_after_text() {
+        assert_eq!(strip("10%\r20%\r\n\x1b[?2004l\rout\r\n"), "10%\n20%\nout\n");
     }
 
     #[test]

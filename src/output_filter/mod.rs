@@ -192,8 +192,18 @@ impl OutputFilter {
         let mut kept = String::new();
         for line in lines.split_inclusive('\n') {
             let plain = strip(line);
-            if grep.is_match(plain.trim_end_matches('\n')) {
-                kept.push_str(if self.strip_ansi { &plain } else { line });
+            // A carriage return starts the line over (`\x1b[?2004l\rout`): each part is
+            // matched on its own, as `^` would expect.
+            if !plain.lines().any(|part| grep.is_match(part)) {
+                continue;
+            }
+            if self.strip_ansi {
+                for part in plain.lines().filter(|part| grep.is_match(part)) {
+                    kept.push_str(part);
+                    kept.push('\n');
+                }
+            } else {
+                kept.push_str(line);
             }
         }
         (!kept.is_empty()).then_some(kept)

@@ -236,3 +236,69 @@ fn handle(files: &mut Files, message: Message) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::recording::asciicast::{EventKind, read_file};
+
+    fn tap(tx: SyncSender<Message>) -> Tap {
+        let meta = Arc::new(Meta {
+            session: SessionId(7),
+            task: TaskId::new("gap").unwrap(),
+            size: TerminalSize { cols: 20, rows: 4 },
+            term: "xterm".into(),
+            began: 0,
+            current: CurrentFile::default(),
+        });
+        Tap(Arc::new(TapInner {
+            meta,
+            tx,
+            started: Instant::now(),
+            lost: AtomicU64::new(0),
+            record_input: false,
+        }))
+    }
+
+    #[test]
+    fn a_full_queue_drops_events_and_the_next_one_through_says_how_many() {
+        let dir = tempfile::tempdir().unwrap();
+        let limits = Limits {
+            file_bytes: 1 << 20,
+            total_bytes: 1 << 20,
+            record_input: false,
+        };
+        let mut files = Files::open(dir.path().to_path_buf(), limits).unwrap();
+        let (tx, rx) = sync_channel(2);
+        let tap = tap(tx);
+        for text in ["a", "b", "c", "d", "e"] {
+            tap.output(text.as_bytes());
+        }
+        while let Ok(message) = rx.try_recv() {
+            handle(&mut files, message);
+        }
+        tap.output(b"f");
+        tap.input(b"secret");
+        while let Ok(message) = rx.try_recv() {
+            handle(&mut files, message);
+        }
+        files.flush();
+        let path = tap.current_file().get().expect("a file was opened");
+        let kinds: Vec<EventKind> = read_file(&path)
+            .unwrap()
+            .events
+            .into_iter()
+            .map(|e| e.kind)
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                EventKind::Output("a".into()),
+                EventKind::Output("b".into()),
+                EventKind::Marker("gap: 3 events were dropped (the recorder fell behind)".into()),
+                EventKind::Output("f".into()),
+            ],
+            "keys stay out without record_input"
+        );
+    }
+}
