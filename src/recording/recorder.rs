@@ -205,6 +205,7 @@ impl Tap {
 }
 
 fn run(rx: Receiver<Message>, mut files: Files) {
+    let mut swept = Instant::now();
     loop {
         match rx.recv_timeout(SWEEP) {
             Ok(message) => {
@@ -215,8 +216,13 @@ fn run(rx: Receiver<Message>, mut files: Files) {
                 }
                 files.flush();
             }
-            Err(RecvTimeoutError::Timeout) => files.close_ended(),
+            Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => break,
+        }
+        // Also while other sessions keep the queue busy.
+        if swept.elapsed() >= SWEEP {
+            files.close_ended();
+            swept = Instant::now();
         }
     }
     files.flush();

@@ -194,6 +194,10 @@ pub async fn run(ctx: Context, options: ServeOptions) -> anyhow::Result<()> {
     let _ = std::fs::remove_file(&options.socket.path);
     tracing::info!(reason = ?hub.stopping().borrow().clone(), "the server is stopping");
     running.shutdown().await;
+    // The sessions' last output is on disk before the process exits.
+    if let Some(recorder) = hub.manager.recorder().cloned() {
+        let _ = tokio::task::spawn_blocking(move || recorder.sync()).await;
+    }
     Ok(())
 }
 
