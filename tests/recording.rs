@@ -387,3 +387,35 @@ fn a_restored_session_first_shows_the_last_screen_of_its_recording() {
         "the new recording starts from the restored screen"
     );
 }
+
+#[test]
+fn the_files_of_ended_sessions_are_closed() {
+    let server = start_server();
+    let dir = tempfile::tempdir().unwrap();
+    let open_casts = || {
+        std::fs::read_dir(format!("/proc/{}/fd", server.child.id()))
+            .unwrap()
+            .filter_map(|fd| std::fs::read_link(fd.ok()?.path()).ok())
+            .filter(|target| target.extension().is_some_and(|x| x == "cast"))
+            .count()
+    };
+    let ids: Vec<u64> = (0..5)
+        .map(|i| {
+            create(
+                &server,
+                json!({"task_id": format!("short-{i}"), "project_path": dir.path(),
+                       "command": ["sleep", "600"], "profile": "generic"}),
+            )
+        })
+        .collect();
+    wait_until(
+        || open_casts() == ids.len(),
+        "each live session has its file open",
+    );
+    for id in &ids {
+        let (status, _) = server.call("DELETE", &format!("/api/v1/sessions/{id}?force=true"), None);
+        assert_eq!(status, 200);
+    }
+    wait_until(|| open_casts() == 0, "ended sessions' files are closed");
+    assert_eq!(cast_files(&recordings_dir(&server)).len(), ids.len());
+}
