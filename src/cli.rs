@@ -105,6 +105,20 @@ pub enum Command {
         #[arg(long, conflicts_with = "path")]
         list: bool,
     },
+    /// Replay a recording (asciicast v2) in a pane at its recorded pace.
+    Play {
+        file: PathBuf,
+        /// Faster (2) or slower (0.5) than recorded.
+        #[arg(long, default_value_t = 1.0)]
+        speed: f64,
+    },
+    /// Run the detectors over a recording and print the states it went through.
+    Detect {
+        file: PathBuf,
+        /// claude, shell, generic or a [profiles.NAME] (default: claude).
+        #[arg(long)]
+        profile: Option<String>,
+    },
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]

@@ -50,6 +50,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             print!("{}", trust::run(action, &std::env::current_dir()?)?);
         }
+        Some(Command::Play { file, speed }) => ccmux::recording::play::run(&file, speed)?,
+        Some(Command::Detect { file, profile }) => {
+            let ctx = Context::load(cli.global)?;
+            print!(
+                "{}",
+                ccmux::recording::detect::run(&file, profile.as_deref(), &ctx.config)?
+            );
+        }
         Some(Command::Token) => println!("{}", Context::load(cli.global)?.token()?),
         Some(Command::Ctl(args)) => {
             let ctx = Context::load(cli.global)?;

@@ -96,7 +96,15 @@ pub struct Running {
 impl Running {
     /// Starts the manager and (when enabled) the API.
     pub async fn start(ctx: &Context) -> anyhow::Result<Self> {
-        let manager = Manager::new(ctx.config.manager_config());
+        let mut manager_config = ctx.config.manager_config();
+        if ctx.config.recording.enabled {
+            let dir = crate::recording::dir();
+            let recorder =
+                crate::recording::Recorder::start(dir.clone(), ctx.config.recording.limits())
+                    .with_context(|| format!("cannot record sessions in {}", dir.display()))?;
+            manager_config.recorder = Some(recorder);
+        }
+        let manager = Manager::new(manager_config);
         let (stop_api, mut stopped) = watch::channel(false);
         let (mut api_addr, mut api_task) = (None, None);
         if ctx.config.api.enabled {

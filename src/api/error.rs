@@ -104,6 +104,16 @@ impl From<SessionError> for ApiError {
     }
 }
 
+impl From<crate::output_filter::FilterError> for ApiError {
+    fn from(e: crate::output_filter::FilterError) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_value",
+            e.to_string(),
+        )
+    }
+}
+
 impl From<ResolveError> for ApiError {
     fn from(e: ResolveError) -> Self {
         let field = match &e {

@@ -6,6 +6,7 @@ mod guard;
 mod listen;
 mod number;
 mod openapi;
+mod recording;
 mod routes;
 pub mod token;
 mod ws;
@@ -84,6 +85,7 @@ macro_rules! route {
     (@inline $t:ty) => { Some(<$t as schemars::JsonSchema>::json_schema) };
 }
 
+use crate::output_filter::FilterQuery;
 use routes::{
     CommandBody, CommandResponse, CreateBody, DeleteQuery, Done, Health, InputBody, ListQuery,
     OpenApi, OutputPage, OutputQuery, ResizeBody, SessionList,
@@ -98,6 +100,7 @@ pub const ROUTES: &[Route] = &[
     route!(post "/api/v1/sessions/{id}/commands", "sendCommand", "Send a command and wait for it to finish", body CommandBody, 200 CommandResponse => routes::command),
     route!(post "/api/v1/sessions/{id}/input", "sendInput", "Send raw keys", body InputBody, 200 Done => routes::input),
     route!(get "/api/v1/sessions/{id}/output", "getOutput", "Output log entries", query OutputQuery, 200 OutputPage => routes::output),
+    route!(get "/api/v1/sessions/{id}/recording", "getRecording", "The session's current asciicast v2 recording (application/x-asciicast)", 200 recording::Recording => recording::recording),
     route!(get "/api/v1/sessions/{id}/screen", "getScreen", "The current screen", 200 ScreenSnapshot => routes::screen),
     route!(post "/api/v1/sessions/{id}/resize", "resizeSession", "Resize the terminal", body ResizeBody, 200 SessionInfo => routes::resize),
     route!(post "/api/v1/sessions/{id}/interrupt", "interruptSession", "Send the profile's interrupt key", 200 Done => routes::interrupt),
@@ -105,7 +108,7 @@ pub const ROUTES: &[Route] = &[
     route!(get "/api/v1/stats", "getStatsAlias", "Counts and totals; the same as GET /api/v1/stats/claude", 200 Stats => routes::stats),
     route!(get "/api/v1/openapi.json", "getOpenApi", "This document", 200 OpenApi => routes::openapi),
     route!(get "/api/v1/health", "getHealth", "Liveness; needs no token", 200 Health => routes::health),
-    route!(get "/ws/sessions/{id}", "streamSession", "WebSocket: output, state and controls", 101 openapi::WebSocket => ws::upgrade),
+    route!(get "/ws/sessions/{id}", "streamSession", "WebSocket: output, state and controls", query FilterQuery, 101 openapi::WebSocket => ws::upgrade),
 ];
 
 pub fn router(state: AppState, access: Access) -> Router {

@@ -14,11 +14,15 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use axum::http::{HeaderName, header};
+use axum::response::{IntoResponse, Response};
+
 use crate::api::AppState;
 use crate::api::error::ApiError;
 use crate::api::number::{QueryWhole, Whole};
 use crate::config::SessionRequest;
 use crate::manager::Stats;
+use crate::output_filter::{self, FilterQuery, Format};
 use crate::session::config::{
     MAX_EXEC_COUNT, MAX_EXEC_STRING, MAX_EXEC_TOTAL, MAX_TERMINAL_COLS, MAX_TERMINAL_ROWS,
     MIN_TERMINAL_DIM,
@@ -271,6 +275,8 @@ pub async fn input(
 
 const MAX_LIMIT: u32 = 10_000;
 
+/// The page's place, and the filter (`output_filter`) as query parameters. Flat, not
+/// `#[serde(flatten)]`: flattened fields lose their types in a query string.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct OutputQuery {
     /// The first sequence number wanted: `next_seq` of the previous page.
@@ -280,6 +286,15 @@ pub struct OutputQuery {
     #[serde(default = "default_limit")]
     #[schemars(range(min = 1, max = MAX_LIMIT))]
     limit: QueryWhole<u32>,
+    /// Control sequences taken out of the entries' text.
+    #[serde(default)]
+    strip_ansi: bool,
+    /// Only entries with a line matching this regular expression.
+    grep: Option<String>,
+    /// Comma-separated entry types: output, input, state, error, system.
+    #[serde(rename = "type")]
+    types: Option<String>,
+    format: Option<Format>,
 }
 
 fn default_limit() -> QueryWhole<u32> {
@@ -292,19 +307,44 @@ pub struct OutputPage {
     next_seq: u64,
 }
 
+/// Up to `limit` log entries from `since`, then filtered: `next_seq` follows the log, so a
+/// reader paging on with it misses nothing the filter would have let through.
 pub async fn output(
     State(app): State<AppState>,
     Id(id): Id,
     query: Result<Query<OutputQuery>, QueryRejection>,
-) -> ApiResult<OutputPage> {
+) -> Result<Response, ApiError> {
     let Query(query) = query?;
     let QueryWhole(limit) = query.limit;
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(ApiError::invalid("limit", format!("must be 1–{MAX_LIMIT}")));
     }
+    let filter = FilterQuery {
+        strip_ansi: query.strip_ansi,
+        grep: query.grep,
+        types: query.types,
+        format: query.format,
+    };
+    let mut filter = filter.compile()?;
     let session = app.manager.get(id)?;
     let (entries, next_seq) = session.output(query.since.0, limit as usize).await;
-    Ok(Json(OutputPage { entries, next_seq }))
+    let entries = tokio::task::spawn_blocking(move || filter.apply_all(entries))
+        .await
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+    Ok(match query.format.unwrap_or_default() {
+        Format::Json => Json(OutputPage { entries, next_seq }).into_response(),
+        Format::Text => (
+            [
+                (
+                    header::CONTENT_TYPE,
+                    "text/plain; charset=utf-8".to_string(),
+                ),
+                (HeaderName::from_static("x-next-seq"), next_seq.to_string()),
+            ],
+            output_filter::as_text(&entries),
+        )
+            .into_response(),
+    })
 }
 
 pub async fn screen(State(app): State<AppState>, Id(id): Id) -> ApiResult<ScreenSnapshot> {

@@ -7,6 +7,9 @@
 //! A client's requests reach the session in the order it sent them (keys typed through the
 //! socket must not swap places), carried out by one task per socket.
 //!
+//! The URL may carry an output filter (`?strip_ansi=true&grep=…&type=…`, see `output_filter`):
+//! output entries and state changes are then sent through it.
+//!
 //! When the session ends, the client gets its last state change (or, connecting late, its last
 //! screen) and then a close frame saying "session ended": nothing more will come.
 
@@ -15,9 +18,10 @@ use std::time::Duration;
 use std::sync::Arc;
 
 use axum::Extension;
-use axum::extract::State;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
+use axum::extract::{Query, State};
 use axum::response::Response;
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
@@ -28,9 +32,10 @@ use crate::api::error::ApiError;
 use crate::api::routes::{Id, size, timeout};
 use crate::api::ws_cap::{WsCap, WsPlace};
 use crate::manager::{Manager, ManagerError};
+use crate::output_filter::{FilterQuery, Format, OutputFilter};
 use crate::protocol::websocket::{CommandOutcome, ScreenState, WsEvent, WsRequest};
 use crate::session::event::{Event, EventKind};
-use crate::session::{CommandResult, Session, SessionError, SessionId, SessionState};
+use crate::session::{CommandResult, OutputType, Session, SessionError, SessionId, SessionState};
 
 /// Largest message a client may send.
 pub const MAX_MESSAGE: usize = 1024 * 1024;
@@ -43,16 +48,25 @@ pub async fn upgrade(
     State(app): State<AppState>,
     Extension(cap): Extension<Arc<WsCap>>,
     Id(id): Id,
+    filter: Result<Query<FilterQuery>, QueryRejection>,
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
     let session = app.manager.get(id)?;
+    let Query(filter) = filter?;
+    if filter.format == Some(Format::Text) {
+        return Err(ApiError::invalid(
+            "format",
+            "the WebSocket speaks JSON; format=text is for GET …/output",
+        ));
+    }
+    let filter = filter.compile()?;
     let ws = ws?;
     let place = cap.claim(id)?;
     let events = app.manager.subscribe();
     Ok(ws
         .max_message_size(MAX_MESSAGE)
         .max_frame_size(MAX_MESSAGE)
-        .on_upgrade(move |socket| serve(socket, app.manager, session, events, place)))
+        .on_upgrade(move |socket| serve(socket, app.manager, session, events, filter, place)))
 }
 
 /// Streams to one client until either side ends; `_place` counts it among the open sockets
@@ -62,6 +76,7 @@ async fn serve(
     manager: Manager,
     session: Session,
     mut events: broadcast::Receiver<Event>,
+    mut filter: OutputFilter,
     _place: WsPlace,
 ) {
     let (mut sink, mut stream) = socket.split();
@@ -81,7 +96,12 @@ async fn serve(
     while !ended {
         let (outgoing, last) = tokio::select! {
             event = events.recv() => match event {
-                Ok(event) if event.session_id == session.id() => (event_message(&event), ends(&event)),
+                Ok(event) if event.session_id == session.id() => match event_message(event, &mut filter) {
+                    (Some(message), last) => (message, last),
+                    // Filtered out; the session's end still closes the socket.
+                    (None, true) => break,
+                    (None, false) => continue,
+                },
                 Ok(_) => continue,
                 Err(broadcast::error::RecvError::Lagged(_)) => snapshot(&session),
                 Err(broadcast::error::RecvError::Closed) => return,
@@ -139,11 +159,17 @@ fn ends(event: &Event) -> bool {
     matches!(&event.kind, EventKind::State(change) if change.to == SessionState::Terminated)
 }
 
-fn event_message(event: &Event) -> WsEvent {
-    match &event.kind {
-        EventKind::Output(entry) => WsEvent::Output(entry.clone()),
-        EventKind::State(change) => WsEvent::State(change.clone()),
-    }
+/// What `event` is sent as through `filter` (`None`: filtered out), and whether it is the
+/// session's last.
+fn event_message(event: Event, filter: &mut OutputFilter) -> (Option<WsEvent>, bool) {
+    let last = ends(&event);
+    let message = match event.kind {
+        EventKind::Output(entry) => filter.apply(entry).map(WsEvent::Output),
+        EventKind::State(change) => filter
+            .wants(OutputType::State)
+            .then_some(WsEvent::State(change)),
+    };
+    (message, last)
 }
 
 /// Queues a client's message for `carry_out`; an error message when it cannot be.

@@ -44,6 +44,7 @@ pub struct Config {
     pub limits: Limits,
     pub profiles: BTreeMap<String, ProfileSpec>,
     pub templates: BTreeMap<String, Template>,
+    pub recording: RecordingConfig,
 }
 
 /// What a session gets when its own entry does not say.
@@ -191,6 +192,40 @@ impl Default for Limits {
         Self {
             max_sessions: 32,
             scrollback: 10_000,
+        }
+    }
+}
+
+/// `[recording]`: every session's output as an asciicast v2 file in the data dir.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RecordingConfig {
+    pub enabled: bool,
+    /// Keystrokes too (`"i"` events). Off: what is typed may be a secret.
+    pub record_input: bool,
+    /// A session's file is rotated past this many bytes.
+    pub max_file_bytes: u64,
+    /// All recordings together; the oldest files are deleted past it.
+    pub max_total_bytes: u64,
+}
+
+impl Default for RecordingConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            record_input: false,
+            max_file_bytes: 64 * 1024 * 1024,
+            max_total_bytes: 1024 * 1024 * 1024,
+        }
+    }
+}
+
+impl RecordingConfig {
+    pub fn limits(&self) -> crate::recording::Limits {
+        crate::recording::Limits {
+            file_bytes: self.max_file_bytes.max(1024),
+            total_bytes: self.max_total_bytes.max(1024),
+            record_input: self.record_input,
         }
     }
 }

@@ -54,12 +54,24 @@ pub enum CtlCommand {
     },
     /// Send raw keys (escapes like `\r`, `\x1b` are decoded).
     Input { id: u64, data: String },
-    /// Print the output log; `--follow` keeps streaming it.
+    /// Print the output log; `--follow` keeps streaming it. To a terminal, control sequences
+    /// are stripped unless `--raw`.
     Output {
         id: u64,
         #[arg(long)]
         follow: bool,
+        /// Only lines matching this regular expression.
+        #[arg(long, value_name = "REGEX")]
+        grep: Option<String>,
+        /// Only entries of these types: output, input, state, error, system (comma-separated).
+        #[arg(long = "type", value_name = "TYPES")]
+        types: Option<String>,
+        /// Keep control sequences even when writing to a terminal.
+        #[arg(long)]
+        raw: bool,
     },
+    /// Write the session's asciicast recording to stdout: `ctl record ID > session.cast`.
+    Record { id: u64 },
     /// Print the current screen.
     Screen { id: u64 },
     /// Set a session's terminal size in columns and rows.

@@ -14,6 +14,7 @@ use anyhow::Context;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::output_filter::FilterQuery;
 use crate::protocol::websocket::WsEvent;
 use crate::session::SessionState;
 
@@ -111,8 +112,30 @@ pub fn run(args: CtlArgs, endpoint: Endpoint) -> anyhow::Result<ExitCode> {
             &format!("/api/v1/sessions/{id}/input"),
             Some(json!({"data": unescape(&data)})),
         )?,
-        CtlCommand::Output { id, follow } => {
-            client.output(id, follow, json_out)?;
+        CtlCommand::Output {
+            id,
+            follow,
+            grep,
+            types,
+            raw,
+        } => {
+            use std::io::IsTerminal;
+            let terminal = std::io::stdout().is_terminal();
+            let filter = FilterQuery {
+                strip_ansi: terminal && !raw && !json_out,
+                grep,
+                types,
+                format: None,
+            };
+            let show = Show {
+                json: json_out,
+                raw: raw || !terminal,
+            };
+            client.output(id, follow, &filter, show)?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        CtlCommand::Record { id } => {
+            client.download(&format!("/api/v1/sessions/{id}/recording"))?;
             return Ok(ExitCode::SUCCESS);
         }
         CtlCommand::Screen { id } => {
@@ -241,30 +264,76 @@ impl Client {
         Ok(value)
     }
 
-    /// Prints the log; with `follow`, keeps printing what the WebSocket streams.
-    fn output(&self, id: u64, follow: bool, json_out: bool) -> anyhow::Result<()> {
+    /// Writes the body of a GET to stdout as it comes, whatever it is.
+    fn download(&self, path: &str) -> anyhow::Result<()> {
+        let url = format!("{}{}", self.base, path);
+        let mut response = self
+            .agent
+            .get(&url)
+            .header("authorization", &self.auth)
+            .call()
+            .with_context(|| format!("cannot reach ccmux at {}: is it running?", self.base))?;
+        let status = response.status();
+        if !status.is_success() {
+            let value: Value = response.body_mut().read_json().unwrap_or(Value::Null);
+            return Err(Refused {
+                status: status.as_u16(),
+                code: value["error"]["code"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+                message: value["error"]["message"]
+                    .as_str()
+                    .unwrap_or("request failed")
+                    .to_string(),
+            }
+            .into());
+        }
+        let mut body = response.body_mut().as_reader();
+        let mut out = std::io::stdout().lock();
+        std::io::copy(&mut body, &mut out)?;
+        out.flush()?;
+        Ok(())
+    }
+
+    /// Prints the log through `filter`; with `follow`, keeps printing what the WebSocket
+    /// streams through it.
+    fn output(
+        &self,
+        id: u64,
+        follow: bool,
+        filter: &FilterQuery,
+        show: Show,
+    ) -> anyhow::Result<()> {
         let mut since = 0;
+        let mut query = filter.to_query_string();
+        if !query.is_empty() {
+            query.insert(0, '&');
+        }
         loop {
             let page = self.call(
                 "GET",
-                &format!("/api/v1/sessions/{id}/output?since={since}&limit=10000"),
+                &format!("/api/v1/sessions/{id}/output?since={since}&limit=10000{query}"),
                 None,
             )?;
             let entries = page["entries"].as_array().cloned().unwrap_or_default();
-            print_entries(&entries, json_out)?;
-            since = page["next_seq"].as_u64().unwrap_or(since);
-            if entries.len() < 10_000 {
+            print_entries(&entries, show)?;
+            let next = page["next_seq"].as_u64().unwrap_or(since);
+            // A filtered page may hold fewer entries than it read: go on while the log did.
+            if next.saturating_sub(since) < 10_000 {
+                since = next;
                 break;
             }
+            since = next;
         }
         if follow {
-            self.follow(id, since, json_out)?;
+            self.follow(id, since, filter, show)?;
         }
         Ok(())
     }
 
-    fn follow(&self, id: u64, since: u64, json_out: bool) -> anyhow::Result<()> {
-        let request = ws_request(&self.addr.to_string(), id, &self.auth)?;
+    fn follow(&self, id: u64, since: u64, filter: &FilterQuery, show: Show) -> anyhow::Result<()> {
+        let request = ws_request_filtered(&self.addr.to_string(), id, &self.auth, filter)?;
         let (mut socket, _) =
             tungstenite::connect(request).context("cannot open the session's stream")?;
         loop {
@@ -278,7 +347,7 @@ impl Client {
             };
             match serde_json::from_str::<WsEvent>(text) {
                 Ok(WsEvent::Output(entry)) if entry.seq >= since => {
-                    print_entries(&[serde_json::to_value(entry)?], json_out)?;
+                    print_entries(&[serde_json::to_value(entry)?], show)?;
                 }
                 Ok(WsEvent::State(change)) if change.to == SessionState::Terminated => {
                     return Ok(());
@@ -295,8 +364,24 @@ pub fn ws_request(
     id: u64,
     auth: &str,
 ) -> Result<tungstenite::handshake::client::Request, tungstenite::Error> {
+    ws_request_filtered(addr, id, auth, &FilterQuery::default())
+}
+
+/// `ws_request` with an output filter in the URL.
+pub fn ws_request_filtered(
+    addr: &str,
+    id: u64,
+    auth: &str,
+    filter: &FilterQuery,
+) -> Result<tungstenite::handshake::client::Request, tungstenite::Error> {
     use tungstenite::client::IntoClientRequest;
-    let mut request = format!("ws://{addr}/ws/sessions/{id}").into_client_request()?;
+    let query = filter.to_query_string();
+    let query = if query.is_empty() {
+        query
+    } else {
+        format!("?{query}")
+    };
+    let mut request = format!("ws://{addr}/ws/sessions/{id}{query}").into_client_request()?;
     let auth = auth
         .parse()
         .map_err(|e| tungstenite::Error::HttpFormat(tungstenite::http::Error::from(e)))?;
@@ -304,21 +389,41 @@ pub fn ws_request(
     Ok(request)
 }
 
-fn print_entries(entries: &[Value], json_out: bool) -> anyhow::Result<()> {
+/// How `ctl output` prints entries.
+#[derive(Debug, Clone, Copy)]
+struct Show {
+    /// One JSON object per entry.
+    json: bool,
+    /// Output as it is, control sequences included: to a pipe or file, or asked with `--raw`.
+    raw: bool,
+}
+
+fn print_entries(entries: &[Value], show: Show) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     for entry in entries {
-        if json_out {
+        let content = entry["content"].as_str().unwrap_or_default();
+        if show.json {
             writeln!(out, "{entry}")?;
-        } else if entry["type"] == "output" {
-            write!(
+        } else if entry["type"] != "output" {
+            // Other types are shown only when asked for with --type.
+            writeln!(
                 out,
-                "{}",
-                for_stdout(entry["content"].as_str().unwrap_or_default())
+                "[{}] {}",
+                text_of(&entry["type"]),
+                format::inert(content.trim_end())
             )?;
+        } else if show.raw {
+            write!(out, "{content}")?;
+        } else {
+            write!(out, "{}", for_stdout(content))?;
         }
     }
     out.flush()?;
     Ok(())
+}
+
+fn text_of(value: &Value) -> &str {
+    value.as_str().unwrap_or_default()
 }
 
 /// `\r`, `\n`, `\t`, `\e`, `\xHH` and `\\` in a command-line argument.

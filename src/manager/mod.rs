@@ -35,6 +35,8 @@ pub struct ManagerConfig {
     pub retain_ended: usize,
     /// Events buffered per subscriber before a slow one starts losing the oldest.
     pub event_capacity: usize,
+    /// Records every session's output (`[recording]`); `None` records nothing.
+    pub recorder: Option<crate::recording::Recorder>,
 }
 
 impl Default for ManagerConfig {
@@ -44,6 +46,7 @@ impl Default for ManagerConfig {
             idle_timeout: None,
             retain_ended: 16,
             event_capacity: 1024,
+            recorder: None,
         }
     }
 }
@@ -83,6 +86,7 @@ struct Shared {
     events: broadcast::Sender<Event>,
     started: Instant,
     sizes: parking_lot::Mutex<SizeOwners>,
+    recorder: Option<crate::recording::Recorder>,
 }
 
 /// Wakes when sessions start, end, change state or are forgotten: not on output.
@@ -106,6 +110,7 @@ impl Manager {
     pub fn new(config: ManagerConfig) -> Self {
         crate::session::process::become_subreaper();
         let (events, _) = broadcast::channel(config.event_capacity.max(16));
+        let recorder = config.recorder.clone();
         let (requests, registry) = registry::start(config, events.clone());
         Self {
             shared: Arc::new(Shared {
@@ -114,6 +119,7 @@ impl Manager {
                 events,
                 started: Instant::now(),
                 sizes: parking_lot::Mutex::default(),
+                recorder,
             }),
         }
     }
@@ -226,6 +232,11 @@ impl Manager {
     /// Ends a session and every process it started; `force` skips the polite hangup.
     pub async fn terminate(&self, id: SessionId, force: bool) -> Result<SessionInfo, ManagerError> {
         Ok(self.get(id)?.terminate(force).await)
+    }
+
+    /// What records the sessions, when recordings are on.
+    pub fn recorder(&self) -> Option<&crate::recording::Recorder> {
+        self.shared.recorder.as_ref()
     }
 
     pub fn changes(&self) -> Changes {

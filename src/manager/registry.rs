@@ -130,7 +130,7 @@ impl RegistryActor {
         }
     }
 
-    fn create(&mut self, config: SessionConfig) -> Result<Session, ManagerError> {
+    fn create(&mut self, mut config: SessionConfig) -> Result<Session, ManagerError> {
         if self.shutting_down {
             return Err(ManagerError::ShuttingDown);
         }
@@ -144,6 +144,9 @@ impl RegistryActor {
             return Err(ManagerError::TooManySessions(self.config.max_sessions));
         }
         let id = SessionId(self.next_id);
+        if let Some(recorder) = &self.config.recorder {
+            config.recording = Some(recorder.tap_for(id, &config));
+        }
         let session = Session::spawn(id, config, self.notifier.clone())?;
         self.next_id += 1;
         self.registry.sessions.insert(id, session.clone());

@@ -194,6 +194,10 @@ pub async fn run(ctx: Context, options: ServeOptions) -> anyhow::Result<()> {
     let _ = std::fs::remove_file(&options.socket.path);
     tracing::info!(reason = ?hub.stopping().borrow().clone(), "the server is stopping");
     running.shutdown().await;
+    // The sessions' last output is on disk before the process exits.
+    if let Some(recorder) = hub.manager.recorder().cloned() {
+        let _ = tokio::task::spawn_blocking(move || recorder.sync()).await;
+    }
     Ok(())
 }
 
@@ -207,11 +211,14 @@ async fn restore(manager: &Manager, ctx: &Context, state: &state_file::StateFile
     for session in saved {
         let task = session.recipe.task_id.clone();
         let started = match state_file::to_config(&session, &ctx.config) {
-            Ok(config) => manager
-                .create_session(config)
-                .await
-                .map(drop)
-                .map_err(|e| e.to_string()),
+            Ok(mut config) => {
+                config.restored_screen = last_screen(&session, config.scrollback).await;
+                manager
+                    .create_session(config)
+                    .await
+                    .map(drop)
+                    .map_err(|e| e.to_string())
+            }
             Err(e) => Err(e.to_string()),
         };
         if let Err(problem) = started {
@@ -220,6 +227,16 @@ async fn restore(manager: &Manager, ctx: &Context, state: &state_file::StateFile
     }
     tracing::info!(sessions = manager.list().len(), "restored saved sessions");
     problems
+}
+
+/// The screen `saved` had at the end of its recording, read and parsed off the async workers.
+async fn last_screen(saved: &state_file::SavedSession, scrollback: usize) -> Option<Vec<u8>> {
+    let path = saved.recording.clone()?;
+    tokio::task::spawn_blocking(move || crate::recording::last_screen(&path, scrollback))
+        .await
+        .ok()
+        .flatten()
+        .map(|(_, bytes)| bytes)
 }
 
 /// Saves the live sessions whenever one starts, ends or changes state.

@@ -31,6 +31,9 @@ pub struct SavedSession {
     pub cwd: PathBuf,
     pub terminal_size: TerminalSize,
     pub history: Vec<CommandRecord>,
+    /// The recording its output was going to: a restored session first shows its last screen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recording: Option<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -147,6 +150,7 @@ async fn save_one(session: &Session) -> SavedSession {
         cwd,
         terminal_size: session.terminal_size(),
         history: session.history().await,
+        recording: session.recording_file(),
         recipe,
     }
 }

@@ -105,6 +105,7 @@ pub fn start(
         machine,
         terminal,
         stream,
+        recording: config.recording.clone(),
         log: OutputLog::new(config.output_limit, DEFAULT_LOG_BYTES),
         utf8: Utf8Stream::default(),
         master: Some(spawned.master),
@@ -169,6 +170,8 @@ struct Actor {
     terminal: Arc<Mutex<Terminal>>,
     /// Viewers' feed; sent to under the terminal lock so it lines up with their replay.
     stream: broadcast::Sender<StreamItem>,
+    /// Told of resizes (under the same lock) and of keys; output reaches it in `stream::feed`.
+    recording: Option<crate::recording::Tap>,
     log: OutputLog,
     utf8: Utf8Stream,
     /// Dropped once the session has ended, closing our side of the PTY.
@@ -280,6 +283,9 @@ impl Actor {
             .as_ref()
             .filter(|_| self.exit.is_none())
             .ok_or(SessionError::Ended)?;
+        if let Some(recording) = &self.recording {
+            recording.input(&bytes);
+        }
         input.send(bytes)?;
         self.record(OutputType::Input, shown);
         Ok(())
@@ -363,6 +369,9 @@ impl Actor {
         let mut terminal = self.terminal.lock();
         terminal.resize(size);
         let _ = self.stream.send(StreamItem::Resized(size));
+        if let Some(recording) = &self.recording {
+            recording.resize(size);
+        }
         drop(terminal);
         self.status.send_modify(|s| s.terminal_size = size);
         Ok(())
@@ -416,6 +425,9 @@ impl Actor {
         let due = |t: Option<Instant>| t.is_some_and(|t| t <= now);
         if due(self.timers.enter) {
             self.timers.enter = None;
+            if let Some(recording) = &self.recording {
+                recording.input(b"\r");
+            }
             if self
                 .input
                 .as_ref()

@@ -188,6 +188,10 @@ pub struct SessionConfig {
     pub profile_name: Option<String>,
     /// Commands run before a restart, carried over by a restored session.
     pub history: Vec<CommandRecord>,
+    /// Where the session's output is recorded, when recordings are on (set by the manager).
+    pub recording: Option<crate::recording::Tap>,
+    /// Bytes that draw the screen a restored session had, shown before its program draws.
+    pub restored_screen: Option<Vec<u8>>,
 }
 
 impl SessionConfig {
@@ -209,6 +213,8 @@ impl SessionConfig {
             auth_token_env: None,
             profile_name: None,
             history: Vec::new(),
+            recording: None,
+            restored_screen: None,
         }
     }
 

@@ -72,6 +72,8 @@ impl Actor {
         self.master = None;
         self.input = None;
         self.stop = None;
+        // With the reader's, the last handle on the recording: the recorder closes its file.
+        self.recording = None;
         self.answers.end();
         self.timers.eval = None;
         self.answer_terminate_waiters();

@@ -125,6 +125,7 @@ struct Inner {
     status: watch::Receiver<SessionStatus>,
     control: mpsc::Sender<Control>,
     stream: broadcast::Sender<StreamItem>,
+    recording: Option<crate::recording::CurrentFile>,
 }
 
 /// When the last handle goes, the actor sees its control channel close and kills the process
@@ -166,8 +167,16 @@ impl Session {
             config.terminal_size,
             config.scrollback,
         )));
+        if let Some(screen) = config.restored_screen.take() {
+            terminal.lock().process(&screen);
+            if let Some(recording) = &config.recording {
+                recording.output(&screen);
+            }
+        }
         let stream = stream::channel();
-        let spawned = pty::spawn(&config, stream::feed(terminal.clone(), stream.clone()))?;
+        let recording = config.recording.clone();
+        let feed = stream::feed(terminal.clone(), stream.clone(), recording.clone());
+        let spawned = pty::spawn(&config, feed)?;
         let pid = spawned.pid;
         let profile = config.detector_profile().name;
         let (control, status) = actor::start(
@@ -206,6 +215,7 @@ impl Session {
                 status,
                 control,
                 stream,
+                recording: recording.map(|r| r.current_file()),
             }),
         })
     }
@@ -283,6 +293,11 @@ impl Session {
             replay: replay::replay(&terminal),
             stream: self.inner.stream.subscribe(),
         }
+    }
+
+    /// The recording file being written now, when the session is recorded.
+    pub fn recording_file(&self) -> Option<PathBuf> {
+        self.inner.recording.as_ref().and_then(|r| r.get())
     }
 
     pub fn screen(&self) -> ScreenSnapshot {

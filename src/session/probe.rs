@@ -21,8 +21,19 @@ pub struct Probe {
     terminal: Terminal,
     detector: Detector,
     machine: StateMachine,
+    start: Instant,
     now: Instant,
     recheck_at: Option<Instant>,
+    timeline: Vec<Step>,
+}
+
+/// One change of state, and when it happened on the probe's clock.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    /// Time since the probe started.
+    pub at: Duration,
+    pub state: SessionState,
+    pub reason: String,
 }
 
 impl Probe {
@@ -32,8 +43,10 @@ impl Probe {
             terminal: Terminal::new(size, 100),
             detector: Detector::new(profile, now),
             machine: StateMachine::new(),
+            start: now,
             now,
             recheck_at: None,
+            timeline: Vec::new(),
         }
     }
 
@@ -48,6 +61,31 @@ impl Probe {
     pub fn wait(&mut self, quiet: Duration) -> SessionState {
         self.now += quiet;
         self.evaluate()
+    }
+
+    /// The clock moves to `at` (time since the start), judging the screen at every moment the
+    /// detector asked to look again on the way; a moment already passed is ignored.
+    pub fn run_until(&mut self, at: Duration) -> SessionState {
+        let until = self.start + at;
+        for _ in 0..MAX_RECHECKS {
+            let Some(due) = self.recheck_at.filter(|due| *due <= until) else {
+                break;
+            };
+            self.now = self.now.max(due);
+            self.evaluate();
+        }
+        self.now = self.now.max(until);
+        self.machine.state()
+    }
+
+    /// The terminal was resized.
+    pub fn resize(&mut self, size: TerminalSize) {
+        self.terminal.resize(size);
+    }
+
+    /// Every change of state so far, oldest first.
+    pub fn timeline(&self) -> &[Step] {
+        &self.timeline
     }
 
     /// Lets every quiet period and settle time the detector waits for pass.
@@ -71,7 +109,7 @@ impl Probe {
             SessionState::Ready | SessionState::Idle | SessionState::WaitingInput
         );
         if self.detector.profile().output_means_progress && takes_enter {
-            let _ = self.machine.transition(SessionState::Busy, "enter pressed");
+            self.transition(SessionState::Busy, "enter pressed");
         }
         self.evaluate()
     }
@@ -95,9 +133,19 @@ impl Probe {
         if let Some((verdict, reason)) = decision.verdict
             && let Some(to) = verdict.state(self.machine.been_ready())
         {
-            // An illegal move is ignored, as the actor ignores it.
-            let _ = self.machine.transition(to, reason);
+            self.transition(to, reason);
         }
         self.machine.state()
+    }
+
+    /// An illegal move is ignored, as the actor ignores it.
+    fn transition(&mut self, to: SessionState, reason: impl Into<String>) {
+        if let Ok(Some(change)) = self.machine.transition(to, reason) {
+            self.timeline.push(Step {
+                at: self.now - self.start,
+                state: change.to,
+                reason: change.reason,
+            });
+        }
     }
 }

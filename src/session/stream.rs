@@ -6,6 +6,7 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 use tokio::sync::broadcast;
 
+use crate::recording::Tap;
 use crate::session::config::TerminalSize;
 use crate::session::pty_io::Parse;
 use crate::session::terminal::Terminal;
@@ -39,12 +40,20 @@ pub fn channel() -> broadcast::Sender<StreamItem> {
 /// How output reaches the terminal: parsed on the PTY reader's thread, and passed to viewers
 /// under the same lock, so that a viewer's replay plus its stream never misses or repeats a
 /// byte (see `view_terminal`).
-pub fn feed(terminal: Arc<Mutex<Terminal>>, stream: broadcast::Sender<StreamItem>) -> Parse {
+/// The recording, when there is one, is handed the bytes here too: it never blocks.
+pub fn feed(
+    terminal: Arc<Mutex<Terminal>>,
+    stream: broadcast::Sender<StreamItem>,
+    recording: Option<Tap>,
+) -> Parse {
     Box::new(move |bytes| {
         let mut terminal = terminal.lock();
         let processed = terminal.process(bytes);
         if stream.receiver_count() > 0 {
             let _ = stream.send(StreamItem::Output(bytes.into()));
+        }
+        if let Some(recording) = &recording {
+            recording.output(bytes);
         }
         processed
     })
