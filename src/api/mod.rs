@@ -3,6 +3,7 @@
 
 mod error;
 mod guard;
+mod insight;
 mod listen;
 mod openapi;
 mod routes;
@@ -76,13 +77,15 @@ pub const ROUTES: &[Route] = &[
     route!(post "/api/v1/sessions", "createSessionAlias", "Start a session for a task; the same as POST /api/v1/sessions/claude", body Some("CreateSession"), query &[], 201 "SessionInfo" => routes::create),
     route!(get "/api/v1/sessions", "listSessions", "List sessions", body None, query &["task_id"], 200 "SessionList" => routes::list),
     route!(get "/api/v1/sessions/{id}", "getSession", "One session", body None, query &[], 200 "SessionInfo" => routes::get),
-    route!(delete "/api/v1/sessions/{id}", "deleteSession", "Terminate a session", body None, query &["force"], 200 "SessionInfo" => routes::delete),
+    route!(delete "/api/v1/sessions/{id}", "deleteSession", "Terminate a session", body None, query &["force", "remove_worktree"], 200 "SessionInfo" => routes::delete),
     route!(post "/api/v1/sessions/{id}/commands", "sendCommand", "Send a command and wait for it to finish", body Some("Command"), query &[], 200 "CommandResult" => routes::command),
     route!(post "/api/v1/sessions/{id}/input", "sendInput", "Send raw keys", body Some("Input"), query &[], 200 "Ok" => routes::input),
     route!(get "/api/v1/sessions/{id}/output", "getOutput", "Output log entries", body None, query &["since", "limit"], 200 "OutputPage" => routes::output),
     route!(get "/api/v1/sessions/{id}/screen", "getScreen", "The current screen", body None, query &[], 200 "Screen" => routes::screen),
     route!(post "/api/v1/sessions/{id}/resize", "resizeSession", "Resize the terminal", body Some("Resize"), query &[], 200 "SessionInfo" => routes::resize),
     route!(post "/api/v1/sessions/{id}/interrupt", "interruptSession", "Send the profile's interrupt key", body None, query &[], 200 "Ok" => routes::interrupt),
+    route!(get "/api/v1/sessions/{id}/history", "getHistory", "The task's kept commands, oldest first", body None, query &[], 200 "History" => insight::history),
+    route!(get "/metrics", "getMetrics", "Counters in Prometheus' text format", body None, query &[], 200 "Metrics" => insight::metrics),
     route!(get "/api/v1/stats/claude", "getStats", "Counts and totals", body None, query &[], 200 "Stats" => routes::stats),
     route!(get "/api/v1/stats", "getStatsAlias", "Counts and totals; the same as GET /api/v1/stats/claude", body None, query &[], 200 "Stats" => routes::stats),
     route!(get "/api/v1/openapi.json", "getOpenApi", "This document", body None, query &[], 200 "OpenApi" => routes::openapi),
@@ -91,6 +94,7 @@ pub const ROUTES: &[Route] = &[
 ];
 
 pub fn router(state: AppState, access: Access) -> Router {
+    let metrics = state.manager.metrics();
     let guard = Arc::new(guard::Guard {
         token: access.token,
         allowed_origins: access.allowed_origins,
@@ -104,6 +108,10 @@ pub fn router(state: AppState, access: Access) -> Router {
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(guard, guard::check))
+        .layer(axum::middleware::from_fn_with_state(
+            metrics,
+            crate::metrics::track,
+        ))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::Extension(Arc::new(ws_cap::WsCap::default())))
         .with_state(state)

@@ -16,7 +16,6 @@ use serde_json::{Value, json};
 use crate::api::AppState;
 use crate::api::error::ApiError;
 use crate::config::SessionRequest;
-use crate::manager::Stats;
 use crate::session::{CommandResult, SessionId, SessionInfo, SessionOutput, TerminalSize};
 
 /// A session id from the path; anything that is not one is a 404 like an unknown id.
@@ -59,6 +58,7 @@ pub struct CreateBody {
     profile: Option<String>,
     template: Option<String>,
     workspace: Option<String>,
+    worktree: Option<crate::worktree::WorktreeOption>,
 }
 
 pub async fn create(
@@ -86,6 +86,7 @@ pub async fn create(
         auth_token_env: None,
         template: body.template,
         workspace: body.workspace,
+        worktree: body.worktree,
     };
     let mut config = app.config.session_config(request, &app.cwd)?;
     if let Some(size) = size {
@@ -110,23 +111,23 @@ pub async fn list(
     query: Result<Query<ListQuery>, QueryRejection>,
 ) -> ApiResult<Value> {
     let Query(query) = query?;
-    let sessions: Vec<SessionInfo> = app
+    let sessions: Vec<_> = app
         .manager
         .list()
-        .iter()
+        .into_iter()
         .filter(|s| {
             query
                 .task_id
                 .as_ref()
                 .is_none_or(|t| s.task_id().as_str() == t)
         })
-        .map(|s| s.info())
         .collect();
+    let sessions = app.manager.detailed_infos(&sessions).await;
     Ok(Json(json!({ "sessions": sessions })))
 }
 
 pub async fn get(State(app): State<AppState>, Id(id): Id) -> ApiResult<SessionInfo> {
-    Ok(Json(app.manager.get(id)?.info()))
+    Ok(Json(app.manager.detailed_info(id).await?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -247,6 +248,9 @@ pub async fn interrupt(State(app): State<AppState>, Id(id): Id) -> ApiResult<Val
 pub struct DeleteQuery {
     #[serde(default)]
     force: bool,
+    /// Remove the session's worktree too, when it is clean.
+    #[serde(default)]
+    remove_worktree: bool,
 }
 
 pub async fn delete(
@@ -255,11 +259,15 @@ pub async fn delete(
     query: Result<Query<DeleteQuery>, QueryRejection>,
 ) -> ApiResult<SessionInfo> {
     let Query(query) = query?;
+    if query.remove_worktree {
+        let ended = app.manager.terminate_removing_worktree(id, query.force);
+        return Ok(Json(ended.await?));
+    }
     Ok(Json(app.manager.terminate(id, query.force).await?))
 }
 
-pub async fn stats(State(app): State<AppState>) -> Json<Stats> {
-    Json(app.manager.stats())
+pub async fn stats(State(app): State<AppState>) -> Json<crate::api::insight::StatsWithUsage> {
+    Json(crate::api::insight::stats(&app.manager).await)
 }
 
 pub async fn health() -> Json<Value> {

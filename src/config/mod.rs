@@ -95,6 +95,9 @@ pub struct SessionEntry {
     pub template: Option<String>,
     #[serde(default = "yes")]
     pub autostart: bool,
+    /// `true` or a name: run in a git worktree of the project on branch `ccmux/<name>`.
+    #[serde(default)]
+    pub worktree: Option<crate::worktree::WorktreeOption>,
 }
 
 fn yes() -> bool {
@@ -110,6 +113,8 @@ pub struct Template {
     pub environment: BTreeMap<String, String>,
     pub profile: Option<String>,
     pub auth_token_env: Option<String>,
+    /// `true` or a name: run in a git worktree of the project on branch `ccmux/<name>`.
+    pub worktree: Option<crate::worktree::WorktreeOption>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

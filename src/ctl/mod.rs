@@ -85,6 +85,7 @@ pub fn run(args: CtlArgs, endpoint: Endpoint) -> anyhow::Result<ExitCode> {
             cwd,
             template,
             profile,
+            worktree,
             argv,
         } => {
             let cwd = match cwd {
@@ -100,6 +101,11 @@ pub fn run(args: CtlArgs, endpoint: Endpoint) -> anyhow::Result<ExitCode> {
             }
             if let Some(p) = profile {
                 body["profile"] = json!(p);
+            }
+            match worktree.as_deref() {
+                Some("") => body["worktree"] = json!(true),
+                Some(name) => body["worktree"] = json!(name),
+                None => {}
             }
             client.call("POST", "/api/v1/sessions/claude", Some(body))?
         }
@@ -126,15 +132,42 @@ pub fn run(args: CtlArgs, endpoint: Endpoint) -> anyhow::Result<ExitCode> {
         CtlCommand::Interrupt { id } => {
             client.call("POST", &format!("/api/v1/sessions/{id}/interrupt"), None)?
         }
-        CtlCommand::Kill { id, force } => client.call(
+        CtlCommand::Kill {
+            id,
+            force,
+            remove_worktree,
+        } => client.call(
             "DELETE",
-            &format!("/api/v1/sessions/{id}?force={force}"),
+            &format!("/api/v1/sessions/{id}?force={force}&remove_worktree={remove_worktree}"),
             None,
         )?,
+        CtlCommand::History { id } => {
+            client.call("GET", &format!("/api/v1/sessions/{id}/history"), None)?
+        }
+        CtlCommand::Macro { id, name } => return run_macro(&client, id, &name, json_out),
+        CtlCommand::Metrics => {
+            print!("{}", client.text("/metrics")?);
+            return Ok(ExitCode::SUCCESS);
+        }
         CtlCommand::Stats => client.call("GET", "/api/v1/stats/claude", None)?,
     };
     print(&value, json_out)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `ctl macro`: prints each step; exits 1 when a step failed.
+fn run_macro(client: &Client, id: u64, name: &str, json_out: bool) -> anyhow::Result<ExitCode> {
+    let value = client.call(
+        "POST",
+        &format!("/api/v1/sessions/{id}/macros/{name}"),
+        None,
+    )?;
+    print(&value, json_out)?;
+    Ok(if value["ok"] == true {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 /// `ctl send`: prints the result; the exit code says how the command ended.
@@ -239,6 +272,21 @@ impl Client {
             .into());
         }
         Ok(value)
+    }
+
+    /// A route that answers in plain text.
+    fn text(&self, path: &str) -> anyhow::Result<String> {
+        let url = format!("{}{}", self.base, path);
+        let mut response = self
+            .agent
+            .get(&url)
+            .header("authorization", &self.auth)
+            .call()
+            .with_context(|| format!("cannot reach ccmux at {}: is it running?", self.base))?;
+        let status = response.status();
+        let body = response.body_mut().read_to_string()?;
+        anyhow::ensure!(status.is_success(), "HTTP {status}: {body}");
+        Ok(body)
     }
 
     /// Prints the log; with `follow`, keeps printing what the WebSocket streams.

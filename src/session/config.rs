@@ -161,6 +161,8 @@ pub struct SessionConfig {
     pub profile_name: Option<String>,
     /// Commands run before a restart, carried over by a restored session.
     pub history: Vec<CommandRecord>,
+    /// A git worktree to run in (see `crate::worktree`).
+    pub worktree: Option<crate::worktree::Placement>,
 }
 
 impl SessionConfig {
@@ -182,6 +184,7 @@ impl SessionConfig {
             auth_token_env: None,
             profile_name: None,
             history: Vec::new(),
+            worktree: None,
         }
     }
 
