@@ -12,6 +12,7 @@ pub mod history;
 pub mod keys;
 pub mod logging;
 pub mod ls;
+pub mod macros;
 pub mod manager;
 pub mod metrics;
 pub mod paths;

@@ -5,6 +5,7 @@ mod error;
 mod guard;
 mod insight;
 mod listen;
+mod macros;
 mod openapi;
 mod routes;
 pub mod token;
@@ -85,6 +86,7 @@ pub const ROUTES: &[Route] = &[
     route!(post "/api/v1/sessions/{id}/resize", "resizeSession", "Resize the terminal", body Some("Resize"), query &[], 200 "SessionInfo" => routes::resize),
     route!(post "/api/v1/sessions/{id}/interrupt", "interruptSession", "Send the profile's interrupt key", body None, query &[], 200 "Ok" => routes::interrupt),
     route!(get "/api/v1/sessions/{id}/history", "getHistory", "The task's kept commands, oldest first", body None, query &[], 200 "History" => insight::history),
+    route!(post "/api/v1/sessions/{id}/macros/{name}", "runMacro", "Run a [macros.NAME] step by step; the first failure stops it", body None, query &[], 200 "MacroReport" => macros::run),
     route!(get "/metrics", "getMetrics", "Counters in Prometheus' text format", body None, query &[], 200 "Metrics" => insight::metrics),
     route!(get "/api/v1/stats/claude", "getStats", "Counts and totals", body None, query &[], 200 "Stats" => routes::stats),
     route!(get "/api/v1/stats", "getStatsAlias", "Counts and totals; the same as GET /api/v1/stats/claude", body None, query &[], 200 "Stats" => routes::stats),

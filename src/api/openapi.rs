@@ -46,6 +46,11 @@ fn operation(route: &Route) -> Value {
             json!({"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}),
         );
     }
+    if route.path.contains("{name}") {
+        parameters.push(
+            json!({"name": "name", "in": "path", "required": true, "schema": {"type": "string"}}),
+        );
+    }
     for query in route.query {
         parameters.push(
             json!({"name": query, "in": "query", "required": false, "schema": {"type": "string"}}),
@@ -100,6 +105,8 @@ fn schemas() -> Value {
             "task_id": {"type": "string"}, "session_id": {"type": "integer"}, "command": {"type": "string"}, "sent_at": {"type": "string", "format": "date-time"},
             "outcome": {"type": ["string", "null"], "enum": ["finished", "timed_out", "waiting_input", "ended", "error", null]},
             "state": {"anyOf": [{"type": "null"}, {"$ref": "#/components/schemas/State"}]}, "duration_ms": {"type": ["integer", "null"]}}}}}},
+        "MacroReport": {"type": "object", "properties": {"macro": {"type": "string"}, "ok": {"type": "boolean"}, "steps": {"type": "array", "items": {"type": "object", "properties": {
+            "step": {"type": "string"}, "outcome": {"type": "string", "enum": ["passed", "failed", "skipped"]}, "detail": {"type": "string"}, "duration_ms": {"type": "integer"}}}}}},
         "Metrics": {"type": "string", "description": "Prometheus text exposition format 0.0.4 (served as text/plain)."},
         "SessionList": {"type": "object", "properties": {"sessions": {"type": "array", "items": {"$ref": "#/components/schemas/SessionInfo"}}}},
         "Command": {"type": "object", "required": ["command"], "properties": {"command": {"type": "string"}, "timeout": {"type": "number", "exclusiveMinimum": 0}}},

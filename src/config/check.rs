@@ -20,7 +20,7 @@ pub(super) struct Finding {
 }
 
 impl Finding {
-    fn at<T>(value: &Spanned<T>, message: impl Into<String>) -> Self {
+    pub(super) fn at<T>(value: &Spanned<T>, message: impl Into<String>) -> Self {
         Self {
             span: value.span(),
             message: message.into(),
@@ -122,6 +122,7 @@ pub(super) fn check(
     if let Some(ui) = &located.ui {
         check_keys(ui, config, below)?;
     }
+
     for template in located.session.iter().filter_map(|e| e.template.as_ref()) {
         let name = template.get_ref();
         if !config.templates.contains_key(name) && !defined_below("templates", name) {

@@ -9,6 +9,7 @@ pub mod key;
 mod key_path;
 pub mod keymap;
 mod load;
+pub mod macro_spec;
 mod profile_spec;
 mod resolve;
 pub mod trust;
@@ -44,6 +45,8 @@ pub struct Config {
     pub limits: Limits,
     pub profiles: BTreeMap<String, ProfileSpec>,
     pub templates: BTreeMap<String, Template>,
+    /// Named sequences of steps run against a session (see `macro_spec.rs`).
+    pub macros: BTreeMap<String, macro_spec::MacroSpec>,
 }
 
 /// What a session gets when its own entry does not say.
