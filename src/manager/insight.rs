@@ -2,9 +2,12 @@
 //! counts, kept command history and metrics. Each of these reads `/proc`, runs `git` or reads
 //! a file, so each runs on the blocking pool, and only when asked.
 
+use std::collections::HashMap;
+
 use crate::history::{self, Entry};
 use crate::manager::{Manager, ManagerError};
 use crate::session::{Session, SessionConfig, SessionId, SessionInfo};
+use crate::usage::Resources;
 use crate::worktree::{self, Placement, WorktreeError};
 
 /// Makes (or finds) the worktree a config asks for and moves the session into it.
@@ -41,28 +44,36 @@ impl Manager {
         crate::metrics::render(&self.stats(), &self.shared.metrics)
     }
 
+    /// What the live ones of `sessions` use now (or a moment ago: see `usage::FRESH_FOR`).
+    pub async fn usage(&self, sessions: &[Session]) -> HashMap<SessionId, Resources> {
+        let live: Vec<(SessionId, u32)> = sessions
+            .iter()
+            .filter(|s| !s.state().is_ending())
+            .map(|s| (s.id(), s.pid()))
+            .collect();
+        let sampler = self.shared.usage.clone();
+        tokio::task::spawn_blocking(move || sampler.lock().sample(&live))
+            .await
+            .unwrap_or_default()
+    }
+
     /// Each session's info with its resource use and worktree counts as they are now.
     pub async fn detailed_infos(&self, sessions: &[Session]) -> Vec<SessionInfo> {
         let mut infos: Vec<SessionInfo> = sessions.iter().map(Session::info).collect();
-        let live: Vec<(SessionId, u32)> = infos
-            .iter()
-            .filter(|i| !i.status.state.is_ending())
-            .map(|i| (i.session_id, i.pid))
-            .collect();
+        let usage = self.usage(sessions).await;
+        for info in &mut infos {
+            info.resources = usage.get(&info.session_id).copied();
+        }
         let worktrees: Vec<_> = infos.iter().map(|i| i.worktree.clone()).collect();
-        let sampler = self.shared.usage.clone();
-        let sampled = tokio::task::spawn_blocking(move || {
-            let usage = sampler.lock().sample(&live);
-            let worktrees: Vec<_> = worktrees
-                .into_iter()
-                .map(|w| w.map(worktree::with_counts))
-                .collect();
-            (usage, worktrees)
-        })
-        .await;
-        if let Ok((usage, worktrees)) = sampled {
-            for (info, worktree) in infos.iter_mut().zip(worktrees) {
-                info.resources = usage.get(&info.session_id).copied();
+        if worktrees.iter().any(Option::is_some) {
+            let counted = tokio::task::spawn_blocking(move || {
+                worktrees
+                    .into_iter()
+                    .map(|w| w.map(worktree::with_counts))
+                    .collect::<Vec<_>>()
+            })
+            .await;
+            for (info, worktree) in infos.iter_mut().zip(counted.unwrap_or_default()) {
                 info.worktree = worktree;
             }
         }
