@@ -75,6 +75,7 @@ impl From<ManagerError> for ApiError {
             ManagerError::TooManySessions(_) => (S::TOO_MANY_REQUESTS, "too_many_sessions"),
             ManagerError::ShuttingDown => (S::SERVICE_UNAVAILABLE, "shutting_down"),
             ManagerError::Session(e) => return e.clone().into(),
+            ManagerError::Worktree(e) => return e.clone().into(),
         };
         Self::new(status, code, message)
     }
@@ -114,6 +115,19 @@ impl From<crate::output_filter::FilterError> for ApiError {
     }
 }
 
+impl From<crate::worktree::WorktreeError> for ApiError {
+    fn from(e: crate::worktree::WorktreeError) -> Self {
+        use crate::worktree::WorktreeError as W;
+        let (status, code) = match &e {
+            W::Dirty { .. } => (StatusCode::CONFLICT, "worktree_dirty"),
+            W::None => (StatusCode::CONFLICT, "no_worktree"),
+            W::BadName(_) | W::NotARepository(_) => return Self::invalid("worktree", e),
+            W::NoGit(_) | W::Git { .. } => (StatusCode::INTERNAL_SERVER_ERROR, "git_failed"),
+        };
+        Self::new(status, code, e.to_string())
+    }
+}
+
 impl From<ResolveError> for ApiError {
     fn from(e: ResolveError) -> Self {
         let field = match &e {
@@ -121,6 +135,7 @@ impl From<ResolveError> for ApiError {
             ResolveError::UnknownProfile(_) => "profile",
             ResolveError::UnknownTemplate(_) => "template",
             ResolveError::MissingTokenVariable(_) => "auth_token_env",
+            ResolveError::Worktree(e) => return e.clone().into(),
         };
         Self::invalid(field, e)
     }

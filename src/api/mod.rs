@@ -3,7 +3,9 @@
 
 mod error;
 mod guard;
+mod insight;
 mod listen;
+mod macros;
 mod number;
 mod openapi;
 mod recording;
@@ -22,7 +24,7 @@ use axum::routing::{MethodRouter, delete, get, post};
 use tokio::net::TcpListener;
 
 use crate::config::Config;
-use crate::manager::{Manager, Stats};
+use crate::manager::Manager;
 use crate::session::{ScreenSnapshot, SessionInfo};
 
 /// Largest request body accepted.
@@ -104,14 +106,18 @@ pub const ROUTES: &[Route] = &[
     route!(get "/api/v1/sessions/{id}/screen", "getScreen", "The current screen", 200 ScreenSnapshot => routes::screen),
     route!(post "/api/v1/sessions/{id}/resize", "resizeSession", "Resize the terminal", body ResizeBody, 200 SessionInfo => routes::resize),
     route!(post "/api/v1/sessions/{id}/interrupt", "interruptSession", "Send the profile's interrupt key", 200 Done => routes::interrupt),
-    route!(get "/api/v1/stats/claude", "getStats", "Counts and totals", 200 Stats => routes::stats),
-    route!(get "/api/v1/stats", "getStatsAlias", "Counts and totals; the same as GET /api/v1/stats/claude", 200 Stats => routes::stats),
+    route!(get "/api/v1/sessions/{id}/history", "getHistory", "The task's kept commands, oldest first", 200 insight::HistoryPage => insight::history),
+    route!(post "/api/v1/sessions/{id}/macros/{name}", "runMacro", "Run a [macros.NAME] step by step; the first failure stops it", 200 crate::macros::MacroReport => macros::run),
+    route!(get "/metrics", "getMetrics", "Counters in Prometheus' text format", 200 insight::Metrics => insight::metrics),
+    route!(get "/api/v1/stats/claude", "getStats", "Counts and totals", 200 insight::StatsWithUsage => routes::stats),
+    route!(get "/api/v1/stats", "getStatsAlias", "Counts and totals; the same as GET /api/v1/stats/claude", 200 insight::StatsWithUsage => routes::stats),
     route!(get "/api/v1/openapi.json", "getOpenApi", "This document", 200 OpenApi => routes::openapi),
     route!(get "/api/v1/health", "getHealth", "Liveness; needs no token", 200 Health => routes::health),
     route!(get "/ws/sessions/{id}", "streamSession", "WebSocket: output, state and controls", query FilterQuery, 101 openapi::WebSocket => ws::upgrade),
 ];
 
 pub fn router(state: AppState, access: Access) -> Router {
+    let metrics = state.manager.metrics();
     let guard = Arc::new(guard::Guard {
         token: access.token,
         allowed_origins: access.allowed_origins,
@@ -125,6 +131,10 @@ pub fn router(state: AppState, access: Access) -> Router {
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(guard, guard::check))
+        .layer(axum::middleware::from_fn_with_state(
+            metrics,
+            crate::metrics::track,
+        ))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::Extension(Arc::new(ws_cap::WsCap::default())))
         .with_state(state)

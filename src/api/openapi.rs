@@ -55,6 +55,11 @@ fn operation(route: &Route, generator: &mut SchemaGenerator) -> Value {
         let id = generator.subschema_for::<SessionId>();
         parameters.push(json!({"name": "id", "in": "path", "required": true, "schema": id}));
     }
+    if route.path.contains("{name}") {
+        parameters.push(
+            json!({"name": "name", "in": "path", "required": true, "schema": {"type": "string"}}),
+        );
+    }
     if let Some(query) = route.query {
         parameters.extend(query_parameters(query(generator)));
     }

@@ -21,7 +21,6 @@ use crate::api::AppState;
 use crate::api::error::ApiError;
 use crate::api::number::{QueryWhole, Whole};
 use crate::config::SessionRequest;
-use crate::manager::Stats;
 use crate::output_filter::{self, FilterQuery, Format};
 use crate::session::config::{
     MAX_EXEC_COUNT, MAX_EXEC_STRING, MAX_EXEC_TOTAL, MAX_TERMINAL_COLS, MAX_TERMINAL_ROWS,
@@ -81,6 +80,7 @@ pub struct CreateBody {
     template: Option<String>,
     /// The workspace to join; by default the one of the project the session works in.
     workspace: Option<String>,
+    worktree: Option<crate::worktree::WorktreeOption>,
 }
 
 /// A string `exec` can take: no NUL byte.
@@ -155,6 +155,7 @@ pub async fn create(
         auth_token_env: None,
         template: body.template,
         workspace: body.workspace,
+        worktree: body.worktree,
     };
     let mut config = app.config.session_config(request, &app.cwd)?;
     if let Some(size) = size {
@@ -186,18 +187,18 @@ pub async fn list(
     query: Result<Query<ListQuery>, QueryRejection>,
 ) -> ApiResult<SessionList> {
     let Query(query) = query?;
-    let sessions: Vec<SessionInfo> = app
+    let sessions: Vec<_> = app
         .manager
         .list()
-        .iter()
+        .into_iter()
         .filter(|s| query.task_id.is_empty() || s.task_id().as_str() == query.task_id)
-        .map(|s| s.info())
         .collect();
+    let sessions = app.manager.detailed_infos(&sessions).await;
     Ok(Json(SessionList { sessions }))
 }
 
 pub async fn get(State(app): State<AppState>, Id(id): Id) -> ApiResult<SessionInfo> {
-    Ok(Json(app.manager.get(id)?.info()))
+    Ok(Json(app.manager.detailed_info(id).await?))
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -382,6 +383,9 @@ pub struct DeleteQuery {
     /// Kill at once, skipping the polite hangup.
     #[serde(default)]
     force: bool,
+    /// Remove the session's worktree too, when it is clean.
+    #[serde(default)]
+    remove_worktree: bool,
 }
 
 pub async fn delete(
@@ -390,11 +394,15 @@ pub async fn delete(
     query: Result<Query<DeleteQuery>, QueryRejection>,
 ) -> ApiResult<SessionInfo> {
     let Query(query) = query?;
+    if query.remove_worktree {
+        let ended = app.manager.terminate_removing_worktree(id, query.force);
+        return Ok(Json(ended.await?));
+    }
     Ok(Json(app.manager.terminate(id, query.force).await?))
 }
 
-pub async fn stats(State(app): State<AppState>) -> Json<Stats> {
-    Json(app.manager.stats())
+pub async fn stats(State(app): State<AppState>) -> Json<crate::api::insight::StatsWithUsage> {
+    Json(crate::api::insight::stats(&app.manager).await)
 }
 
 #[derive(Debug, Serialize, JsonSchema)]

@@ -28,6 +28,8 @@ pub enum Action {
     Shrink,
     Grow,
     Scroll,
+    Macro,
+    Usage,
     Help,
     Detach,
     NextWorkspace,
@@ -48,7 +50,7 @@ struct Spec {
 
 impl Action {
     /// Every action, in the order help lists them.
-    pub const ALL: [Action; 21] = {
+    pub const ALL: [Action; 23] = {
         use Action::*;
         [
             New,
@@ -68,6 +70,8 @@ impl Action {
             Shrink,
             Grow,
             Scroll,
+            Macro,
+            Usage,
             Help,
             Detach,
             NextWorkspace,
@@ -154,6 +158,18 @@ impl Action {
                 "[",
                 "scroll",
                 "scroll mode: history, / search, n N, q leaves",
+            ),
+            Macro => (
+                "macro",
+                "m",
+                "macro",
+                "run a [macros.NAME] on the focused pane (a picker)",
+            ),
+            Usage => (
+                "usage",
+                "u",
+                "usage",
+                "show or hide CPU and memory in the status bar",
             ),
             Help => ("help", "?", "help", "this help"),
             Detach => (

@@ -20,7 +20,7 @@ pub(super) struct Finding {
 }
 
 impl Finding {
-    fn at<T>(value: &Spanned<T>, message: impl Into<String>) -> Self {
+    pub(super) fn at<T>(value: &Spanned<T>, message: impl Into<String>) -> Self {
         Self {
             span: value.span(),
             message: message.into(),

@@ -231,6 +231,9 @@ fn read_layer(
         place: Place::in_file(path, text, span),
         message,
     };
+    // Before the whole file is parsed, so that a bad step is reported where it is.
+    crate::config::macro_spec::locate_errors(text)
+        .map_err(|Finding { span, message }| at(Some(span), message))?;
     let config: Config =
         toml::from_str(text).map_err(|e| at(e.span(), e.message().trim().to_string()))?;
     let warnings = check(text, &config, below, env)

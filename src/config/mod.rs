@@ -9,6 +9,7 @@ pub mod key;
 mod key_path;
 pub mod keymap;
 mod load;
+pub mod macro_spec;
 mod profile_spec;
 mod resolve;
 pub mod trust;
@@ -45,6 +46,8 @@ pub struct Config {
     pub profiles: BTreeMap<String, ProfileSpec>,
     pub templates: BTreeMap<String, Template>,
     pub recording: RecordingConfig,
+    /// Named sequences of steps run against a session (see `macro_spec.rs`).
+    pub macros: BTreeMap<String, macro_spec::MacroSpec>,
 }
 
 /// What a session gets when its own entry does not say.
@@ -96,6 +99,9 @@ pub struct SessionEntry {
     pub template: Option<String>,
     #[serde(default = "yes")]
     pub autostart: bool,
+    /// `true` or a name: run in a git worktree of the project on branch `ccmux/<name>`.
+    #[serde(default)]
+    pub worktree: Option<crate::worktree::WorktreeOption>,
 }
 
 fn yes() -> bool {
@@ -111,6 +117,8 @@ pub struct Template {
     pub environment: BTreeMap<String, String>,
     pub profile: Option<String>,
     pub auth_token_env: Option<String>,
+    /// `true` or a name: run in a git worktree of the project on branch `ccmux/<name>`.
+    pub worktree: Option<crate::worktree::WorktreeOption>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

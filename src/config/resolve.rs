@@ -19,6 +19,8 @@ pub enum ResolveError {
     UnknownTemplate(String),
     #[error("auth_token_env names `{0}`, which is not set")]
     MissingTokenVariable(String),
+    #[error(transparent)]
+    Worktree(#[from] crate::worktree::WorktreeError),
 }
 
 /// What a new session is asked to be, before defaults fill the gaps.
@@ -34,6 +36,8 @@ pub struct SessionRequest {
     pub template: Option<String>,
     /// The workspace to join; by default the one of the project the session works in.
     pub workspace: Option<String>,
+    /// Run in a git worktree of the project (see `crate::worktree`).
+    pub worktree: Option<crate::worktree::WorktreeOption>,
 }
 
 /// The workspace a directory belongs to: named after the directory holding its project file
@@ -58,6 +62,7 @@ impl From<&SessionEntry> for SessionRequest {
             profile: entry.profile.clone(),
             auth_token_env: entry.auth_token_env.clone(),
             template: entry.template.clone(),
+            worktree: entry.worktree.clone(),
             ..Self::default()
         }
     }
@@ -70,6 +75,7 @@ impl Config {
             max_sessions: self.limits.max_sessions,
             idle_timeout: (self.defaults.idle_timeout > 0)
                 .then(|| Duration::from_secs(self.defaults.idle_timeout)),
+            history_dir: Some(crate::paths::data_dir().join("history")),
             ..ManagerConfig::default()
         }
     }
@@ -109,6 +115,10 @@ impl Config {
             .or_else(|| template.project_path.clone())
             .map_or_else(|| cwd.to_path_buf(), |p| cwd.join(p));
         let mut config = SessionConfig::new(TaskId::new(request.task_id)?, project_path);
+        let worktree = request.worktree.or_else(|| template.worktree.clone());
+        if let Some(name) = worktree.map(|w| w.name(&config.task_id)).transpose()? {
+            config.worktree = name.map(crate::worktree::Placement::Asked);
+        }
         config.workspace = request
             .workspace
             .unwrap_or_else(|| workspace_name(&config.project_path));

@@ -40,6 +40,10 @@ pub enum CtlCommand {
         /// Detector profile: claude, shell, generic or a [profiles.NAME].
         #[arg(long)]
         profile: Option<String>,
+        /// Run in a git worktree of the project (named after the task, or NAME), on branch
+        /// ccmux/NAME.
+        #[arg(long, value_name = "NAME", num_args = 0..=1, default_missing_value = "")]
+        worktree: Option<String>,
         #[arg(last = true)]
         argv: Vec<String>,
     },
@@ -84,7 +88,16 @@ pub enum CtlCommand {
         /// SIGKILL at once instead of asking it to stop first.
         #[arg(long)]
         force: bool,
+        /// Remove the session's git worktree too, if it has no uncommitted changes.
+        #[arg(long)]
+        remove_worktree: bool,
     },
+    /// The commands the session's task ran, kept across restarts.
+    History { id: u64 },
+    /// Run a [macros.NAME] from the server's config against a session, step by step.
+    Macro { id: u64, name: String },
+    /// The API's counters in Prometheus' text format.
+    Metrics,
     /// Sessions per state, totals since start, and uptime.
     Stats,
 }

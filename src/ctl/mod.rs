@@ -86,6 +86,7 @@ pub fn run(args: CtlArgs, endpoint: Endpoint) -> anyhow::Result<ExitCode> {
             cwd,
             template,
             profile,
+            worktree,
             argv,
         } => {
             let cwd = match cwd {
@@ -101,6 +102,11 @@ pub fn run(args: CtlArgs, endpoint: Endpoint) -> anyhow::Result<ExitCode> {
             }
             if let Some(p) = profile {
                 body["profile"] = json!(p);
+            }
+            match worktree.as_deref() {
+                Some("") => body["worktree"] = json!(true),
+                Some(name) => body["worktree"] = json!(name),
+                None => {}
             }
             client.call("POST", "/api/v1/sessions/claude", Some(body))?
         }
@@ -149,15 +155,42 @@ pub fn run(args: CtlArgs, endpoint: Endpoint) -> anyhow::Result<ExitCode> {
         CtlCommand::Interrupt { id } => {
             client.call("POST", &format!("/api/v1/sessions/{id}/interrupt"), None)?
         }
-        CtlCommand::Kill { id, force } => client.call(
+        CtlCommand::Kill {
+            id,
+            force,
+            remove_worktree,
+        } => client.call(
             "DELETE",
-            &format!("/api/v1/sessions/{id}?force={force}"),
+            &format!("/api/v1/sessions/{id}?force={force}&remove_worktree={remove_worktree}"),
             None,
         )?,
+        CtlCommand::History { id } => {
+            client.call("GET", &format!("/api/v1/sessions/{id}/history"), None)?
+        }
+        CtlCommand::Macro { id, name } => return run_macro(&client, id, &name, json_out),
+        CtlCommand::Metrics => {
+            print!("{}", client.text("/metrics")?);
+            return Ok(ExitCode::SUCCESS);
+        }
         CtlCommand::Stats => client.call("GET", "/api/v1/stats/claude", None)?,
     };
     print(&value, json_out)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `ctl macro`: prints each step; exits 1 when a step failed.
+fn run_macro(client: &Client, id: u64, name: &str, json_out: bool) -> anyhow::Result<ExitCode> {
+    let value = client.call(
+        "POST",
+        &format!("/api/v1/sessions/{id}/macros/{name}"),
+        None,
+    )?;
+    print(&value, json_out)?;
+    Ok(if value["ok"] == true {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 /// `ctl send`: prints the result; the exit code says how the command ended.
@@ -264,8 +297,23 @@ impl Client {
         Ok(value)
     }
 
+    /// A route that answers in plain text.
+    fn text(&self, path: &str) -> anyhow::Result<String> {
+        Ok(self.get_raw(path)?.body_mut().read_to_string()?)
+    }
+
     /// Writes the body of a GET to stdout as it comes, whatever it is.
     fn download(&self, path: &str) -> anyhow::Result<()> {
+        let mut response = self.get_raw(path)?;
+        let mut body = response.body_mut().as_reader();
+        let mut out = std::io::stdout().lock();
+        std::io::copy(&mut body, &mut out)?;
+        out.flush()?;
+        Ok(())
+    }
+
+    /// A GET whose successful body the caller reads as it likes; a refusal is read as JSON.
+    fn get_raw(&self, path: &str) -> anyhow::Result<ureq::http::Response<ureq::Body>> {
         let url = format!("{}{}", self.base, path);
         let mut response = self
             .agent
@@ -276,24 +324,15 @@ impl Client {
         let status = response.status();
         if !status.is_success() {
             let value: Value = response.body_mut().read_json().unwrap_or(Value::Null);
+            let text = |v: &Value, default: &str| v.as_str().unwrap_or(default).to_string();
             return Err(Refused {
                 status: status.as_u16(),
-                code: value["error"]["code"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string(),
-                message: value["error"]["message"]
-                    .as_str()
-                    .unwrap_or("request failed")
-                    .to_string(),
+                code: text(&value["error"]["code"], ""),
+                message: text(&value["error"]["message"], "request failed"),
             }
             .into());
         }
-        let mut body = response.body_mut().as_reader();
-        let mut out = std::io::stdout().lock();
-        std::io::copy(&mut body, &mut out)?;
-        out.flush()?;
-        Ok(())
+        Ok(response)
     }
 
     /// Prints the log through `filter`; with `follow`, keeps printing what the WebSocket

@@ -4,6 +4,7 @@
 //! may start (task conflicts, the session limit) so those checks cannot race. Reads go to the
 //! snapshot it publishes; commands, keys and resizes go straight to the session.
 
+mod insight;
 mod registry;
 mod sizes;
 
@@ -37,6 +38,8 @@ pub struct ManagerConfig {
     pub event_capacity: usize,
     /// Records every session's output (`[recording]`); `None` records nothing.
     pub recorder: Option<crate::recording::Recorder>,
+    /// Where each task's command history is kept; `None` keeps it in memory only.
+    pub history_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for ManagerConfig {
@@ -47,6 +50,7 @@ impl Default for ManagerConfig {
             retain_ended: 16,
             event_capacity: 1024,
             recorder: None,
+            history_dir: None,
         }
     }
 }
@@ -66,6 +70,8 @@ pub enum ManagerError {
     ShuttingDown,
     #[error(transparent)]
     Session(#[from] SessionError),
+    #[error(transparent)]
+    Worktree(#[from] crate::worktree::WorktreeError),
 }
 
 /// Counts for `stats`.
@@ -87,6 +93,10 @@ struct Shared {
     started: Instant,
     sizes: parking_lot::Mutex<SizeOwners>,
     recorder: Option<crate::recording::Recorder>,
+    metrics: Arc<crate::metrics::Metrics>,
+    /// Shared with the blocking task that samples, which holds it while it reads `/proc`.
+    usage: Arc<parking_lot::Mutex<crate::usage::Sampler>>,
+    history_dir: Option<std::path::PathBuf>,
 }
 
 /// Wakes when sessions start, end, change state or are forgotten: not on output.
@@ -111,7 +121,10 @@ impl Manager {
         crate::session::process::become_subreaper();
         let (events, _) = broadcast::channel(config.event_capacity.max(16));
         let recorder = config.recorder.clone();
-        let (requests, registry) = registry::start(config, events.clone());
+        let metrics = Arc::new(crate::metrics::Metrics::default());
+        let history_dir = config.history_dir.clone();
+        let commands = crate::history::CommandSink::new(metrics.clone(), history_dir.clone());
+        let (requests, registry) = registry::start(config, events.clone(), commands);
         Self {
             shared: Arc::new(Shared {
                 requests,
@@ -120,12 +133,16 @@ impl Manager {
                 started: Instant::now(),
                 sizes: parking_lot::Mutex::default(),
                 recorder,
+                metrics,
+                usage: Arc::default(),
+                history_dir,
             }),
         }
     }
 
     /// Starts a session. A task may have one live session; the limit counts live sessions.
-    pub async fn create_session(&self, config: SessionConfig) -> Result<Session, ManagerError> {
+    pub async fn create_session(&self, mut config: SessionConfig) -> Result<Session, ManagerError> {
+        insight::place_in_worktree(&mut config).await?;
         self.ask(|reply| Request::Create {
             config: Box::new(config),
             reply,

@@ -58,6 +58,7 @@ impl Registry {
 pub fn start(
     config: ManagerConfig,
     events: broadcast::Sender<Event>,
+    commands: crate::history::CommandSink,
 ) -> (mpsc::Sender<Request>, watch::Receiver<Arc<Registry>>) {
     let (requests_tx, requests) = mpsc::channel(64);
     let (states_tx, states) = mpsc::unbounded_channel();
@@ -69,6 +70,7 @@ pub fn start(
         notifier: Notifier {
             events,
             states: states_tx,
+            commands,
         },
         next_id: 1,
         idle_since: HashMap::new(),

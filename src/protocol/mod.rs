@@ -22,7 +22,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use crate::session::{SessionId, SessionInfo, TerminalSize};
 
 /// Bumped whenever a message changes shape.
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 
 /// Largest frame either side accepts. A replay of a full history is the largest message.
 pub const MAX_FRAME: usize = 64 * 1024 * 1024;
@@ -72,6 +72,17 @@ pub enum ClientMessage {
     List,
     /// End every session and the server.
     KillServer,
+    /// Run a macro (from the client's config) against a session; its report comes back as a
+    /// notice.
+    RunMacro {
+        session: SessionId,
+        name: String,
+        spec: crate::config::macro_spec::MacroSpec,
+    },
+    /// Start (`on`) or stop sending [`ServerMessage::Usage`] for the attached workspace.
+    WatchUsage {
+        on: bool,
+    },
 }
 
 /// Which workspace to show, and how to create it when it does not exist.
@@ -147,6 +158,11 @@ pub enum ServerMessage {
     /// The server is going away (kill-server, a signal); the connection closes after this.
     Bye {
         reason: String,
+    },
+    /// CPU and memory of the attached workspace's live sessions, every few seconds while the
+    /// client watches them.
+    Usage {
+        sessions: Vec<(SessionId, crate::usage::Resources)>,
     },
 }
 

@@ -14,6 +14,7 @@ use tokio::sync::{mpsc, watch};
 use crate::manager::{ClientId, ManagerError};
 use crate::protocol::{self, ClientMessage, ServerMessage, WorkspaceListing};
 use crate::server::forward::Forwarder;
+use crate::server::usage_feed::UsageFeed;
 use crate::server::{Hub, workspace};
 use crate::session::{Session, SessionError, SessionId, SessionInfo};
 
@@ -52,6 +53,7 @@ pub async fn serve(
         workspace: None,
         forwarders: HashMap::new(),
         last_sent: Vec::new(),
+        usage: None,
     };
     connection.run(requests).await;
     connection.stop_forwarders();
@@ -78,6 +80,8 @@ struct Connection {
     forwarders: HashMap<SessionId, Forwarder>,
     /// The session list the client has, so unchanged lists are not sent again.
     last_sent: Vec<SessionInfo>,
+    /// Resource use sent while the client shows it; ends when dropped.
+    usage: Option<UsageFeed>,
 }
 
 impl Connection {
@@ -216,6 +220,22 @@ impl Connection {
                 self.hub.stop("kill-server was asked");
                 Ok(())
             }
+            ClientMessage::RunMacro {
+                session,
+                name,
+                spec,
+            } => manager.get(session).map(|session| {
+                let out = self.out.clone();
+                tokio::spawn(async move {
+                    let report = crate::macros::run(&session, &name, &spec).await;
+                    let text = report.summary();
+                    let _ = out.send(ServerMessage::Notice { text }).await;
+                });
+            }),
+            ClientMessage::WatchUsage { on } => {
+                self.usage = on.then(|| self.usage_feed()).flatten();
+                Ok(())
+            }
         };
         match outcome {
             Ok(()) => {}
@@ -238,6 +258,9 @@ impl Connection {
         self.last_sent.clear();
         self.hub.used(&workspace);
         self.workspace = Some(workspace.clone());
+        if self.usage.is_some() {
+            self.usage = self.usage_feed();
+        }
         let attached = ServerMessage::Attached {
             workspace,
             workspaces: self.hub.manager.workspaces(),
@@ -270,6 +293,12 @@ impl Connection {
                 self.forwarders.insert(session.id(), forwarder);
             }
         }
+    }
+
+    fn usage_feed(&self) -> Option<UsageFeed> {
+        let workspace = self.workspace.clone()?;
+        let manager = self.hub.manager.clone();
+        Some(UsageFeed::start(manager, workspace, self.out.clone()))
     }
 
     fn stop_forwarders(&mut self) {

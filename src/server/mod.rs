@@ -6,6 +6,7 @@ mod forward;
 pub mod info;
 pub mod socket;
 pub mod state_file;
+mod usage_feed;
 mod workspace;
 
 use std::net::SocketAddr;

@@ -175,6 +175,10 @@ pub fn to_config(
         profile: recipe.profile.clone(),
         auth_token_env: recipe.auth_token_env.clone(),
         workspace: Some(recipe.workspace.clone()),
+        worktree: recipe
+            .worktree
+            .clone()
+            .map(crate::worktree::WorktreeOption::Named),
         ..SessionRequest::default()
     };
     let mut session = config.session_config(request, &saved.cwd)?;

@@ -25,7 +25,7 @@ use crate::session::pty_io::{Chunk, Stop};
 use crate::session::reply;
 use crate::session::state::{SessionState, StateMachine};
 use crate::session::terminal::Terminal;
-use crate::session::{SessionId, SessionStatus, StreamItem};
+use crate::session::{SessionId, SessionStatus, StreamItem, TaskId};
 
 /// Output is looked at no more often than this while it flows.
 const EVAL_DEBOUNCE: Duration = Duration::from_millis(15);
@@ -100,6 +100,7 @@ pub fn start(
     let shell = (profile.kind == ProfileKind::Shell).then_some(sid);
     let mut actor = Actor {
         id,
+        task_id: config.task_id.clone(),
         leftovers: Leftovers::new(sid),
         detector: Detector::new(profile, now),
         machine,
@@ -163,6 +164,7 @@ impl Timers {
 
 struct Actor {
     id: SessionId,
+    task_id: TaskId,
     /// The processes to end with the session; the child's pid is their session id.
     leftovers: Leftovers,
     detector: Detector,
@@ -531,6 +533,8 @@ impl Actor {
         };
         if let Some(record) = self.history.iter_mut().rev().find(|r| r.result.is_none()) {
             record.result = Some(result.clone());
+            let entry = crate::history::Entry::finished(&self.task_id, self.id, record, &result);
+            self.notifier.commands.finished(entry);
         }
         let _ = cmd.reply.send(Ok(result));
     }

@@ -192,6 +192,8 @@ pub struct SessionConfig {
     pub recording: Option<crate::recording::Tap>,
     /// Bytes that draw the screen a restored session had, shown before its program draws.
     pub restored_screen: Option<Vec<u8>>,
+    /// A git worktree to run in (see `crate::worktree`).
+    pub worktree: Option<crate::worktree::Placement>,
 }
 
 impl SessionConfig {
@@ -215,6 +217,7 @@ impl SessionConfig {
             history: Vec::new(),
             recording: None,
             restored_screen: None,
+            worktree: None,
         }
     }
 

@@ -35,6 +35,8 @@ pub struct StateNote {
 pub struct Notifier {
     pub events: tokio::sync::broadcast::Sender<Event>,
     pub states: tokio::sync::mpsc::UnboundedSender<StateNote>,
+    /// Finished commands, for the metrics and the history file.
+    pub commands: crate::history::CommandSink,
 }
 
 impl Notifier {

@@ -94,6 +94,12 @@ pub struct SessionInfo {
     pub created_at: DateTime<Utc>,
     #[serde(flatten)]
     pub status: SessionStatus,
+    /// CPU and memory of its processes: sampled when asked for (API, stats), else `None`.
+    #[serde(default)]
+    pub resources: Option<crate::usage::Resources>,
+    /// The git worktree it runs in, if any.
+    #[serde(default)]
+    pub worktree: Option<crate::worktree::WorktreeInfo>,
 }
 
 /// What a restarted server needs to start a session again: how it was asked for, without
@@ -109,6 +115,9 @@ pub struct Recipe {
     pub profile: Option<String>,
     pub conversation: Option<conversation::Conversation>,
     pub created_at: DateTime<Utc>,
+    /// The worktree's name, so that a restored session finds it again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub worktree: Option<String>,
 }
 
 struct Inner {
@@ -122,6 +131,7 @@ struct Inner {
     pid: u32,
     created_at: DateTime<Utc>,
     terminal: Arc<Mutex<Terminal>>,
+    worktree: Option<crate::worktree::WorktreeInfo>,
     status: watch::Receiver<SessionStatus>,
     control: mpsc::Sender<Control>,
     stream: broadcast::Sender<StreamItem>,
@@ -199,6 +209,7 @@ impl Session {
             profile: config.profile_name.clone(),
             conversation: config.conversation.clone(),
             created_at,
+            worktree: config.worktree.as_ref().map(|w| w.name().to_string()),
         };
         Ok(Session {
             inner: Arc::new(Inner {
@@ -212,6 +223,7 @@ impl Session {
                 pid,
                 created_at,
                 terminal,
+                worktree: config.worktree.and_then(crate::worktree::Placement::made),
                 status,
                 control,
                 stream,
@@ -276,6 +288,8 @@ impl Session {
             pid: i.pid,
             created_at: i.created_at,
             status: self.status(),
+            resources: None,
+            worktree: i.worktree.clone(),
         }
     }
 

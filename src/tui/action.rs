@@ -10,6 +10,7 @@ use crate::protocol::ClientMessage;
 use crate::session::{SessionId, SessionState};
 use crate::tui::app::{App, Leave, Mode};
 use crate::tui::layout::{resize, track_of};
+use crate::tui::macro_picker::MacroPicker;
 use crate::tui::pane::Pane;
 use crate::tui::prompt::{NewSessionPrompt, RenamePrompt};
 
@@ -80,6 +81,23 @@ impl App {
                     search: String::new(),
                     typing: false,
                 }
+            }
+            Action::Macro => {
+                let picker = self
+                    .focused()
+                    .and_then(|pane| MacroPicker::new(&self.config, pane.id()));
+                match picker {
+                    Some(picker) => self.mode = Mode::Macro(picker),
+                    None => {
+                        self.message =
+                            Some("no macros: add a [macros.NAME] to the config".to_string())
+                    }
+                }
+            }
+            Action::Usage => {
+                let on = self.usage.is_none();
+                self.usage = on.then(Default::default);
+                self.request(ClientMessage::WatchUsage { on });
             }
             Action::Help => self.mode = Mode::Help { top: 0 },
             Action::Detach => self.quit = Some(Leave::Detached),

@@ -17,6 +17,7 @@ use crate::keys::chord_matches;
 use crate::protocol::{ClientMessage, NewSession};
 use crate::session::{SessionId, SessionState, TerminalSize};
 use crate::tui::attention::Attention;
+use crate::tui::macro_picker::MacroPicker;
 use crate::tui::pane::Pane;
 use crate::tui::prompt::{NewSessionPrompt, Outcome, RenamePrompt};
 
@@ -37,6 +38,7 @@ pub enum Mode {
     },
     NewSession(NewSessionPrompt),
     Rename(RenamePrompt),
+    Macro(MacroPicker),
     ConfirmQuit,
 }
 
@@ -81,6 +83,8 @@ pub struct App {
     /// A session was asked for from this client's prompt: it gets the focus when it appears.
     pub spawned_here: bool,
     pub frames: u64,
+    /// CPU and memory per session while the usage toggle is on; `None` when it is off.
+    pub usage: Option<HashMap<SessionId, crate::usage::Resources>>,
 }
 
 /// Why the client ends.
@@ -127,6 +131,7 @@ impl App {
             forwarded: 0,
             spawned_here: false,
             frames: 0,
+            usage: None,
         }
     }
 
@@ -237,6 +242,14 @@ impl App {
                 }
                 None
             }
+            Mode::Macro(mut picker) => {
+                match picker.on_key(key) {
+                    Outcome::Continue => self.mode = Mode::Macro(picker),
+                    Outcome::Cancel => {}
+                    Outcome::Submit(name) => self.run_macro(picker.session, name),
+                }
+                None
+            }
             Mode::ConfirmQuit => {
                 if matches!(key.code, KeyCode::Char('y') | KeyCode::Char('Y')) {
                     self.quit_workspace();
@@ -245,6 +258,18 @@ impl App {
                 None
             }
         }
+    }
+
+    fn run_macro(&mut self, session: SessionId, name: String) {
+        let Some(spec) = self.config.macros.get(&name).cloned() else {
+            return;
+        };
+        self.message = Some(format!("macro {name} running…"));
+        self.request(ClientMessage::RunMacro {
+            session,
+            name,
+            spec,
+        });
     }
 
     fn spawn(&mut self, new: NewSession) {

@@ -191,6 +191,9 @@ fn status_line<'a>(app: &App, sessions: &[Session]) -> Paragraph<'a> {
         spans.extend(session_spans(app, sessions));
         spans.push(hint);
     }
+    if let Some(usage) = &app.usage {
+        spans.push(usage_span(usage, app.focused().map(|s| s.id())));
+    }
     if let Some(addr) = app.api_addr {
         spans.push(Span::styled(
             format!(" api {addr} "),
@@ -198,6 +201,25 @@ fn status_line<'a>(app: &App, sessions: &[Session]) -> Paragraph<'a> {
         ));
     }
     Paragraph::new(Line::from(spans)).style(Style::default().bg(Color::Indexed(235)))
+}
+
+/// The focused session's CPU and memory, and the workspace's when it has more sessions.
+fn usage_span<'a>(
+    usage: &std::collections::HashMap<crate::session::SessionId, crate::usage::Resources>,
+    focused: Option<crate::session::SessionId>,
+) -> Span<'a> {
+    let show = |cpu: f64, rss: u64| format!("cpu {cpu:.1}% mem {:.1}M", rss as f64 / 1048576.0);
+    let mut text = match focused.and_then(|id| usage.get(&id)) {
+        Some(used) => show(used.cpu_percent, used.rss_bytes),
+        None if usage.is_empty() => "cpu … mem …".to_string(),
+        None => "cpu - mem -".to_string(),
+    };
+    if usage.len() > 1 {
+        let cpu = usage.values().map(|u| u.cpu_percent).sum();
+        let rss = usage.values().map(|u| u.rss_bytes).sum();
+        text.push_str(&format!(" · all {}", show(cpu, rss)));
+    }
+    Span::styled(format!(" {text} "), Style::default().fg(Color::Yellow))
 }
 
 /// Each session with its state, the focused one reversed, then the count in each state.

@@ -13,6 +13,7 @@ mod forward;
 #[cfg(test)]
 mod harness;
 pub mod layout;
+mod macro_picker;
 mod mouse;
 mod overlay;
 mod pane;

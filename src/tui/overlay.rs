@@ -37,6 +37,11 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
             let title = format!(" rename pane {} ", prompt.session);
             show(frame, &title, rename(prompt, room), "", 0);
         }
+        Mode::Macro(picker) => {
+            let title = format!(" run a macro on pane {} ", picker.session);
+            let bottom = " ↑↓ choose · Enter run · Esc cancel ";
+            show(frame, &title, picker.lines(), bottom, 0);
+        }
         _ => {}
     }
 }

@@ -50,6 +50,11 @@ impl App {
             ServerMessage::Refused { reason } | ServerMessage::Bye { reason } => {
                 self.quit = Some(Leave::ServerStopped(reason));
             }
+            ServerMessage::Usage { sessions } => {
+                if let Some(usage) = &mut self.usage {
+                    *usage = sessions.into_iter().collect();
+                }
+            }
             ServerMessage::Welcome { .. } | ServerMessage::Listing { .. } => {}
         }
         None
