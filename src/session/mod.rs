@@ -15,12 +15,16 @@ pub mod event;
 mod input;
 pub mod osc_limit;
 pub mod output;
+mod parse_pool;
+mod poller;
 pub mod process;
 pub mod profile;
 mod pty;
 mod pty_io;
+mod reaper;
 pub mod replay;
 pub mod reply;
+pub mod services;
 pub mod state;
 mod stream;
 pub mod terminal;
@@ -41,6 +45,7 @@ pub use error::SessionError;
 pub use output::{OutputType, SessionOutput};
 pub use profile::ProfileKind;
 pub use pty::ExitInfo;
+pub use services::SessionServices;
 pub use state::SessionState;
 pub use stream::{StreamItem, TerminalView};
 pub use terminal::{ScreenSnapshot, Terminal};
@@ -151,6 +156,7 @@ impl Session {
         id: SessionId,
         mut config: SessionConfig,
         notifier: Notifier,
+        services: &SessionServices,
     ) -> Result<Session, SessionError> {
         if config.conversation.is_none() {
             config.conversation = conversation::Conversation::for_new(&config);
@@ -160,7 +166,15 @@ impl Session {
             config.scrollback,
         )));
         let stream = stream::channel();
-        let spawned = pty::spawn(&config, stream::feed(terminal.clone(), stream.clone()))?;
+        let spawned = pty::spawn(
+            &config,
+            pty_io::Parser::new(
+                stream::feed(terminal.clone(), stream.clone()),
+                terminal.clone(),
+            ),
+            services.parse_shard(id),
+            services.reaper(),
+        )?;
         let pid = spawned.pid;
         let profile = config.detector_profile().name;
         let (control, status) = actor::start(
