@@ -167,6 +167,24 @@ fn measure_command_round_trips_and_threads() {
         times[45].as_secs_f64() * 1e3
     );
     println!("1 session: {} server threads", server_threads(&server));
+    let claude = create(
+        &server,
+        json!({"task_id": "claude", "project_path": dir.path(), "profile": "claude",
+               "command": ["python3", common::fixture("fake_claude.py")], "auth_token": "sk-test"}),
+    );
+    wait_until_takes_commands(&server, claude);
+    let mut turns: Vec<u64> = (0..10)
+        .map(|_| {
+            let result = command(&server, claude, "a quick one 0.05s");
+            assert_eq!(result["state"], "idle", "{result}");
+            result["duration_ms"].as_u64().unwrap()
+        })
+        .collect();
+    turns.sort();
+    println!(
+        "fake Claude turn of 50 ms work (Enter goes 120 ms after the text): median {} ms",
+        turns[5]
+    );
     let floods: Vec<u64> = (0..4)
         .map(|i| {
             create(
