@@ -24,7 +24,7 @@ mod pty_io;
 mod reaper;
 pub mod replay;
 pub mod reply;
-pub mod services;
+mod services;
 pub mod state;
 mod stream;
 pub mod terminal;
