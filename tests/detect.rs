@@ -73,7 +73,9 @@ fn detect_prints_the_expected_timeline_for_each_kept_fixture_recording() {
             &[
                 ("ready", "input box"),
                 ("busy", "esc to interrupt"),
-                ("idle", "input box"),
+                // The input box the prompt was submitted at is back after the interrupted
+                // turn's output: that ends the turn at once, without waiting for quiet.
+                ("idle", "input box, back after the output"),
             ],
         ),
         ("logged_out", &[("authenticating", "not logged in")]),

@@ -46,7 +46,7 @@ async fn hundreds_of_sessions_come_and_go_without_leaking_fds_or_threads() {
         pids.push(session.pid());
         manager.terminate(session.id(), i % 2 == 0).await.unwrap();
     }
-    // Reader and waiter threads finish once their PTY and child are gone.
+    // Reading, writing and waiting end once their PTY and child are gone.
     let deadline = Instant::now() + WAIT;
     while (open_fds() > fds_before || threads() > threads_before) && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(50)).await;

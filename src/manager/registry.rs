@@ -9,7 +9,7 @@ use tokio::time::sleep_until;
 
 use super::{ManagerConfig, ManagerError};
 use crate::session::event::{Event, Notifier, StateNote};
-use crate::session::{Session, SessionConfig, SessionId, SessionState, TaskId};
+use crate::session::{Session, SessionConfig, SessionId, SessionServices, SessionState, TaskId};
 
 pub enum Request {
     Create {
@@ -72,6 +72,7 @@ pub fn start(
             states: states_tx,
             commands,
         },
+        services: SessionServices::start().expect("the reaper and the parse threads can start"),
         next_id: 1,
         idle_since: HashMap::new(),
         shutting_down: false,
@@ -85,6 +86,8 @@ struct RegistryActor {
     registry: Registry,
     published: watch::Sender<Arc<Registry>>,
     notifier: Notifier,
+    /// The reaper and parse threads the sessions share.
+    services: SessionServices,
     next_id: u64,
     /// Sessions that can take a command, and since when: the idle-timeout clock.
     idle_since: HashMap<SessionId, Instant>,
@@ -149,7 +152,7 @@ impl RegistryActor {
         if let Some(recorder) = &self.config.recorder {
             config.recording = Some(recorder.tap_for(id, &config));
         }
-        let session = Session::spawn(id, config, self.notifier.clone())?;
+        let session = Session::spawn(id, config, self.notifier.clone(), &self.services)?;
         self.next_id += 1;
         self.registry.sessions.insert(id, session.clone());
         self.registry.created_total += 1;

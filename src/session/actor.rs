@@ -18,10 +18,11 @@ use crate::session::error::SessionError;
 use crate::session::event::Notifier;
 use crate::session::input::InputSender;
 use crate::session::output::{DEFAULT_LOG_BYTES, OutputLog, OutputType, SessionOutput, Utf8Stream};
+use crate::session::poller::Stop;
 use crate::session::process::{Leftovers, Signal};
 use crate::session::profile::{Profile, ProfileKind, Verdict};
 use crate::session::pty::{ExitInfo, Spawned};
-use crate::session::pty_io::{Chunk, Stop};
+use crate::session::pty_io::Chunk;
 use crate::session::reply;
 use crate::session::state::{SessionState, StateMachine};
 use crate::session::terminal::Terminal;
@@ -179,7 +180,7 @@ struct Actor {
     /// Dropped once the session has ended, closing our side of the PTY.
     master: Option<Box<dyn MasterPty + Send>>,
     input: Option<InputSender>,
-    /// Dropped once the session has ended, ending the PTY's reader and writer threads.
+    /// Dropped once the session has ended, ending the reading and writing of its PTY.
     stop: Option<Stop>,
     answers: Answers,
     status: watch::Sender<SessionStatus>,
@@ -382,7 +383,7 @@ impl Actor {
     fn on_output(&mut self, chunk: Chunk) {
         let now = Instant::now();
         let bytes = &chunk.bytes[..];
-        // The reader thread has parsed it already (see `session::feed`).
+        // The parse pool has parsed it already (see `session::feed`).
         let processed = chunk.parsed;
         self.answers.hold(processed.answers, chunk.tty, now);
         if processed.recovered_from_panic {
@@ -403,7 +404,15 @@ impl Actor {
             s.bytes_read += bytes.len() as u64;
             s.last_activity = Utc::now();
         });
-        self.schedule_eval(now);
+        let glance = &chunk.glance;
+        if self
+            .detector
+            .look_at_once(&glance.cursor_line, glance.mid_frame)
+        {
+            self.timers.eval = Some(now);
+        } else {
+            self.schedule_eval(now);
+        }
     }
 
     /// Writes the answers that are due and that the program can still take (see `answers.rs`);
@@ -470,7 +479,14 @@ impl Actor {
         if self.exit.is_some() || self.machine.state().is_ending() || self.timers.enter.is_some() {
             return;
         }
-        let view = self.terminal.lock().view();
+        // A parse thread holding the terminal is feeding it: more output is on its way and a
+        // look now would be stale. Never wait for it here, on a tokio worker.
+        let Some(terminal) = self.terminal.try_lock() else {
+            self.schedule_eval(now);
+            return;
+        };
+        let view = terminal.view();
+        drop(terminal);
         let decision = self.detector.decide(&view, now);
         if let Some(at) = decision.recheck_at {
             self.timers.eval = Some(self.timers.eval.map_or(at, |t| t.min(at)));

@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use crate::session::profile::{Profile, Rule, Verdict};
-use crate::session::region::ScreenView;
+use crate::session::region::{Region, ScreenView};
 
 /// What the detector concluded, and when it wants to look again.
 #[derive(Debug, Clone, PartialEq)]
@@ -41,6 +41,9 @@ pub struct Detector {
     last_output: Instant,
     submission: Option<Submission>,
     error: Option<ReportedError>,
+    /// The cursor line of the last prompt believed. Seeing it again after a submission's
+    /// output means the prompt is back: the command is done, without waiting for quiet.
+    last_prompt: Option<String>,
 }
 
 impl Detector {
@@ -50,6 +53,7 @@ impl Detector {
             last_output: now,
             submission: None,
             error: None,
+            last_prompt: None,
         }
     }
 
@@ -82,6 +86,26 @@ impl Detector {
             error.current &= *verdict == Verdict::Error;
         }
         decision
+    }
+
+    /// Whether the screen, as it stood after some output, may end a submission, so it is
+    /// worth deciding on at once rather than after the debounce: the prompt is back on the
+    /// cursor line, or (for programs whose prompt is a whole-screen picture, like Claude
+    /// Code's input box) a whole frame was drawn.
+    pub fn look_at_once(&self, cursor_line: &str, mid_frame: bool) -> bool {
+        let screen_prompt = self
+            .profile
+            .rules
+            .iter()
+            .any(|r| r.verdict == Verdict::Prompt && r.region != Region::CursorLine);
+        self.submission.is_some() && (self.prompt_back(cursor_line) || screen_prompt && !mid_frame)
+    }
+
+    /// The program printed something since the submission and the cursor now sits on the
+    /// very prompt it was submitted at.
+    fn prompt_back(&self, cursor_line: &str) -> bool {
+        self.submission.is_some_and(|s| s.progress_seen)
+            && self.last_prompt.as_deref() == Some(cursor_line)
     }
 
     fn judge(&mut self, view: &ScreenView, now: Instant) -> Decision {
@@ -134,7 +158,9 @@ impl Detector {
                 }
                 decided(verdict, reason)
             }
-            Verdict::Prompt => self.decide_prompt(reason, quiet_for, now),
+            Verdict::Prompt => {
+                self.decide_prompt(reason, quiet_for, view.region(Region::CursorLine), now)
+            }
             Verdict::Error => {
                 self.submission = None;
                 self.remember_error(view, &reason);
@@ -147,11 +173,19 @@ impl Detector {
         }
     }
 
-    /// A prompt is believed once output has settled and, after a submission, once the
-    /// program has shown it worked on it (or has had time to and stayed quiet).
-    fn decide_prompt(&mut self, reason: String, quiet_for: Duration, now: Instant) -> Decision {
+    /// A prompt is believed once output has settled, or at once when it is the prompt the
+    /// submission was made at, back after the program's output; and, after a submission, once
+    /// the program has shown it worked on it (or has had time to and stayed quiet).
+    fn decide_prompt(
+        &mut self,
+        reason: String,
+        quiet_for: Duration,
+        cursor_line: &str,
+        now: Instant,
+    ) -> Decision {
+        let back = self.prompt_back(cursor_line);
         let profile = &self.profile;
-        if quiet_for < profile.prompt_quiet {
+        if quiet_for < profile.prompt_quiet && !back {
             return Decision {
                 verdict: None,
                 recheck_at: Some(self.last_output + profile.prompt_quiet),
@@ -167,6 +201,12 @@ impl Detector {
             }
         }
         self.submission = None;
+        self.last_prompt = Some(cursor_line.to_string());
+        let reason = if back {
+            format!("{reason}, back after the output")
+        } else {
+            reason
+        };
         decided(Verdict::Prompt, reason)
     }
 

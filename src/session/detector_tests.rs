@@ -288,3 +288,61 @@ fn a_reported_error_gives_way_once_the_program_prints_more_unless_it_shows_again
         Some(Verdict::Error)
     );
 }
+/// A shell that was at `user@host:~$ ` when a command was submitted.
+fn shell_at_prompt(t0: Instant) -> Detector {
+    let mut d = Detector::new(Profile::shell(), t0);
+    let prompt = obs("user@host:~$", "user@host:~$ ");
+    let ready = d.decide(&prompt, t0 + Duration::from_millis(200));
+    assert_eq!(ready.verdict.map(|(v, _)| v), Some(Verdict::Prompt));
+    d
+}
+
+#[test]
+fn shell_prompt_back_after_a_commands_output_ends_it_without_waiting_for_quiet() {
+    let t0 = Instant::now();
+    let mut d = shell_at_prompt(t0);
+    let submitted = t0 + Duration::from_secs(1);
+    d.on_submit(submitted);
+    let unchanged = "user@host:~$ ";
+    assert!(!d.look_at_once(unchanged, false), "nothing printed yet");
+    let printed = submitted + Duration::from_millis(2);
+    d.on_output(printed);
+    assert!(d.look_at_once(unchanged, false));
+    let done = d.decide(
+        &obs("user@host:~$ echo ok\nok\nuser@host:~$", unchanged),
+        printed,
+    );
+    assert_eq!(
+        done.verdict,
+        Some((
+            Verdict::Prompt,
+            "prompt at cursor, back after the output".to_string()
+        ))
+    );
+}
+
+#[test]
+fn shell_prompt_unlike_the_one_submitted_at_still_needs_quiet_output() {
+    let t0 = Instant::now();
+    let mut d = shell_at_prompt(t0);
+    let submitted = t0 + Duration::from_secs(1);
+    d.on_submit(submitted);
+    d.on_output(submitted);
+    let other = "user@host:/tmp$ ";
+    assert!(!d.look_at_once(other, false));
+    let view = obs("user@host:/tmp$", other);
+    let early = d.decide(&view, submitted + Duration::from_millis(10));
+    assert_eq!(early.verdict, None);
+    let quiet = d.decide(&view, submitted + Profile::shell().prompt_quiet);
+    assert_eq!(quiet.verdict.map(|(v, _)| v), Some(Verdict::Prompt));
+}
+
+#[test]
+fn a_screen_prompt_is_looked_at_on_every_whole_frame_while_a_submission_runs() {
+    let t0 = Instant::now();
+    let mut d = Detector::new(Profile::claude(), t0);
+    assert!(!d.look_at_once("❯ ", false), "no submission");
+    d.on_submit(t0);
+    assert!(d.look_at_once("", false));
+    assert!(!d.look_at_once("", true), "half a frame");
+}

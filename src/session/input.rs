@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
+use tokio::sync::mpsc;
 
 use crate::session::error::SessionError;
 
@@ -16,9 +16,10 @@ use crate::session::error::SessionError;
 pub const INPUT_QUEUE_LIMIT: usize = 1024 * 1024;
 
 /// A queue with room for [`INPUT_QUEUE_LIMIT`] bytes; the sender is the session's actor, the
-/// receiver its writer thread.
+/// receiver its writer task (see `poller.rs`). The channel itself is unbounded: the byte count
+/// bounds it.
 pub fn queue() -> (InputSender, InputReceiver) {
-    let (chunks, rx) = mpsc::channel();
+    let (chunks, rx) = mpsc::unbounded_channel();
     let queued = Arc::new(AtomicUsize::new(0));
     (
         InputSender {
@@ -30,7 +31,7 @@ pub fn queue() -> (InputSender, InputReceiver) {
 }
 
 pub struct InputSender {
-    chunks: mpsc::Sender<Vec<u8>>,
+    chunks: mpsc::UnboundedSender<Vec<u8>>,
     /// Queued and not yet written; the sender adds, the writer subtracts what it wrote.
     queued: Arc<AtomicUsize>,
 }
@@ -49,14 +50,14 @@ impl InputSender {
 }
 
 pub struct InputReceiver {
-    chunks: mpsc::Receiver<Vec<u8>>,
+    chunks: mpsc::UnboundedReceiver<Vec<u8>>,
     queued: Arc<AtomicUsize>,
 }
 
 impl InputReceiver {
     /// The next chunk to write; `None` once the session has dropped its sender.
-    pub fn recv(&self) -> Option<Vec<u8>> {
-        self.chunks.recv().ok()
+    pub async fn recv(&mut self) -> Option<Vec<u8>> {
+        self.chunks.recv().await
     }
 
     /// `n` bytes reached the terminal: that much room is free again.
@@ -69,9 +70,9 @@ impl InputReceiver {
 mod tests {
     use super::*;
 
-    #[test]
-    fn input_past_the_limit_is_refused_until_the_writer_catches_up() {
-        let (tx, rx) = queue();
+    #[tokio::test]
+    async fn input_past_the_limit_is_refused_until_the_writer_catches_up() {
+        let (tx, mut rx) = queue();
         tx.send(vec![b'x'; INPUT_QUEUE_LIMIT - 10]).unwrap();
         tx.send(vec![b'y'; 10]).unwrap();
         assert_eq!(
@@ -80,7 +81,7 @@ mod tests {
                 queued: INPUT_QUEUE_LIMIT
             })
         );
-        let first = rx.recv().unwrap();
+        let first = rx.recv().await.unwrap();
         rx.written(first.len());
         tx.send(vec![b'z'; 100]).unwrap();
     }

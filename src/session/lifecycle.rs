@@ -1,6 +1,6 @@
 //! The end of a session: terminate requests, the child's exit, and reaping what it left.
 //!
-//! Order of events: the child is reaped by the waiter thread (`on_exit`); its leftovers get a
+//! Order of events: the child is reaped by the reaper (`on_exit`); its leftovers get a
 //! hangup and, after a grace period, a kill; the last output is drained (`finish`) and the
 //! state becomes `terminated`; terminate requests are answered only once no process of the
 //! session is left, so "terminate returned" means "nothing is running".

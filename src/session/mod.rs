@@ -17,14 +17,18 @@ mod history;
 mod input;
 pub mod osc_limit;
 pub mod output;
+mod parse_pool;
+mod poller;
 pub mod probe;
 pub mod process;
 pub mod profile;
 mod pty;
 mod pty_io;
+mod reaper;
 pub mod region;
 pub mod replay;
 pub mod reply;
+mod services;
 pub mod state;
 mod stream;
 pub mod terminal;
@@ -46,6 +50,7 @@ pub use error::SessionError;
 pub use output::{OutputType, SessionOutput};
 pub use profile::ProfileKind;
 pub use pty::ExitInfo;
+pub use services::SessionServices;
 pub use state::SessionState;
 pub use stream::{StreamItem, TerminalView};
 pub use terminal::{ScreenSnapshot, Terminal};
@@ -169,6 +174,7 @@ impl Session {
         id: SessionId,
         mut config: SessionConfig,
         notifier: Notifier,
+        services: &SessionServices,
     ) -> Result<Session, SessionError> {
         if config.conversation.is_none() {
             config.conversation = conversation::Conversation::for_new(&config);
@@ -185,8 +191,15 @@ impl Session {
         }
         let stream = stream::channel();
         let recording = config.recording.clone();
-        let feed = stream::feed(terminal.clone(), stream.clone(), recording.clone());
-        let spawned = pty::spawn(&config, feed)?;
+        let spawned = pty::spawn(
+            &config,
+            pty_io::Parser::new(
+                stream::feed(terminal.clone(), stream.clone(), recording.clone()),
+                terminal.clone(),
+            ),
+            services.parse_shard(id),
+            services.reaper(),
+        )?;
         let pid = spawned.pid;
         let profile = config.detector_profile().name;
         let (control, status) = actor::start(

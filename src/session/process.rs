@@ -47,27 +47,12 @@ const FATAL_SIGNALS: [(libc::c_int, &str); 21] = [
     (libc::SIGSYS, "SIGSYS"),
 ];
 
-/// `SIGKILL` for `Killed`: portable-pty reports the signal that ended a child only as
-/// `strsignal`'s description, which reads badly in "killed by …" and differs between C
-/// libraries. A description of no signal listed above is kept as it is.
-pub fn signal_name(description: &str) -> String {
+/// The conventional name of `signal` (`SIGKILL`), or its number for one not listed above.
+pub fn signal_name(signal: libc::c_int) -> String {
     FATAL_SIGNALS
         .iter()
-        .find(|&&(signal, _)| strsignal(signal).as_deref() == Some(description))
-        .map_or_else(|| description.to_string(), |(_, name)| name.to_string())
-}
-
-fn strsignal(signal: libc::c_int) -> Option<String> {
-    // SAFETY: strsignal returns null or a NUL-terminated description that stays valid until
-    // the next call on this thread; it is copied at once.
-    unsafe {
-        let text = libc::strsignal(signal);
-        (!text.is_null()).then(|| {
-            std::ffi::CStr::from_ptr(text)
-                .to_string_lossy()
-                .into_owned()
-        })
-    }
+        .find(|&&(listed, _)| listed == signal)
+        .map_or_else(|| format!("signal {signal}"), |(_, name)| name.to_string())
 }
 
 /// Makes orphaned descendants of our sessions our children rather than init's, so that they

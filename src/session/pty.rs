@@ -1,28 +1,31 @@
-//! Starting a program in a pseudo-terminal, and the three threads that serve it.
+//! Starting a program in a pseudo-terminal, served by machinery every session shares rather
+//! than threads of its own:
 //!
-//! - the reader moves output into a bounded channel and, when that is full, stops reading so
-//!   the program blocks on its writes (back-pressure instead of an unbounded buffer);
-//! - the writer writes the session's input queue (bounded too, see `input.rs`), so a slow or
-//!   flooded program can never stall the session actor or another session's input;
-//! - the waiter reaps the child: exit is detected by `wait`, not by the reader's EOF, because a
-//!   grandchild may hold the terminal open after the program itself has exited.
+//! - the poller reads output into a bounded channel and, when that is full, stops reading so
+//!   the program blocks on its writes (back-pressure instead of an unbounded buffer); the
+//!   output is parsed on the session's parse thread on the way (`poller.rs`, `parse_pool.rs`);
+//! - the poller also writes the session's input queue (bounded too, see `input.rs`), so a slow
+//!   or flooded program can never stall the session actor or another session's input;
+//! - the reaper reaps the child: exit is detected by `waitpid`, not by the PTY's EOF, because
+//!   a grandchild may hold the terminal open after the program itself has exited
+//!   (`reaper.rs`).
 //!
-//! The reader and the writer end when the session drops its [`Stop`] (see `pty_io.rs`).
-
-use std::path::{Path, PathBuf};
-use std::thread;
+//! Reading and writing end when the session drops its [`Stop`].
 
 use portable_pty::{CommandBuilder, MasterPty, PtySize, native_pty_system};
+use std::path::{Path, PathBuf};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::session::config::{MAX_EXEC_COUNT, MAX_EXEC_STRING, MAX_EXEC_TOTAL, SessionConfig};
 use crate::session::error::SessionError;
 use crate::session::input::{self, InputSender};
-use crate::session::process;
-use crate::session::pty_io::{self, Chunk, Stop};
+use crate::session::parse_pool::Shard;
+use crate::session::poller::{self, Stop};
+use crate::session::pty_io::{self, Chunk};
+use crate::session::reaper::Reaper;
 
-/// Chunks of output in flight between the reader and the parser: at most this ×
-/// [`pty_io::READ_SIZE`].
+/// Chunks of output in flight between the PTY and the session actor, parsed or waiting to be:
+/// at most this × [`pty_io::READ_SIZE`].
 const OUTPUT_QUEUE: usize = 16;
 
 /// Variables that would make Claude Code believe it runs inside another Claude Code, and our
@@ -36,19 +39,24 @@ pub struct ExitInfo {
     pub signal: Option<String>,
 }
 
-/// A running child and the channels to its threads.
+/// A running child and the channels to what serves it.
 pub struct Spawned {
     pub pid: u32,
     pub master: Box<dyn MasterPty + Send>,
     pub output: mpsc::Receiver<Chunk>,
     pub input: InputSender,
-    /// Dropped when the session ends, which ends the reader and the writer.
+    /// Dropped when the session ends, which ends reading and writing its PTY.
     pub stop: Stop,
     pub exit: oneshot::Receiver<ExitInfo>,
 }
 
 /// Spawns `config.command` in a new PTY. Either everything is set up or nothing is left behind.
-pub fn spawn(config: &SessionConfig, parse: pty_io::Parse) -> Result<Spawned, SessionError> {
+pub fn spawn(
+    config: &SessionConfig,
+    parser: pty_io::Parser,
+    shard: Shard,
+    reaper: &Reaper,
+) -> Result<Spawned, SessionError> {
     check_exec_input(config)?;
     check_project_path(&config.project_path)?;
     let program = config.command.first().ok_or(SessionError::EmptyCommand)?;
@@ -68,10 +76,8 @@ pub fn spawn(config: &SessionConfig, parse: pty_io::Parse) -> Result<Spawned, Se
     let master_fd = pair.master.as_raw_fd().ok_or_else(|| {
         SessionError::Pty("the pseudo-terminal has no file descriptor".to_string())
     })?;
-    let reader = pty_io::open_master(master_fd).map_err(pty_error)?;
-    let writer = pty_io::open_master(master_fd).map_err(pty_error)?;
-    let (stop, stop_reader) = pty_io::stop_pipe().map_err(pty_error)?;
-    let stop_writer = stop_reader.try_clone().map_err(pty_error)?;
+    let master = pty_io::open_master(master_fd).map_err(pty_error)?;
+    let registered = poller::Registered::new(master).map_err(pty_error)?;
 
     let mut cmd = CommandBuilder::new(&resolved);
     cmd.args(&config.command[1..]);
@@ -102,28 +108,10 @@ pub fn spawn(config: &SessionConfig, parse: pty_io::Parse) -> Result<Spawned, Se
 
     let (output_tx, output) = mpsc::channel(OUTPUT_QUEUE);
     let (input, input_rx) = input::queue();
-    let (exit_tx, exit) = oneshot::channel();
-
-    start_thread(format!("ccmux-read-{pid}"), move || {
-        pty_io::read_loop(reader, stop_reader, output_tx, parse)
-    });
-    start_thread(format!("ccmux-write-{pid}"), move || {
-        pty_io::write_loop(writer, stop_writer, input_rx)
-    });
-    start_thread(format!("ccmux-wait-{pid}"), move || {
-        let mut child = child;
-        let info = match child.wait() {
-            Ok(status) => ExitInfo {
-                code: status.signal().is_none().then(|| status.exit_code() as i32),
-                signal: status.signal().map(process::signal_name),
-            },
-            Err(e) => ExitInfo {
-                code: None,
-                signal: Some(format!("wait failed: {e}")),
-            },
-        };
-        let _ = exit_tx.send(info);
-    });
+    // The reaper waits for the child by its pid; portable-pty's handle is not needed for it.
+    drop(child);
+    let exit = reaper.watch(pid);
+    let stop = registered.start(output_tx, input_rx, shard, parser);
 
     Ok(Spawned {
         pid,
@@ -133,13 +121,6 @@ pub fn spawn(config: &SessionConfig, parse: pty_io::Parse) -> Result<Spawned, Se
         stop,
         exit,
     })
-}
-
-fn start_thread(name: String, body: impl FnOnce() + Send + 'static) {
-    thread::Builder::new()
-        .name(name)
-        .spawn(body)
-        .expect("the OS refused to start a thread");
 }
 
 /// Refuses what `execve` cannot take (a NUL byte would cut a string short; the sizes are the

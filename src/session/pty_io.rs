@@ -1,57 +1,20 @@
-//! The reader's and the writer's loops over the PTY master, which end with the session.
-//!
-//! A blocking `write` to a program that never reads its input never returns, and a blocking
-//! `read` never sees EOF while a process that left the session still holds the terminal; either
-//! thread would then outlive its session with its fd and its buffers. So the master is
-//! non-blocking and both threads wait in `poll` on it *and* on the session's [`Stop`] pipe.
+//! What moves between a PTY master, the parse pool and the session actor, and the master's
+//! own descriptor for the poller (see `poller.rs`).
 
 use std::fs::File;
-use std::io::{ErrorKind, Read, Write};
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{FromRawFd, RawFd};
+use std::sync::Arc;
 
-use tokio::sync::mpsc;
+use parking_lot::Mutex;
 
 use crate::session::answers::TtyMoment;
-use crate::session::input::InputReceiver;
-use crate::session::terminal::Processed;
+use crate::session::terminal::{Processed, Terminal};
 
 /// The most one read takes from the PTY.
 pub const READ_SIZE: usize = 64 * 1024;
 
-/// The write end of the stop pipe: dropping it (when the session ends) wakes and ends the
-/// reader and writer threads.
-pub struct Stop {
-    _write_end: OwnedFd,
-}
-
-/// The read end of the stop pipe, which a thread polls beside the PTY.
-pub struct StopWatch(OwnedFd);
-
-impl StopWatch {
-    pub fn try_clone(&self) -> std::io::Result<Self> {
-        self.0.try_clone().map(Self)
-    }
-}
-
-pub fn stop_pipe() -> std::io::Result<(Stop, StopWatch)> {
-    let mut fds = [0; 2];
-    // SAFETY: pipe2 fills `fds` with two new descriptors that nothing else owns.
-    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    // SAFETY: both descriptors were just created and are owned here alone.
-    unsafe {
-        Ok((
-            Stop {
-                _write_end: OwnedFd::from_raw_fd(fds[1]),
-            },
-            StopWatch(OwnedFd::from_raw_fd(fds[0])),
-        ))
-    }
-}
-
-/// A descriptor of its own for the master, for one thread; the master is set non-blocking
-/// (a flag its descriptors share).
+/// A descriptor of its own for the master, for the poller; the master is set non-blocking
+/// (a flag its descriptors share), so a read or write never holds up the task doing it.
 pub fn open_master(master: RawFd) -> std::io::Result<File> {
     // SAFETY: fcntl on a descriptor the caller keeps open; F_DUPFD_CLOEXEC returns a new one.
     let fd = unsafe { libc::fcntl(master, libc::F_DUPFD_CLOEXEC, 0) };
@@ -68,31 +31,6 @@ pub fn open_master(master: RawFd) -> std::io::Result<File> {
     Ok(file)
 }
 
-/// Whether `fd` became ready for `events`, or the session stopped first.
-fn wait(fd: BorrowedFd<'_>, events: libc::c_short, stop: &StopWatch) -> bool {
-    let mut fds = [
-        libc::pollfd {
-            fd: fd.as_raw_fd(),
-            events,
-            revents: 0,
-        },
-        libc::pollfd {
-            fd: stop.0.as_raw_fd(),
-            events: libc::POLLIN,
-            revents: 0,
-        },
-    ];
-    loop {
-        // SAFETY: `fds` is a valid array of two pollfd for the duration of the call.
-        let n = unsafe { libc::poll(fds.as_mut_ptr(), 2, -1) };
-        if n < 0 && std::io::Error::last_os_error().kind() == ErrorKind::Interrupted {
-            continue;
-        }
-        // The stop pipe is readable (hung up) once the session dropped its end.
-        return n > 0 && fds[1].revents == 0;
-    }
-}
-
 /// Output as it was read, what parsing it produced, and the terminal's mode just before: as
 /// close as we can see to the mode the program wrote it in, which decides whether its queries
 /// are answered.
@@ -100,56 +38,46 @@ pub struct Chunk {
     pub bytes: Vec<u8>,
     pub parsed: Processed,
     pub tty: TtyMoment,
+    pub glance: Glance,
 }
 
-/// Feeds output to the session's terminal as it is read, on the reader's own thread: parsing
-/// never runs on the async workers that serve keys and requests, so a flooding session cannot
-/// delay another session's keys.
+/// How the screen stood right after a chunk was parsed, taken on the parse thread: enough for
+/// the actor to tell at once whether a command may be done (see `Detector::look_at_once`),
+/// without waiting for a debounced look at the whole screen.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Glance {
+    /// The cursor's row up to the cursor.
+    pub cursor_line: String,
+    /// The program is between the start and the end of a synchronized frame.
+    pub mid_frame: bool,
+}
+
+/// Feeds output to the session's terminal, on the session's parse thread (`parse_pool.rs`):
+/// parsing never runs on the async workers that serve keys and requests, so a flooding
+/// session cannot delay another session's keys.
 pub type Parse = Box<dyn FnMut(&[u8]) -> Processed + Send>;
 
-/// Parses output and moves it into a bounded channel; when that is full it stops reading, so
-/// the program blocks on its writes (back-pressure instead of an unbounded buffer).
-pub fn read_loop(mut pty: File, stop: StopWatch, tx: mpsc::Sender<Chunk>, mut parse: Parse) {
-    let mut buf = vec![0u8; READ_SIZE];
-    while wait(pty.as_fd(), libc::POLLIN, &stop) {
-        let tty = TtyMoment::sample(pty.as_raw_fd());
-        match pty.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => {
-                let chunk = Chunk {
-                    parsed: parse(&buf[..n]),
-                    bytes: buf[..n].to_vec(),
-                    tty,
-                };
-                if tx.blocking_send(chunk).is_err() {
-                    break;
-                }
-            }
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::Interrupted) => {}
-            // EIO once the last slave fd closes: the normal end.
-            Err(_) => break,
-        }
-    }
+/// A session's parser: its feed (see `stream::feed`) and the terminal it feeds, which the
+/// parse thread glances at after each chunk.
+pub struct Parser {
+    feed: Parse,
+    terminal: Arc<Mutex<Terminal>>,
 }
 
-/// Writes queued input as the program reads it, until the session ends or the terminal fails.
-pub fn write_loop(mut pty: File, stop: StopWatch, input: InputReceiver) {
-    while let Some(bytes) = input.recv() {
-        let mut rest = &bytes[..];
-        while !rest.is_empty() {
-            match pty.write(rest) {
-                Ok(n) => {
-                    input.written(n);
-                    rest = &rest[n..];
-                }
-                Err(e) if e.kind() == ErrorKind::WouldBlock => {
-                    if !wait(pty.as_fd(), libc::POLLOUT, &stop) {
-                        return;
-                    }
-                }
-                Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                Err(_) => return,
-            }
-        }
+impl Parser {
+    pub fn new(feed: Parse, terminal: Arc<Mutex<Terminal>>) -> Self {
+        Self { feed, terminal }
+    }
+
+    /// Parses `bytes`; only the session's parse thread calls this, so nothing else parses
+    /// between the feed and the glance.
+    pub fn parse(&mut self, bytes: &[u8]) -> (Processed, Glance) {
+        let processed = (self.feed)(bytes);
+        let terminal = self.terminal.lock();
+        let glance = Glance {
+            cursor_line: terminal.cursor_line(),
+            mid_frame: terminal.synchronized_since().is_some(),
+        };
+        (processed, glance)
     }
 }

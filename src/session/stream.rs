@@ -1,5 +1,5 @@
 //! A session's terminal as viewers (attached clients) see it: a replay of how it stands, then
-//! every change in order, fed from the PTY reader's thread.
+//! every change in order, fed from the session's parse thread.
 
 use std::sync::Arc;
 
@@ -32,12 +32,12 @@ pub struct TerminalView {
     pub stream: broadcast::Receiver<StreamItem>,
 }
 
-/// The sender a session's reader and actor feed viewers through.
+/// The sender a session's parse thread and actor feed viewers through.
 pub fn channel() -> broadcast::Sender<StreamItem> {
     broadcast::channel(CAPACITY).0
 }
 
-/// How output reaches the terminal: parsed on the PTY reader's thread, and passed to viewers
+/// How output reaches the terminal: parsed on the session's parse thread, and passed to viewers
 /// under the same lock, so that a viewer's replay plus its stream never misses or repeats a
 /// byte (see `view_terminal`).
 /// The recording, when there is one, is handed the bytes here too: it never blocks.
