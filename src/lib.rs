@@ -18,3 +18,4 @@ pub mod runtime;
 pub mod server;
 pub mod session;
 pub mod tui;
+pub mod web;

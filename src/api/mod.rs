@@ -1,11 +1,11 @@
 //! The REST + WebSocket API over the manager, on axum. The TUI embeds it; `ccmux serve` runs it
 //! alone. Same router either way.
 
-mod error;
+pub(crate) mod error;
 mod guard;
 mod listen;
 mod openapi;
-mod routes;
+pub(crate) mod routes;
 pub mod token;
 mod ws;
 mod ws_cap;
@@ -87,25 +87,31 @@ pub const ROUTES: &[Route] = &[
     route!(get "/api/v1/stats", "getStatsAlias", "Counts and totals; the same as GET /api/v1/stats/claude", body None, query &[], 200 "Stats" => routes::stats),
     route!(get "/api/v1/openapi.json", "getOpenApi", "This document", body None, query &[], 200 "OpenApi" => routes::openapi),
     route!(get "/api/v1/health", "getHealth", "Liveness; needs no token", body None, query &[], 200 "Health" => routes::health),
+    route!(post "/api/v1/web/login-codes", "createLoginCode", "A one-time browser login code, valid for 60 s (what `ccmux web` prints); token only", body None, query &[], 201 "LoginCode" => crate::web::login::mint),
+    route!(post "/api/v1/web/revoke", "revokeBrowsers", "End every browser session (`ccmux web --revoke`); token only", body None, query &[], 200 "Revoked" => crate::web::login::revoke),
     route!(get "/ws/sessions/{id}", "streamSession", "WebSocket: output, state and controls", body None, query &[], 101 "WebSocket" => ws::upgrade),
 ];
 
 pub fn router(state: AppState, access: Access) -> Router {
+    let web = Arc::new(crate::web::Web::default());
     let guard = Arc::new(guard::Guard {
         token: access.token,
         allowed_origins: access.allowed_origins,
         allowed_hosts: access.allowed_hosts,
+        web: web.clone(),
     });
     ROUTES
         .iter()
         .fold(Router::new(), |router, r| {
             router.route(r.path, (r.handler)())
         })
+        .merge(crate::web::page_routes())
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(guard, guard::check))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::Extension(Arc::new(ws_cap::WsCap::default())))
+        .layer(axum::Extension(web))
         .with_state(state)
 }
 

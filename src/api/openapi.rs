@@ -101,6 +101,8 @@ fn schemas() -> Value {
             "type": {"type": "string", "enum": ["output", "input", "state", "error", "system"]}, "content": {"type": "string"}}}}}},
         "Screen": {"type": "object", "properties": {"cols": {"type": "integer"}, "rows": {"type": "integer"}, "lines": {"type": "array", "items": {"type": "string"}}, "cursor": {"type": "object", "properties": {"row": {"type": "integer"}, "col": {"type": "integer"}}}}},
         "Ok": {"type": "object", "properties": {"ok": {"type": "boolean"}}},
+        "LoginCode": {"type": "object", "properties": {"code": {"type": "string"}, "path": {"type": "string", "description": "Open http://HOST:PORT followed by this in a browser; the code is in the fragment, never sent in a URL"}, "expires_in_secs": {"type": "integer"}}},
+        "Revoked": {"type": "object", "properties": {"ended": {"type": "integer", "description": "browser sessions ended"}}},
         "Stats": {"type": "object", "properties": {"by_state": {"type": "object", "additionalProperties": {"type": "integer"}}, "live": {"type": "integer"}, "created_total": {"type": "integer"}, "terminated_total": {"type": "integer"}, "commands_run": {"type": "integer"}, "bytes_read": {"type": "integer"}, "uptime_secs": {"type": "integer"}}},
         "Health": {"type": "object", "properties": {"status": {"type": "string"}, "version": {"type": "string"}}},
         "OpenApi": {"type": "object"},

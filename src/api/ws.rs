@@ -50,6 +50,7 @@ pub async fn upgrade(
     let place = cap.claim(id)?;
     let events = app.manager.subscribe();
     Ok(ws
+        .protocols([crate::web::PROTOCOL])
         .max_message_size(MAX_MESSAGE)
         .max_frame_size(MAX_MESSAGE)
         .on_upgrade(move |socket| serve(socket, app.manager, session, events, place)))
