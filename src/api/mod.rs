@@ -1,6 +1,7 @@
 //! The REST + WebSocket API over the manager, on axum. The TUI embeds it; `ccmux serve` runs it
 //! alone. Same router either way.
 
+mod answer;
 pub(crate) mod error;
 mod guard;
 mod listen;
@@ -82,6 +83,7 @@ pub const ROUTES: &[Route] = &[
     route!(get "/api/v1/sessions/{id}/output", "getOutput", "Output log entries", body None, query &["since", "limit"], 200 "OutputPage" => routes::output),
     route!(get "/api/v1/sessions/{id}/screen", "getScreen", "The current screen", body None, query &[], 200 "Screen" => routes::screen),
     route!(post "/api/v1/sessions/{id}/resize", "resizeSession", "Resize the terminal", body Some("Resize"), query &[], 200 "SessionInfo" => routes::resize),
+    route!(post "/api/v1/sessions/{id}/answer", "answerDialog", "Answer the dialog the session waits on, once it takes keys", body Some("Answer"), query &[], 200 "SessionInfo" => answer::answer),
     route!(post "/api/v1/sessions/{id}/interrupt", "interruptSession", "Send the profile's interrupt key", body None, query &[], 200 "Ok" => routes::interrupt),
     route!(get "/api/v1/stats/claude", "getStats", "Counts and totals", body None, query &[], 200 "Stats" => routes::stats),
     route!(get "/api/v1/stats", "getStatsAlias", "Counts and totals; the same as GET /api/v1/stats/claude", body None, query &[], 200 "Stats" => routes::stats),

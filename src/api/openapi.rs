@@ -94,6 +94,8 @@ fn schemas() -> Value {
         "SessionList": {"type": "object", "properties": {"sessions": {"type": "array", "items": {"$ref": "#/components/schemas/SessionInfo"}}}},
         "Command": {"type": "object", "required": ["command"], "properties": {"command": {"type": "string"}, "timeout": {"type": "number", "exclusiveMinimum": 0}}},
         "CommandResult": {"type": "object", "properties": {"session_id": {"type": "integer"}, "command": {"type": "string"}, "output": {"type": "string"}, "state": {"$ref": "#/components/schemas/State"}, "duration_ms": {"type": "integer"}, "timed_out": {"type": "boolean"}}},
+        "Answer": {"type": "object", "required": ["choice"], "properties": {"choice": {"oneOf": [{"type": "integer", "minimum": 1, "maximum": 9}, {"type": "string", "enum": ["yes", "no"]}],
+                   "description": "The option's number as the dialog shows it, or yes (the first option) / no (the option saying No)."}}},
         "Input": {"type": "object", "required": ["data"], "properties": {"data": {"type": "string"}}},
         "Resize": {"type": "object", "required": ["cols", "rows"], "properties": {"cols": cols, "rows": rows}},
         "OutputPage": {"type": "object", "properties": {"next_seq": {"type": "integer"}, "entries": {"type": "array", "items": {"type": "object", "properties": {

@@ -29,8 +29,9 @@ use crate::api::routes::{Id, size, timeout};
 use crate::api::ws_cap::{WsCap, WsPlace};
 use crate::manager::{Manager, ManagerError};
 use crate::protocol::websocket::{CommandOutcome, ScreenState, WsEvent, WsRequest};
+use crate::session::dialog::AnswerError;
 use crate::session::event::{Event, EventKind};
-use crate::session::{CommandResult, Session, SessionError, SessionId, SessionState};
+use crate::session::{CommandResult, Session, SessionError, SessionId, SessionInfo, SessionState};
 
 /// Largest message a client may send.
 pub const MAX_MESSAGE: usize = 1024 * 1024;
@@ -202,6 +203,16 @@ async fn carry_out(
                 Err(e) => Some(WsEvent::error(e.code, e.message)),
             },
             WsRequest::Interrupt => ack(session.interrupt().await),
+            WsRequest::Answer { choice } => {
+                // Like a command, awaited apart so later requests are not held up by it.
+                let (session, replies) = (session.clone(), replies.clone());
+                tokio::spawn(async move {
+                    let _ = replies
+                        .send(answer_reply(session.answer(choice).await))
+                        .await;
+                });
+                None
+            }
         };
         if let Some(reply) = reply {
             let _ = replies.send(reply).await;
@@ -224,6 +235,16 @@ fn command_reply(
             timed_out: result.timed_out,
         }),
         Err(e) => WsEvent::error("command_refused", e.to_string()),
+    }
+}
+
+fn answer_reply(result: Result<SessionInfo, AnswerError>) -> WsEvent {
+    match result {
+        Ok(info) => WsEvent::Answered(Box::new(info)),
+        Err(e) => {
+            let e = ApiError::from(e);
+            WsEvent::error(e.code, e.message)
+        }
     }
 }
 
