@@ -253,7 +253,11 @@ function makeTile(id) {
     cursorEl: el.querySelector('.cursor'),
   };
   el.addEventListener('mousedown', () => focus(id));
-  el.querySelector('.interrupt').addEventListener('click', () => act(tile, 'interrupt'));
+  el.querySelector('.interrupt').addEventListener('click', (event) => {
+    // Keys typed next go to the session, not to the button.
+    event.currentTarget.blur();
+    act(tile, 'interrupt');
+  });
   return tile;
 }
 
@@ -298,7 +302,10 @@ function updateChoices(tile) {
     button.className = 'choice';
     button.textContent = c.label.length > 60 ? c.label.slice(0, 57) + '…' : c.label;
     button.title = c.label;
-    button.addEventListener('click', () => act(tile, 'answer', { choice: c.choice }));
+    button.addEventListener('click', () => {
+      button.blur();
+      act(tile, 'answer', { choice: c.choice });
+    });
     return button;
   }));
 }
