@@ -156,6 +156,36 @@ fn ccmux_web_prints_a_login_link_that_works_once() {
 }
 
 #[test]
+fn ccmux_web_open_hands_the_link_to_xdg_open() {
+    let server = start_server();
+    let bin = tempfile::tempdir().unwrap();
+    let opened = bin.path().join("opened");
+    let fake = bin.path().join("xdg-open");
+    std::fs::write(
+        &fake,
+        format!("#!/bin/sh\nprintf '%s' \"$1\" > '{}'\n", opened.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.path().display(),
+        std::env::var("PATH").unwrap()
+    );
+    let out = ccmux(server.home.path())
+        .env("CCMUX_API_TOKEN", TOKEN)
+        .env("PATH", path)
+        .args(["web", "--open"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let printed = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(std::fs::read_to_string(&opened).unwrap(), printed.trim());
+    let (status, _) = log_in(&server, code_of(printed.trim()), Some(&own_origin(&server)));
+    assert_eq!(status, 200, "the opened link logs in");
+}
+
+#[test]
 fn a_login_code_expires_after_sixty_seconds() {
     let server = start_server();
     let url = login_url(&server);

@@ -23,7 +23,7 @@ fn respond(content_type: &'static str, body: &'static str) -> Response {
             (header::REFERRER_POLICY, "no-referrer"),
             (
                 header::CONTENT_SECURITY_POLICY,
-                "default-src 'self'; connect-src 'self'; frame-ancestors 'none'",
+                "default-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'",
             ),
         ],
         body,

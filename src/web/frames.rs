@@ -167,12 +167,14 @@ pub async fn run(
                 frame += 1;
                 let message = draw(&manager, &dirty, &shown, &mut sent, &mut last_list, frame).await;
                 list_dirty = false;
+                // Even a look that found nothing to send waits a frame before the next: a
+                // flood in a session the page does not show must not make this loop spin.
+                next_frame = Instant::now() + interval;
                 match message {
                     Some(text) => {
                         if out.send(Message::Text(text.into())).await.is_err() {
                             return;
                         }
-                        next_frame = Instant::now() + interval;
                     }
                     // Nothing visible changed: the frame number was not used.
                     None => frame -= 1,

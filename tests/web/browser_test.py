@@ -88,6 +88,45 @@ def type_a_command(page):
     step("typed `echo hi-$((6*7))` into the bash tile and saw hi-42")
 
 
+def styles_selection_and_paste(page):
+    bash = tile(page, "web-bash")
+    type_into(page, "web-bash",
+              r"printf '\e[1;31mRED\e[0m \e[4mUND\e[0m \e[7mINV\e[0m \xe6\xbc\xa2\xe5\xad\x97 end-%d\n' 7")
+    expect(bash.locator(".screen .row", has_text="end-7")).to_have_count(1, timeout=WAIT_MS)
+    red = bash.locator(".screen span", has_text="RED").last
+    expect(red).to_have_class("b")
+    expect(red).to_have_css("color", "rgb(205, 49, 49)")
+    expect(bash.locator(".screen span.u", has_text="UND").last).to_be_visible()
+    inverse = bash.locator(".screen span", has_text="INV").last
+    expect(inverse).to_have_css("background-color", "rgb(229, 229, 229)")
+    wide = bash.locator(".screen span.w", has_text="漢").last
+    box, narrow = wide.bounding_box(), page.locator("#measure").bounding_box()
+    assert abs(box["width"] - narrow["width"] / 5) < 1.5, (box, narrow)
+    expect(bash.locator(".screen .cursor")).to_be_visible()
+    step("colours, bold, underline, inverse, a two-cell wide character and the cursor show")
+    row = bash.locator(".screen .row", has_text="hi-42").first
+    selected = row.evaluate("""row => {
+        const range = document.createRange();
+        range.selectNodeContents(row);
+        const selection = window.getSelection();
+        selection.removeAllRanges();
+        selection.addRange(range);
+        return selection.toString();
+    }""")
+    assert selected.strip() == "hi-42", repr(selected)
+    page.evaluate("window.getSelection().removeAllRanges()")
+    step("the screen is real text: selecting a row selects `hi-42`")
+    bash.locator(".screen").click()
+    page.evaluate("""text => {
+        const data = new DataTransfer();
+        data.setData('text/plain', text);
+        document.dispatchEvent(new ClipboardEvent('paste', {clipboardData: data, bubbles: true}));
+    }""", "echo pasted-$((2*3))")
+    page.keyboard.press("Enter")
+    expect(bash.locator(".screen .row", has_text="pasted-6")).to_have_count(1, timeout=WAIT_MS)
+    step("a paste reached the focused session")
+
+
 def interrupt_sleep(page, other_origin):
     type_into(page, "web-bash", "sleep 100")
     expect(tile(page, "web-bash")).to_have_attribute("data-state", "busy", timeout=WAIT_MS)
@@ -161,9 +200,13 @@ def new_session(page):
 
 
 def flood_script(name):
-    return ("import os, sys, time\n"
-            f"line = b'x' * 59 + b'\\n'\nleft = {FLOOD_BYTES}\nstart = time.time()\n"
-            "while left > 0:\n    os.write(1, line * 100)\n    left -= len(line) * 100\n"
+    # Numbered lines, so every row of a scrolled screen differs from the row it replaced and
+    # the page is sent whole screens, not just the cursor moving.
+    return ("import os, time\n"
+            f"left, n = {FLOOD_BYTES}, 0\nstart = time.time()\n"
+            "while left > 0:\n"
+            "    chunk = b''.join(b'%09d %s\\n' % (i, b'x' * 49) for i in range(n, n + 100))\n"
+            "    os.write(1, chunk)\n    left -= len(chunk)\n    n += 100\n"
             f"open('{name}', 'w').write(str(time.time() - start))\n")
 
 
@@ -289,6 +332,7 @@ def main():
         expect(tile(page, "web-bash").locator(".screen")).to_contain_text("ccmux-test$", timeout=WAIT_MS)
         step("a new tab of the logged-in browser needs no new login")
         type_a_command(page)
+        styles_selection_and_paste(page)
         interrupt_sleep(page, other_origin)
         narrow_window_is_one_column(page)
         new_session(page)
