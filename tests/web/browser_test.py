@@ -88,6 +88,22 @@ def type_a_command(page):
     step("typed `echo hi-$((6*7))` into the bash tile and saw hi-42")
 
 
+def page_matches_server(page, task):
+    """Every row the page draws for `task` is the server's row: no change was lost."""
+    sid = sessions()[task]["session_id"]
+
+    def same():
+        drawn = tile(page, task).locator(".screen .row").evaluate_all("rows => rows.map(r => r.textContent)")
+        lines = api("GET", f"/api/v1/sessions/{sid}/screen")[1]["lines"]
+        return [r.rstrip() for r in drawn] == [l.rstrip() for l in lines], drawn, lines
+
+    try:
+        wait_until(f"the page to show {task}'s screen as the server has it", lambda: same()[0], timeout=10)
+    except AssertionError:
+        _, drawn, lines = same()
+        raise AssertionError(f"{task}: page rows {drawn!r} != server lines {lines!r}")
+
+
 def styles_selection_and_paste(page):
     bash = tile(page, "web-bash")
     type_into(page, "web-bash",
@@ -103,6 +119,7 @@ def styles_selection_and_paste(page):
     box, narrow = wide.bounding_box(), page.locator("#measure").bounding_box()
     assert abs(box["width"] - narrow["width"] / 5) < 1.5, (box, narrow)
     expect(bash.locator(".screen .cursor")).to_be_visible()
+    page_matches_server(page, "web-bash")
     step("colours, bold, underline, inverse, a two-cell wide character and the cursor show")
     row = bash.locator(".screen .row", has_text="hi-42").first
     selected = row.evaluate("""row => {
@@ -253,7 +270,10 @@ def flood(page, baseline_secs):
           f"in {frames} frames ({frames / (t1 - t0):.1f} frames/s); slowest page round trip "
           f"{slowest * 1000:.0f} ms", flush=True)
     assert received < FLOOD_BYTES / 4, "the page was sent the flood's bytes, not frames"
-    step("the tab stayed responsive through the flood, and keys reached another session")
+    for task in ("web-bash", "web-flood", "web-new"):
+        page_matches_server(page, task)
+    step("the tab stayed responsive through the flood, and keys reached another session; "
+         "the page shows every screen as the server has it")
 
 
 def login_code_works_once(browser):
