@@ -381,8 +381,9 @@ document.addEventListener('keydown', (event) => {
   const tile = ui.tiles.get(ui.focused);
   if (!tile || MODIFIERS.has(event.key) || event.metaKey) return;
   const key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
-  // Copy with Ctrl-Shift-C, or Ctrl-C while text is selected; paste comes as a paste event.
-  if (event.ctrlKey && key === 'c' && (event.shiftKey || selectionInside(tile))) return;
+  // Ctrl-C copies while text of the session is selected (else it is the session's ^C);
+  // Ctrl-V pastes, as a paste event.
+  if (event.ctrlKey && key === 'c' && selectionInside(tile)) return;
   if (event.ctrlKey && key === 'v') return;
   event.preventDefault();
   send({
