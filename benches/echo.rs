@@ -11,6 +11,8 @@
 
 #[path = "common/ccmux_client.rs"]
 mod ccmux_client;
+#[path = "common/echo_runs.rs"]
+mod echo_runs;
 #[path = "common/flood.rs"]
 mod flood;
 #[path = "common/pty_client.rs"]
@@ -25,14 +27,13 @@ mod typometer;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use ccmux_client::{Ccmux, Spec};
+use ccmux_client::Ccmux;
+use echo_runs::{BASH, report, sessions};
 use flood::Flood;
-use pty_client::PtyClient;
 use typometer::{Latencies, PROMPT};
 
 /// Timed keys per scenario and program.
 const SAMPLES: usize = 300;
-const BASH: &[&str] = &["bash", "--norc", "--noprofile"];
 /// Each full-screen session prints this much; its last number marks its screen as drawn.
 const FULL_SCREEN: &[&str] = &["bash", "-c", "seq 1 5000; exec bash --norc --noprofile"];
 const LAST_LINE: &str = "5000";
@@ -50,10 +51,13 @@ fn main() {
     eprintln!("ccmux design: {:?}", ccmux.features);
     let flood = Flood::write().expect("write the flood's build log");
 
-    let idle = (report(ccmux_idle(&ccmux)), report(tmux_idle()));
+    let idle = (
+        report(echo_runs::ccmux_idle(&ccmux, SAMPLES)),
+        report(echo_runs::tmux_idle(SAMPLES)),
+    );
     let flooded = (
-        report(ccmux_flood(&ccmux, &flood)),
-        report(tmux_flood(&flood)),
+        report(echo_runs::ccmux_flood(&ccmux, &flood, SAMPLES)),
+        report(echo_runs::tmux_flood(&flood, SAMPLES)),
     );
     let attach = report(ccmux_attach(&ccmux));
     let cpu = report(ccmux_idle_cpu(&ccmux));
@@ -74,11 +78,6 @@ fn main() {
     println!("{:<20} {cpu}", format!("idle CPU {} s", IDLE.as_secs()));
 }
 
-/// The result, or None after saying on stderr why the scenario failed.
-fn report<T>(result: anyhow::Result<T>) -> Option<T> {
-    result.map_err(|e| eprintln!("scenario failed: {e:#}")).ok()
-}
-
 fn echo_row(name: &str, (ccmux, tmux): &(Option<Latencies>, Option<Latencies>)) {
     let cell = |l: &Option<Latencies>| {
         l.as_ref().map_or("failed".into(), |l| match l.missed {
@@ -94,58 +93,6 @@ fn echo_row(name: &str, (ccmux, tmux): &(Option<Latencies>, Option<Latencies>)) 
         _ => "-".into(),
     };
     println!("{name:<20} {:<30} {:<30} {ratio}", cell(ccmux), cell(tmux));
-}
-
-fn ccmux_idle(ccmux: &Ccmux) -> anyhow::Result<Latencies> {
-    eprintln!("ccmux: idle echo");
-    let mut run = ccmux.start(&sessions(&["typing"], BASH))?;
-    typometer::wait_ready(&mut run.client)?;
-    typometer::sample(&mut run.client, SAMPLES, || true)
-}
-
-fn tmux_idle() -> anyhow::Result<Latencies> {
-    eprintln!("tmux: idle echo");
-    let mut run = tmux_client::Running::start()?;
-    typometer::wait_ready(&mut run.client)?;
-    typometer::sample(&mut run.client, SAMPLES, || true)
-}
-
-/// Pane 1 is typed into while pane 2 floods; the flood is started by typing it into pane 2.
-fn ccmux_flood(ccmux: &Ccmux, flood: &Flood) -> anyhow::Result<Latencies> {
-    eprintln!("ccmux: echo under flood");
-    let _stop = flood.stopper();
-    let mut run = ccmux.start(&sessions(&["typing", "flood"], BASH))?;
-    run.client
-        .expect(Duration::from_secs(20), "both prompts", |s| {
-            s.contents().matches(PROMPT).count() >= 2
-        })?;
-    typometer::wait_ready(&mut run.client)?;
-    run.focus(2)?;
-    // A leading space: the echoed command never reads as the prompt followed by a letter.
-    run.client
-        .send(format!(" {}\r", flood.command()).as_bytes())?;
-    run.focus(1)?;
-    sample_under_flood(&mut run.client, flood)
-}
-
-fn tmux_flood(flood: &Flood) -> anyhow::Result<Latencies> {
-    eprintln!("tmux: echo under flood");
-    let _stop = flood.stopper();
-    let mut run = tmux_client::Running::start()?;
-    typometer::wait_ready(&mut run.client)?;
-    run.split(&flood.command())?;
-    sample_under_flood(&mut run.client, flood)
-}
-
-/// Samples once the flood shows, counting only keys typed while it still runs.
-fn sample_under_flood(client: &mut PtyClient, flood: &Flood) -> anyhow::Result<Latencies> {
-    client.expect(Duration::from_secs(10), "the flood on screen", |s| {
-        s.contents().contains("Compiling crate-")
-    })?;
-    let pid = flood
-        .pid()
-        .ok_or_else(|| anyhow::anyhow!("the flood is not running"))?;
-    typometer::sample(client, SAMPLES, || flood::running(pid))
 }
 
 /// From spawning `ccmux attach` to its first frame with every session's last line, against a
@@ -255,12 +202,4 @@ fn ccmux_idle_cpu(ccmux: &Ccmux) -> anyhow::Result<Cpu> {
         server: (!servers.is_empty()).then(|| after.0 - before.0),
         client: after.1 - before.1,
     })
-}
-
-/// One session per task id, all running `command`.
-fn sessions<'a>(task_ids: &[&'a str], command: &'a [&'a str]) -> Vec<Spec<'a>> {
-    task_ids
-        .iter()
-        .map(|&task_id| Spec { task_id, command })
-        .collect()
 }

@@ -2,6 +2,7 @@
 //! the sessions), or a client that talks to a per-user background server selected by `-L`.
 //! What the binary can do is read from its `--help`, so the bench needs no change when the
 //! server lands.
+#![allow(dead_code)] // Shared by benches that each use part of it.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

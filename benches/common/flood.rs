@@ -1,5 +1,6 @@
 //! The other pane's load: a program printing a 64 MiB build log (90-byte lines, some colour)
 //! over and over, so it is still printing however long sampling takes.
+#![allow(dead_code)] // Shared by benches that each use part of it.
 
 use std::path::{Path, PathBuf};
 
@@ -11,6 +12,7 @@ const LINE: usize = 90;
 /// The log and the looping script that prints it, in a directory that lives as long as this.
 pub struct Flood {
     script: PathBuf,
+    log: PathBuf,
     dir: tempfile::TempDir,
 }
 
@@ -24,7 +26,12 @@ impl Flood {
             &script,
             format!("while :; do cat '{}'; done\n", log.display()),
         )?;
-        Ok(Self { script, dir })
+        Ok(Self { script, log, dir })
+    }
+
+    /// The 64 MiB log itself, for a scenario that prints it once.
+    pub fn log(&self) -> &Path {
+        &self.log
     }
 
     /// The shell command that starts the flood.

@@ -1,6 +1,7 @@
 //! One isolated run of a program under test: its own HOME, XDG dirs and tmux socket dir, so
 //! no config, token, socket or server of the person running the bench leaks in, and a unique
 //! name that marks every process the run starts, so none outlives it.
+#![allow(dead_code)] // Shared by benches that each use part of it.
 
 use std::ffi::OsStr;
 use std::path::PathBuf;

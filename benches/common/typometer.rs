@@ -4,6 +4,7 @@
 //! The echo is found on the screen model rather than as a byte in the output stream: under a
 //! flood the other pane draws letters all the time, and a redraw of the status bar may hold the
 //! typed letter too, so only the prompt followed by exactly the text typed so far counts.
+#![allow(dead_code)] // Shared by benches that each use part of it.
 
 use std::time::Duration;
 

@@ -12,8 +12,9 @@ use crate::api::routes::Id;
 use crate::session::SessionInfo;
 use crate::session::dialog::{AnswerError, Choice};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Answer")]
 pub struct AnswerBody {
     choice: Choice,
 }

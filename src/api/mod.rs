@@ -5,6 +5,7 @@ mod answer;
 pub(crate) mod error;
 mod guard;
 mod listen;
+mod number;
 mod openapi;
 pub(crate) mod routes;
 pub mod token;
@@ -21,7 +22,8 @@ use axum::routing::{MethodRouter, delete, get, post};
 use tokio::net::TcpListener;
 
 use crate::config::Config;
-use crate::manager::Manager;
+use crate::manager::{Manager, Stats};
+use crate::session::{ScreenSnapshot, SessionInfo};
 
 /// Largest request body accepted.
 pub const MAX_BODY: usize = 1024 * 1024;
@@ -43,55 +45,71 @@ pub struct Access {
     pub allowed_hosts: Vec<String>,
 }
 
-/// One documented route; the router and the OpenAPI document are both built from these.
+/// One documented route; the router and the OpenAPI document are both built from these. The
+/// body, query and response are types: their schemas are derived from the very types the handler
+/// reads and writes (`schemars`), so the document cannot drift from what the handler takes.
 pub struct Route {
     pub method: &'static str,
     pub path: &'static str,
     pub operation: &'static str,
     pub summary: &'static str,
-    pub body: Option<&'static str>,
-    pub query: &'static [&'static str],
+    pub body: Option<SchemaFn>,
+    /// The query string's fields, from the handler's `Query` type.
+    pub query: Option<SchemaFn>,
     pub ok: u16,
-    pub response: &'static str,
+    pub response: SchemaFn,
     handler: fn() -> MethodRouter<AppState>,
 }
 
+/// A type's schema: a `$ref` into `components/schemas` for a named type.
+pub type SchemaFn = fn(&mut schemars::SchemaGenerator) -> schemars::Schema;
+
+/// `route!(METHOD "path", "operationId", "summary", [body T,] [query Q,] STATUS Response => handler)`.
 macro_rules! route {
-    ($method:ident $path:literal, $op:literal, $summary:literal, body $body:expr, query $query:expr, $ok:literal $response:literal => $handler:expr) => {
+    ($method:ident $path:literal, $op:literal, $summary:literal, $(body $body:ty,)? $(query $query:ty,)? $ok:literal $response:ty => $handler:expr) => {
         Route {
             method: stringify!($method),
             path: $path,
             operation: $op,
             summary: $summary,
-            body: $body,
-            query: $query,
+            body: route!(@ref $($body)?),
+            query: route!(@inline $($query)?),
             ok: $ok,
-            response: $response,
+            response: |g| g.subschema_for::<$response>(),
             handler: || $method($handler),
         }
     };
+    (@ref) => { None };
+    (@ref $t:ty) => { Some(|g| g.subschema_for::<$t>()) };
+    (@inline) => { None };
+    (@inline $t:ty) => { Some(<$t as schemars::JsonSchema>::json_schema) };
 }
 
+use routes::{
+    CommandBody, CommandResponse, CreateBody, DeleteQuery, Done, Health, InputBody, ListQuery,
+    OpenApi, OutputPage, OutputQuery, ResizeBody, SessionList,
+};
+
 pub const ROUTES: &[Route] = &[
-    route!(post "/api/v1/sessions/claude", "createSession", "Start a session for a task", body Some("CreateSession"), query &[], 201 "SessionInfo" => routes::create),
-    route!(post "/api/v1/sessions", "createSessionAlias", "Start a session for a task; the same as POST /api/v1/sessions/claude", body Some("CreateSession"), query &[], 201 "SessionInfo" => routes::create),
-    route!(get "/api/v1/sessions", "listSessions", "List sessions", body None, query &["task_id"], 200 "SessionList" => routes::list),
-    route!(get "/api/v1/sessions/{id}", "getSession", "One session", body None, query &[], 200 "SessionInfo" => routes::get),
-    route!(delete "/api/v1/sessions/{id}", "deleteSession", "Terminate a session", body None, query &["force"], 200 "SessionInfo" => routes::delete),
-    route!(post "/api/v1/sessions/{id}/commands", "sendCommand", "Send a command and wait for it to finish", body Some("Command"), query &[], 200 "CommandResult" => routes::command),
-    route!(post "/api/v1/sessions/{id}/input", "sendInput", "Send raw keys", body Some("Input"), query &[], 200 "Ok" => routes::input),
-    route!(get "/api/v1/sessions/{id}/output", "getOutput", "Output log entries", body None, query &["since", "limit"], 200 "OutputPage" => routes::output),
-    route!(get "/api/v1/sessions/{id}/screen", "getScreen", "The current screen", body None, query &[], 200 "Screen" => routes::screen),
-    route!(post "/api/v1/sessions/{id}/resize", "resizeSession", "Resize the terminal", body Some("Resize"), query &[], 200 "SessionInfo" => routes::resize),
-    route!(post "/api/v1/sessions/{id}/answer", "answerDialog", "Answer the dialog the session waits on, once it takes keys", body Some("Answer"), query &[], 200 "SessionInfo" => answer::answer),
-    route!(post "/api/v1/sessions/{id}/interrupt", "interruptSession", "Send the profile's interrupt key", body None, query &[], 200 "Ok" => routes::interrupt),
-    route!(get "/api/v1/stats/claude", "getStats", "Counts and totals", body None, query &[], 200 "Stats" => routes::stats),
-    route!(get "/api/v1/stats", "getStatsAlias", "Counts and totals; the same as GET /api/v1/stats/claude", body None, query &[], 200 "Stats" => routes::stats),
-    route!(get "/api/v1/openapi.json", "getOpenApi", "This document", body None, query &[], 200 "OpenApi" => routes::openapi),
-    route!(get "/api/v1/health", "getHealth", "Liveness; needs no token", body None, query &[], 200 "Health" => routes::health),
-    route!(post "/api/v1/web/login-codes", "createLoginCode", "A one-time browser login code, valid for 60 s (what `ccmux web` prints); token only", body None, query &[], 201 "LoginCode" => crate::web::login::mint),
-    route!(post "/api/v1/web/revoke", "revokeBrowsers", "End every browser session (`ccmux web --revoke`); token only", body None, query &[], 200 "Revoked" => crate::web::login::revoke),
-    route!(get "/ws/sessions/{id}", "streamSession", "WebSocket: output, state and controls", body None, query &[], 101 "WebSocket" => ws::upgrade),
+    route!(post "/api/v1/sessions/claude", "createSession", "Start a session for a task", body CreateBody, 201 SessionInfo => routes::create),
+    route!(post "/api/v1/sessions", "createSessionAlias", "Start a session for a task; the same as POST /api/v1/sessions/claude", body CreateBody, 201 SessionInfo => routes::create),
+    route!(get "/api/v1/sessions", "listSessions", "List sessions", query ListQuery, 200 SessionList => routes::list),
+    route!(get "/api/v1/sessions/{id}", "getSession", "One session", 200 SessionInfo => routes::get),
+    route!(delete "/api/v1/sessions/{id}", "deleteSession", "Terminate a session", query DeleteQuery, 200 SessionInfo => routes::delete),
+    route!(post "/api/v1/sessions/{id}/commands", "sendCommand", "Send a command and wait for it to finish", body CommandBody, 200 CommandResponse => routes::command),
+    route!(post "/api/v1/sessions/{id}/input", "sendInput", "Send raw keys", body InputBody, 200 Done => routes::input),
+    route!(get "/api/v1/sessions/{id}/output", "getOutput", "Output log entries", query OutputQuery, 200 OutputPage => routes::output),
+    route!(get "/api/v1/sessions/{id}/screen", "getScreen", "The current screen", 200 ScreenSnapshot => routes::screen),
+    route!(post "/api/v1/sessions/{id}/resize", "resizeSession", "Resize the terminal", body ResizeBody, 200 SessionInfo => routes::resize),
+    route!(post "/api/v1/sessions/{id}/answer", "answerDialog", "Answer the dialog the session waits on, once it takes keys", body answer::AnswerBody, 200 SessionInfo => answer::answer),
+    route!(post "/api/v1/sessions/{id}/interrupt", "interruptSession", "Send the profile's interrupt key", 200 Done => routes::interrupt),
+    route!(get "/api/v1/stats/claude", "getStats", "Counts and totals", 200 Stats => routes::stats),
+    route!(get "/api/v1/stats", "getStatsAlias", "Counts and totals; the same as GET /api/v1/stats/claude", 200 Stats => routes::stats),
+    route!(get "/api/v1/openapi.json", "getOpenApi", "This document", 200 OpenApi => routes::openapi),
+    route!(get "/api/v1/health", "getHealth", "Liveness; needs no token", 200 Health => routes::health),
+    route!(post "/api/v1/web/login-codes", "createLoginCode", "A one-time browser login code, valid for 60 s (what `ccmux web` prints); token only", 201 crate::web::login::LoginCode => crate::web::login::mint),
+    route!(post "/api/v1/web/revoke", "revokeBrowsers", "End every browser session (`ccmux web --revoke`); token only", 200 crate::web::login::Revoked => crate::web::login::revoke),
+    route!(get "/ws/sessions/{id}", "streamSession", "WebSocket: output, state and controls", 101 openapi::WebSocket => ws::upgrade),
 ];
 
 pub fn router(state: AppState, access: Access) -> Router {

@@ -1,21 +1,30 @@
 //! The OpenAPI 3.1 document, built from the same route table the router is built from
-//! (`ROUTES` in `mod.rs`), so a route cannot exist without being documented.
+//! (`ROUTES` in `mod.rs`), so a route cannot exist without being documented, and with schemas
+//! derived from the handlers' own request and response types, so it says what they take.
 
+use std::borrow::Cow;
+
+use schemars::generate::SchemaSettings;
+use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde_json::{Map, Value, json};
 
+use crate::api::error::ErrorBody;
 use crate::api::{ROUTES, Route};
-use crate::session::config::{
-    MAX_EXEC_COUNT, MAX_EXEC_STRING, MAX_EXEC_TOTAL, MAX_TERMINAL_COLS, MAX_TERMINAL_ROWS,
-    MIN_TERMINAL_DIM,
-};
+use crate::session::SessionId;
 
 pub fn document() -> Value {
+    let mut generator = SchemaSettings::draft2020_12()
+        .with(|s| {
+            s.definitions_path = "/components/schemas".into();
+            s.meta_schema = None;
+        })
+        .into_generator();
     let mut paths = Map::new();
     for route in ROUTES {
         let entry = paths
             .entry(route.path.to_string())
             .or_insert_with(|| json!({}));
-        entry[route.method.to_ascii_lowercase()] = operation(route);
+        entry[route.method.to_ascii_lowercase()] = operation(route, &mut generator);
     }
     json!({
         "openapi": "3.1.0",
@@ -24,38 +33,37 @@ pub fn document() -> Value {
         "servers": [{"url": "http://127.0.0.1:7878"}],
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": schemas(),
+            "schemas": generator.take_definitions(true),
         },
         "security": [{"bearer": []}],
         "paths": paths,
     })
 }
 
-fn operation(route: &Route) -> Value {
+fn operation(route: &Route, generator: &mut SchemaGenerator) -> Value {
+    let error = generator.subschema_for::<ErrorBody>();
     let mut op = json!({
         "operationId": route.operation,
         "summary": route.summary,
         "responses": {
-            route.ok.to_string(): {"description": "success", "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{}", route.response)}}}},
-            "default": {"description": "an error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+            route.ok.to_string(): {"description": "success", "content": {"application/json": {"schema": (route.response)(generator)}}},
+            "default": {"description": "an error", "content": {"application/json": {"schema": error}}},
         },
     });
     let mut parameters: Vec<Value> = Vec::new();
     if route.path.contains("{id}") {
-        parameters.push(
-            json!({"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}),
-        );
+        let id = generator.subschema_for::<SessionId>();
+        parameters.push(json!({"name": "id", "in": "path", "required": true, "schema": id}));
     }
-    for query in route.query {
-        parameters.push(
-            json!({"name": query, "in": "query", "required": false, "schema": {"type": "string"}}),
-        );
+    if let Some(query) = route.query {
+        parameters.extend(query_parameters(query(generator)));
     }
     if !parameters.is_empty() {
         op["parameters"] = Value::Array(parameters);
     }
     if let Some(body) = route.body {
-        op["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{body}")}}}});
+        op["requestBody"] =
+            json!({"required": true, "content": {"application/json": {"schema": body(generator)}}});
     }
     if route.path == "/api/v1/health" {
         op["security"] = json!([]);
@@ -63,51 +71,50 @@ fn operation(route: &Route) -> Value {
     op
 }
 
-fn schemas() -> Value {
-    let state = json!({"type": "string", "enum": crate::session::SessionState::ALL.iter().map(|s| s.to_string()).collect::<Vec<_>>()});
-    let size = json!({"type": "object", "properties": {"cols": {"type": "integer"}, "rows": {"type": "integer"}}});
-    let cols =
-        json!({"type": "integer", "minimum": MIN_TERMINAL_DIM, "maximum": MAX_TERMINAL_COLS});
-    let rows =
-        json!({"type": "integer", "minimum": MIN_TERMINAL_DIM, "maximum": MAX_TERMINAL_ROWS});
-    let (string_kib, total_kib) = (MAX_EXEC_STRING / 1024, MAX_EXEC_TOTAL / 1024);
-    json!({
-        "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object", "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}}},
-        "State": state,
-        "CreateSession": {"type": "object", "required": ["task_id"], "properties": {
-            "task_id": {"type": "string"}, "project_path": {"type": "string"},
-            "command": {"type": "array", "items": {"type": "string"}, "maxItems": MAX_EXEC_COUNT,
-                        "description": format!("argv, run without a shell. No NUL bytes; each argument at most {string_kib} KiB, all of them at most {total_kib} KiB.")},
-            "environment": {"type": "object", "additionalProperties": {"type": "string"}, "maxProperties": MAX_EXEC_COUNT,
-                            "description": format!("Added to the inherited environment. Names non-empty, without `=`; no NUL bytes; each NAME=value at most {string_kib} KiB, all of them at most {total_kib} KiB.")},
-            "terminal_size": {"type": "array", "description": "[cols, rows]", "prefixItems": [cols, rows], "minItems": 2, "maxItems": 2},
-            "auth_token": {"type": "string", "description": format!("Given to the program as ANTHROPIC_API_KEY. No NUL bytes; at most {string_kib} KiB.")}, "profile": {"type": "string"}, "template": {"type": "string"},
-            "workspace": {"type": "string", "description": "The workspace to join; by default the one of the project the session works in."}}},
-        "SessionInfo": {"type": "object", "properties": {
-            "session_id": {"type": "integer"}, "task_id": {"type": "string"}, "workspace": {"type": "string"}, "state": {"$ref": "#/components/schemas/State"},
-            "state_reason": {"type": "string"}, "project_path": {"type": "string"},
-            "command": {"type": "array", "items": {"type": "string"}}, "pid": {"type": "integer"},
-            "claude_session_id": {"type": ["string", "null"]},
-            "terminal_size": size, "created_at": {"type": "string", "format": "date-time"},
-            "last_activity": {"type": "string", "format": "date-time"}, "exit_code": {"type": ["integer", "null"]},
-            "profile": {"type": "string"}, "commands_run": {"type": "integer"}, "bytes_read": {"type": "integer"}}},
-        "SessionList": {"type": "object", "properties": {"sessions": {"type": "array", "items": {"$ref": "#/components/schemas/SessionInfo"}}}},
-        "Command": {"type": "object", "required": ["command"], "properties": {"command": {"type": "string"}, "timeout": {"type": "number", "exclusiveMinimum": 0}}},
-        "CommandResult": {"type": "object", "properties": {"session_id": {"type": "integer"}, "command": {"type": "string"}, "output": {"type": "string"}, "state": {"$ref": "#/components/schemas/State"}, "duration_ms": {"type": "integer"}, "timed_out": {"type": "boolean"}}},
-        "Answer": {"type": "object", "required": ["choice"], "properties": {"choice": {"oneOf": [{"type": "integer", "minimum": 1, "maximum": 9}, {"type": "string", "enum": ["yes", "no"]}],
-                   "description": "The option's number as the dialog shows it, or yes (the first option) / no (the option saying No)."}}},
-        "Input": {"type": "object", "required": ["data"], "properties": {"data": {"type": "string"}}},
-        "Resize": {"type": "object", "required": ["cols", "rows"], "properties": {"cols": cols, "rows": rows}},
-        "OutputPage": {"type": "object", "properties": {"next_seq": {"type": "integer"}, "entries": {"type": "array", "items": {"type": "object", "properties": {
-            "seq": {"type": "integer"}, "timestamp": {"type": "string", "format": "date-time"},
-            "type": {"type": "string", "enum": ["output", "input", "state", "error", "system"]}, "content": {"type": "string"}}}}}},
-        "Screen": {"type": "object", "properties": {"cols": {"type": "integer"}, "rows": {"type": "integer"}, "lines": {"type": "array", "items": {"type": "string"}}, "cursor": {"type": "object", "properties": {"row": {"type": "integer"}, "col": {"type": "integer"}}}}},
-        "Ok": {"type": "object", "properties": {"ok": {"type": "boolean"}}},
-        "LoginCode": {"type": "object", "properties": {"code": {"type": "string"}, "path": {"type": "string", "description": "Open http://HOST:PORT followed by this in a browser; the code is in the fragment, never sent in a URL"}, "expires_in_secs": {"type": "integer"}}},
-        "Revoked": {"type": "object", "properties": {"ended": {"type": "integer", "description": "browser sessions ended"}}},
-        "Stats": {"type": "object", "properties": {"by_state": {"type": "object", "additionalProperties": {"type": "integer"}}, "live": {"type": "integer"}, "created_total": {"type": "integer"}, "terminated_total": {"type": "integer"}, "commands_run": {"type": "integer"}, "bytes_read": {"type": "integer"}, "uptime_secs": {"type": "integer"}}},
-        "Health": {"type": "object", "properties": {"status": {"type": "string"}, "version": {"type": "string"}}},
-        "OpenApi": {"type": "object"},
-        "WebSocket": {"type": "object", "description": "Upgrade to a WebSocket: server sends screen/output/state messages; client sends command/input/resize/interrupt. Closes with the reason `session ended` after the session's last state."},
-    })
+/// One query parameter per field of the handler's query type, typed as the field is.
+fn query_parameters(schema: Schema) -> Vec<Value> {
+    let schema = schema.to_value();
+    let required: Vec<&str> = schema["required"]
+        .as_array()
+        .map(|names| names.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let Some(properties) = schema["properties"].as_object() else {
+        return Vec::new();
+    };
+    properties
+        .iter()
+        .map(|(name, field)| {
+            let mut field = field.clone();
+            let description = field
+                .as_object_mut()
+                .and_then(|f| f.remove("description"))
+                .unwrap_or(Value::Null);
+            let mut parameter = json!({
+                "name": name,
+                "in": "query",
+                "required": required.contains(&name.as_str()),
+                "schema": field,
+            });
+            if !description.is_null() {
+                parameter["description"] = description;
+            }
+            parameter
+        })
+        .collect()
+}
+
+/// What the WebSocket route answers with: the protocol, told in words.
+pub struct WebSocket;
+
+impl JsonSchema for WebSocket {
+    fn schema_name() -> Cow<'static, str> {
+        "WebSocket".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        schemars::json_schema!({
+            "type": "object",
+            "description": "Upgrade to a WebSocket: server sends screen/output/state messages; client sends command/input/resize/interrupt. Closes with the reason `session ended` after the session's last state.",
+        })
+    }
 }

@@ -10,14 +10,22 @@ use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{Method, StatusCode};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::{Map, Value};
 
 use crate::api::AppState;
 use crate::api::error::ApiError;
+use crate::api::number::{QueryWhole, Whole};
 use crate::config::SessionRequest;
 use crate::manager::Stats;
-use crate::session::{CommandResult, SessionId, SessionInfo, SessionOutput, TerminalSize};
+use crate::session::config::{
+    MAX_EXEC_COUNT, MAX_EXEC_STRING, MAX_EXEC_TOTAL, MAX_TERMINAL_COLS, MAX_TERMINAL_ROWS,
+    MIN_TERMINAL_DIM,
+};
+use crate::session::{
+    CommandResult, ScreenSnapshot, SessionId, SessionInfo, SessionOutput, TaskId, TerminalSize,
+};
 
 /// A session id from the path; anything that is not one is a 404 like an unknown id.
 pub struct Id(pub SessionId);
@@ -46,19 +54,76 @@ type ApiResult<T> = Result<Json<T>, ApiError>;
 const MAX_TIMEOUT_SECS: f64 = 24.0 * 3600.0;
 const DEFAULT_TIMEOUT_SECS: f64 = 300.0;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "CreateSession")]
 pub struct CreateBody {
+    #[schemars(with = "TaskId")]
     task_id: String,
     project_path: Option<PathBuf>,
+    #[serde(default)]
+    #[schemars(schema_with = "argv_schema")]
     command: Option<Vec<String>>,
     #[serde(default)]
+    #[schemars(schema_with = "environment_schema")]
     environment: BTreeMap<String, String>,
-    terminal_size: Option<(u32, u32)>,
+    #[serde(default)]
+    #[schemars(schema_with = "terminal_size_schema")]
+    terminal_size: Option<(Whole<u32>, Whole<u32>)>,
+    #[serde(default)]
+    #[schemars(schema_with = "auth_token_schema")]
     auth_token: Option<String>,
     profile: Option<String>,
     template: Option<String>,
+    /// The workspace to join; by default the one of the project the session works in.
     workspace: Option<String>,
+}
+
+/// A string `exec` can take: no NUL byte.
+const NO_NUL: &str = r"^[^\u0000]*$";
+
+fn argv_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let (string_kib, total_kib) = (MAX_EXEC_STRING / 1024, MAX_EXEC_TOTAL / 1024);
+    schemars::json_schema!({
+        "type": ["array", "null"],
+        "minItems": 1,
+        "maxItems": MAX_EXEC_COUNT,
+        "prefixItems": [{"type": "string", "minLength": 1, "pattern": NO_NUL}],
+        "items": {"type": "string", "pattern": NO_NUL},
+        "description": format!("argv, run without a shell: the program first. No NUL bytes; each argument at most {string_kib} KiB, all of them at most {total_kib} KiB."),
+    })
+}
+
+fn environment_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let (string_kib, total_kib) = (MAX_EXEC_STRING / 1024, MAX_EXEC_TOTAL / 1024);
+    schemars::json_schema!({
+        "type": "object",
+        "propertyNames": {"minLength": 1, "pattern": r"^[^=\u0000]*$"},
+        "additionalProperties": {"type": "string", "pattern": NO_NUL},
+        "maxProperties": MAX_EXEC_COUNT,
+        "description": format!("Added to the inherited environment. Names non-empty, without `=`; no NUL bytes; each NAME=value at most {string_kib} KiB, all of them at most {total_kib} KiB."),
+    })
+}
+
+fn terminal_size_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": ["array", "null"],
+        "description": "[cols, rows]",
+        "prefixItems": [
+            {"type": "integer", "minimum": MIN_TERMINAL_DIM, "maximum": MAX_TERMINAL_COLS},
+            {"type": "integer", "minimum": MIN_TERMINAL_DIM, "maximum": MAX_TERMINAL_ROWS},
+        ],
+        "minItems": 2,
+        "maxItems": 2,
+    })
+}
+
+fn auth_token_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": ["string", "null"],
+        "pattern": NO_NUL,
+        "description": format!("Given to the program as ANTHROPIC_API_KEY. No NUL bytes; at most {} KiB.", MAX_EXEC_STRING / 1024),
+    })
 }
 
 pub async fn create(
@@ -68,7 +133,7 @@ pub async fn create(
     let Json(body) = body?;
     let size = body
         .terminal_size
-        .map(|(cols, rows)| size("terminal_size", cols, rows))
+        .map(|(Whole(cols), Whole(rows))| size("terminal_size", cols, rows))
         .transpose()?;
     if body.command.as_ref().is_some_and(|c| c.is_empty()) {
         return Err(ApiError::invalid(
@@ -100,44 +165,49 @@ pub fn size(field: &str, cols: u32, rows: u32) -> Result<TerminalSize, ApiError>
     TerminalSize::checked(cols, rows).map_err(|e| ApiError::invalid(field, e))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 pub struct ListQuery {
-    task_id: Option<String>,
+    /// Only the sessions of this task; empty or absent, every session.
+    #[serde(default)]
+    task_id: String,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct SessionList {
+    sessions: Vec<SessionInfo>,
 }
 
 pub async fn list(
     State(app): State<AppState>,
     query: Result<Query<ListQuery>, QueryRejection>,
-) -> ApiResult<Value> {
+) -> ApiResult<SessionList> {
     let Query(query) = query?;
     let sessions: Vec<SessionInfo> = app
         .manager
         .list()
         .iter()
-        .filter(|s| {
-            query
-                .task_id
-                .as_ref()
-                .is_none_or(|t| s.task_id().as_str() == t)
-        })
+        .filter(|s| query.task_id.is_empty() || s.task_id().as_str() == query.task_id)
         .map(|s| s.info())
         .collect();
-    Ok(Json(json!({ "sessions": sessions })))
+    Ok(Json(SessionList { sessions }))
 }
 
 pub async fn get(State(app): State<AppState>, Id(id): Id) -> ApiResult<SessionInfo> {
     Ok(Json(app.manager.get(id)?.info()))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Command")]
 pub struct CommandBody {
     command: String,
-    /// Seconds.
+    /// Seconds to wait for the command to finish; 300 by default.
+    #[schemars(range(max = MAX_TIMEOUT_SECS), extend("exclusiveMinimum" = 0))]
     timeout: Option<f64>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
+#[schemars(rename = "CommandResult")]
 pub struct CommandResponse {
     session_id: SessionId,
     command: String,
@@ -172,29 +242,51 @@ pub fn timeout(seconds: Option<f64>) -> Result<Duration, ApiError> {
     Ok(Duration::from_secs_f64(seconds))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Input")]
 pub struct InputBody {
+    /// Keys as the program reads them, escape sequences included.
     data: String,
 }
+
+/// The answer of a request that has nothing else to say.
+#[derive(Debug, Serialize, JsonSchema)]
+#[schemars(rename = "Ok")]
+pub struct Done {
+    ok: bool,
+}
+
+const DONE: Json<Done> = Json(Done { ok: true });
 
 pub async fn input(
     State(app): State<AppState>,
     Id(id): Id,
     body: Body<InputBody>,
-) -> ApiResult<Value> {
+) -> ApiResult<Done> {
     let Json(body) = body?;
     app.manager.send_input(id, body.data).await?;
-    Ok(Json(json!({ "ok": true })))
+    Ok(DONE)
 }
 
-#[derive(Debug, Deserialize)]
+const MAX_LIMIT: u32 = 10_000;
+
+#[derive(Debug, Deserialize, JsonSchema)]
 pub struct OutputQuery {
-    since: Option<u64>,
-    limit: Option<usize>,
+    /// The first sequence number wanted: `next_seq` of the previous page.
+    #[serde(default)]
+    since: QueryWhole<u64>,
+    /// Most entries in the page.
+    #[serde(default = "default_limit")]
+    #[schemars(range(min = 1, max = MAX_LIMIT))]
+    limit: QueryWhole<u32>,
 }
 
-#[derive(Debug, Serialize)]
+fn default_limit() -> QueryWhole<u32> {
+    QueryWhole(1000)
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct OutputPage {
     entries: Vec<SessionOutput>,
     next_seq: u64,
@@ -206,25 +298,27 @@ pub async fn output(
     query: Result<Query<OutputQuery>, QueryRejection>,
 ) -> ApiResult<OutputPage> {
     let Query(query) = query?;
-    let limit = query.limit.unwrap_or(1000);
-    if !(1..=10_000).contains(&limit) {
-        return Err(ApiError::invalid("limit", "must be 1–10000"));
+    let QueryWhole(limit) = query.limit;
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::invalid("limit", format!("must be 1–{MAX_LIMIT}")));
     }
     let session = app.manager.get(id)?;
-    let (entries, next_seq) = session.output(query.since.unwrap_or(0), limit).await;
+    let (entries, next_seq) = session.output(query.since.0, limit as usize).await;
     Ok(Json(OutputPage { entries, next_seq }))
 }
 
-pub async fn screen(State(app): State<AppState>, Id(id): Id) -> ApiResult<Value> {
-    let screen = app.manager.get(id)?.screen();
-    Ok(Json(serde_json::to_value(screen).unwrap_or_default()))
+pub async fn screen(State(app): State<AppState>, Id(id): Id) -> ApiResult<ScreenSnapshot> {
+    Ok(Json(app.manager.get(id)?.screen()))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Resize")]
 pub struct ResizeBody {
-    cols: u32,
-    rows: u32,
+    #[schemars(range(min = MIN_TERMINAL_DIM, max = MAX_TERMINAL_COLS))]
+    cols: Whole<u32>,
+    #[schemars(range(min = MIN_TERMINAL_DIM, max = MAX_TERMINAL_ROWS))]
+    rows: Whole<u32>,
 }
 
 pub async fn resize(
@@ -233,18 +327,19 @@ pub async fn resize(
     body: Body<ResizeBody>,
 ) -> ApiResult<SessionInfo> {
     let Json(body) = body?;
-    let size = size("cols/rows", body.cols, body.rows)?;
+    let size = size("cols/rows", body.cols.0, body.rows.0)?;
     app.manager.resize(id, size).await?;
     Ok(Json(app.manager.get(id)?.info()))
 }
 
-pub async fn interrupt(State(app): State<AppState>, Id(id): Id) -> ApiResult<Value> {
+pub async fn interrupt(State(app): State<AppState>, Id(id): Id) -> ApiResult<Done> {
     app.manager.interrupt(id).await?;
-    Ok(Json(json!({ "ok": true })))
+    Ok(DONE)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 pub struct DeleteQuery {
+    /// Kill at once, skipping the polite hangup.
     #[serde(default)]
     force: bool,
 }
@@ -262,9 +357,21 @@ pub async fn stats(State(app): State<AppState>) -> Json<Stats> {
     Json(app.manager.stats())
 }
 
-pub async fn health() -> Json<Value> {
-    Json(json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }))
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Health {
+    status: &'static str,
+    version: &'static str,
 }
+
+pub async fn health() -> Json<Health> {
+    Json(Health {
+        status: "ok",
+        version: env!("CARGO_PKG_VERSION"),
+    })
+}
+
+/// The OpenAPI document, as a JSON object.
+pub type OpenApi = Map<String, Value>;
 
 pub async fn openapi() -> Json<Value> {
     Json(crate::api::openapi::document())

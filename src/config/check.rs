@@ -1,7 +1,7 @@
 //! What would make a configured session fail to start, found when its file is read: unknown
-//! profiles and templates, empty commands, task ids that are invalid or used twice; and a key
-//! bound to two things. And what might, as warnings: an `auth_token_env` naming a variable
-//! that is not set.
+//! profiles and templates, empty commands, task ids that are invalid or used twice; a key
+//! bound to two things, and a profile rule id used twice. And what might, as warnings: an
+//! `auth_token_env` naming a variable that is not set.
 
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
@@ -39,6 +39,19 @@ struct Located {
     templates: BTreeMap<String, LocatedEntry>,
     #[serde(default)]
     ui: Option<LocatedUi>,
+    #[serde(default)]
+    profiles: BTreeMap<String, LocatedProfile>,
+}
+
+#[derive(Deserialize)]
+struct LocatedProfile {
+    #[serde(default)]
+    rules: Vec<LocatedRule>,
+}
+
+#[derive(Deserialize)]
+struct LocatedRule {
+    id: Spanned<String>,
 }
 
 #[derive(Deserialize)]
@@ -122,6 +135,9 @@ pub(super) fn check(
     if let Some(ui) = &located.ui {
         check_keys(ui, config, below)?;
     }
+    for (name, profile) in &located.profiles {
+        check_rule_ids(name, profile)?;
+    }
     for template in located.session.iter().filter_map(|e| e.template.as_ref()) {
         let name = template.get_ref();
         if !config.templates.contains_key(name) && !defined_below("templates", name) {
@@ -142,6 +158,21 @@ pub(super) fn check(
             Finding::at(variable, message)
         })
         .collect())
+}
+
+/// A rule id used twice in one profile: the later rule would silently replace the earlier.
+fn check_rule_ids(name: &str, profile: &LocatedProfile) -> Result<(), Finding> {
+    let mut seen = HashMap::new();
+    for (i, rule) in profile.rules.iter().enumerate() {
+        if let Some(first) = seen.insert(rule.id.get_ref(), i) {
+            let message = format!(
+                "rule id `{}` is profiles.{name}.rules[{first}]'s too: ids name one rule each",
+                rule.id.get_ref()
+            );
+            return Err(Finding::at(&rule.id, message));
+        }
+    }
+    Ok(())
 }
 
 /// A key this file binds that means something else too, given what the layers below bind:

@@ -190,7 +190,7 @@ impl Default for Limits {
     fn default() -> Self {
         Self {
             max_sessions: 32,
-            scrollback: 2_000,
+            scrollback: 10_000,
         }
     }
 }

@@ -13,7 +13,7 @@ use tokio::time::sleep_until;
 use crate::session::answers::{Answers, TtyMoment};
 use crate::session::command::{ActiveCommand, CommandRecord, CommandReply, CommandResult};
 use crate::session::config::{SessionConfig, TerminalSize};
-use crate::session::detector::{Detector, Observation};
+use crate::session::detector::Detector;
 use crate::session::error::SessionError;
 use crate::session::event::Notifier;
 use crate::session::input::InputSender;
@@ -457,33 +457,16 @@ impl Actor {
         if self.exit.is_some() || self.machine.state().is_ending() || self.timers.enter.is_some() {
             return;
         }
-        let (screen, cursor_line) = {
-            let terminal = self.terminal.lock();
-            (terminal.text(), terminal.cursor_line())
-        };
-        let decision = self.detector.decide(
-            Observation {
-                screen: &screen,
-                cursor_line: &cursor_line,
-            },
-            now,
-        );
+        let view = self.terminal.lock().view();
+        let decision = self.detector.decide(&view, now);
         if let Some(at) = decision.recheck_at {
             self.timers.eval = Some(self.timers.eval.map_or(at, |t| t.min(at)));
         }
         let Some((verdict, reason)) = decision.verdict else {
             return;
         };
-        let been_ready = self.machine.been_ready();
-        let to = match verdict {
-            Verdict::Prompt if been_ready => SessionState::Idle,
-            Verdict::Prompt => SessionState::Ready,
-            // Before the first prompt, activity is still start-up.
-            Verdict::Busy if !been_ready => return,
-            Verdict::Busy => SessionState::Busy,
-            Verdict::WaitingInput => SessionState::WaitingInput,
-            Verdict::Authenticating => SessionState::Authenticating,
-            Verdict::Error => SessionState::Error,
+        let Some(to) = verdict.state(self.machine.been_ready()) else {
+            return;
         };
         self.transition(to, &reason);
         // After the state: whoever waits for a dialog to go sees the new state with it.

@@ -3,6 +3,7 @@
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
 
@@ -13,7 +14,7 @@ use crate::session::state::SessionState;
 const CAPTURE_LIMIT: usize = 4 * 1024 * 1024;
 
 /// What `send_command` returns.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct CommandResult {
     /// What the command printed, ANSI removed; for Claude the reply, not the redrawn chrome.
     pub output: String,

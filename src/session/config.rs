@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::session::command::CommandRecord;
@@ -64,6 +65,32 @@ impl fmt::Display for TaskId {
     }
 }
 
+/// What [`TaskId::new`] accepts, as a JSON Schema pattern that ECMA-262 and Python's `re` read
+/// alike: no control or bidi character anywhere, and at least one that is not blank either (the
+/// blanks are Unicode's White_Space that are not controls, what `str::trim` removes).
+pub const TASK_ID_PATTERN: &str = concat!(
+    r"^[^\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]*",
+    r"[^\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069 \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]",
+    r"[^\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]*$",
+);
+
+/// The API documents task ids with the rules [`TaskId::new`] applies.
+impl JsonSchema for TaskId {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "TaskId".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 128,
+            "pattern": TASK_ID_PATTERN,
+            "description": "1–128 characters, not all blank, without control or bidirectional-override characters.",
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InvalidTaskId {
     #[error("task_id must not be empty")]
@@ -75,7 +102,7 @@ pub enum InvalidTaskId {
 }
 
 /// Columns × rows of a session's terminal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct TerminalSize {
     pub cols: u16,
     pub rows: u16,
@@ -176,7 +203,7 @@ impl SessionConfig {
             output_limit: 10_000,
             profile: None,
             custom_profile: None,
-            scrollback: 2_000,
+            scrollback: 10_000,
             workspace: DEFAULT_WORKSPACE.to_string(),
             conversation: None,
             auth_token_env: None,
@@ -247,6 +274,38 @@ impl fmt::Debug for SessionConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_documented_task_id_pattern_accepts_exactly_what_task_ids_accept() {
+        let pattern = regex::Regex::new(TASK_ID_PATTERN).unwrap();
+        let samples = [
+            "fix-login",
+            "a b",
+            " x ",
+            "日本",
+            "x\u{feff}",
+            "\u{feff}",
+            "",
+            " ",
+            "\u{3000}\u{a0}",
+            "a\nb",
+            "a\n",
+            "\u{85}",
+            "x\u{202e}y",
+            "x\u{2067}",
+            "\u{9f}a",
+            "tab\there",
+            "é",
+        ];
+        for sample in samples {
+            let short_enough = sample.chars().count() <= 128;
+            assert_eq!(
+                pattern.is_match(sample) && short_enough,
+                TaskId::new(sample).is_ok(),
+                "{sample:?}"
+            );
+        }
+    }
 
     #[test]
     fn sizes_are_clamped_to_between_two_cells_and_1000_by_500() {

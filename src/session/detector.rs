@@ -5,16 +5,8 @@
 
 use std::time::{Duration, Instant};
 
-use crate::session::profile::{Profile, Rule, Scope, Verdict};
-
-/// The screen as the detector sees it.
-#[derive(Debug, Clone, Copy)]
-pub struct Observation<'a> {
-    /// Visible lines joined by `\n`, trailing blanks trimmed.
-    pub screen: &'a str,
-    /// The cursor's row up to the cursor column.
-    pub cursor_line: &'a str,
-}
+use crate::session::profile::{Profile, Rule, Verdict};
+use crate::session::region::ScreenView;
 
 /// What the detector concluded, and when it wants to look again.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,11 +23,24 @@ struct Submission {
     progress_seen: bool,
 }
 
+/// The error last reported: which rule, how often its pattern matched then, and the output
+/// seen by then. Once the program prints more, that same text no longer holds the session in
+/// `error`: the next other rule that matches decides, unless the error shows again.
+#[derive(Debug, Clone)]
+struct ReportedError {
+    rule: String,
+    matches: usize,
+    output_at: Instant,
+    /// No other verdict came since: the session is in `error`.
+    current: bool,
+}
+
 #[derive(Debug)]
 pub struct Detector {
     profile: Profile,
     last_output: Instant,
     submission: Option<Submission>,
+    error: Option<ReportedError>,
 }
 
 impl Detector {
@@ -44,6 +49,7 @@ impl Detector {
             profile,
             last_output: now,
             submission: None,
+            error: None,
         }
     }
 
@@ -70,24 +76,32 @@ impl Detector {
         });
     }
 
-    pub fn awaiting_submission(&self) -> bool {
-        self.submission.is_some()
+    pub fn decide(&mut self, view: &ScreenView, now: Instant) -> Decision {
+        let decision = self.judge(view, now);
+        if let (Some(error), Some((verdict, _))) = (&mut self.error, &decision.verdict) {
+            error.current &= *verdict == Verdict::Error;
+        }
+        decision
     }
 
-    pub fn decide(&mut self, obs: Observation<'_>, now: Instant) -> Decision {
+    fn judge(&mut self, view: &ScreenView, now: Instant) -> Decision {
         let quiet_for = now.saturating_duration_since(self.last_output);
-        let quiet_until = |needed: Duration| self.last_output + needed;
+        let last_output = self.last_output;
+        let quiet_until = |needed: Duration| last_output + needed;
+        // In `error`, only a rule says otherwise: output flowing or going quiet does not.
+        let in_error = self.error.as_ref().is_some_and(|e| e.current);
 
-        if self.profile.busy_while_output && quiet_for < self.profile.prompt_quiet {
+        if !in_error && self.profile.busy_while_output && quiet_for < self.profile.prompt_quiet {
             return Decision {
                 verdict: Some((Verdict::Busy, "output flowing".to_string())),
                 recheck_at: Some(quiet_until(self.profile.prompt_quiet)),
             };
         }
 
+        self.forget_scrolled_errors(view);
         let matched = self
-            .first_match(obs)
-            .map(|rule| (rule.verdict, rule.name.clone(), rule.when_stalled));
+            .first_match(view)
+            .map(|rule| (rule.verdict, rule.id.clone(), rule.when_stalled));
         if let Some((_, _, Some(quiet))) = matched
             && quiet_for < quiet
         {
@@ -98,7 +112,7 @@ impl Detector {
         }
         let (verdict, reason) = match matched {
             Some((verdict, reason, _)) => (verdict, reason),
-            None if self.profile.busy_while_output => (
+            None if self.profile.busy_while_output && !in_error => (
                 Verdict::Prompt,
                 format!(
                     "output quiet for {} ms",
@@ -121,7 +135,12 @@ impl Detector {
                 decided(verdict, reason)
             }
             Verdict::Prompt => self.decide_prompt(reason, quiet_for, now),
-            Verdict::WaitingInput | Verdict::Authenticating | Verdict::Error => {
+            Verdict::Error => {
+                self.submission = None;
+                self.remember_error(view, &reason);
+                decided(verdict, reason)
+            }
+            Verdict::WaitingInput | Verdict::Authenticating => {
                 self.submission = None;
                 decided(verdict, reason)
             }
@@ -151,16 +170,44 @@ impl Detector {
         decided(Verdict::Prompt, reason)
     }
 
-    /// The first rule that matches; one that needs a stalled command only while one runs.
-    fn first_match(&self, obs: Observation<'_>) -> Option<&Rule> {
+    /// The first (highest-priority) rule that matches; one that needs a stalled command only
+    /// while one runs; an error already reported only until the program prints more.
+    fn first_match(&self, view: &ScreenView) -> Option<&Rule> {
         let running = self.submission.is_some();
         self.profile.rules.iter().find(|rule| {
-            let text = match rule.scope {
-                Scope::Screen => obs.screen,
-                Scope::CursorLine => obs.cursor_line,
-            };
-            (running || rule.when_stalled.is_none()) && rule.pattern.is_match(text)
+            if rule.when_stalled.is_some() && !running {
+                return false;
+            }
+            let text = view.region(rule.region);
+            match &self.error {
+                Some(seen) if seen.rule == rule.id && self.last_output > seen.output_at => {
+                    rule.pattern.find_iter(text).count() > seen.matches
+                }
+                _ => rule.pattern.is_match(text),
+            }
         })
+    }
+
+    /// An error text that scrolled off no longer counts, so that a new one showing where it
+    /// was is news.
+    fn forget_scrolled_errors(&mut self, view: &ScreenView) {
+        let Some(seen) = &mut self.error else { return };
+        if let Some(rule) = self.profile.rules.iter().find(|r| r.id == seen.rule) {
+            let now = rule.pattern.find_iter(view.region(rule.region)).count();
+            seen.matches = seen.matches.min(now);
+        }
+    }
+
+    fn remember_error(&mut self, view: &ScreenView, id: &str) {
+        let Some(rule) = self.profile.rules.iter().find(|r| r.id == id) else {
+            return;
+        };
+        self.error = Some(ReportedError {
+            rule: id.to_string(),
+            matches: rule.pattern.find_iter(view.region(rule.region)).count(),
+            output_at: self.last_output,
+            current: true,
+        });
     }
 }
 

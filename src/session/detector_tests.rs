@@ -3,6 +3,12 @@
 use super::*;
 use crate::session::profile::Profile;
 
+/// What the detector sees of `screen` with the cursor after `cursor_line`.
+fn obs(screen: &str, cursor_line: &str) -> ScreenView {
+    let rows: Vec<&str> = screen.split('\n').collect();
+    ScreenView::from_rows(&rows, cursor_line, "")
+}
+
 const RULE: &str = "────────────────────────────────────────────────────────────────";
 
 fn screen(lines: &[&str]) -> String {
@@ -12,14 +18,7 @@ fn screen(lines: &[&str]) -> String {
 fn verdict_of(profile: Profile, text: &str, cursor_line: &str) -> Option<(Verdict, String)> {
     let start = Instant::now() - Duration::from_secs(10);
     let mut d = Detector::new(profile, start);
-    d.decide(
-        Observation {
-            screen: text,
-            cursor_line,
-        },
-        Instant::now(),
-    )
-    .verdict
+    d.decide(&obs(text, cursor_line), Instant::now()).verdict
 }
 
 fn claude(text: &str) -> Option<Verdict> {
@@ -123,14 +122,11 @@ fn after_a_submission_an_unchanged_prompt_is_not_believed_until_settled() {
     let t0 = Instant::now();
     let mut d = Detector::new(Profile::claude(), t0);
     d.on_submit(t0);
-    let obs = Observation {
-        screen: &s,
-        cursor_line: "",
-    };
-    let early = d.decide(obs, t0 + Duration::from_millis(100));
+    let view = obs(&s, "");
+    let early = d.decide(&view, t0 + Duration::from_millis(100));
     assert_eq!(early.verdict, None);
     assert_eq!(early.recheck_at, Some(t0 + Profile::claude().settle));
-    let late = d.decide(obs, t0 + Duration::from_secs(2));
+    let late = d.decide(&view, t0 + Duration::from_secs(2));
     assert_eq!(late.verdict.map(|(v, _)| v), Some(Verdict::Prompt));
 }
 
@@ -142,21 +138,9 @@ fn after_a_submission_a_prompt_counts_at_once_once_work_was_seen() {
     let mut d = Detector::new(Profile::claude(), t0);
     d.on_submit(t0);
     let at = t0 + Duration::from_millis(50);
-    let b = d.decide(
-        Observation {
-            screen: &busy,
-            cursor_line: "",
-        },
-        at,
-    );
+    let b = d.decide(&obs(&busy, ""), at);
     assert_eq!(b.verdict.map(|(v, _)| v), Some(Verdict::Busy));
-    let i = d.decide(
-        Observation {
-            screen: &idle,
-            cursor_line: "",
-        },
-        at,
-    );
+    let i = d.decide(&obs(&idle, ""), at);
     assert_eq!(i.verdict.map(|(v, _)| v), Some(Verdict::Prompt));
 }
 
@@ -164,12 +148,9 @@ fn after_a_submission_a_prompt_counts_at_once_once_work_was_seen() {
 fn shell_prompt_at_cursor_needs_quiet_output() {
     let t0 = Instant::now();
     let mut d = Detector::new(Profile::shell(), t0);
-    let obs = Observation {
-        screen: "user@host:~$",
-        cursor_line: "user@host:~$ ",
-    };
-    assert_eq!(d.decide(obs, t0).verdict, None);
-    let later = d.decide(obs, t0 + Duration::from_millis(200));
+    let view = obs("user@host:~$", "user@host:~$ ");
+    assert_eq!(d.decide(&view, t0).verdict, None);
+    let later = d.decide(&view, t0 + Duration::from_millis(200));
     assert_eq!(later.verdict.map(|(v, _)| v), Some(Verdict::Prompt));
 }
 
@@ -194,13 +175,10 @@ fn shell_yes_no_variants_with_a_question_mark_wait_for_input() {
 #[test]
 fn shell_line_ending_in_a_colon_is_a_question_once_a_command_stalls_on_it() {
     let t0 = Instant::now();
-    let obs = Observation {
-        screen: "Enter your name:",
-        cursor_line: "Enter your name: ",
-    };
+    let view = obs("Enter your name:", "Enter your name: ");
     let mut idle = Detector::new(Profile::shell(), t0);
     assert_eq!(
-        idle.decide(obs, t0 + Duration::from_secs(5)).verdict,
+        idle.decide(&view, t0 + Duration::from_secs(5)).verdict,
         None,
         "typed at the prompt, no command runs"
     );
@@ -208,10 +186,10 @@ fn shell_line_ending_in_a_colon_is_a_question_once_a_command_stalls_on_it() {
     let mut running = Detector::new(Profile::shell(), t0);
     running.on_submit(t0);
     running.on_output(t0);
-    let soon = running.decide(obs, t0 + Duration::from_millis(300));
+    let soon = running.decide(&view, t0 + Duration::from_millis(300));
     assert_eq!(soon.verdict, None, "output may still follow");
     assert_eq!(soon.recheck_at, Some(t0 + Duration::from_secs(1)));
-    let stalled = running.decide(obs, t0 + Duration::from_secs(1));
+    let stalled = running.decide(&view, t0 + Duration::from_secs(1));
     assert_eq!(
         stalled.verdict,
         Some((Verdict::WaitingInput, "question at cursor".to_string()))
@@ -222,16 +200,91 @@ fn shell_line_ending_in_a_colon_is_a_question_once_a_command_stalls_on_it() {
 fn generic_is_busy_while_output_flows_then_idle() {
     let t0 = Instant::now();
     let mut d = Detector::new(Profile::generic(), t0);
-    let obs = Observation {
-        screen: "tick",
-        cursor_line: "",
-    };
-    let flowing = d.decide(obs, t0 + Duration::from_millis(10));
+    let view = obs("tick", "");
+    let flowing = d.decide(&view, t0 + Duration::from_millis(10));
     assert_eq!(flowing.verdict.map(|(v, _)| v), Some(Verdict::Busy));
     assert_eq!(
         flowing.recheck_at,
         Some(t0 + Profile::generic().prompt_quiet)
     );
-    let quiet = d.decide(obs, t0 + Duration::from_secs(1));
+    let quiet = d.decide(&view, t0 + Duration::from_secs(1));
     assert_eq!(quiet.verdict.map(|(v, _)| v), Some(Verdict::Prompt));
+}
+
+#[test]
+fn claude_esc_to_interrupt_in_the_transcript_does_not_beat_the_input_box() {
+    let s = screen(&[
+        "❯ what does the footer say while you work?",
+        "● It says esc to interrupt.",
+        RULE,
+        "❯ ",
+        RULE,
+        "  ⏵⏵ auto mode on (shift+tab to cycle) · ← for agents",
+    ]);
+    let (v, reason) = verdict_of(Profile::claude(), &s, "").unwrap();
+    assert_eq!((v, reason.as_str()), (Verdict::Prompt, "input box"));
+}
+
+#[test]
+fn claude_a_reply_asking_to_proceed_is_no_permission_dialog() {
+    let s = screen(&["● Do you want to proceed?", RULE, "❯ ", RULE]);
+    assert_eq!(claude(&s), Some(Verdict::Prompt));
+}
+
+#[test]
+fn claude_a_spinner_in_the_title_is_busy_and_the_resting_mark_is_not() {
+    let s = screen(&[RULE, "❯ ", RULE, "  ⏵⏵ auto mode on (shift+tab to cycle)"]);
+    let rows: Vec<&str> = s.split('\n').collect();
+    let decide = |title: &str| {
+        let mut d = Detector::new(Profile::claude(), Instant::now() - Duration::from_secs(10));
+        d.decide(&ScreenView::from_rows(&rows, "", title), Instant::now())
+            .verdict
+    };
+    assert_eq!(
+        decide("◐ Claude Code"),
+        Some((Verdict::Busy, "working title".to_string()))
+    );
+    assert_eq!(
+        decide("✳ Claude Code").map(|(v, _)| v),
+        Some(Verdict::Prompt)
+    );
+}
+
+#[test]
+fn a_reported_error_gives_way_once_the_program_prints_more_unless_it_shows_again() {
+    let spec: crate::config::ProfileSpec =
+        toml::from_str("idle = ['(?m)^>>> $']\nerror = ['Traceback']\nquiet_ms = 0\n").unwrap();
+    let t0 = Instant::now();
+    let mut d = Detector::new(spec.to_profile("py"), t0);
+    let crashed = obs(
+        "Traceback (most recent call last):\nKeyError: 'x'\n>>> ",
+        ">>> ",
+    );
+    let verdict = |d: &mut Detector, view: &ScreenView, at: Instant| {
+        d.decide(view, at).verdict.map(|(v, _)| v)
+    };
+    assert_eq!(verdict(&mut d, &crashed, t0), Some(Verdict::Error));
+    assert_eq!(
+        verdict(&mut d, &crashed, t0 + Duration::from_secs(1)),
+        Some(Verdict::Error),
+        "nothing new was printed"
+    );
+    d.on_output(t0 + Duration::from_secs(2));
+    let carried_on = obs(
+        "Traceback (most recent call last):\nKeyError: 'x'\n>>> 1 + 1\n2\n>>> ",
+        ">>> ",
+    );
+    assert_eq!(
+        verdict(&mut d, &carried_on, t0 + Duration::from_secs(2)),
+        Some(Verdict::Prompt)
+    );
+    d.on_output(t0 + Duration::from_secs(3));
+    let again = obs(
+        "Traceback (most recent call last):\nKeyError: 'x'\n>>> 1/0\nTraceback (most recent call last):\n>>> ",
+        ">>> ",
+    );
+    assert_eq!(
+        verdict(&mut d, &again, t0 + Duration::from_secs(3)),
+        Some(Verdict::Error)
+    );
 }

@@ -79,16 +79,35 @@ impl Serialize for Choice {
     }
 }
 
+impl schemars::JsonSchema for Choice {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Choice".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "oneOf": [{"type": "integer", "minimum": 1, "maximum": 9}, {"type": "string", "enum": ["yes", "no"]}],
+            "description": "The option's number as the dialog shows it, or yes (the first option) / no (the option saying No).",
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for Choice {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         #[derive(Deserialize)]
         #[serde(untagged)]
         enum Raw {
             Number(u64),
+            // `2.0` is the integer 2 to JSON Schema (and to the OpenAPI document's checkers).
+            Float(f64),
             Word(String),
         }
         let text = match Raw::deserialize(d)? {
             Raw::Number(n) => n.to_string(),
+            Raw::Float(f) if f.fract() == 0.0 && (0.0..=255.0).contains(&f) => {
+                (f as u8).to_string()
+            }
+            Raw::Float(f) => f.to_string(),
             Raw::Word(w) if w.trim().parse::<u64>().is_ok() => format!("\"{w}\""),
             Raw::Word(w) => w,
         };
@@ -263,9 +282,10 @@ mod tests {
     fn choices_read_as_numbers_or_yes_and_no() {
         let parse = |json: &str| serde_json::from_str::<Choice>(json);
         assert_eq!(parse("2").unwrap(), Choice::Number(2));
+        assert_eq!(parse("3.0").unwrap(), Choice::Number(3), "a whole number in float form");
         assert_eq!(parse("\"yes\"").unwrap(), Choice::Yes);
         assert_eq!(parse("\"No\"").unwrap(), Choice::No);
-        for bad in ["0", "10", "\"maybe\"", "\"2\"", "-1", "true"] {
+        for bad in ["0", "10", "\"maybe\"", "\"2\"", "-1", "true", "2.5", "300.0"] {
             assert!(parse(bad).is_err(), "{bad}");
         }
         assert_eq!(serde_json::to_string(&Choice::Number(3)).unwrap(), "3");

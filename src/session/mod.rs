@@ -6,6 +6,7 @@
 
 mod actor;
 mod answers;
+mod blocks;
 pub mod command;
 pub mod config;
 pub mod conversation;
@@ -13,13 +14,16 @@ pub mod detector;
 pub mod dialog;
 pub mod error;
 pub mod event;
+mod history;
 mod input;
 pub mod osc_limit;
 pub mod output;
+pub mod probe;
 pub mod process;
 pub mod profile;
 mod pty;
 mod pty_io;
+pub mod region;
 pub mod replay;
 pub mod reply;
 pub mod state;
@@ -33,6 +37,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use parking_lot::Mutex;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
@@ -50,7 +55,9 @@ use actor::Control;
 use event::Notifier;
 
 /// A session's id, unique within one manager.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(transparent)]
 pub struct SessionId(pub u64);
 
@@ -61,7 +68,7 @@ impl fmt::Display for SessionId {
 }
 
 /// What changes over a session's life, published by its actor.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct SessionStatus {
     pub state: SessionState,
     pub state_reason: String,
@@ -76,7 +83,7 @@ pub struct SessionStatus {
 }
 
 /// Everything known about a session, as shown by `list` and the API.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct SessionInfo {
     pub session_id: SessionId,
     pub task_id: TaskId,

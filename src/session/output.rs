@@ -3,9 +3,12 @@
 use std::collections::VecDeque;
 
 use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+use crate::session::blocks::Blocks;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OutputType {
     /// What the program printed.
@@ -20,7 +23,7 @@ pub enum OutputType {
     System,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct SessionOutput {
     pub seq: u64,
     pub timestamp: DateTime<Utc>,
@@ -31,13 +34,23 @@ pub struct SessionOutput {
 
 /// Oldest entries are dropped past `max_entries` or `max_bytes`; `seq` keeps counting, so a
 /// reader that asks `since` a dropped seq sees a gap rather than silently wrong data.
-#[derive(Debug)]
+///
+/// Contents are kept in compressed blocks (see `blocks.rs`): a flood's log would otherwise
+/// hold the same text as the history a second time, uncompressed.
 pub struct OutputLog {
-    entries: VecDeque<SessionOutput>,
+    contents: Blocks,
+    /// What each kept entry is besides its content, oldest first; its seq is its place.
+    meta: VecDeque<Meta>,
     next_seq: u64,
     bytes: usize,
     max_entries: usize,
     max_bytes: usize,
+}
+
+struct Meta {
+    timestamp: DateTime<Utc>,
+    kind: OutputType,
+    len: usize,
 }
 
 /// Default byte budget of a log: entries are up to a read's size, so a count alone is no bound.
@@ -46,7 +59,8 @@ pub const DEFAULT_LOG_BYTES: usize = 16 * 1024 * 1024;
 impl OutputLog {
     pub fn new(max_entries: usize, max_bytes: usize) -> Self {
         Self {
-            entries: VecDeque::new(),
+            contents: Blocks::default(),
+            meta: VecDeque::new(),
             next_seq: 0,
             bytes: 0,
             max_entries: max_entries.max(1),
@@ -63,12 +77,18 @@ impl OutputLog {
         };
         self.next_seq += 1;
         self.bytes += entry.content.len();
-        self.entries.push_back(entry.clone());
-        while self.entries.len() > self.max_entries
-            || (self.bytes > self.max_bytes && self.entries.len() > 1)
+        self.contents.push(entry.content.as_bytes());
+        self.meta.push_back(Meta {
+            timestamp: entry.timestamp,
+            kind,
+            len: entry.content.len(),
+        });
+        while self.meta.len() > self.max_entries
+            || (self.bytes > self.max_bytes && self.meta.len() > 1)
         {
-            if let Some(old) = self.entries.pop_front() {
-                self.bytes -= old.content.len();
+            if let Some(old) = self.meta.pop_front() {
+                self.contents.pop_front();
+                self.bytes -= old.len;
             }
         }
         entry
@@ -76,25 +96,30 @@ impl OutputLog {
 
     /// Up to `limit` entries with `seq >= since`, and the seq to ask for next.
     pub fn since(&self, since: u64, limit: usize) -> (Vec<SessionOutput>, u64) {
-        let first = self.entries.front().map_or(self.next_seq, |e| e.seq);
-        let skip = since.saturating_sub(first) as usize;
-        let entries: Vec<_> = self
-            .entries
-            .iter()
-            .skip(skip)
-            .take(limit)
-            .cloned()
-            .collect();
+        let first = self.next_seq - self.meta.len() as u64;
+        let skip = since.saturating_sub(first).min(self.meta.len() as u64) as usize;
+        let mut entries = Vec::new();
+        self.contents
+            .for_each(skip..skip.saturating_add(limit), |i, content| {
+                let meta = &self.meta[i];
+                entries.push(SessionOutput {
+                    seq: first + i as u64,
+                    timestamp: meta.timestamp,
+                    kind: meta.kind,
+                    // Contents went in as `String`s and come back as they went in.
+                    content: String::from_utf8_lossy(content).into_owned(),
+                });
+            });
         let next = entries.last().map_or(since.max(first), |e| e.seq + 1);
         (entries, next)
     }
 
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.meta.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.meta.is_empty()
     }
 
     pub fn next_seq(&self) -> u64 {
@@ -177,6 +202,33 @@ mod tests {
             "456"
         );
         assert_eq!(next, 7);
+    }
+
+    #[test]
+    fn entries_come_back_whole_across_compressed_blocks() {
+        let mut log = OutputLog::new(10_000, usize::MAX);
+        for i in 0..5000 {
+            let kind = if i % 7 == 0 {
+                OutputType::Input
+            } else {
+                OutputType::Output
+            };
+            log.push(kind, format!("entry {i}: é✻ {}\r\n", "-".repeat(i % 50)));
+        }
+        let (page, next) = log.since(0, 10_000);
+        assert_eq!(page.len(), 5000);
+        assert_eq!(next, 5000);
+        for (i, e) in page.iter().enumerate() {
+            assert_eq!(e.seq, i as u64);
+            assert_eq!(
+                e.content,
+                format!("entry {i}: é✻ {}\r\n", "-".repeat(i % 50))
+            );
+            assert_eq!(e.kind == OutputType::Input, i % 7 == 0);
+        }
+        let (page, _) = log.since(4321, 2);
+        assert_eq!(page[0].seq, 4321);
+        assert!(page[0].content.starts_with("entry 4321:"));
     }
 
     #[test]

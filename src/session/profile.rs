@@ -1,7 +1,9 @@
 //! Detector profiles: the screen patterns and key sequences that describe one kind of program.
 //!
-//! Profiles are data so that other agent CLIs can be described without code; the built-in ones
-//! below are checked against the real Claude Code 2.x screens (see the tests in `detector.rs`).
+//! Profiles are data, so that other agent CLIs can be described without code: the built-in ones
+//! are the files in `assets/profiles/`, written in the very schema users write under
+//! `[profiles.NAME]` (see `config::ProfileSpec`), and checked against the real Claude Code 2.x
+//! screens (see `detector_tests.rs` and `tests/profiles.rs`).
 
 use std::fmt;
 use std::str::FromStr;
@@ -9,6 +11,10 @@ use std::time::Duration;
 
 use regex::Regex;
 use serde::{Deserialize, Serialize};
+
+use crate::config::ProfileSpec;
+use crate::session::region::Region;
+use crate::session::state::SessionState;
 
 /// The built-in profiles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -20,6 +26,8 @@ pub enum ProfileKind {
 }
 
 impl ProfileKind {
+    pub const ALL: [ProfileKind; 3] = [Self::Claude, Self::Shell, Self::Generic];
+
     /// Picks a profile from argv[0]: `claude` → claude, common shells → shell, else generic.
     pub fn for_command(program: Option<&str>) -> Self {
         let name = program
@@ -40,12 +48,21 @@ impl ProfileKind {
         }
     }
 
-    pub fn profile(self) -> Profile {
+    /// The shipped profile's text: what a user would write under `[profiles.NAME]`.
+    pub fn source(self) -> &'static str {
         match self {
-            Self::Claude => Profile::claude(),
-            Self::Shell => Profile::shell(),
-            Self::Generic => Profile::generic(),
+            Self::Claude => include_str!("../../assets/profiles/claude.toml"),
+            Self::Shell => include_str!("../../assets/profiles/shell.toml"),
+            Self::Generic => include_str!("../../assets/profiles/generic.toml"),
         }
+    }
+
+    /// The shipped profile, read from its text as a user's profile is. The files are checked
+    /// by the tests; one that does not parse is a build mistake, not a user's.
+    pub fn profile(self) -> Profile {
+        let spec: ProfileSpec = toml::from_str(self.source())
+            .unwrap_or_else(|e| panic!("assets/profiles/{self}.toml: {e}"));
+        spec.build(self.as_str(), Profile::blank(self))
     }
 }
 
@@ -69,66 +86,61 @@ impl FromStr for ProfileKind {
     }
 }
 
-/// What a matching rule says about the session.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a matching rule says about the session; in profiles, its `state`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Verdict {
     Authenticating,
     WaitingInput,
     Busy,
     /// The program shows its input prompt: ready the first time, idle after.
+    #[serde(rename = "idle")]
     Prompt,
     Error,
 }
 
-/// Which part of the screen a rule looks at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scope {
-    /// All visible lines joined by `\n`, trailing blanks trimmed.
-    Screen,
-    /// The cursor's line, up to the cursor.
-    CursorLine,
+impl Verdict {
+    /// The state this verdict moves a session to, given whether it has been ready before;
+    /// `None`: activity before the first prompt is still start-up.
+    pub fn state(self, been_ready: bool) -> Option<SessionState> {
+        Some(match self {
+            Self::Prompt if been_ready => SessionState::Idle,
+            Self::Prompt => SessionState::Ready,
+            Self::Busy if !been_ready => return None,
+            Self::Busy => SessionState::Busy,
+            Self::WaitingInput => SessionState::WaitingInput,
+            Self::Authenticating => SessionState::Authenticating,
+            Self::Error => SessionState::Error,
+        })
+    }
+
+    /// The priority of a rule that names none: log-in screens and questions beat errors,
+    /// errors beat work, work beats a prompt.
+    pub fn default_priority(self) -> i32 {
+        match self {
+            Self::Authenticating => 500,
+            Self::WaitingInput => 400,
+            Self::Error => 300,
+            Self::Busy => 200,
+            Self::Prompt => 100,
+        }
+    }
 }
 
-/// One pattern → verdict rule. Rules are tried in order; the first match wins.
+/// One pattern → verdict rule. The matching rule with the highest priority wins; among equal
+/// priorities, the one listed first.
 #[derive(Debug, Clone)]
 pub struct Rule {
-    pub name: String,
-    pub scope: Scope,
+    /// Names the rule in a state's reason, and lets a profile based on this one replace it.
+    pub id: String,
+    pub region: Region,
     pub pattern: Regex,
     pub verdict: Verdict,
+    pub priority: i32,
     /// `Some(quiet)`: the rule holds only while a submitted command runs and once its output
     /// has been quiet that long. A line that merely looks like a question (`Name: `) is one
     /// only when the program has stopped to wait for the answer.
     pub when_stalled: Option<Duration>,
-}
-
-impl Rule {
-    pub fn compiled(name: String, scope: Scope, pattern: Regex, verdict: Verdict) -> Self {
-        Self {
-            name,
-            scope,
-            pattern,
-            verdict,
-            when_stalled: None,
-        }
-    }
-
-    /// A built-in rule; its pattern is known to compile.
-    fn new(name: &str, scope: Scope, pattern: &str, verdict: Verdict) -> Self {
-        Self::compiled(
-            name.to_string(),
-            scope,
-            Regex::new(pattern).expect("built-in pattern is valid"),
-            verdict,
-        )
-    }
-
-    fn when_stalled(self, quiet: Duration) -> Self {
-        Self {
-            when_stalled: Some(quiet),
-            ..self
-        }
-    }
 }
 
 /// How to cut a command's reply out of a full-screen program's transcript.
@@ -151,6 +163,7 @@ pub struct Profile {
     pub name: String,
     /// The built-in this profile is, or is based on.
     pub kind: ProfileKind,
+    /// Highest priority first.
     pub rules: Vec<Rule>,
     /// Output flowing means busy and quiet means idle (programs with no recognisable prompt).
     pub busy_while_output: bool,
@@ -168,137 +181,36 @@ pub struct Profile {
 }
 
 impl Profile {
-    /// Claude Code 2.x, as observed on its real screens.
-    pub fn claude() -> Self {
-        use Scope::Screen;
-        use Verdict::*;
+    /// A profile with no rules and every setting at its zero, for a shipped profile to fill in.
+    pub fn blank(kind: ProfileKind) -> Self {
         Self {
-            name: ProfileKind::Claude.as_str().to_string(),
-            kind: ProfileKind::Claude,
-            rules: vec![
-                Rule::new(
-                    "login method menu",
-                    Screen,
-                    r"Select login method:",
-                    Authenticating,
-                ),
-                Rule::new(
-                    "not logged in",
-                    Screen,
-                    r"Not logged in · (Please )?(?i:run) /login",
-                    Authenticating,
-                ),
-                Rule::new(
-                    "login code prompt",
-                    Screen,
-                    r"Paste code here",
-                    Authenticating,
-                ),
-                Rule::new(
-                    "cannot reach the API",
-                    Screen,
-                    r"Unable to connect to Anthropic services",
-                    Error,
-                ),
-                Rule::new(
-                    "permission prompt",
-                    Screen,
-                    r"Do you want to proceed\?",
-                    WaitingInput,
-                ),
-                Rule::new(
-                    "numbered dialog",
-                    Screen,
-                    r"(?s)❯ 1\..*Esc to cancel",
-                    WaitingInput,
-                ),
-                Rule::new("esc to interrupt", Screen, r"(?i)esc to interrupt", Busy),
-                Rule::new(
-                    "input box",
-                    Screen,
-                    r"(?m)^\s*─{3,}\s*\n❯.*\n(?:.*\n){0,20}?\s*─{3,}",
-                    Prompt,
-                ),
-            ],
+            name: kind.as_str().to_string(),
+            kind,
+            rules: Vec::new(),
             busy_while_output: false,
             output_means_progress: false,
             prompt_quiet: Duration::ZERO,
-            settle: Duration::from_millis(800),
-            interrupt: b"\x1b".to_vec(),
-            enter_delay: Duration::from_millis(120),
-            reply: Some(ReplyRules {
-                echo_prefix: "❯ ".to_string(),
-                end: Regex::new(r"^\s*─{3,}").expect("valid"),
-                drop: [
-                    r"^\s*$",
-                    r"^[✻✽✶✳✢·*⏺] \S+…",
-                    r"^\s*⎿\s+Tip:",
-                    r"^[✻✽✶✳✢·*] \S+ for \d+",
-                ]
-                .iter()
-                .map(|p| Regex::new(p).expect("valid"))
-                .collect(),
-                strip_prefixes: vec!["● ".to_string(), "⏺ ".to_string()],
-            }),
+            settle: Duration::ZERO,
+            interrupt: b"\x03".to_vec(),
+            enter_delay: Duration::ZERO,
+            reply: None,
         }
     }
 
-    /// An interactive shell: a prompt at the cursor means it can take a command.
+    /// Claude Code 2.x, as observed on its real screens (`assets/profiles/claude.toml`).
+    pub fn claude() -> Self {
+        ProfileKind::Claude.profile()
+    }
+
+    /// An interactive shell (`assets/profiles/shell.toml`).
     pub fn shell() -> Self {
-        use Scope::CursorLine;
-        use Verdict::*;
-        Self {
-            name: ProfileKind::Shell.as_str().to_string(),
-            kind: ProfileKind::Shell,
-            rules: vec![
-                Rule::new(
-                    "yes/no question",
-                    CursorLine,
-                    yes_no_pattern(),
-                    WaitingInput,
-                ),
-                // `read -p 'Enter your name: '`: a command that printed a question and went
-                // quiet. A second, because a label printed before slow work (`Building: `)
-                // looks the same until more output follows.
-                Rule::new("question at cursor", CursorLine, r"[?:] +$", WaitingInput)
-                    .when_stalled(Duration::from_secs(1)),
-                Rule::new("prompt at cursor", CursorLine, r"[$#%>❯»]\s*$", Prompt),
-            ],
-            busy_while_output: false,
-            output_means_progress: true,
-            prompt_quiet: Duration::from_millis(120),
-            settle: Duration::from_millis(1500),
-            interrupt: b"\x03".to_vec(),
-            enter_delay: Duration::ZERO,
-            reply: None,
-        }
+        ProfileKind::Shell.profile()
     }
 
-    /// Anything else: busy while it prints, idle once quiet.
+    /// Anything else: busy while it prints, idle once quiet (`assets/profiles/generic.toml`).
     pub fn generic() -> Self {
-        Self {
-            name: ProfileKind::Generic.as_str().to_string(),
-            kind: ProfileKind::Generic,
-            rules: vec![Rule::new(
-                "yes/no question",
-                Scope::CursorLine,
-                yes_no_pattern(),
-                Verdict::WaitingInput,
-            )],
-            busy_while_output: true,
-            output_means_progress: true,
-            prompt_quiet: Duration::from_millis(500),
-            settle: Duration::from_millis(500),
-            interrupt: b"\x03".to_vec(),
-            enter_delay: Duration::ZERO,
-            reply: None,
-        }
+        ProfileKind::Generic.profile()
     }
-}
-
-/// `[y/N]`, `(yes/no)?`, ssh's `(yes/no/[fingerprint])?` or `Password:` ending the line.
-fn yes_no_pattern() -> &'static str {
-    r"(?i)(\[y/n\]|\(y/n\)|\[yes/no\]|\(yes/no(/[^)]*)?\))\??\s*$|password[^:]*:\s*$"
 }
 
 #[cfg(test)]
@@ -331,13 +243,26 @@ mod tests {
     }
 
     #[test]
-    fn every_built_in_profile_builds() {
-        for kind in [
-            ProfileKind::Claude,
-            ProfileKind::Shell,
-            ProfileKind::Generic,
-        ] {
-            assert_eq!(kind.profile().kind, kind);
+    fn every_shipped_profile_builds_with_unique_rule_ids_highest_priority_first() {
+        for kind in ProfileKind::ALL {
+            let profile = kind.profile();
+            assert_eq!((profile.kind, profile.name.as_str()), (kind, kind.as_str()));
+            assert!(!profile.rules.is_empty(), "{kind}");
+            let mut ids: Vec<&str> = profile.rules.iter().map(|r| r.id.as_str()).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            assert_eq!(
+                ids.len(),
+                profile.rules.len(),
+                "{kind}: a rule id used twice"
+            );
+            assert!(
+                profile
+                    .rules
+                    .windows(2)
+                    .all(|w| w[0].priority >= w[1].priority),
+                "{kind}"
+            );
         }
     }
 }

@@ -1,8 +1,8 @@
 //! Bytes that rebuild a terminal elsewhere: what a client that attaches (or falls behind and
 //! resyncs) is sent before the live output, so its own parser shows what the session's shows.
 //!
-//! vt100 can format its visible state as escape codes but not its history, so the history goes
-//! first as plain lines with colours (they scroll off the top as a real terminal's would), then
+//! vt100 can format its visible state as escape codes but the history is ours, so the history
+//! goes first as lines with colours (they scroll off the top as a real terminal's would), then
 //! the screen, its modes and the cursor are drawn over them.
 
 use crate::session::terminal::Terminal;
@@ -12,16 +12,22 @@ use crate::session::terminal::Terminal;
 pub fn replay(terminal: &Terminal) -> Vec<u8> {
     let screen = terminal.screen();
     let mut out = String::new();
+    // The history scrolls off the top as a real terminal's would: its rows, then the screen's
+    // (blank rows while the alternate screen hides the primary one), which the screen's own
+    // state is then drawn over.
+    terminal.write_history(&mut out);
     if screen.alternate_screen() {
-        // The primary screen's history is not reachable while the alternate one is shown.
+        out.push_str(&"\r\n".repeat(usize::from(terminal.size().rows) - 1));
         out.push_str("\x1b[?1049h");
     } else {
-        let mut history = String::new();
-        let mut state = vt100::capture::BasicFormattedCaptureState::new();
-        let range = vt100::capture::BasicFormattedCaptureRange::Full(&mut state);
+        let mut rows = String::new();
         // Writing to a String cannot fail.
-        let _ = screen.write_contents_formatted_basic(&mut history, range);
-        out.push_str(&history.replace('\n', "\r\n"));
+        let _ = screen.write_contents_formatted_basic(
+            &mut rows,
+            vt100::capture::BasicFormattedCaptureRange::Visible,
+        );
+        out.push_str("\x1b[m");
+        out.push_str(&rows.replace('\n', "\r\n"));
         out.push_str("\x1b[0m");
     }
     out.push_str(&screen.state_formatted());
@@ -69,12 +75,11 @@ mod tests {
             bytes.extend(format!("line{i}\r\n").as_bytes());
         }
         let original = fed(&bytes);
-        let mut copy = rebuilt(&original);
+        let copy = rebuilt(&original);
         assert_eq!(copy.lines(), original.lines());
-        let mut original = original;
         assert_eq!(copy.lines_with_history(), original.lines_with_history());
-        copy.screen_mut().set_scrollback(usize::MAX);
-        let first = copy.screen().cell(0, 0).unwrap();
+        let view = copy.scrolled(usize::MAX).unwrap();
+        let first = view.screen().cell(0, 0).unwrap();
         assert_eq!(first.contents(), "f");
         assert_eq!(first.fgcolor(), vt100::Color::Idx(2));
     }

@@ -3,11 +3,13 @@
 use std::fmt;
 
 use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// What a session is doing. Serialized snake_case, as on the wire.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[schemars(rename = "State")]
 pub enum SessionState {
     /// Spawned; the program has not yet shown anything we recognise.
     Initializing,
@@ -76,12 +78,13 @@ impl SessionState {
             (Terminated, _) => false,
             (Terminating, to) => matches!(to, Terminated | Error),
             (_, Terminating | Terminated | Error) => true,
-            (Error, _) | (_, Initializing) => false,
-            // `ready` is only ever the first time a command can be taken.
-            (from, Ready) => matches!(from, Initializing | Authenticating | WaitingInput),
+            (_, Initializing) => false,
+            // `ready` is only ever the first time a command can be taken. A program that
+            // reported an error and carried on leaves `error` as its screen says.
+            (from, Ready) => matches!(from, Initializing | Authenticating | WaitingInput | Error),
             // `idle` follows work, or a question answered once the session was ready.
-            (from, Idle) => matches!(from, Busy | WaitingInput | Authenticating),
-            (from, Busy) => matches!(from, Ready | Idle | WaitingInput | Authenticating),
+            (from, Idle) => matches!(from, Busy | WaitingInput | Authenticating | Error),
+            (from, Busy) => matches!(from, Ready | Idle | WaitingInput | Authenticating | Error),
             (_, Authenticating | WaitingInput) => true,
         }
     }
@@ -223,6 +226,14 @@ mod tests {
         assert!(!Idle.can_become(Ready));
         assert!(Busy.can_become(Idle));
         assert!(WaitingInput.can_become(Ready));
+    }
+
+    #[test]
+    fn a_program_that_carries_on_after_an_error_leaves_it() {
+        for to in [Ready, Idle, Busy, WaitingInput, Authenticating] {
+            assert!(Error.can_become(to), "error → {to}");
+        }
+        assert!(!Error.can_become(Initializing));
     }
 
     #[test]

@@ -2,15 +2,23 @@
 //!
 //! vt100 draws the screen but does not answer queries, honour synchronized output, or bound OSC
 //! strings; this wrapper does those, and survives a parser panic by rebuilding the parser.
+//! vt100 keeps no history here: rows that scroll off go to a compact [`History`] instead (see
+//! `history.rs` for why, and `scrollback.rs` for reading it).
 
 use std::num::NonZeroU16;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Instant;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::session::config::TerminalSize;
+use crate::session::history::History;
 use crate::session::osc_limit::OscLimiter;
+use crate::session::region::ScreenView;
+
+/// Longest window title kept; detector rules look at it, nobody needs more.
+const MAX_TITLE_CHARS: usize = 256;
 
 /// What processing one chunk produced besides the new screen.
 #[derive(Debug, Default)]
@@ -30,7 +38,8 @@ pub struct Answer {
 }
 
 /// The screen as plain text, for the API and for tests.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(rename = "Screen")]
 pub struct ScreenSnapshot {
     pub cols: u16,
     pub rows: u16,
@@ -38,25 +47,43 @@ pub struct ScreenSnapshot {
     pub cursor: CursorPosition,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct CursorPosition {
     pub row: u16,
     pub col: u16,
 }
 
 /// Side effects vt100 reports through callbacks.
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct Host {
+    /// Rows that scrolled off the primary screen.
+    history: History,
+    /// The screen's width, which the row vt100 hands `on_scroll` does not say.
+    cols: u16,
     answers: Vec<Answer>,
     /// Set while the program is between `CSI ? 2026 h` and `CSI ? 2026 l`.
     synchronized_since: Option<Instant>,
     focus_reporting: bool,
     bell: bool,
+    /// The window title the program set last (OSC 0 or 2).
+    title: String,
 }
 
 impl vt100::Callbacks for Host {
+    fn on_scroll(&mut self, row: vt100::capture::RowContents<'_>, alternate_screen: bool) {
+        // A full-screen program's own screen has no history, as in tmux and xterm.
+        if !alternate_screen {
+            self.history.push(&row, self.cols);
+        }
+    }
+
     fn audible_bell(&mut self, _: &mut vt100::Screen) {
         self.bell = true;
+    }
+
+    fn set_window_title(&mut self, _: &mut vt100::Screen, title: &[u8]) {
+        let title = String::from_utf8_lossy(title);
+        self.title = title.chars().take(MAX_TITLE_CHARS).collect();
     }
 
     fn unhandled_csi(
@@ -129,7 +156,6 @@ pub struct Terminal {
     parser: vt100::Parser<Host>,
     osc: OscLimiter,
     filtered: Vec<u8>,
-    scrollback: usize,
 }
 
 fn dims(size: TerminalSize) -> (NonZeroU16, NonZeroU16) {
@@ -138,18 +164,27 @@ fn dims(size: TerminalSize) -> (NonZeroU16, NonZeroU16) {
     (nz(size.rows), nz(size.cols))
 }
 
-fn new_parser(size: TerminalSize, scrollback: usize) -> vt100::Parser<Host> {
+/// A parser whose scrolled-off rows go to `history`.
+fn new_parser(size: TerminalSize, history: History) -> vt100::Parser<Host> {
     let (rows, cols) = dims(size);
-    vt100::Parser::new_with_callbacks(rows, cols, scrollback, Host::default())
+    let host = Host {
+        history,
+        cols: cols.get(),
+        ..Host::default()
+    };
+    vt100::Parser::new_with_callbacks(rows, cols, 0, host)
 }
 
+/// `CSI 3 J`: erase the saved lines, which vt100 does for its own scrollback only.
+const ERASE_SAVED_LINES: &[u8] = b"\x1b[3J";
+
 impl Terminal {
+    /// A terminal that keeps `scrollback` rows of history.
     pub fn new(size: TerminalSize, scrollback: usize) -> Self {
         Self {
-            parser: new_parser(size, scrollback),
+            parser: new_parser(size, History::new(scrollback)),
             osc: OscLimiter::default(),
             filtered: Vec::new(),
-            scrollback,
         }
     }
 
@@ -159,11 +194,27 @@ impl Terminal {
         self.osc.filter(bytes, &mut self.filtered);
         let parser = &mut self.parser;
         let filtered = &self.filtered;
-        let panicked = catch_unwind(AssertUnwindSafe(|| parser.process(filtered))).is_err();
+        let panicked = catch_unwind(AssertUnwindSafe(|| {
+            let mut rest = &filtered[..];
+            while let Some(at) = memchr::memmem::find(rest, ERASE_SAVED_LINES) {
+                let (erasing, after) = rest.split_at(at + ERASE_SAVED_LINES.len());
+                parser.process(erasing);
+                if !parser.screen().alternate_screen() {
+                    parser.callbacks_mut().history.clear();
+                }
+                rest = after;
+            }
+            parser.process(rest);
+        }))
+        .is_err();
         if panicked {
             tracing::error!("terminal parser panicked; rebuilding it");
-            self.parser = new_parser(self.size(), self.scrollback);
+            let history = std::mem::take(&mut self.parser.callbacks_mut().history);
+            self.parser = new_parser(self.size(), history);
         }
+        // vt100 counts the rows it would have kept, and would bring that many blank rows down
+        // when the screen grows; it keeps none, so there are none to bring.
+        self.parser.screen_mut().clear_scrollback();
         Processed {
             answers: std::mem::take(&mut self.parser.callbacks_mut().answers),
             recovered_from_panic: panicked,
@@ -172,7 +223,10 @@ impl Terminal {
 
     pub fn resize(&mut self, size: TerminalSize) {
         let (rows, cols) = dims(size);
-        self.parser.screen_mut().set_size(rows, cols);
+        // Through the parser, so the rows a shorter screen pushes off go to the history.
+        self.parser.set_size(rows, cols);
+        self.parser.callbacks_mut().cols = cols.get();
+        self.parser.screen_mut().clear_scrollback();
     }
 
     pub fn size(&self) -> TerminalSize {
@@ -214,45 +268,41 @@ impl Terminal {
             .collect()
     }
 
-    /// Visible lines joined by `\n`: what screen-scoped detector rules match against.
+    /// Visible lines joined by `\n`.
     pub fn text(&self) -> String {
         self.lines().join("\n")
     }
 
-    /// The cursor's row up to the cursor: what a prompt rule matches against.
+    /// The cursor's row up to the cursor, blank cells included: what a prompt rule matches
+    /// against.
     pub fn cursor_line(&self) -> String {
-        let (row, col) = self.screen().cursor_position();
-        let size = self.size();
-        self.screen()
-            .rows(0, size.cols)
-            .nth(usize::from(row))
-            .map(|line| line.chars().take(usize::from(col)).collect())
-            .unwrap_or_default()
+        let screen = self.screen();
+        let (row, col) = screen.cursor_position();
+        let mut line = String::new();
+        for c in 0..col {
+            match screen.cell(row, c) {
+                Some(cell) if cell.is_wide_continuation() => {}
+                Some(cell) if cell.has_contents() => line.push_str(cell.contents()),
+                _ => line.push(' '),
+            }
+        }
+        line
     }
 
-    /// The history above the screen followed by the screen, oldest first.
-    pub fn lines_with_history(&mut self) -> Vec<String> {
-        let size = self.size();
-        let viewed = self.screen().scrollback();
-        let screen = self.screen_mut();
-        screen.set_scrollback(usize::MAX);
-        let mut offset = screen.scrollback();
-        let mut lines = Vec::with_capacity(offset + usize::from(size.rows));
-        while offset > 0 {
-            screen.set_scrollback(offset);
-            let take = offset.min(usize::from(size.rows));
-            lines.extend(
-                screen
-                    .rows(0, size.cols)
-                    .take(take)
-                    .map(|r| r.trim_end().to_string()),
-            );
-            offset -= take;
-        }
-        screen.set_scrollback(0);
-        lines.extend(self.lines());
-        self.screen_mut().set_scrollback(viewed);
-        lines
+    /// The window title the program set last; empty when it set none.
+    pub fn title(&self) -> &str {
+        &self.parser.callbacks().title
+    }
+
+    /// The screen as detector rules see it (see `ScreenView`).
+    pub fn view(&self) -> ScreenView {
+        let (row, _) = self.screen().cursor_position();
+        ScreenView::new(
+            self.lines(),
+            usize::from(row),
+            self.cursor_line(),
+            self.title().to_string(),
+        )
     }
 
     pub fn snapshot(&self) -> ScreenSnapshot {
@@ -267,9 +317,13 @@ impl Terminal {
     }
 }
 
+#[path = "scrollback.rs"]
+mod scrollback;
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::session::region::Region;
 
     fn term() -> Terminal {
         Terminal::new(TerminalSize { cols: 20, rows: 5 }, 100)
@@ -333,20 +387,14 @@ mod tests {
     }
 
     #[test]
-    fn history_includes_scrolled_off_lines_in_order() {
+    fn the_detector_sees_the_title_and_the_blanks_before_the_cursor() {
         let mut t = term();
-        for i in 0..12 {
-            t.process(format!("line{i}\r\n").as_bytes());
-        }
-        let lines = t.lines_with_history();
-        let text: Vec<&str> = lines
-            .iter()
-            .map(String::as_str)
-            .filter(|l| !l.is_empty())
-            .collect();
-        assert_eq!(text.first(), Some(&"line0"));
-        assert_eq!(text.last(), Some(&"line11"));
-        assert_eq!(text.len(), 12);
+        t.process(b"\x1b]0;\xe2\x97\x90 Claude Code\x07done\r\n>\x1b[C");
+        let view = t.view();
+        assert_eq!(view.region(Region::Title), "◐ Claude Code");
+        assert_eq!(view.region(Region::CursorLine), "> ");
+        assert!(view.region(Region::Screen).starts_with("done\n> \n"));
+        assert_eq!(t.lines()[1], ">", "the API's lines stay trimmed");
     }
 
     #[test]

@@ -116,7 +116,7 @@ fn draw_pane(
     cache: &mut PaneCache,
 ) -> Option<Instant> {
     let offset = app.scroll.get(&session.id()).copied().unwrap_or(0);
-    let mut terminal = session.terminal().lock();
+    let terminal = session.terminal().lock();
     if let Some(since) = terminal.synchronized_since()
         && since.elapsed() < SYNC_LIMIT
         && let Some(old) = cache.frames.get(&session.id())
@@ -125,8 +125,10 @@ fn draw_pane(
         frame.buffer_mut().merge(old);
         return Some(since + SYNC_LIMIT);
     }
-    terminal.screen_mut().set_scrollback(offset);
-    let screen = terminal.screen();
+    let scrolled = terminal.scrolled(offset);
+    let screen = scrolled
+        .as_ref()
+        .map_or(terminal.screen(), |view| view.screen());
     let buf = frame.buffer_mut();
     draw_screen(screen, area, buf);
     if focused && offset == 0 && !screen.hide_cursor() {
@@ -135,7 +137,6 @@ fn draw_pane(
             frame.set_cursor_position(Position::new(area.x + col, area.y + row));
         }
     }
-    terminal.screen_mut().set_scrollback(0);
     if let Mode::Scroll { search, .. } = &app.mode
         && focused
     {

@@ -20,6 +20,8 @@ mod prompt;
 mod remote;
 pub mod render;
 mod scroll;
+#[cfg(test)]
+mod snapshot_tests;
 mod title;
 
 use std::io::Write;

@@ -94,7 +94,7 @@ impl App {
             KeyCode::Char('G') | KeyCode::End => 0,
             _ => offset,
         };
-        let history = session.terminal().lock().screen().scrollback_capacity();
+        let history = session.terminal().lock().history_len();
         self.scroll.insert(id, offset.min(history));
         scroll_mode(search, false)
     }
@@ -105,7 +105,7 @@ impl App {
             return;
         }
         let (lines, history) = {
-            let mut terminal = session.terminal().lock();
+            let terminal = session.terminal().lock();
             let lines = terminal.lines_with_history();
             let history = lines.len().saturating_sub(terminal.size().rows as usize);
             (lines, history)

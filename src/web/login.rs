@@ -7,29 +7,46 @@ use axum::extract::rejection::JsonRejection;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
 
 use crate::api::error::ApiError;
 use crate::web::auth::{CODE_LIFETIME, LoginError};
 use crate::web::{Web, same_origin};
 
+/// A login code, and where a browser opens it.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct LoginCode {
+    pub code: String,
+    /// Open `http://HOST:PORT` followed by this: the code is in the fragment, which a browser
+    /// never sends.
+    pub path: String,
+    pub expires_in_secs: u64,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Revoked {
+    /// Browser sessions ended.
+    pub ended: usize,
+}
+
 /// `POST /api/v1/web/login-codes` (token only): a code for `/login#<code>`.
 pub async fn mint(Extension(web): Extension<Arc<Web>>) -> Result<Response, ApiError> {
     let code = web.browsers.mint_code().map_err(internal)?;
-    let body = json!({
-        "path": format!("/login#{code}"),
-        "code": code,
-        "expires_in_secs": CODE_LIFETIME.as_secs(),
-    });
+    let body = LoginCode {
+        path: format!("/login#{code}"),
+        code,
+        expires_in_secs: CODE_LIFETIME.as_secs(),
+    };
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
 /// `POST /api/v1/web/revoke` (token only).
-pub async fn revoke(Extension(web): Extension<Arc<Web>>) -> Json<Value> {
+pub async fn revoke(Extension(web): Extension<Arc<Web>>) -> Json<Revoked> {
     let ended = web.browsers.revoke_all();
     tracing::info!(ended, "browser sessions revoked");
-    Json(json!({ "ended": ended }))
+    Json(Revoked { ended })
 }
 
 #[derive(Debug, Deserialize)]

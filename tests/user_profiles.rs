@@ -1,0 +1,168 @@
+//! Profiles users write, through the binary: `config check` points at a bad rule, and a
+//! profile written from scratch drives a real session with its own reply rules and Enter delay.
+
+mod common;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use common::server::{Server, ccmux, start_server_with_config};
+use serde_json::{Value, json};
+
+/// `config check` refuses `text` with status 2, naming the file, `place` (`line:column: key`)
+/// and saying `message`.
+fn check_refuses(home: &Path, text: &str, place: &str, message: &str) {
+    let path = home.join("bad.toml");
+    std::fs::write(&path, text).unwrap();
+    let out = ccmux(home)
+        .args(["config", "check", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{text}\n{err}");
+    let place = format!("{}:{place}: ", path.display());
+    assert!(err.contains(&place), "{text}\nwanted {place} in {err}");
+    assert!(err.contains(message), "{text}\nwanted {message:?} in {err}");
+}
+
+const RULE: &str =
+    "[profiles.agent]\n[[profiles.agent.rules]]\nid = \"prompt\"\nstate = \"idle\"\n";
+
+#[test]
+fn config_check_points_at_the_bad_part_of_a_profile_rule() {
+    let home = tempfile::tempdir().unwrap();
+    let home = home.path();
+    check_refuses(
+        home,
+        &format!("{RULE}pattern = '^> $'\nregion = \"bottom\"\n"),
+        "6:10: profiles.agent.rules[0].region",
+        "unknown region `bottom`: expected screen, cursor_line, last_lines(N)",
+    );
+    check_refuses(
+        home,
+        &format!("{RULE}pattern = '^> $'\nregion = \"last_lines(0)\"\n"),
+        "6:10: profiles.agent.rules[0].region",
+        "unknown region `last_lines(0)`",
+    );
+    check_refuses(
+        home,
+        &format!("{RULE}pattern = '(unclosed'\n"),
+        "5:11: profiles.agent.rules[0].pattern",
+        "invalid regular expression",
+    );
+    check_refuses(
+        home,
+        "[profiles.agent]\n[[profiles.agent.rules]]\nid = \"x\"\nstate = \"sleeping\"\npattern = 'x'\n",
+        "4:9: profiles.agent.rules[0].state",
+        "unknown variant `sleeping`, expected one of",
+    );
+    check_refuses(
+        home,
+        &format!("{RULE}pattern = 'x'\nregoin = \"title\"\n"),
+        "6:1: profiles.agent.rules[0].regoin",
+        "unknown field `regoin`",
+    );
+    check_refuses(
+        home,
+        &format!(
+            "{RULE}pattern = 'x'\n\n[[profiles.agent.rules]]\nid = \"prompt\"\nstate = \"busy\"\npattern = 'y'\n"
+        ),
+        "8:6: profiles.agent.rules[1].id",
+        "rule id `prompt` is profiles.agent.rules[0]'s too",
+    );
+    check_refuses(
+        home,
+        "[profiles.agent]\nbased_on = \"aider\"\n",
+        "2:12: profiles.agent.based_on",
+        "unknown variant `aider`",
+    );
+    check_refuses(
+        home,
+        "[profiles.agent.reply]\necho_prefix = \"> \"\nend = '['\n",
+        "3:7: profiles.agent.reply.end",
+        "invalid regular expression",
+    );
+}
+
+/// A profile for the Claude Code fixture written from nothing, as a user would for an agent
+/// ccmux does not know: its prompt, its busy footer, how to cut a reply out of its
+/// transcript, and the pause before Enter that keeps a long command from reading as a paste.
+const FIXTURE_PROFILE: &str = r#"
+[profiles.fixture]
+interrupt = "esc"
+quiet_ms = 0
+settle_ms = 800
+enter_delay_ms = 150
+busy_while_output = false
+output_means_progress = false
+
+[[profiles.fixture.rules]]
+id = "fixture prompt"
+state = "idle"
+pattern = '(?m)^─{3,}\n❯'
+
+[[profiles.fixture.rules]]
+id = "fixture working"
+state = "busy"
+region = "after_last_rule"
+pattern = 'esc to interrupt'
+
+[profiles.fixture.reply]
+echo_prefix = "❯ "
+end = '^─{3,}'
+drop = ['^\s*$', '^[✻✽✶✢·*] ']
+strip_prefixes = ["● "]
+"#;
+
+fn wait_for_state(server: &Server, id: &str, state: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (_, info) = server.call("GET", &format!("/api/v1/sessions/{id}"), None);
+        if info["state"] == state {
+            return info;
+        }
+        assert!(Instant::now() < deadline, "never {state}: {info}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_user_profile_with_reply_rules_and_an_enter_delay_drives_a_real_session() {
+    let server = start_server_with_config(FIXTURE_PROFILE);
+    let body = json!({
+        "task_id": "mine", "project_path": server.home.path(), "profile": "fixture",
+        "command": ["python3", common::fixture("fake_claude.py")],
+        "environment": {"ANTHROPIC_API_KEY": "sk-test-key"},
+    });
+    let (status, info) = server.call("POST", "/api/v1/sessions", Some(body));
+    assert_eq!(status, 201, "{info}");
+    assert_eq!(info["profile"], "fixture", "{info}");
+    let id = info["session_id"].to_string();
+    let ready = wait_for_state(&server, &id, "ready");
+    assert_eq!(ready["state_reason"], "fixture prompt", "{ready}");
+
+    // Over 64 characters with Enter in the same write, the fixture (like Claude Code) takes
+    // the text as a paste and does not submit it: only the Enter delay gets a reply.
+    let long = format!("say {}", "x".repeat(300));
+    let (status, result) = server.call(
+        "POST",
+        &format!("/api/v1/sessions/{id}/commands"),
+        Some(json!({"command": long, "timeout": 20})),
+    );
+    assert_eq!(status, 200, "{result}");
+    assert_eq!(result["state"], "idle", "{result}");
+    assert_eq!(result["timed_out"], false, "{result}");
+    // The fixture cuts its lines at the terminal's width.
+    let output = result["output"].as_str().unwrap_or_default();
+    assert!(output.starts_with(&"x".repeat(100)), "{result}");
+
+    let (_, result) = server.call(
+        "POST",
+        &format!("/api/v1/sessions/{id}/commands"),
+        Some(json!({"command": "say first\nsecond", "timeout": 20})),
+    );
+    assert_eq!(
+        result["output"], "first\n  second",
+        "bullets stripped, chrome dropped: {result}"
+    );
+}
