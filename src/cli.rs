@@ -1,5 +1,5 @@
 //! The command line: `ccmux` (attach the TUI, starting a server when none runs), `attach`,
-//! `ls`, `kill-server`, `serve`, `ctl`, `token`, `config`, `trust`, `completions`.
+//! `ls`, `kill-server`, `serve`, `ctl`, `token`, `web`, `config`, `trust`, `completions`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -90,6 +90,15 @@ pub enum Command {
     Ctl(crate::ctl::CtlArgs),
     /// Print the API token (creating it on first use).
     Token,
+    /// Print a one-time link that logs a browser in to the running server's web view.
+    Web {
+        /// Also open the link with xdg-open.
+        #[arg(long)]
+        open: bool,
+        /// End every browser session instead (open pages are logged out).
+        #[arg(long, conflicts_with = "open")]
+        revoke: bool,
+    },
     /// Inspect configuration.
     #[command(subcommand)]
     Config(ConfigCommand),

@@ -24,4 +24,5 @@ pub mod server;
 pub mod session;
 pub mod tui;
 pub mod usage;
+pub mod web;
 pub mod worktree;

@@ -59,6 +59,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
         }
         Some(Command::Token) => println!("{}", Context::load(cli.global)?.token()?),
+        Some(Command::Web { open, revoke }) => {
+            let ctx = Context::load(cli.global)?;
+            let endpoint = ctl_endpoint(&ctx, &socket)?;
+            ccmux::web::cli::run(ccmux::web::cli::WebArgs { open, revoke }, endpoint)?;
+        }
         Some(Command::Ctl(args)) => {
             let ctx = Context::load(cli.global)?;
             let endpoint = ctl_endpoint(&ctx, &socket)?;

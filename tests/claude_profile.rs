@@ -89,6 +89,8 @@ async fn a_permission_prompt_is_waiting_input_and_enter_accepts_it() {
     assert_eq!(result.state, SessionState::WaitingInput);
     assert!(session.status().state_reason.contains("permission prompt"));
 
+    // A dialog drops keys for its first 100 ms, as Claude Code's does.
+    tokio::time::sleep(ccmux::session::dialog::KEY_GUARD).await;
     session.send_input("\r").await.unwrap();
     wait_state(&session, SessionState::Idle).await;
     assert!(dir.path().join("created_by_tool.txt").exists());

@@ -1,5 +1,7 @@
-//! Who may talk to the API: a bearer token on every route but health, a loopback (or
-//! allowlisted) `Host` against DNS rebinding, and an allowlisted `Origin` for WebSockets.
+//! Who may talk to the API: a bearer token on every route but health and the web page's own
+//! (or a browser session's cookie from the server's own origin: `web::same_origin`), a
+//! loopback (or allowlisted) `Host` against DNS rebinding, and an allowlisted `Origin` (or the
+//! server's own) for browsers.
 
 use std::sync::Arc;
 
@@ -10,15 +12,18 @@ use axum::response::{IntoResponse, Response};
 
 use crate::api::error::ApiError;
 use crate::api::token;
+use crate::web::auth::Cookie;
+use crate::web::{self, Caller, Web, same_origin};
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Guard {
     pub token: String,
     pub allowed_origins: Vec<String>,
     pub allowed_hosts: Vec<String>,
+    pub web: Arc<Web>,
 }
 
-pub async fn check(State(guard): State<Arc<Guard>>, request: Request, next: Next) -> Response {
+pub async fn check(State(guard): State<Arc<Guard>>, mut request: Request, next: Next) -> Response {
     let headers = request.headers();
     if !guard.host_allowed(headers) {
         return ApiError::new(
@@ -33,6 +38,7 @@ pub async fn check(State(guard): State<Arc<Guard>>, request: Request, next: Next
             .allowed_origins
             .iter()
             .any(|o| origin.as_bytes() == o.as_bytes())
+        && !same_origin::origin_is_own(headers)
     {
         return ApiError::new(
             StatusCode::FORBIDDEN,
@@ -41,11 +47,39 @@ pub async fn check(State(guard): State<Arc<Guard>>, request: Request, next: Next
         )
         .into_response();
     }
-    if request.uri().path() != "/api/v1/health" && !guard.token_ok(headers) {
+    if web::token_in_query(request.uri()) {
+        return ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "token_in_url",
+            "a token in a URL ends up in logs and history; send `Authorization: Bearer <token>` \
+             (or, for a WebSocket, the protocol `ccmux.token.<token>`)",
+        )
+        .into_response();
+    }
+    let path = request.uri().path();
+    if path == "/api/v1/health" || web::is_public(request.method(), path) {
+        return next.run(request).await;
+    }
+    let caller = if guard.token_ok(headers) {
+        Caller::Token
+    } else if let Some(cookie) = same_origin::cookie(headers)
+        .filter(|c| !web::token_only(path) && guard.web.browsers.cookie_valid(c))
+    {
+        if !same_origin::from_own_page(request.method(), headers) {
+            return ApiError::new(
+                StatusCode::FORBIDDEN,
+                "cross_origin",
+                "a browser session counts only on requests from this server's own page",
+            )
+            .into_response();
+        }
+        Caller::Browser(Cookie(cookie))
+    } else {
         let mut response = ApiError::new(
             StatusCode::UNAUTHORIZED,
             "unauthorized",
-            "send `Authorization: Bearer <token>`; `ccmux token` prints it",
+            "send `Authorization: Bearer <token>`; `ccmux token` prints it \
+             (in a browser, log in with the link `ccmux web` prints)",
         )
         .into_response();
         response.headers_mut().insert(
@@ -53,17 +87,29 @@ pub async fn check(State(guard): State<Arc<Guard>>, request: Request, next: Next
             "Bearer".parse().expect("static header"),
         );
         return response;
-    }
+    };
+    request.extensions_mut().insert(caller);
     next.run(request).await
 }
 
 impl Guard {
+    /// The token in `Authorization`, or (a WebSocket handshake, which browsers cannot give
+    /// headers to) as the protocol `ccmux.token.<token>`.
     fn token_ok(&self, headers: &HeaderMap) -> bool {
-        headers
+        let bearer = headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
-            .is_some_and(|given| token::matches(given.trim(), &self.token))
+            .is_some_and(|given| token::matches(given.trim(), &self.token));
+        bearer
+            || same_origin::is_websocket(headers)
+                && headers
+                    .get_all(header::SEC_WEBSOCKET_PROTOCOL)
+                    .iter()
+                    .filter_map(|v| v.to_str().ok())
+                    .flat_map(|v| v.split(','))
+                    .filter_map(|p| p.trim().strip_prefix(web::TOKEN_PROTOCOL_PREFIX))
+                    .any(|given| token::matches(given, &self.token))
     }
 
     fn host_allowed(&self, headers: &HeaderMap) -> bool {

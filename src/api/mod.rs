@@ -1,7 +1,8 @@
 //! The REST + WebSocket API over the manager, on axum. The TUI embeds it; `ccmux serve` runs it
 //! alone. Same router either way.
 
-mod error;
+mod answer;
+pub(crate) mod error;
 mod guard;
 mod insight;
 mod listen;
@@ -9,7 +10,7 @@ mod macros;
 mod number;
 mod openapi;
 mod recording;
-mod routes;
+pub(crate) mod routes;
 pub mod token;
 mod ws;
 mod ws_cap;
@@ -105,6 +106,7 @@ pub const ROUTES: &[Route] = &[
     route!(get "/api/v1/sessions/{id}/recording", "getRecording", "The session's current asciicast v2 recording (application/x-asciicast)", 200 recording::Recording => recording::recording),
     route!(get "/api/v1/sessions/{id}/screen", "getScreen", "The current screen", 200 ScreenSnapshot => routes::screen),
     route!(post "/api/v1/sessions/{id}/resize", "resizeSession", "Resize the terminal", body ResizeBody, 200 SessionInfo => routes::resize),
+    route!(post "/api/v1/sessions/{id}/answer", "answerDialog", "Answer the dialog the session waits on, once it takes keys", body answer::AnswerBody, 200 SessionInfo => answer::answer),
     route!(post "/api/v1/sessions/{id}/interrupt", "interruptSession", "Send the profile's interrupt key", 200 Done => routes::interrupt),
     route!(get "/api/v1/sessions/{id}/history", "getHistory", "The task's kept commands, oldest first", 200 insight::HistoryPage => insight::history),
     route!(post "/api/v1/sessions/{id}/macros/{name}", "runMacro", "Run a [macros.NAME] step by step; the first failure stops it", 200 crate::macros::MacroReport => macros::run),
@@ -113,21 +115,26 @@ pub const ROUTES: &[Route] = &[
     route!(get "/api/v1/stats", "getStatsAlias", "Counts and totals; the same as GET /api/v1/stats/claude", 200 insight::StatsWithUsage => routes::stats),
     route!(get "/api/v1/openapi.json", "getOpenApi", "This document", 200 OpenApi => routes::openapi),
     route!(get "/api/v1/health", "getHealth", "Liveness; needs no token", 200 Health => routes::health),
+    route!(post "/api/v1/web/login-codes", "createLoginCode", "A one-time browser login code, valid for 60 s (what `ccmux web` prints); token only", 201 crate::web::login::LoginCode => crate::web::login::mint),
+    route!(post "/api/v1/web/revoke", "revokeBrowsers", "End every browser session (`ccmux web --revoke`); token only", 200 crate::web::login::Revoked => crate::web::login::revoke),
     route!(get "/ws/sessions/{id}", "streamSession", "WebSocket: output, state and controls", query FilterQuery, 101 openapi::WebSocket => ws::upgrade),
 ];
 
 pub fn router(state: AppState, access: Access) -> Router {
     let metrics = state.manager.metrics();
+    let web = Arc::new(crate::web::Web::default());
     let guard = Arc::new(guard::Guard {
         token: access.token,
         allowed_origins: access.allowed_origins,
         allowed_hosts: access.allowed_hosts,
+        web: web.clone(),
     });
     ROUTES
         .iter()
         .fold(Router::new(), |router, r| {
             router.route(r.path, (r.handler)())
         })
+        .merge(crate::web::page_routes())
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(guard, guard::check))
@@ -137,6 +144,7 @@ pub fn router(state: AppState, access: Access) -> Router {
         ))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::Extension(Arc::new(ws_cap::WsCap::default())))
+        .layer(axum::Extension(web))
         .with_state(state)
 }
 

@@ -74,8 +74,9 @@ fn write_error(path: &Path, e: std::io::Error) -> TokenError {
     }
 }
 
-/// 32 random bytes from the kernel, hex-encoded.
-fn generate() -> std::io::Result<String> {
+/// 32 random bytes from the kernel, hex-encoded: the token, and the browser's login codes
+/// and cookies (`web::auth`).
+pub(crate) fn generate() -> std::io::Result<String> {
     let mut bytes = [0u8; 32];
     std::fs::File::open("/dev/urandom")?.read_exact(&mut bytes)?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())

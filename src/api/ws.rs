@@ -34,8 +34,11 @@ use crate::api::ws_cap::{WsCap, WsPlace};
 use crate::manager::{Manager, ManagerError};
 use crate::output_filter::{FilterQuery, Format, OutputFilter};
 use crate::protocol::websocket::{CommandOutcome, ScreenState, WsEvent, WsRequest};
+use crate::session::dialog::AnswerError;
 use crate::session::event::{Event, EventKind};
-use crate::session::{CommandResult, OutputType, Session, SessionError, SessionId, SessionState};
+use crate::session::{
+    CommandResult, OutputType, Session, SessionError, SessionId, SessionInfo, SessionState,
+};
 
 /// Largest message a client may send.
 pub const MAX_MESSAGE: usize = 1024 * 1024;
@@ -64,6 +67,7 @@ pub async fn upgrade(
     let place = cap.claim(id)?;
     let events = app.manager.subscribe();
     Ok(ws
+        .protocols([crate::web::PROTOCOL])
         .max_message_size(MAX_MESSAGE)
         .max_frame_size(MAX_MESSAGE)
         .on_upgrade(move |socket| serve(socket, app.manager, session, events, filter, place)))
@@ -227,6 +231,16 @@ async fn carry_out(
                 Err(e) => Some(WsEvent::error(e.code, e.message)),
             },
             WsRequest::Interrupt => ack(session.interrupt().await),
+            WsRequest::Answer { choice } => {
+                // Like a command, awaited apart so later requests are not held up by it.
+                let (session, replies) = (session.clone(), replies.clone());
+                tokio::spawn(async move {
+                    let _ = replies
+                        .send(answer_reply(session.answer(choice).await))
+                        .await;
+                });
+                None
+            }
         };
         if let Some(reply) = reply {
             let _ = replies.send(reply).await;
@@ -249,6 +263,16 @@ fn command_reply(
             timed_out: result.timed_out,
         }),
         Err(e) => WsEvent::error("command_refused", e.to_string()),
+    }
+}
+
+fn answer_reply(result: Result<SessionInfo, AnswerError>) -> WsEvent {
+    match result {
+        Ok(info) => WsEvent::Answered(Box::new(info)),
+        Err(e) => {
+            let e = ApiError::from(e);
+            WsEvent::error(e.code, e.message)
+        }
     }
 }
 

@@ -155,6 +155,11 @@ pub fn run(args: CtlArgs, endpoint: Endpoint) -> anyhow::Result<ExitCode> {
         CtlCommand::Interrupt { id } => {
             client.call("POST", &format!("/api/v1/sessions/{id}/interrupt"), None)?
         }
+        CtlCommand::Answer { id, choice } => client.call(
+            "POST",
+            &format!("/api/v1/sessions/{id}/answer"),
+            Some(json!({"choice": crate::session::dialog::Choice::parse(&choice)?})),
+        )?,
         CtlCommand::Kill {
             id,
             force,

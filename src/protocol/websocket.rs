@@ -3,8 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::session::dialog::Choice;
 use crate::session::state::StateChange;
-use crate::session::{ScreenSnapshot, SessionId, SessionOutput, SessionState};
+use crate::session::{ScreenSnapshot, SessionId, SessionInfo, SessionOutput, SessionState};
 
 /// What the server sends on a session's socket.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -17,6 +18,8 @@ pub enum WsEvent {
     State(StateChange),
     /// A command sent on this socket finished (or timed out).
     CommandResult(CommandOutcome),
+    /// A dialog answered on this socket was taken: the session as it is after the answer.
+    Answered(Box<SessionInfo>),
     Error(WsError),
 }
 
@@ -63,6 +66,11 @@ pub enum WsRequest {
     },
     /// The profile's interrupt key.
     Interrupt,
+    /// Answer the dialog the session waits on (see `session::dialog`); replied to with
+    /// `answered`, or an error `not_waiting` / `answer_not_taken`.
+    Answer {
+        choice: Choice,
+    },
 }
 
 impl WsEvent {

@@ -94,6 +94,7 @@ pub fn start(
         commands_run: 0,
         terminal_size: config.terminal_size,
         bytes_read: 0,
+        dialog_since: None,
     });
     let (control_tx, control_rx) = mpsc::channel(CONTROL_QUEUE);
     let sid = spawned.pid as i32;
@@ -498,6 +499,8 @@ impl Actor {
             return;
         };
         self.transition(to, &reason);
+        // After the state: whoever waits for a dialog to go sees the new state with it.
+        self.note_dialog(verdict == Verdict::WaitingInput, now);
     }
 
     /// The only way state changes: through the machine's table, logged and announced.
@@ -565,3 +568,6 @@ fn is_prompt(profile: &Profile, line: &str) -> bool {
 
 #[path = "lifecycle.rs"]
 mod lifecycle;
+
+#[path = "signals.rs"]
+mod signals;

@@ -11,6 +11,7 @@ pub mod command;
 pub mod config;
 pub mod conversation;
 pub mod detector;
+pub mod dialog;
 pub mod error;
 pub mod event;
 mod history;
@@ -81,6 +82,9 @@ pub struct SessionStatus {
     pub commands_run: u64,
     pub terminal_size: TerminalSize,
     pub bytes_read: u64,
+    /// Since when the screen has shown a dialog (see `dialog.rs`); not on the wire.
+    #[serde(skip)]
+    pub dialog_since: Option<std::time::Instant>,
 }
 
 /// Everything known about a session, as shown by `list` and the API.

@@ -1,0 +1,307 @@
+//! Answering a dialog (a permission prompt, a numbered menu) so that the answer is taken.
+//!
+//! Typing into a dialog is not enough: Claude Code drops keys that reach it within about
+//! 100 ms of a dialog appearing (see `shared/claude-code-screens.md`), so a program answering
+//! as soon as it sees the dialog loses its answer and the session waits forever. So an answer
+//! waits until the dialog has been on screen for [`KEY_GUARD`] (the actor notes when the
+//! screen first showed it: `SessionStatus::dialog_since`), sends the choice, checks within
+//! [`CONFIRM`] that the session left `waiting_input`, and sends it once more if the same dialog
+//! is still there.
+//!
+//! (Not to be confused with `answers.rs`, which answers terminal queries such as DA1.)
+
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use regex::Regex;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::session::{Session, SessionError, SessionInfo, SessionState, SessionStatus};
+
+/// How long a dialog must have been on screen before keys are sent to it: the 100 ms Claude
+/// Code ignores keys for, with room for a loaded machine drawing the dialog late.
+pub const KEY_GUARD: Duration = Duration::from_millis(250);
+/// How long an answer may take to show (the session leaving `waiting_input`) before it is
+/// sent again, and then before it is given up.
+pub const CONFIRM: Duration = Duration::from_secs(5);
+/// How long a session in `waiting_input` may take to show its dialog on screen (a hook can
+/// report a permission request before the dialog is drawn).
+const DIALOG_APPEARS: Duration = Duration::from_secs(5);
+
+/// Which option to pick.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Choice {
+    /// The option with this number, as the dialog shows it (1–9).
+    Number(u8),
+    /// The first option ("Yes").
+    Yes,
+    /// The option that says "No", or Esc when there is none.
+    No,
+}
+
+impl Choice {
+    /// `1`–`9`, `yes` or `no`, as `ctl answer` takes it.
+    pub fn parse(text: &str) -> Result<Self, InvalidChoice> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "yes" | "y" => Ok(Self::Yes),
+            "no" | "n" => Ok(Self::No),
+            other => other
+                .parse::<u8>()
+                .ok()
+                .filter(|n| (1..=9).contains(n))
+                .map(Self::Number)
+                .ok_or_else(|| InvalidChoice(text.to_string())),
+        }
+    }
+}
+
+impl fmt::Display for Choice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Number(n) => write!(f, "{n}"),
+            Self::Yes => f.write_str("yes"),
+            Self::No => f.write_str("no"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("choice `{0}` is not an option number 1–9, `yes` or `no`")]
+pub struct InvalidChoice(pub String);
+
+/// On the wire: a number, or `"yes"` / `"no"`.
+impl Serialize for Choice {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Number(n) => s.serialize_u8(*n),
+            other => s.serialize_str(&other.to_string()),
+        }
+    }
+}
+
+impl schemars::JsonSchema for Choice {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Choice".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "oneOf": [{"type": "integer", "minimum": 1, "maximum": 9}, {"type": "string", "enum": ["yes", "no"]}],
+            "description": "The option's number as the dialog shows it, or yes (the first option) / no (the option saying No).",
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for Choice {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Number(u64),
+            // `2.0` is the integer 2 to JSON Schema (and to the OpenAPI document's checkers).
+            Float(f64),
+            Word(String),
+        }
+        let text = match Raw::deserialize(d)? {
+            Raw::Number(n) => n.to_string(),
+            Raw::Float(f) if f.fract() == 0.0 && (0.0..=255.0).contains(&f) => {
+                (f as u8).to_string()
+            }
+            Raw::Float(f) => f.to_string(),
+            Raw::Word(w) if w.trim().parse::<u64>().is_ok() => format!("\"{w}\""),
+            Raw::Word(w) => w,
+        };
+        Choice::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum AnswerError {
+    #[error("the session is {0}: no dialog waits for an answer")]
+    NotWaiting(SessionState),
+    #[error("the dialog offers options 1–{offered}; there is no option {choice}")]
+    NoSuchOption { choice: u8, offered: u8 },
+    #[error(
+        "the session still waits after the answer was sent twice; look at its screen \
+         (GET /api/v1/sessions/ID/screen)"
+    )]
+    NotTaken,
+    #[error(transparent)]
+    Session(#[from] SessionError),
+}
+
+/// A numbered option line of a dialog: `❯ 1. Yes` or `  2. No`.
+fn option_line() -> Regex {
+    Regex::new(r"^\s*(?:❯\s*)?([1-9])\.\s+(\S.*)$").expect("valid option pattern")
+}
+
+/// The options of the dialog at the bottom of `lines`: the last run of numbered lines that
+/// counts up from 1 (numbered lists higher up, in the transcript, are not the dialog).
+pub fn options(lines: &[String]) -> Vec<String> {
+    let pattern = option_line();
+    let mut found: Vec<(u8, String)> = Vec::new();
+    for line in lines.iter().rev() {
+        let Some(caps) = pattern.captures(line) else {
+            if found.last().is_some_and(|(n, _)| *n == 1) {
+                break;
+            }
+            continue;
+        };
+        let n: u8 = caps[1].parse().unwrap_or(0);
+        let follows = found.last().is_none_or(|(next, _)| n + 1 == *next);
+        if !follows {
+            found.clear();
+        }
+        found.push((n, caps[2].trim_end().to_string()));
+        if n == 1 {
+            break;
+        }
+    }
+    if found.last().is_none_or(|(n, _)| *n != 1) {
+        return Vec::new();
+    }
+    found.into_iter().rev().map(|(_, text)| text).collect()
+}
+
+/// The keys that pick `choice` in a dialog offering `options` (none: a plain question, as a
+/// shell program asks it, answered with a line).
+pub fn keys(choice: Choice, options: &[String]) -> Result<Vec<u8>, AnswerError> {
+    if options.is_empty() {
+        let line = match choice {
+            Choice::Yes => "y".to_string(),
+            Choice::No => "n".to_string(),
+            Choice::Number(n) => n.to_string(),
+        };
+        return Ok(format!("{line}\r").into_bytes());
+    }
+    let offered = options.len() as u8;
+    let number = match choice {
+        Choice::Yes => 1,
+        Choice::No => match options.iter().position(|o| o.starts_with("No")) {
+            Some(i) => i as u8 + 1,
+            None => return Ok(b"\x1b".to_vec()),
+        },
+        Choice::Number(n) if n > offered => {
+            return Err(AnswerError::NoSuchOption { choice: n, offered });
+        }
+        Choice::Number(n) => n,
+    };
+    // Claude Code's menus take an option's digit as picking it.
+    Ok(number.to_string().into_bytes())
+}
+
+/// Whether the same dialog is still up: `waiting_input`, with the screen showing it since
+/// `since`.
+fn still_waiting(status: &SessionStatus, since: Option<Instant>) -> bool {
+    status.state == SessionState::WaitingInput && status.dialog_since == since
+}
+
+impl Session {
+    /// Answers the dialog the session waits on, making sure the answer is taken; returns the
+    /// session's info once it has left `waiting_input`.
+    pub async fn answer(&self, choice: Choice) -> Result<SessionInfo, AnswerError> {
+        let state = self.state();
+        if state != SessionState::WaitingInput {
+            return Err(AnswerError::NotWaiting(state));
+        }
+        let mut status = self.watch_status();
+        // The dialog must be on screen: a hook may have announced it before it was drawn.
+        let shown = tokio::time::timeout(
+            DIALOG_APPEARS,
+            status.wait_for(|s| s.dialog_since.is_some() || s.state != SessionState::WaitingInput),
+        )
+        .await
+        .map(|seen| seen.map(|s| (s.state, s.dialog_since)));
+        let since = match shown {
+            Ok(Ok((SessionState::WaitingInput, since))) => since,
+            Ok(Ok((state, _))) => return Err(AnswerError::NotWaiting(state)),
+            Ok(Err(_)) => return Err(SessionError::Ended.into()),
+            // No dialog drawn (a program's plain question): the guard counts from now.
+            Err(_) => None,
+        };
+        let guard_from = since.unwrap_or_else(Instant::now);
+        tokio::time::sleep_until((guard_from + KEY_GUARD).into()).await;
+        for attempt in 0..2 {
+            if !still_waiting(&self.status(), since) {
+                break;
+            }
+            let keys = keys(choice, &options(&self.screen().lines))?;
+            tracing::debug!(session = %self.id(), %choice, attempt, "answering a dialog");
+            self.send_input(keys).await?;
+            let left = tokio::time::timeout(CONFIRM, status.wait_for(|s| !still_waiting(s, since)));
+            if let Ok(Ok(_)) = left.await {
+                return Ok(self.info());
+            }
+        }
+        if still_waiting(&self.status(), since) {
+            return Err(AnswerError::NotTaken);
+        }
+        Ok(self.info())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(text: &str) -> Vec<String> {
+        text.lines().map(str::to_string).collect()
+    }
+
+    const DIALOG: &str = "● Creating a file\n  1. a list in the transcript\n  2. more\n\
+        ──────\n Bash command\n Do you want to proceed?\n ❯ 1. Yes\n   2. Yes, and always allow\n\
+        \x20  3. No\n\n Esc to cancel · Tab to amend";
+
+    #[test]
+    fn the_dialog_options_are_the_last_numbered_run_from_one() {
+        assert_eq!(
+            options(&lines(DIALOG)),
+            ["Yes", "Yes, and always allow", "No"]
+        );
+        assert!(options(&lines("❯ hello\n  2. orphan")).is_empty());
+    }
+
+    #[test]
+    fn choices_become_the_option_digit_or_a_line_for_a_plain_question() {
+        let offered = options(&lines(DIALOG));
+        assert_eq!(keys(Choice::Yes, &offered).unwrap(), b"1");
+        assert_eq!(keys(Choice::No, &offered).unwrap(), b"3");
+        assert_eq!(keys(Choice::Number(2), &offered).unwrap(), b"2");
+        assert_eq!(
+            keys(Choice::Number(4), &offered),
+            Err(AnswerError::NoSuchOption {
+                choice: 4,
+                offered: 3
+            })
+        );
+        assert_eq!(keys(Choice::No, &[]).unwrap(), b"n\r");
+        assert_eq!(keys(Choice::No, &["Allow".into()]).unwrap(), b"\x1b");
+    }
+
+    #[test]
+    fn choices_read_as_numbers_or_yes_and_no() {
+        let parse = |json: &str| serde_json::from_str::<Choice>(json);
+        assert_eq!(parse("2").unwrap(), Choice::Number(2));
+        assert_eq!(
+            parse("3.0").unwrap(),
+            Choice::Number(3),
+            "a whole number in float form"
+        );
+        assert_eq!(parse("\"yes\"").unwrap(), Choice::Yes);
+        assert_eq!(parse("\"No\"").unwrap(), Choice::No);
+        for bad in [
+            "0",
+            "10",
+            "\"maybe\"",
+            "\"2\"",
+            "-1",
+            "true",
+            "2.5",
+            "300.0",
+        ] {
+            assert!(parse(bad).is_err(), "{bad}");
+        }
+        assert_eq!(serde_json::to_string(&Choice::Number(3)).unwrap(), "3");
+        assert_eq!(Choice::parse("2"), Ok(Choice::Number(2)));
+    }
+}

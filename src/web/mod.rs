@@ -1,0 +1,88 @@
+//! The web view: a page that shows every session in a browser tab, its login, and the one
+//! WebSocket it draws the sessions' screens through.
+//!
+//! - `assets`: the page (`assets/web/`), embedded in the binary.
+//! - `auth`, `same_origin`, `login`: one-time login codes, the cookie they become, and when a
+//!   cookie counts (the guard in `api::guard` applies these).
+//! - `screen`: a vt100 screen as rows of styled runs, and what changed since the last frame.
+//! - `socket`, `frames`, `page_keys`: the page's WebSocket: key events in, frames out.
+//! - `cli`: `ccmux web`, which asks the running server for a login link.
+
+pub mod assets;
+pub mod auth;
+pub mod cli;
+mod frames;
+pub mod login;
+pub mod page_keys;
+pub mod same_origin;
+pub mod screen;
+mod socket;
+
+use axum::Router;
+use axum::http::{Method, Uri};
+use axum::routing::{get, post};
+
+use crate::api::AppState;
+use auth::{Browsers, Cookie};
+
+/// The WebSocket protocol the server selects; a client that sends its token as a protocol
+/// (`ccmux.token.<token>`) offers this one beside it.
+pub const PROTOCOL: &str = "ccmux";
+/// How a non-browser client passes the token in a WebSocket handshake.
+pub const TOKEN_PROTOCOL_PREFIX: &str = "ccmux.token.";
+
+/// What the web view's handlers share.
+#[derive(Default)]
+pub struct Web {
+    pub browsers: Browsers,
+    pub pages: socket::PageCap,
+}
+
+/// How a request got in, as the guard found it.
+#[derive(Debug, Clone)]
+pub enum Caller {
+    Token,
+    Browser(Cookie),
+}
+
+/// The page's own routes (the API's are in `api::ROUTES`).
+pub fn page_routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(assets::page))
+        .route("/login", get(assets::page))
+        .route("/assets/{file}", get(assets::file))
+        .route("/web/login", post(login::login))
+        .route("/ws/web", get(socket::upgrade))
+}
+
+/// Routes anyone may fetch: the page and its files hold no secret, and the login checks its
+/// code itself.
+pub fn is_public(method: &Method, path: &str) -> bool {
+    match *method {
+        Method::GET | Method::HEAD => {
+            matches!(path, "/" | "/login") || path.starts_with("/assets/")
+        }
+        Method::POST => path == "/web/login",
+        _ => false,
+    }
+}
+
+/// Routes a browser session may not use: minting login codes and revoking sessions take the
+/// token.
+pub fn token_only(path: &str) -> bool {
+    path.starts_with("/api/v1/web/")
+}
+
+/// Whether a URL carries something named like a token in its query: refused outright, so a
+/// token never sits in a URL (and so in logs and browser history).
+pub fn token_in_query(uri: &Uri) -> bool {
+    uri.query().is_some_and(|q| {
+        q.split('&').any(|pair| {
+            let key = pair.split('=').next().unwrap_or_default();
+            matches!(
+                key.to_ascii_lowercase().as_str(),
+                "token" | "access_token" | "auth" | "code"
+            )
+        })
+    })
+}

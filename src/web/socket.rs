@@ -1,0 +1,280 @@
+//! `WS /ws/web`: the page's one WebSocket. In: which sessions it shows at what size, the keys
+//! and pastes typed into the focused one, and frame acknowledgements. Out: frames
+//! (`frames.rs`) and errors.
+//!
+//! A page is a client under the size rule (`manager::sizes`): the sizes it shows sessions at
+//! count like a TUI's, and typing makes its size the session's. Keys are handled in the order
+//! they come, straight away: the keystroke path never waits for a frame.
+//!
+//! A socket opened with a browser cookie closes when `ccmux web --revoke` ends that session.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use axum::Extension;
+use axum::extract::State;
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::http::StatusCode;
+use axum::response::Response;
+use futures_util::stream::SplitStream;
+use futures_util::{SinkExt, StreamExt};
+use serde::Deserialize;
+use serde_json::json;
+use tokio::sync::{mpsc, watch};
+
+use crate::api::AppState;
+use crate::api::error::ApiError;
+use crate::keys::{self, Modes};
+use crate::manager::{ClientId, Manager, ManagerError};
+use crate::session::{SessionId, TerminalSize};
+use crate::web::frames::{self, View};
+use crate::web::page_keys::{self, PageKey};
+use crate::web::{Caller, PROTOCOL, Web};
+
+/// Pages open at once at most.
+pub const MAX_PAGES: usize = 32;
+/// Sessions one page may show.
+const MAX_SHOWN: usize = 256;
+/// Largest message a page may send (a paste).
+const MAX_MESSAGE: usize = 1024 * 1024;
+/// Messages waiting to be written to one page; the frame loop waits when it is full.
+const OUT_QUEUE: usize = 8;
+/// How long a closing socket waits for its last messages to be written.
+const CLOSE_WAIT: Duration = Duration::from_secs(2);
+/// The close code a page gets when its browser session was revoked.
+const LOGGED_OUT: u16 = 4001;
+
+/// How many pages are open.
+#[derive(Default)]
+pub struct PageCap(AtomicUsize);
+
+/// One open page's place, given up when dropped.
+pub struct PagePlace(Arc<Web>);
+
+impl Drop for PagePlace {
+    fn drop(&mut self) {
+        self.0.pages.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+fn claim(web: &Arc<Web>) -> Result<PagePlace, ApiError> {
+    let taken = web
+        .pages
+        .0
+        .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+            (n < MAX_PAGES).then_some(n + 1)
+        });
+    match taken {
+        Ok(_) => Ok(PagePlace(web.clone())),
+        Err(_) => Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_pages",
+            format!("{MAX_PAGES} web pages are open to this server; close one first"),
+        )),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+enum FromPage {
+    /// The sessions the page shows now, replacing the last view.
+    View {
+        sessions: Vec<Shown>,
+    },
+    Key {
+        session: SessionId,
+        key: PageKey,
+    },
+    Paste {
+        session: SessionId,
+        text: String,
+    },
+    /// The page has drawn every frame up to this one.
+    Ack {
+        frame: u64,
+    },
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Shown {
+    id: SessionId,
+    cols: u32,
+    rows: u32,
+}
+
+pub async fn upgrade(
+    State(app): State<AppState>,
+    Extension(web): Extension<Arc<Web>>,
+    Extension(caller): Extension<Caller>,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Result<Response, ApiError> {
+    let ws = ws?;
+    let place = claim(&web)?;
+    Ok(ws
+        .protocols([PROTOCOL])
+        .max_message_size(MAX_MESSAGE)
+        .max_frame_size(MAX_MESSAGE)
+        .on_upgrade(move |socket| serve(socket, app, web, caller, place)))
+}
+
+async fn serve(socket: WebSocket, app: AppState, web: Arc<Web>, caller: Caller, _place: PagePlace) {
+    let client = web.browsers.next_client();
+    let (mut sink, stream) = socket.split();
+    let (out, mut queued) = mpsc::channel::<Message>(OUT_QUEUE);
+    let writer = tokio::spawn(async move {
+        while let Some(message) = queued.recv().await {
+            let closing = matches!(message, Message::Close(_));
+            if sink.send(message).await.is_err() || closing {
+                return;
+            }
+        }
+    });
+    let (view, viewed) = watch::channel(View::new());
+    let (acked, acks) = watch::channel(0u64);
+    let frames = tokio::spawn(frames::run(
+        app.manager.clone(),
+        app.config.ui.frame_cap,
+        viewed,
+        acks,
+        out.clone(),
+    ));
+    let page = Page {
+        manager: app.manager.clone(),
+        client,
+        view,
+        acked,
+        out: out.clone(),
+    };
+    let ending = page.read(stream, &web, &caller).await;
+    frames.abort();
+    app.manager.client_left(client);
+    if let Some(frame) = ending {
+        let _ = out.send(Message::Close(Some(frame))).await;
+    }
+    drop(out);
+    let _ = tokio::time::timeout(CLOSE_WAIT, writer).await;
+}
+
+struct Page {
+    manager: Manager,
+    client: ClientId,
+    view: watch::Sender<View>,
+    acked: watch::Sender<u64>,
+    out: mpsc::Sender<Message>,
+}
+
+impl Page {
+    /// Carries out the page's messages in order until it goes; the close frame to send, if
+    /// the server ends it.
+    async fn read(
+        &self,
+        mut stream: SplitStream<WebSocket>,
+        web: &Web,
+        caller: &Caller,
+    ) -> Option<CloseFrame> {
+        let mut revocations = web.browsers.revocations();
+        loop {
+            tokio::select! {
+                incoming = stream.next() => match incoming {
+                    Some(Ok(Message::Text(raw))) => {
+                        if let Err(e) = self.handle(raw.as_str()).await {
+                            self.tell(e);
+                        }
+                    }
+                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return None,
+                    Some(Ok(_)) => {}
+                },
+                changed = revocations.changed() => {
+                    let revoked = match caller {
+                        Caller::Browser(cookie) => !web.browsers.cookie_valid(&cookie.0),
+                        Caller::Token => false,
+                    };
+                    if changed.is_err() || revoked {
+                        return Some(CloseFrame {
+                            code: LOGGED_OUT,
+                            reason: "logged out: run `ccmux web` to log in again".into(),
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    async fn handle(&self, raw: &str) -> Result<(), ApiError> {
+        let message: FromPage = serde_json::from_str(raw)
+            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", e.to_string()))?;
+        match message {
+            FromPage::View { sessions } => self.show(sessions).await,
+            FromPage::Key { session, key } => {
+                let modes = self.modes(session)?;
+                let bytes =
+                    page_keys::encode(&key, modes).map_err(|e| ApiError::invalid("key", e))?;
+                Ok(self
+                    .manager
+                    .client_input(self.client, session, bytes)
+                    .await?)
+            }
+            FromPage::Paste { session, text } => {
+                let bracketed = {
+                    let s = self.manager.get(session)?;
+                    let terminal = s.terminal().lock();
+                    terminal.screen().bracketed_paste()
+                };
+                let bytes = keys::paste(&text, bracketed);
+                Ok(self
+                    .manager
+                    .client_input(self.client, session, bytes)
+                    .await?)
+            }
+            FromPage::Ack { frame } => {
+                self.acked.send_if_modified(|last| {
+                    let newer = frame > *last;
+                    *last = (*last).max(frame);
+                    newer
+                });
+                Ok(())
+            }
+        }
+    }
+
+    async fn show(&self, sessions: Vec<Shown>) -> Result<(), ApiError> {
+        if sessions.len() > MAX_SHOWN {
+            return Err(ApiError::invalid(
+                "sessions",
+                format!("a page shows at most {MAX_SHOWN} sessions"),
+            ));
+        }
+        let mut view = View::new();
+        for shown in sessions {
+            let size = TerminalSize::checked(shown.cols, shown.rows)
+                .map_err(|e| ApiError::invalid("cols/rows", e))?;
+            // An ended session takes no size but still shows its last screen; one already
+            // forgotten is simply not shown.
+            match self.manager.client_shows(self.client, shown.id, size).await {
+                Err(ManagerError::NotFound(_)) => {}
+                _ => {
+                    view.insert(shown.id, size);
+                }
+            }
+        }
+        self.view.send_replace(view);
+        Ok(())
+    }
+
+    fn modes(&self, session: SessionId) -> Result<Modes, ApiError> {
+        let session = self.manager.get(session)?;
+        let terminal = session.terminal().lock();
+        Ok(Modes {
+            application_cursor: terminal.screen().application_cursor(),
+        })
+    }
+
+    /// An error for the page; dropped when its queue is full (the page is not reading).
+    fn tell(&self, e: ApiError) {
+        let body = json!({"type": "error", "code": e.code, "message": e.message});
+        let _ = self.out.try_send(Message::Text(body.to_string().into()));
+    }
+}
