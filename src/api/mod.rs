@@ -1,6 +1,7 @@
 //! The REST + WebSocket API over the manager, on axum. The TUI embeds it; `ccmux serve` runs it
 //! alone. Same router either way.
 
+mod body_timeout;
 mod error;
 mod guard;
 mod listen;
