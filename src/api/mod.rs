@@ -8,6 +8,7 @@ mod listen;
 mod number;
 mod openapi;
 mod routes;
+mod text;
 pub mod token;
 mod ws;
 mod ws_cap;
@@ -100,6 +101,7 @@ pub const ROUTES: &[Route] = &[
     route!(post "/api/v1/sessions/{id}/input", "sendInput", "Send raw keys", body InputBody, 200 Done => routes::input),
     route!(get "/api/v1/sessions/{id}/output", "getOutput", "Output log entries", query OutputQuery, 200 OutputPage => routes::output),
     route!(get "/api/v1/sessions/{id}/screen", "getScreen", "The current screen", 200 ScreenSnapshot => routes::screen),
+    route!(get "/api/v1/sessions/{id}/text", "getText", "History and screen as text, or a range of their lines", query text::TextQuery, 200 text::Text => text::text),
     route!(post "/api/v1/sessions/{id}/resize", "resizeSession", "Resize the terminal", body ResizeBody, 200 SessionInfo => routes::resize),
     route!(post "/api/v1/sessions/{id}/interrupt", "interruptSession", "Send the profile's interrupt key", 200 Done => routes::interrupt),
     route!(get "/api/v1/stats/claude", "getStats", "Counts and totals", 200 Stats => routes::stats),
