@@ -28,6 +28,8 @@ pub enum Action {
     Shrink,
     Grow,
     Scroll,
+    Select,
+    Copy,
     Help,
     Detach,
     NextWorkspace,
@@ -48,7 +50,7 @@ struct Spec {
 
 impl Action {
     /// Every action, in the order help lists them.
-    pub const ALL: [Action; 21] = {
+    pub const ALL: [Action; 23] = {
         use Action::*;
         [
             New,
@@ -68,6 +70,8 @@ impl Action {
             Shrink,
             Grow,
             Scroll,
+            Select,
+            Copy,
             Help,
             Detach,
             NextWorkspace,
@@ -154,6 +158,18 @@ impl Action {
                 "[",
                 "scroll",
                 "scroll mode: history, / search, n N, q leaves",
+            ),
+            Select => (
+                "select",
+                "v",
+                "select",
+                "select text (in scroll mode too): move, then copy key or Enter",
+            ),
+            Copy => (
+                "copy",
+                "y",
+                "copy",
+                "copy the selection, or else the screen, to the clipboard",
             ),
             Help => ("help", "?", "help", "this help"),
             Detach => (
