@@ -70,10 +70,6 @@ impl Detector {
         });
     }
 
-    pub fn awaiting_submission(&self) -> bool {
-        self.submission.is_some()
-    }
-
     pub fn decide(&mut self, obs: Observation<'_>, now: Instant) -> Decision {
         let quiet_for = now.saturating_duration_since(self.last_output);
         let quiet_until = |needed: Duration| self.last_output + needed;
