@@ -53,14 +53,9 @@ struct Host {
     /// Set while the program is between `CSI ? 2026 h` and `CSI ? 2026 l`.
     synchronized_since: Option<Instant>,
     focus_reporting: bool,
-    bell: bool,
 }
 
 impl vt100::Callbacks for Host {
-    fn audible_bell(&mut self, _: &mut vt100::Screen) {
-        self.bell = true;
-    }
-
     fn unhandled_csi(
         &mut self,
         screen: &mut vt100::Screen,
@@ -200,11 +195,6 @@ impl Terminal {
 
     pub fn focus_reporting(&self) -> bool {
         self.parser.callbacks().focus_reporting
-    }
-
-    /// Whether the program rang the bell since the last call.
-    pub fn take_bell(&mut self) -> bool {
-        std::mem::take(&mut self.parser.callbacks_mut().bell)
     }
 
     /// Visible lines, trailing blanks trimmed.
