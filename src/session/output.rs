@@ -89,7 +89,6 @@ impl OutputLog {
         let next = entries.last().map_or(since.max(first), |e| e.seq + 1);
         (entries, next)
     }
-
 }
 
 /// Turns a byte stream into text without splitting a UTF-8 sequence across two reads.
