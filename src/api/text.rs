@@ -19,11 +19,11 @@ use crate::api::routes::Id;
 pub struct TextQuery {
     /// The first line wanted: 1 is the oldest, -1 the last.
     #[serde(default = "first")]
-    #[schemars(extend("not" = {"const": 0}))]
+    #[schemars(range(min = i64::MIN, max = i64::MAX), extend("not" = {"const": 0}))]
     start: i64,
     /// The last line wanted, included: 1 is the oldest, -1 the last.
     #[serde(default = "last")]
-    #[schemars(extend("not" = {"const": 0}))]
+    #[schemars(range(min = i64::MIN, max = i64::MAX), extend("not" = {"const": 0}))]
     end: i64,
 }
 
