@@ -21,6 +21,7 @@ const ON_THE_TARGET: &[&str] = &[
     "sendInput",
     "getOutput",
     "getScreen",
+    "getText",
     "resizeSession",
     "interruptSession",
 ];

@@ -4,6 +4,7 @@
 //!
 //! - A request head must arrive within [`HEADER_TIMEOUT`]. hyper runs that timer whenever a
 //!   connection waits for a request head, so it also closes kept-alive connections left idle.
+//! - Its body must arrive within `BODY_TIMEOUT` of the head (`body_timeout.rs`).
 //! - At most [`max_connections`] connections are open. A new one displaces the oldest connection
 //!   with no request in flight (half-sent or idle: cheap for an honest client to redo); when every
 //!   connection has a request in flight, the new one gets a 503 and is closed at once.
@@ -22,6 +23,8 @@ use parking_lot::Mutex;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, watch};
 use tower_service::Service;
+
+use crate::api::body_timeout::TimedBody;
 
 /// How long a client may take to send a request head, and how long a kept-alive connection may
 /// wait for its next one.
@@ -84,7 +87,7 @@ async fn connection(
         let mut app = app.clone();
         let busy = Busy::new(&slot.conn);
         async move {
-            let response = app.call(request).await;
+            let response = app.call(request.map(TimedBody::new)).await;
             drop(busy);
             response
         }

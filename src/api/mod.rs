@@ -2,6 +2,7 @@
 //! alone. Same router either way.
 
 mod answer;
+mod body_timeout;
 pub(crate) mod error;
 mod guard;
 mod insight;
@@ -11,6 +12,7 @@ mod number;
 mod openapi;
 mod recording;
 pub(crate) mod routes;
+mod text;
 pub mod token;
 mod ws;
 mod ws_cap;
@@ -105,6 +107,7 @@ pub const ROUTES: &[Route] = &[
     route!(get "/api/v1/sessions/{id}/output", "getOutput", "Output log entries", query OutputQuery, 200 OutputPage => routes::output),
     route!(get "/api/v1/sessions/{id}/recording", "getRecording", "The session's current asciicast v2 recording (application/x-asciicast)", 200 recording::Recording => recording::recording),
     route!(get "/api/v1/sessions/{id}/screen", "getScreen", "The current screen", 200 ScreenSnapshot => routes::screen),
+    route!(get "/api/v1/sessions/{id}/text", "getText", "History and screen as text, or a range of their lines", query text::TextQuery, 200 text::Text => text::text),
     route!(post "/api/v1/sessions/{id}/resize", "resizeSession", "Resize the terminal", body ResizeBody, 200 SessionInfo => routes::resize),
     route!(post "/api/v1/sessions/{id}/answer", "answerDialog", "Answer the dialog the session waits on, once it takes keys", body answer::AnswerBody, 200 SessionInfo => answer::answer),
     route!(post "/api/v1/sessions/{id}/interrupt", "interruptSession", "Send the profile's interrupt key", 200 Done => routes::interrupt),

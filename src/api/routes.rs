@@ -282,6 +282,7 @@ const MAX_LIMIT: u32 = 10_000;
 pub struct OutputQuery {
     /// The first sequence number wanted: `next_seq` of the previous page.
     #[serde(default)]
+    #[schemars(range(max = u64::MAX))]
     since: QueryWhole<u64>,
     /// Most entries in the page.
     #[serde(default = "default_limit")]

@@ -30,6 +30,8 @@ pub enum Action {
     Scroll,
     Macro,
     Usage,
+    Select,
+    Copy,
     Help,
     Detach,
     NextWorkspace,
@@ -50,7 +52,7 @@ struct Spec {
 
 impl Action {
     /// Every action, in the order help lists them.
-    pub const ALL: [Action; 23] = {
+    pub const ALL: [Action; 25] = {
         use Action::*;
         [
             New,
@@ -72,6 +74,8 @@ impl Action {
             Scroll,
             Macro,
             Usage,
+            Select,
+            Copy,
             Help,
             Detach,
             NextWorkspace,
@@ -170,6 +174,18 @@ impl Action {
                 "u",
                 "usage",
                 "show or hide CPU and memory in the status bar",
+            ),
+            Select => (
+                "select",
+                "v",
+                "select",
+                "select text (in scroll mode too): move, then copy key or Enter",
+            ),
+            Copy => (
+                "copy",
+                "y",
+                "copy",
+                "copy the selection, or else the screen, to the clipboard",
             ),
             Help => ("help", "?", "help", "this help"),
             Detach => (

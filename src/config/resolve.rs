@@ -86,7 +86,8 @@ impl Config {
         if let Some(command) = &self.defaults.command {
             return command.clone();
         }
-        if on_path("claude") {
+        // Found as a session would find it, with the environment ccmux itself has.
+        if crate::session::resolve_program("claude", &std::collections::BTreeMap::new()).is_ok() {
             return vec!["claude".to_string()];
         }
         let shell = std::env::var("SHELL")
@@ -166,14 +167,4 @@ impl Config {
         }
         Ok(())
     }
-}
-
-fn on_path(program: &str) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    std::env::var_os("PATH").is_some_and(|path| {
-        std::env::split_paths(&path).any(|dir| {
-            std::fs::metadata(dir.join(program))
-                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-        })
-    })
 }

@@ -78,6 +78,17 @@ pub enum CtlCommand {
     Record { id: u64 },
     /// Print the current screen.
     Screen { id: u64 },
+    /// Copy a session's history and screen as text, to stdout or a file.
+    Copy {
+        id: u64,
+        /// Lines A to B, numbered from 1 (the oldest kept) or from -1 (the last); either end may
+        /// be left out: `--lines -20:` is the last twenty.
+        #[arg(long, value_name = "A:B", allow_hyphen_values = true)]
+        lines: Option<crate::ctl::copy::LineRange>,
+        /// Write to FILE instead of stdout.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<std::path::PathBuf>,
+    },
     /// Set a session's terminal size in columns and rows.
     Resize { id: u64, cols: u32, rows: u32 },
     /// Interrupt what the session is doing (Esc for Claude Code, Ctrl-C otherwise).

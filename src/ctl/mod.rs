@@ -2,6 +2,7 @@
 //! scripts.
 
 mod args;
+mod copy;
 mod format;
 
 pub use args::{CtlArgs, CtlCommand};
@@ -142,6 +143,11 @@ pub fn run(args: CtlArgs, endpoint: Endpoint) -> anyhow::Result<ExitCode> {
         }
         CtlCommand::Record { id } => {
             client.download(&format!("/api/v1/sessions/{id}/recording"))?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        CtlCommand::Copy { id, lines, output } => {
+            let text = client.call("GET", &copy::path(id, lines), None)?;
+            copy::write(&text, output.as_deref(), json_out)?;
             return Ok(ExitCode::SUCCESS);
         }
         CtlCommand::Screen { id } => {

@@ -20,8 +20,8 @@ use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
 use crate::session::event::Event;
 use crate::session::{
-    CommandResult, Session, SessionConfig, SessionError, SessionId, SessionInfo, SessionState,
-    TaskId, TerminalSize,
+    Session, SessionConfig, SessionError, SessionId, SessionInfo, SessionState, TaskId,
+    TerminalSize,
 };
 use registry::{Registry, Request};
 use sizes::SizeOwners;
@@ -178,15 +178,6 @@ impl Manager {
             .borrow()
             .live_for_task(task_id)
             .cloned()
-    }
-
-    pub async fn send_command(
-        &self,
-        id: SessionId,
-        text: impl Into<String>,
-        timeout: Duration,
-    ) -> Result<CommandResult, ManagerError> {
-        Ok(self.get(id)?.send_command(text, timeout).await?)
     }
 
     pub async fn send_input(

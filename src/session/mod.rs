@@ -50,7 +50,7 @@ pub use config::{DEFAULT_WORKSPACE, InvalidTaskId, SessionConfig, TaskId, Termin
 pub use error::SessionError;
 pub use output::{OutputType, SessionOutput};
 pub use profile::ProfileKind;
-pub use pty::ExitInfo;
+pub use pty::{ExitInfo, resolve_program};
 pub use services::SessionServices;
 pub use state::SessionState;
 pub use stream::{StreamItem, TerminalView};

@@ -212,14 +212,3 @@ fn reap_session(sid: i32) -> usize {
     }
     session_members(sid).len()
 }
-
-/// Whether `pid` exists and is not a zombie.
-pub fn is_alive(pid: i32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .ok()
-        .and_then(|s| {
-            s.rfind(')')
-                .map(|i| s[i + 1..].trim_start().starts_with('Z'))
-        })
-        .is_some_and(|zombie| !zombie)
-}

@@ -215,7 +215,7 @@ fn check_project_path(path: &Path) -> Result<(), SessionError> {
 }
 
 /// Finds `program` the way the child would: a path as given, else on the child's PATH.
-fn resolve_program(
+pub fn resolve_program(
     program: &str,
     env: &std::collections::BTreeMap<String, String>,
 ) -> Result<PathBuf, SessionError> {

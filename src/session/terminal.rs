@@ -64,7 +64,6 @@ struct Host {
     /// Set while the program is between `CSI ? 2026 h` and `CSI ? 2026 l`.
     synchronized_since: Option<Instant>,
     focus_reporting: bool,
-    bell: bool,
     /// The window title the program set last (OSC 0 or 2).
     title: String,
 }
@@ -75,10 +74,6 @@ impl vt100::Callbacks for Host {
         if !alternate_screen {
             self.history.push(&row, self.cols);
         }
-    }
-
-    fn audible_bell(&mut self, _: &mut vt100::Screen) {
-        self.bell = true;
     }
 
     fn set_window_title(&mut self, _: &mut vt100::Screen, title: &[u8]) {
@@ -252,11 +247,6 @@ impl Terminal {
 
     pub fn focus_reporting(&self) -> bool {
         self.parser.callbacks().focus_reporting
-    }
-
-    /// Whether the program rang the bell since the last call.
-    pub fn take_bell(&mut self) -> bool {
-        std::mem::take(&mut self.parser.callbacks_mut().bell)
     }
 
     /// Visible lines, trailing blanks trimmed.

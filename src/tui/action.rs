@@ -99,6 +99,14 @@ impl App {
                 self.usage = on.then(Default::default);
                 self.request(ClientMessage::WatchUsage { on });
             }
+            Action::Select => {
+                self.mode = Mode::Scroll {
+                    search: String::new(),
+                    typing: false,
+                };
+                self.start_selection();
+            }
+            Action::Copy => self.copy_screen(),
             Action::Help => self.mode = Mode::Help { top: 0 },
             Action::Detach => self.quit = Some(Leave::Detached),
             Action::NextWorkspace => self.request(ClientMessage::SwitchWorkspace { step: 1 }),

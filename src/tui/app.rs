@@ -20,6 +20,7 @@ use crate::tui::attention::Attention;
 use crate::tui::macro_picker::MacroPicker;
 use crate::tui::pane::Pane;
 use crate::tui::prompt::{NewSessionPrompt, Outcome, RenamePrompt};
+use crate::tui::select::Selection;
 
 /// What keys mean right now.
 #[derive(Debug)]
@@ -72,6 +73,10 @@ pub struct App {
     pub scroll: HashMap<SessionId, usize>,
     /// Where each pane was drawn last, for the mouse.
     pub areas: Vec<(SessionId, Rect)>,
+    /// Text being selected, with the keyboard in scroll mode or by a mouse drag.
+    pub selection: Option<Selection>,
+    /// Text copied and not yet written to the outer terminal's clipboard.
+    pub clipboard: Option<String>,
     pub message: Option<String>,
     /// Set when the client should end: the user detached or quit, or the server went away.
     pub quit: Option<Leave>,
@@ -125,6 +130,8 @@ impl App {
             hidden: HashSet::new(),
             scroll: HashMap::new(),
             areas: Vec::new(),
+            selection: None,
+            clipboard: None,
             message: None,
             quit: None,
             awaiting_echo: None,

@@ -142,6 +142,11 @@ fn draw_pane(
     {
         crate::tui::scroll::highlight(frame.buffer_mut(), area, search);
     }
+    if let Some(selection) = app.selection.filter(|s| s.pane == session.id()) {
+        let top = crate::tui::select::view_top(&terminal, offset);
+        let keyboard = matches!(app.mode, Mode::Scroll { .. });
+        crate::tui::select::highlight(frame.buffer_mut(), area, top, &selection, keyboard);
+    }
     let mut copy = Buffer::empty(area);
     for y in area.top()..area.bottom() {
         for x in area.left()..area.right() {
@@ -171,7 +176,17 @@ fn status_line<'a>(app: &App, sessions: &[Session]) -> Paragraph<'a> {
         } => (format!("search: {search}▏"), true),
         Mode::Scroll { .. } => (
             app.message.clone().unwrap_or_else(|| {
-                "scroll: ↑↓ PgUp PgDn g G · / search · n N · q leave".to_string()
+                let key = |action| app.keymap.key_label(action);
+                match app.selection {
+                    Some(_) => format!(
+                        "select: ↑↓←→ hjkl 0 $ · {} or Enter copy · Esc drop",
+                        key(Action::Copy)
+                    ),
+                    None => format!(
+                        "scroll: ↑↓ PgUp PgDn g G · / search · n N · {} select · q leave",
+                        key(Action::Select)
+                    ),
+                }
             }),
             true,
         ),

@@ -21,6 +21,7 @@ mod prompt;
 mod remote;
 pub mod render;
 mod scroll;
+mod select;
 #[cfg(test)]
 mod snapshot_tests;
 mod title;
@@ -153,6 +154,10 @@ async fn event_loop(
                     let forwarded = app.forwarded;
                     if let Some(effect) = on_terminal_event(app, event) {
                         apply(effect);
+                    }
+                    if let Some(text) = app.clipboard.take() {
+                        let mut out = std::io::stdout();
+                        let _ = out.write_all(&select::osc52(&text)).and_then(|_| out.flush());
                     }
                     // Keys for a pane redraw with their echo; anything else redraws now.
                     dirty |= app.forwarded == forwarded;

@@ -1,7 +1,8 @@
-//! The mouse: a click focuses a pane; the wheel scrolls its history, unless the program asked
-//! for mouse reports, in which case the events its mode asks for go to it, in its encoding.
+//! The mouse: a click focuses a pane; the wheel scrolls its history and a drag selects text
+//! (copied when the button is released, see `select.rs`), unless the program asked for mouse
+//! reports, in which case the events its mode asks for go to it, in its encoding.
 
-use crossterm::event::{MouseEvent, MouseEventKind};
+use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::Position;
 
 use crate::keys;
@@ -13,6 +14,22 @@ const WHEEL_ROWS: usize = 3;
 impl App {
     pub fn on_mouse(&mut self, mouse: MouseEvent) {
         let at = Position::new(mouse.column, mouse.row);
+        let left_held = matches!(
+            mouse.kind,
+            MouseEventKind::Drag(MouseButton::Left) | MouseEventKind::Up(MouseButton::Left)
+        );
+        // A drag goes on (and ends) wherever the pointer goes, over other panes too.
+        if left_held && let Some(selection) = self.selection.filter(|s| s.dragging) {
+            let pane = self
+                .sessions()
+                .into_iter()
+                .find(|p| p.id() == selection.pane);
+            let area = self.areas.iter().find(|(id, _)| *id == selection.pane);
+            if let (Some(pane), Some(&(_, rect))) = (pane, area) {
+                self.on_drag(&pane, inner(rect), at, mouse.kind);
+                return;
+            }
+        }
         let Some(&(id, rect)) = self.areas.iter().find(|(_, r)| r.contains(at)) else {
             return;
         };
@@ -40,6 +57,10 @@ impl App {
             if let Some(bytes) = report {
                 self.send_to(session, bytes);
             }
+        } else if matches!(mouse.kind, MouseEventKind::Down(MouseButton::Left))
+            && inner.contains(at)
+        {
+            self.on_drag(&session, inner, at, mouse.kind);
         } else if let Some(up) = wheel_up {
             let offset = self.scroll.get(&id).copied().unwrap_or(0);
             let offset = if up {

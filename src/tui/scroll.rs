@@ -45,6 +45,8 @@ impl App {
         };
         self.mode = if typing {
             self.on_search_key(&session, key, search)
+        } else if self.selection.is_some() {
+            self.on_select_key(&session, key, search)
         } else {
             self.on_browse_key(&session, key, search)
         };
@@ -75,6 +77,15 @@ impl App {
             .max(1);
         let offset = self.scroll.get(&id).copied().unwrap_or(0);
         let offset = match key.code {
+            _ if self
+                .keymap
+                .keys(crate::config::Action::Select)
+                .iter()
+                .any(|&chord| crate::keys::chord_matches(chord, key)) =>
+            {
+                self.start_selection();
+                return scroll_mode(search, false);
+            }
             KeyCode::Esc | KeyCode::Char('q') => {
                 self.scroll.remove(&id);
                 // "No more matches" belongs to scroll mode; it does not outlive it.
