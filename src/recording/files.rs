@@ -49,6 +49,8 @@ pub(crate) struct Files {
     /// Files no longer written, oldest first, with their sizes.
     closed: VecDeque<(PathBuf, u64)>,
     total: u64,
+    /// The last write failed this way (and was logged).
+    failing: Option<std::io::ErrorKind>,
 }
 
 impl Files {
@@ -74,14 +76,21 @@ impl Files {
             open: HashMap::new(),
             closed: existing.into_iter().map(|(_, p, len)| (p, len)).collect(),
             total,
+            failing: None,
         };
         files.prune();
         Ok(files)
     }
 
     pub fn write(&mut self, meta: &Arc<Meta>, time: f64, kind: Kind, lost: u64) {
-        if let Err(e) = self.try_write(meta, time, kind, lost) {
-            tracing::warn!(session = %meta.session, error = %e, "a recording could not be written");
+        match self.try_write(meta, time, kind, lost) {
+            Ok(()) => self.failing = None,
+            // Once per failure (a full disk fails every event), and again once it recovered.
+            Err(e) if self.failing.is_none() => {
+                tracing::warn!(session = %meta.session, error = %e, "a recording could not be written");
+                self.failing = Some(e.kind());
+            }
+            Err(_) => {}
         }
     }
 
