@@ -98,11 +98,19 @@ impl Running {
     pub async fn start(ctx: &Context) -> anyhow::Result<Self> {
         let mut manager_config = ctx.config.manager_config();
         if ctx.config.recording.enabled {
+            // Sessions matter more than their recordings: a directory that cannot be used
+            // is reported, and the server runs without recording.
             let dir = crate::recording::dir();
-            let recorder =
-                crate::recording::Recorder::start(dir.clone(), ctx.config.recording.limits())
-                    .with_context(|| format!("cannot record sessions in {}", dir.display()))?;
-            manager_config.recorder = Some(recorder);
+            match crate::recording::Recorder::start(dir.clone(), ctx.config.recording.limits()) {
+                Ok(recorder) => manager_config.recorder = Some(recorder),
+                Err(e) => {
+                    tracing::warn!(dir = %dir.display(), error = %e, "sessions are not recorded");
+                    eprintln!(
+                        "ccmux: warning: sessions are not recorded: cannot use {}: {e}",
+                        dir.display()
+                    );
+                }
+            }
         }
         let manager = Manager::new(manager_config);
         let (stop_api, mut stopped) = watch::channel(false);

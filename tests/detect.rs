@@ -164,6 +164,25 @@ fn play_shows_a_recording_in_a_pane_until_a_key_is_pressed() {
     );
 }
 
+#[test]
+fn play_refuses_a_bad_speed_and_a_stdout_that_is_not_a_terminal() {
+    let home = tempfile::tempdir().unwrap();
+    let file = recordings().join("reply.cast");
+    let run = |speed: &str| {
+        common::server::ccmux(home.path())
+            .args(["play", "--speed", speed])
+            .arg(&file)
+            .output()
+            .unwrap()
+    };
+    let out = run("0");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--speed must be"));
+    let out = run("1");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("stdout is not one"));
+}
+
 /// A private tmux server with one pane running a shell command.
 struct Pane(String);
 

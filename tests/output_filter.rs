@@ -181,23 +181,45 @@ fn the_websocket_stream_takes_the_same_filter() {
     let (mut socket, _) = tungstenite::connect(request).unwrap();
     let first: Value = serde_json::from_str(socket.read().unwrap().to_text().unwrap()).unwrap();
     assert_eq!(first["type"], "screen");
-    socket
-        .send(tungstenite::Message::text(
-            json!({"type": "command", "command": "printf 'x-beta\\n\\033[1mx-delta\\033[0m\\n'"})
-                .to_string(),
-        ))
-        .unwrap();
-    let mut outputs = String::new();
-    loop {
-        let message: Value =
-            serde_json::from_str(socket.read().unwrap().to_text().unwrap()).unwrap();
-        match message["type"].as_str().unwrap() {
-            "output" => outputs.push_str(message["data"]["content"].as_str().unwrap()),
-            "command_result" => break,
-            _ => {}
+    let mut send = |request: Value, answered: bool| {
+        socket
+            .send(tungstenite::Message::text(request.to_string()))
+            .unwrap();
+        let (mut outputs, mut errors) = (String::new(), Vec::new());
+        if answered {
+            loop {
+                let message: Value =
+                    serde_json::from_str(socket.read().unwrap().to_text().unwrap()).unwrap();
+                match message["type"].as_str().unwrap() {
+                    "output" => outputs.push_str(message["data"]["content"].as_str().unwrap()),
+                    "error" => {
+                        errors.push(message["data"].clone());
+                        break;
+                    }
+                    "command_result" => break,
+                    _ => {}
+                }
+            }
         }
-    }
+        (outputs, errors)
+    };
+    let printf = |text: &str| json!({"type": "command", "command": format!("printf '{text}'")});
+    let (outputs, _) = send(printf("x-beta\\n\\033[1mx-delta\\033[0m\\n"), true);
     assert_eq!(outputs, "x-delta\n", "only the matching line, stripped");
+
+    // A filter sent on the socket replaces the URL's; a bad one is refused and changes nothing.
+    let (_, errors) = send(json!({"type": "filter", "grep": "(("}), true);
+    assert_eq!(errors[0]["code"], "invalid_value", "{errors:?}");
+    assert!(errors[0]["message"].as_str().unwrap().contains("`((`"));
+    send(
+        json!({"type": "filter", "grep": "^y-", "types": "output"}),
+        false,
+    );
+    let (outputs, _) = send(printf("y-one\\n\\033[1mz-two\\033[0m\\n"), true);
+    assert!(
+        outputs.ends_with("y-one\r\n") && !outputs.contains("z-two"),
+        "as printed, no strip_ansi this time: {outputs:?}"
+    );
 }
 
 #[test]

@@ -419,3 +419,22 @@ fn the_files_of_ended_sessions_are_closed() {
     wait_until(|| open_casts() == 0, "ended sessions' files are closed");
     assert_eq!(cast_files(&recordings_dir(&server)).len(), ids.len());
 }
+
+#[test]
+fn a_recordings_dir_that_cannot_be_used_is_reported_and_sessions_still_run() {
+    let home = Rc::new(tempfile::tempdir().unwrap());
+    std::fs::create_dir_all(home.path().join("config/ccmux")).unwrap();
+    std::fs::create_dir_all(home.path().join("data/ccmux")).unwrap();
+    std::fs::write(home.path().join("data/ccmux/recordings"), "not a directory").unwrap();
+    let server = serve(home.clone(), home.path(), &["--token", TOKEN]);
+    assert!(
+        server.said.contains("sessions are not recorded"),
+        "{}",
+        server.said
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let id = create(&server, claude_body("unrecorded", dir.path()));
+    wait_for_state(&server, id, "ready");
+    let (status, _, _) = get_raw(&server, &format!("/api/v1/sessions/{id}/recording"));
+    assert_eq!(status, 404);
+}

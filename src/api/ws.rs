@@ -112,7 +112,7 @@ async fn serve(
             },
             Some(reply) = replies.recv() => (reply, false),
             incoming = stream.next() => match incoming {
-                Some(Ok(Message::Text(raw))) => match parse(raw.as_str(), &requests) {
+                Some(Ok(Message::Text(raw))) => match parse(raw.as_str(), &requests, &mut filter) {
                     Some(refusal) => (refusal, false),
                     None => continue,
                 },
@@ -177,8 +177,32 @@ fn event_message(event: Event, filter: &mut OutputFilter) -> (Option<WsEvent>, b
 }
 
 /// Queues a client's message for `carry_out`; an error message when it cannot be.
-fn parse(raw: &str, requests: &mpsc::Sender<WsRequest>) -> Option<WsEvent> {
+/// A `filter` request takes effect here, at once, for the events that follow it.
+fn parse(
+    raw: &str,
+    requests: &mpsc::Sender<WsRequest>,
+    filter: &mut OutputFilter,
+) -> Option<WsEvent> {
     let message = match serde_json::from_str(raw) {
+        Ok(WsRequest::Filter {
+            strip_ansi,
+            grep,
+            types,
+        }) => {
+            let query = FilterQuery {
+                strip_ansi,
+                grep,
+                types,
+                format: None,
+            };
+            return match query.compile() {
+                Ok(new) => {
+                    *filter = new;
+                    None
+                }
+                Err(e) => Some(WsEvent::error("invalid_value", e.to_string())),
+            };
+        }
         Ok(m) => m,
         Err(e) => return Some(WsEvent::error("bad_request", e.to_string())),
     };
@@ -241,6 +265,8 @@ async fn carry_out(
                 });
                 None
             }
+            // Taken by `parse` before it queues anything.
+            WsRequest::Filter { .. } => None,
         };
         if let Some(reply) = reply {
             let _ = replies.send(reply).await;

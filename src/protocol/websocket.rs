@@ -71,6 +71,14 @@ pub enum WsRequest {
     Answer {
         choice: Choice,
     },
+    /// Replaces the output filter the URL set (see `output_filter`); `types` is the URL's
+    /// `type`, comma-separated. Refused with an `invalid_value` error, keeping the old one.
+    Filter {
+        #[serde(default)]
+        strip_ansi: bool,
+        grep: Option<String>,
+        types: Option<String>,
+    },
 }
 
 impl WsEvent {

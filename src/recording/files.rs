@@ -49,6 +49,8 @@ pub(crate) struct Files {
     /// Files no longer written, oldest first, with their sizes.
     closed: VecDeque<(PathBuf, u64)>,
     total: u64,
+    /// The last write failed this way (and was logged).
+    failing: Option<std::io::ErrorKind>,
 }
 
 impl Files {
@@ -74,14 +76,21 @@ impl Files {
             open: HashMap::new(),
             closed: existing.into_iter().map(|(_, p, len)| (p, len)).collect(),
             total,
+            failing: None,
         };
         files.prune();
         Ok(files)
     }
 
     pub fn write(&mut self, meta: &Arc<Meta>, time: f64, kind: Kind, lost: u64) {
-        if let Err(e) = self.try_write(meta, time, kind, lost) {
-            tracing::warn!(session = %meta.session, error = %e, "a recording could not be written");
+        match self.try_write(meta, time, kind, lost) {
+            Ok(()) => self.failing = None,
+            // Once per failure (a full disk fails every event), and again once it recovered.
+            Err(e) if self.failing.is_none() => {
+                tracing::warn!(session = %meta.session, error = %e, "a recording could not be written");
+                self.failing = Some(e.kind());
+            }
+            Err(_) => {}
         }
     }
 
@@ -243,6 +252,34 @@ impl Files {
     }
 }
 
+/// The newest part of the recording `path` is a part of (`…-s3.cast`, `…-s3.2.cast`, …).
+pub(crate) fn last_part(path: &Path) -> PathBuf {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return path.to_path_buf();
+    };
+    let name = name.to_string_lossy();
+    let stem = name.strip_suffix(".cast").unwrap_or(&name);
+    let base = match stem.rsplit_once('.') {
+        Some((base, part)) if part.parse::<u32>().is_ok() => base,
+        _ => stem,
+    };
+    let part_of = |file: &str| -> Option<u32> {
+        let rest = file.strip_prefix(base)?.strip_suffix(".cast")?;
+        match rest.strip_prefix('.') {
+            None if rest.is_empty() => Some(1),
+            Some(n) => n.parse().ok(),
+            None => None,
+        }
+    };
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .filter_map(|e| Some((part_of(&e.file_name().to_string_lossy())?, e.path())))
+        .max()
+        .map_or_else(|| path.to_path_buf(), |(_, p)| p)
+}
+
 /// `text` cut into pieces whose event lines each fit in a file of `file_bytes` after its
 /// header: at worst a character is escaped to 6 bytes (`\u001b`), and the time and code take
 /// under 64. So no file passes `file_bytes`, however large one read was.
@@ -308,4 +345,32 @@ fn create(dir: &Path, meta: &Meta, part: u32) -> std::io::Result<(PathBuf, File)
         std::io::ErrorKind::AlreadyExists,
         format!("no free name for {stem} in {}", dir.display()),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_last_part_of_a_rotated_recording_is_found_from_any_part() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in [
+            "x-t-s1.cast",
+            "x-t-s1.2.cast",
+            "x-t-s1.10.cast",
+            "x-t-s12.cast",
+        ] {
+            std::fs::write(dir.path().join(name), "").unwrap();
+        }
+        for from in ["x-t-s1.cast", "x-t-s1.2.cast"] {
+            assert_eq!(
+                last_part(&dir.path().join(from)),
+                dir.path().join("x-t-s1.10.cast")
+            );
+        }
+        assert_eq!(
+            last_part(&dir.path().join("x-t-s12.cast")),
+            dir.path().join("x-t-s12.cast")
+        );
+    }
 }

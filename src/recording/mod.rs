@@ -48,8 +48,10 @@ pub fn final_terminal(recording: &asciicast::Recording, scrollback: usize) -> Te
 }
 
 /// Bytes that draw the last screen of the recording in `path` (history, screen, modes), for a
-/// restored session to show before its new process draws; `None` when there is none.
+/// restored session to show before its new process draws; `None` when there is none. The
+/// state file may name a part the recording has since rotated past: the last part is read.
 pub fn last_screen(path: &Path, scrollback: usize) -> Option<(TerminalSize, Vec<u8>)> {
+    let path = &files::last_part(path);
     let recording = match asciicast::read_file(path) {
         Ok(r) => r,
         Err(e) => {

@@ -169,6 +169,11 @@ impl Tap {
         }
     }
 
+    /// Whether keys are recorded: callers need not copy them otherwise.
+    pub fn records_input(&self) -> bool {
+        self.0.record_input
+    }
+
     pub fn resize(&self, size: TerminalSize) {
         self.send(Kind::Resize(size));
     }

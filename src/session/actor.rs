@@ -287,10 +287,15 @@ impl Actor {
             .as_ref()
             .filter(|_| self.exit.is_none())
             .ok_or(SessionError::Ended)?;
-        if let Some(recording) = &self.recording {
-            recording.input(&bytes);
-        }
+        let recorded = self
+            .recording
+            .as_ref()
+            .filter(|r| r.records_input())
+            .map(|_| bytes.clone());
         input.send(bytes)?;
+        if let (Some(recording), Some(keys)) = (&self.recording, recorded) {
+            recording.input(&keys);
+        }
         self.record(OutputType::Input, shown);
         Ok(())
     }
@@ -437,14 +442,14 @@ impl Actor {
         let due = |t: Option<Instant>| t.is_some_and(|t| t <= now);
         if due(self.timers.enter) {
             self.timers.enter = None;
-            if let Some(recording) = &self.recording {
-                recording.input(b"\r");
-            }
             if self
                 .input
                 .as_ref()
                 .is_some_and(|i| i.send(b"\r".to_vec()).is_ok())
             {
+                if let Some(recording) = &self.recording {
+                    recording.input(b"\r");
+                }
                 self.detector.on_submit(now);
                 self.schedule_eval(now);
             }
