@@ -105,6 +105,13 @@ pub enum Command {
         #[arg(long, conflicts_with = "path")]
         list: bool,
     },
+    /// Run by Claude Code as a session's hook: passes its JSON to the server.
+    #[command(hide = true)]
+    Hook,
+    /// Run by Claude Code as a session's status line: passes its JSON to the server and
+    /// prints the user's own status line.
+    #[command(hide = true, name = "statusline")]
+    StatusLine,
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]

@@ -95,8 +95,14 @@ pub struct Running {
 
 impl Running {
     /// Starts the manager and (when enabled) the API.
-    pub async fn start(ctx: &Context) -> anyhow::Result<Self> {
-        let manager = Manager::new(ctx.config.manager_config());
+    /// `hooks`: where the sessions' Claude Code hooks reach this server.
+    pub async fn start(
+        ctx: &Context,
+        hooks: Option<crate::claude::HookEndpoint>,
+    ) -> anyhow::Result<Self> {
+        let mut manager_config = ctx.config.manager_config();
+        manager_config.hooks = hooks;
+        let manager = Manager::new(manager_config);
         let (stop_api, mut stopped) = watch::channel(false);
         let (mut api_addr, mut api_task) = (None, None);
         if ctx.config.api.enabled {

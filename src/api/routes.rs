@@ -59,6 +59,8 @@ pub struct CreateBody {
     profile: Option<String>,
     template: Option<String>,
     workspace: Option<String>,
+    hooks: Option<bool>,
+    policy: Option<bool>,
 }
 
 pub async fn create(
@@ -86,6 +88,8 @@ pub async fn create(
         auth_token_env: None,
         template: body.template,
         workspace: body.workspace,
+        hooks: body.hooks,
+        policy: body.policy,
     };
     let mut config = app.config.session_config(request, &app.cwd)?;
     if let Some(size) = size {

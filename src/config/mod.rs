@@ -44,6 +44,9 @@ pub struct Config {
     pub limits: Limits,
     pub profiles: BTreeMap<String, ProfileSpec>,
     pub templates: BTreeMap<String, Template>,
+    /// Permission policies, first match wins (see `claude::policy`).
+    #[serde(rename = "policy")]
+    pub policies: Vec<crate::claude::policy::PolicyRule>,
 }
 
 /// What a session gets when its own entry does not say.
@@ -95,6 +98,12 @@ pub struct SessionEntry {
     pub template: Option<String>,
     #[serde(default = "yes")]
     pub autostart: bool,
+    /// `false`: no Claude Code hooks for this session (the screen alone decides its state).
+    #[serde(default)]
+    pub hooks: Option<bool>,
+    /// `false`: the `[[policy]]` rules do not answer this session's permission requests.
+    #[serde(default)]
+    pub policy: Option<bool>,
 }
 
 fn yes() -> bool {
@@ -110,6 +119,8 @@ pub struct Template {
     pub environment: BTreeMap<String, String>,
     pub profile: Option<String>,
     pub auth_token_env: Option<String>,
+    pub hooks: Option<bool>,
+    pub policy: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -34,6 +34,9 @@ pub struct SessionRequest {
     pub template: Option<String>,
     /// The workspace to join; by default the one of the project the session works in.
     pub workspace: Option<String>,
+    /// Claude Code hooks (default on) and permission policies (default on).
+    pub hooks: Option<bool>,
+    pub policy: Option<bool>,
 }
 
 /// The workspace a directory belongs to: named after the directory holding its project file
@@ -58,6 +61,8 @@ impl From<&SessionEntry> for SessionRequest {
             profile: entry.profile.clone(),
             auth_token_env: entry.auth_token_env.clone(),
             template: entry.template.clone(),
+            hooks: entry.hooks,
+            policy: entry.policy,
             ..Self::default()
         }
     }
@@ -143,6 +148,11 @@ impl Config {
             }
             (None, None) => None,
         };
+        config.claude.hooks = request.hooks.or(template.hooks).unwrap_or(true);
+        if request.policy.or(template.policy).unwrap_or(true) {
+            config.claude.policies =
+                std::sync::Arc::new(crate::claude::policy::Policies::new(&self.policies));
+        }
         Ok(config)
     }
 

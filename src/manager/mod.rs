@@ -34,6 +34,8 @@ pub struct ManagerConfig {
     pub retain_ended: usize,
     /// Events buffered per subscriber before a slow one starts losing the oldest.
     pub event_capacity: usize,
+    /// Where Claude Code sessions' hooks reach the server; `None`: no hooks.
+    pub hooks: Option<crate::claude::HookEndpoint>,
 }
 
 impl Default for ManagerConfig {
@@ -43,6 +45,7 @@ impl Default for ManagerConfig {
             idle_timeout: None,
             retain_ended: 16,
             event_capacity: 1024,
+            hooks: None,
         }
     }
 }
@@ -73,6 +76,8 @@ pub struct Stats {
     pub terminated_total: u64,
     pub commands_run: u64,
     pub bytes_read: u64,
+    /// What Claude Code reported the sessions still listed have cost, in US dollars.
+    pub cost_usd: f64,
     pub uptime_secs: u64,
 }
 
@@ -266,8 +271,10 @@ impl Manager {
             registry.forgotten.commands_run,
             registry.forgotten.bytes_read,
         );
+        let mut cost_usd = 0.0;
         for session in registry.sessions.values() {
             let status = session.status();
+            cost_usd += status.claude.cost_usd.unwrap_or(0.0);
             *by_state.entry(status.state.to_string()).or_default() += 1;
             commands_run += status.commands_run;
             bytes_read += status.bytes_read;
@@ -279,6 +286,7 @@ impl Manager {
             terminated_total: registry.terminated_total,
             commands_run,
             bytes_read,
+            cost_usd,
             uptime_secs: self.shared.started.elapsed().as_secs(),
         }
     }

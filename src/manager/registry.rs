@@ -144,6 +144,8 @@ impl RegistryActor {
             return Err(ManagerError::TooManySessions(self.config.max_sessions));
         }
         let id = SessionId(self.next_id);
+        let mut config = config;
+        config.claude.endpoint = self.config.hooks.clone();
         let session = Session::spawn(id, config, self.notifier.clone())?;
         self.next_id += 1;
         self.registry.sessions.insert(id, session.clone());

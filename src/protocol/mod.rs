@@ -72,6 +72,9 @@ pub enum ClientMessage {
     List,
     /// End every session and the server.
     KillServer,
+    /// From a session's hook or status line process (`ccmux hook`), carrying the session's
+    /// capability: answered by [`ServerMessage::ReportTaken`] or `Refused`, then closed.
+    Report(crate::claude::ReportPost),
 }
 
 /// Which workspace to show, and how to create it when it does not exist.
@@ -143,6 +146,11 @@ pub enum ServerMessage {
     /// The request cannot be served; the connection closes after this.
     Refused {
         reason: String,
+    },
+    /// A hook's report was taken; `output` is what the hook prints for Claude Code (a
+    /// permission decision), if anything. The connection closes after this.
+    ReportTaken {
+        output: Option<String>,
     },
     /// The server is going away (kill-server, a signal); the connection closes after this.
     Bye {

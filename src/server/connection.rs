@@ -165,6 +165,11 @@ impl Connection {
                 }
                 Ok(())
             }
+            ClientMessage::Report(post) => {
+                let reply = crate::claude::receive(manager, post).await;
+                let _ = self.out.send(reply).await;
+                return false;
+            }
             ClientMessage::Interrupt { session } => manager.interrupt(session).await,
             ClientMessage::Close { session } => manager.get(session).map(|s| {
                 tokio::spawn(async move { s.terminate(false).await });

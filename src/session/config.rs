@@ -161,6 +161,8 @@ pub struct SessionConfig {
     pub profile_name: Option<String>,
     /// Commands run before a restart, carried over by a restored session.
     pub history: Vec<CommandRecord>,
+    /// Hooks, status line and permission policies (see `claude`).
+    pub claude: crate::claude::ClaudeOptions,
 }
 
 impl SessionConfig {
@@ -182,6 +184,7 @@ impl SessionConfig {
             auth_token_env: None,
             profile_name: None,
             history: Vec::new(),
+            claude: crate::claude::ClaudeOptions::default(),
         }
     }
 

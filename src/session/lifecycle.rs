@@ -72,6 +72,8 @@ impl Actor {
         self.master = None;
         self.input = None;
         self.stop = None;
+        // The settings file goes, and the capability with it.
+        self.claude.hooked = None;
         self.answers.end();
         self.timers.eval = None;
         self.answer_terminate_waiters();

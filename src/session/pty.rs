@@ -78,6 +78,12 @@ pub fn spawn(config: &SessionConfig, parse: pty_io::Parse) -> Result<Spawned, Se
     if let Some(conversation) = &config.conversation {
         cmd.args(conversation.args());
     }
+    if let Some(launch) = &config.claude.launch {
+        cmd.args(&launch.args);
+        for (key, value) in &launch.env {
+            cmd.env(key, value);
+        }
+    }
     cmd.cwd(&config.project_path);
     for key in SCRUBBED_ENV {
         cmd.env_remove(key);

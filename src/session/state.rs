@@ -1,4 +1,8 @@
 //! The per-session state machine: which states exist and which moves between them are legal.
+//!
+//! Both signals move the state through this one table, each move with its reason: the screen's
+//! rules (reason: the rule's name) and Claude Code's hooks (reasons `hook: …` and
+//! `permission: TOOL INPUT`; see `claude` for which wins when they disagree).
 
 use std::fmt;
 

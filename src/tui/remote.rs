@@ -50,7 +50,9 @@ impl App {
             ServerMessage::Refused { reason } | ServerMessage::Bye { reason } => {
                 self.quit = Some(Leave::ServerStopped(reason));
             }
-            ServerMessage::Welcome { .. } | ServerMessage::Listing { .. } => {}
+            ServerMessage::Welcome { .. }
+            | ServerMessage::Listing { .. }
+            | ServerMessage::ReportTaken { .. } => {}
         }
         None
     }

@@ -1,0 +1,90 @@
+//! What a session knows about the Claude Code it runs, from hooks and the status line: shown in
+//! session info (API, `ctl`, WebSocket, TUI) beside the state.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::claude::event::{HookKind, Report};
+
+/// A tool waiting for the user's permission.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PendingPermission {
+    pub tool_name: String,
+    pub tool_input: Value,
+}
+
+/// Every field is `None` until Claude Code reports it (or for ever, with hooks off).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ClaudeInfo {
+    /// Claude Code's conversation id, for `claude --resume`.
+    pub claude_session_id: Option<String>,
+    pub model: Option<String>,
+    pub cost_usd: Option<f64>,
+    pub context_used_percent: Option<f64>,
+    pub lines_added: Option<u64>,
+    pub lines_removed: Option<u64>,
+    /// The last tool Claude Code ran or asked to run.
+    pub last_tool: Option<String>,
+    pub pending_permission: Option<PendingPermission>,
+}
+
+impl ClaudeInfo {
+    /// Takes in what a report says.
+    pub fn apply(&mut self, report: &Report) {
+        let id = match report {
+            Report::Hook {
+                claude_session_id, ..
+            }
+            | Report::StatusLine {
+                claude_session_id, ..
+            } => claude_session_id,
+        };
+        if id.is_some() {
+            self.claude_session_id.clone_from(id);
+        }
+        match report {
+            Report::StatusLine { figures, .. } => {
+                let f = figures.clone();
+                self.model = f.model.or(self.model.take());
+                self.cost_usd = f.cost_usd.or(self.cost_usd);
+                self.context_used_percent = f.context_used_percent.or(self.context_used_percent);
+                self.lines_added = f.lines_added.or(self.lines_added);
+                self.lines_removed = f.lines_removed.or(self.lines_removed);
+            }
+            Report::Hook { kind, .. } => match kind {
+                HookKind::SessionStart { model: Some(model) } => self.model = Some(model.clone()),
+                HookKind::PreToolUse(tool) => self.last_tool = Some(tool.tool_name.clone()),
+                HookKind::PermissionRequest(tool) => {
+                    self.last_tool = Some(tool.tool_name.clone());
+                    self.pending_permission = Some(PendingPermission {
+                        tool_name: tool.tool_name.clone(),
+                        tool_input: tool.tool_input.clone(),
+                    });
+                }
+                HookKind::PostToolUse(tool) => {
+                    self.last_tool = Some(tool.tool_name.clone());
+                    self.pending_permission = None;
+                }
+                HookKind::UserPromptSubmit
+                | HookKind::Stop { .. }
+                | HookKind::SessionEnd { .. } => {
+                    self.pending_permission = None;
+                }
+                HookKind::SessionStart { model: None } | HookKind::Notification { .. } => {}
+            },
+        }
+    }
+
+    /// `$0.42 · ctx 17%`, for a pane title; empty when nothing is known.
+    pub fn summary(&self) -> String {
+        let cost = self.cost_usd.map(|c| format!("${c:.2}"));
+        let context = self
+            .context_used_percent
+            .map(|p| format!("ctx {}%", p.round()));
+        [cost, context]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" · ")
+    }
+}
