@@ -88,3 +88,46 @@ impl ClaudeInfo {
             .join(" · ")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::claude::event::{StatusFigures, ToolCall};
+
+    fn hook(kind: HookKind) -> Report {
+        Report::Hook {
+            claude_session_id: Some("abc".into()),
+            kind,
+        }
+    }
+
+    #[test]
+    fn a_permission_is_pending_until_its_tool_ran_or_the_turn_ended() {
+        let tool = ToolCall {
+            tool_name: "Bash".into(),
+            tool_input: serde_json::json!({"command": "ls"}),
+        };
+        let mut info = ClaudeInfo::default();
+        info.apply(&hook(HookKind::PermissionRequest(tool.clone())));
+        assert_eq!(info.pending_permission.as_ref().unwrap().tool_name, "Bash");
+        assert_eq!(info.claude_session_id.as_deref(), Some("abc"));
+        info.apply(&hook(HookKind::PostToolUse(tool)));
+        assert_eq!(info.pending_permission, None);
+        assert_eq!(info.last_tool.as_deref(), Some("Bash"));
+    }
+
+    #[test]
+    fn the_summary_shows_what_is_known() {
+        let mut info = ClaudeInfo::default();
+        assert_eq!(info.summary(), "");
+        info.apply(&Report::StatusLine {
+            claude_session_id: None,
+            figures: StatusFigures {
+                cost_usd: Some(0.4249),
+                context_used_percent: Some(16.6),
+                ..StatusFigures::default()
+            },
+        });
+        assert_eq!(info.summary(), "$0.42 · ctx 17%");
+    }
+}

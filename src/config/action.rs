@@ -32,6 +32,9 @@ pub enum Action {
     Detach,
     NextWorkspace,
     Quit,
+    AnswerYes,
+    AnswerNo,
+    NextWaiting,
 }
 
 /// How an action is named, bound and explained.
@@ -48,7 +51,7 @@ struct Spec {
 
 impl Action {
     /// Every action, in the order help lists them.
-    pub const ALL: [Action; 21] = {
+    pub const ALL: [Action; 24] = {
         use Action::*;
         [
             New,
@@ -72,6 +75,9 @@ impl Action {
             Detach,
             NextWorkspace,
             Quit,
+            AnswerYes,
+            AnswerNo,
+            NextWaiting,
         ]
     };
 
@@ -173,6 +179,24 @@ impl Action {
                 "q",
                 "quit",
                 "end this workspace's sessions (asks when working)",
+            ),
+            AnswerYes => (
+                "answer_yes",
+                "y",
+                "answer",
+                "answer the focused pane's permission dialog: yes",
+            ),
+            AnswerNo => (
+                "answer_no",
+                "b",
+                "answer",
+                "answer the focused pane's permission dialog: no (block)",
+            ),
+            NextWaiting => (
+                "next_waiting",
+                "tab",
+                "waiting",
+                "focus the next pane waiting for input",
             ),
         };
         Spec {

@@ -156,7 +156,10 @@ impl RegistryActor {
     }
 
     fn on_state(&mut self, note: StateNote) {
-        let to = note.change.to;
+        let Some(change) = note.change else {
+            return self.publish();
+        };
+        let to = change.to;
         if to.accepts_commands() {
             self.idle_since.insert(note.session_id, Instant::now());
         } else {

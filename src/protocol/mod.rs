@@ -56,6 +56,12 @@ pub enum ClientMessage {
     Interrupt {
         session: SessionId,
     },
+    /// Answer the dialog a session waits on (see `session::dialog`); a failure comes back as
+    /// a [`ServerMessage::Notice`].
+    Answer {
+        session: SessionId,
+        choice: crate::session::dialog::Choice,
+    },
     /// End a session and everything it started.
     Close {
         session: SessionId,

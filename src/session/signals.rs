@@ -87,7 +87,11 @@ impl Actor {
         if self.machine.state().is_ending() {
             return Ok(None);
         }
+        let before = self.status.borrow().claude.clone();
         self.status.send_modify(|s| s.claude.apply(&report));
+        if self.status.borrow().claude != before {
+            self.notifier.info_changed(self.id);
+        }
         let Report::Hook { kind, .. } = report else {
             return Ok(None);
         };
