@@ -106,6 +106,18 @@ fn hooks_end_a_turn_and_the_status_line_reports_cost_context_and_lines() {
         "{}",
         log(&server, id)
     );
+    let hooks: Vec<String> = log(&server, id)
+        .lines()
+        .filter_map(|l| {
+            l.split_once("Claude Code hook: ")
+                .map(|(_, e)| e.to_string())
+        })
+        .collect();
+    assert_eq!(
+        hooks,
+        ["SessionStart", "UserPromptSubmit", "Stop"],
+        "{hooks:?}"
+    );
     let after = wait_for(&server, id, "a turn's cost", |i| i["cost_usd"] == 0.0123);
     assert_eq!(after["context_used_percent"], 7.0);
     assert_eq!(
@@ -152,6 +164,17 @@ fn a_permission_request_waits_naming_the_tool_and_the_answer_runs_it() {
         log.contains("waiting_input → busy: hook: Bash ran"),
         "{log}"
     );
+    let order = [
+        "PreToolUse Bash",
+        "PermissionRequest Bash",
+        "PostToolUse Bash",
+        "Stop",
+    ];
+    let at: Vec<usize> = order
+        .iter()
+        .map(|e| log.find(&format!("Claude Code hook: {e}")).expect(e))
+        .collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "{log}");
 }
 
 #[test]

@@ -82,6 +82,22 @@ pub enum HookKind {
     },
 }
 
+impl HookKind {
+    /// The event's name, and the tool it concerns: `PreToolUse Bash`.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::SessionStart { .. } => "SessionStart".into(),
+            Self::UserPromptSubmit => "UserPromptSubmit".into(),
+            Self::PreToolUse(t) => format!("PreToolUse {}", t.tool_name),
+            Self::PermissionRequest(t) => format!("PermissionRequest {}", t.tool_name),
+            Self::PostToolUse(t) => format!("PostToolUse {}", t.tool_name),
+            Self::Notification { .. } => "Notification".into(),
+            Self::Stop { .. } => "Stop".into(),
+            Self::SessionEnd { .. } => "SessionEnd".into(),
+        }
+    }
+}
+
 /// The status line's figures.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct StatusFigures {

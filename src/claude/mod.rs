@@ -11,15 +11,17 @@
 //! |-------------------|----------------|--------------------------------------------|
 //! | UserPromptSubmit  | busy           | `hook: prompt submitted`                   |
 //! | PermissionRequest | waiting_input  | `permission: Bash touch created_by_tool.txt` (unless a policy answered) |
-//! | PostToolUse       | busy, from waiting_input | `hook: Bash ran`                 |
+//! | PreToolUse        | busy           | `hook: running Bash`                       |
+//! | PostToolUse       | busy           | `hook: Bash ran`                           |
 //! | Stop              | idle           | `hook: turn ended`                         |
 //!
 //! The screen stays primary for what no hook reports: an Esc interrupt, a dialog answered, a
 //! login screen, an error. So the screen's verdicts keep applying, with one exception: right
 //! after a hook moved the state, the screen usually still shows the moment before (the spinner
-//! after Stop, the prompt after UserPromptSubmit). Until the screen agrees with the hook once,
-//! or [`HOOK_HOLD`] has passed, a screen verdict contradicting the hook is ignored; after that
-//! the screen decides again. `authenticating` and `error` from the screen always apply. A
+//! after Stop, the prompt after UserPromptSubmit), or misses a mark (Claude Code 2.1.197 ran a
+//! tool with no `esc to interrupt` in its footer). Until the screen agrees with the hook once,
+//! or [`HOOK_HOLD`] has passed since the last hook, a screen verdict contradicting the hook is
+//! ignored; after that the screen decides again. `authenticating` and `error` from the screen always apply. A
 //! session without hooks (`hooks = false`, `claude --bare`, not started by a server) is
 //! decided by the screen alone, as before.
 

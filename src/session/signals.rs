@@ -95,6 +95,7 @@ impl Actor {
         let Report::Hook { kind, .. } = report else {
             return Ok(None);
         };
+        self.system(format!("Claude Code hook: {}", kind.describe()));
         let state = self.machine.state();
         match kind {
             HookKind::UserPromptSubmit => {
@@ -122,7 +123,15 @@ impl Actor {
                     ),
                 }
             }
-            HookKind::PostToolUse(tool) if state == SessionState::WaitingInput => {
+            // A tool runs inside a turn: busy, even if the screen lost its busy marks.
+            HookKind::PreToolUse(tool) if state != SessionState::Authenticating => {
+                self.hook_moves(
+                    SessionState::Busy,
+                    &format!("hook: running {}", tool.tool_name),
+                    now,
+                );
+            }
+            HookKind::PostToolUse(tool) if state != SessionState::Authenticating => {
                 self.hook_moves(
                     SessionState::Busy,
                     &format!("hook: {} ran", tool.tool_name),
