@@ -295,3 +295,63 @@ fn real_claude_code_reports_through_hooks_and_its_dialog_is_answered() {
     );
     server.call("DELETE", &format!("/api/v1/sessions/{id}"), None);
 }
+
+/// A `[[policy]]` allow rule answers the real CLI's permission request through its hook: the
+/// tool runs with no dialog.
+#[test]
+#[ignore = "needs the real Claude Code: set CCMUX_REAL_CLAUDE to its path"]
+fn real_claude_code_takes_a_policy_decision_from_the_permission_hook() {
+    use serde_json::json;
+
+    let api = start_api();
+    let (home, project) = (scratch_dir(), scratch_dir());
+    let project_path = project.path().canonicalize().unwrap();
+    let program = std::env::var("CCMUX_REAL_CLAUDE").expect("CCMUX_REAL_CLAUDE=/path/to/claude");
+    claude_home(home.path(), &project_path);
+    let server = common::server::start_server_with_config(
+        "[[policy]]\ntool = \"Bash\"\ninput = \"^touch \"\ndecision = \"allow\"\n",
+    );
+    let body = json!({"task_id": "real-policy", "project_path": project_path, "profile": "claude",
+        "command": [program, "--permission-mode", "default"], "auth_token": KEY,
+        "environment": {"HOME": home.path(), "ANTHROPIC_BASE_URL": format!("http://127.0.0.1:{}", api.1),
+                        "DISABLE_TELEMETRY": "1", "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1"}});
+    let (status, info) = server.call("POST", "/api/v1/sessions/claude", Some(body));
+    assert_eq!(status, 201, "{info}");
+    let id = info["session_id"].as_u64().unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while server
+        .call("GET", &format!("/api/v1/sessions/{id}"), None)
+        .1["state"]
+        != "ready"
+    {
+        assert!(std::time::Instant::now() < deadline, "never ready");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let (_, result) = server.call(
+        "POST",
+        &format!("/api/v1/sessions/{id}/commands"),
+        Some(json!({"command": "use a TOOL please", "timeout": 60})),
+    );
+    assert_eq!(result["state"], "idle", "{result}");
+    assert!(project_path.join("created_by_tool.txt").exists());
+    let (_, page) = server.call(
+        "GET",
+        &format!("/api/v1/sessions/{id}/output?since=0&limit=10000"),
+        None,
+    );
+    let log: Vec<&str> = page["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == "state" || e["type"] == "system")
+        .filter_map(|e| e["content"].as_str())
+        .collect();
+    assert!(
+        log.iter()
+            .any(|l| l.starts_with("policy: allow Bash touch")),
+        "{log:?}"
+    );
+    assert!(!log.iter().any(|l| l.contains("waiting_input")), "{log:?}");
+    println!("with an allow policy:\n  {}", log.join("\n  "));
+    server.call("DELETE", &format!("/api/v1/sessions/{id}"), None);
+}
