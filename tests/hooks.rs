@@ -4,89 +4,14 @@
 mod common;
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use common::fixture;
-use common::server::{Server, TOKEN, ccmux, start_server, start_server_with_config};
+use common::fixture_api::*;
+use common::server::{Server, TOKEN, ccmux, start_server};
 use serde_json::{Value, json};
-
-fn info(server: &Server, id: u64) -> Value {
-    server
-        .call("GET", &format!("/api/v1/sessions/{id}"), None)
-        .1
-}
-
-fn wait_for(server: &Server, id: u64, what: &str, ok: impl Fn(&Value) -> bool) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let info = info(server, id);
-        if ok(&info) {
-            return info;
-        }
-        assert!(Instant::now() < deadline, "never {what}: {info}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-fn wait_for_state(server: &Server, id: u64, want: &str) -> Value {
-    wait_for(server, id, want, |i| i["state"] == want)
-}
-
-/// A fixture session started with `extra` in its create body, once ready.
-fn fixture_session(server: &Server, task: &str, dir: &Path, extra: Value) -> u64 {
-    let mut body = json!({"task_id": task, "project_path": dir, "profile": "claude",
-                          "command": ["python3", fixture("fake_claude.py")], "auth_token": "sk-test"});
-    body.as_object_mut()
-        .unwrap()
-        .extend(extra.as_object().unwrap().clone());
-    let (status, info) = server.call("POST", "/api/v1/sessions/claude", Some(body));
-    assert_eq!(status, 201, "{info}");
-    let id = info["session_id"].as_u64().unwrap();
-    wait_for_state(server, id, "ready");
-    id
-}
-
-fn command(server: &Server, id: u64, text: &str) -> Value {
-    let (status, result) = server.call(
-        "POST",
-        &format!("/api/v1/sessions/{id}/commands"),
-        Some(json!({"command": text, "timeout": 30})),
-    );
-    assert_eq!(status, 200, "{result}");
-    result
-}
-
-fn log(server: &Server, id: u64) -> String {
-    let (_, page) = server.call(
-        "GET",
-        &format!("/api/v1/sessions/{id}/output?since=0&limit=10000"),
-        None,
-    );
-    page["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["type"] != "output")
-        .map(|e| {
-            format!(
-                "{}: {}\n",
-                e["type"],
-                e["content"].as_str().unwrap_or_default()
-            )
-        })
-        .collect()
-}
-
-fn screen(server: &Server, id: u64) -> String {
-    let (_, screen) = server.call("GET", &format!("/api/v1/sessions/{id}/screen"), None);
-    let lines = screen["lines"].as_array().unwrap().iter();
-    lines
-        .map(|l| l.as_str().unwrap_or_default())
-        .collect::<Vec<_>>()
-        .join("\n")
-}
 
 #[test]
 fn hooks_end_a_turn_and_the_status_line_reports_cost_context_and_lines() {
@@ -198,64 +123,6 @@ fn an_esc_interrupt_fires_no_hook_and_the_screen_still_ends_busy() {
         "{idle}"
     );
     assert!(screen(&server, id).contains("Interrupted"));
-}
-
-/// A server whose only policy is `decision` for `touch …` commands.
-fn policy_server(decision: &str) -> Server {
-    start_server_with_config(&format!(
-        "[[policy]]\ntool = \"Bash\"\ninput = \"^touch \"\ndecision = \"{decision}\"\n"
-    ))
-}
-
-#[test]
-fn an_allow_policy_runs_the_tool_with_no_dialog_and_logs_its_rule() {
-    let server = policy_server("allow");
-    let dir = tempfile::tempdir().unwrap();
-    let id = fixture_session(&server, "policy-allow", dir.path(), json!({}));
-    let result = command(&server, id, "create a file, with permission");
-    assert_eq!(result["state"], "idle", "{result}");
-    assert!(dir.path().join("created_by_tool.txt").exists());
-    assert!(screen(&server, id).contains("Allowed by PermissionRequest hook"));
-    let log = log(&server, id);
-    assert!(
-        log.contains(
-            "policy: allow Bash touch created_by_tool.txt (rule 1: tool = \"Bash\", input = \"^touch \", decision = allow)"
-        ),
-        "{log}"
-    );
-    assert!(!log.contains("waiting_input"), "{log}");
-}
-
-#[test]
-fn a_deny_policy_refuses_the_tool_with_no_dialog() {
-    let server = policy_server("deny");
-    let dir = tempfile::tempdir().unwrap();
-    let id = fixture_session(&server, "policy-deny", dir.path(), json!({}));
-    let result = command(&server, id, "create a file, with permission");
-    assert_eq!(result["state"], "idle", "{result}");
-    assert!(!dir.path().join("created_by_tool.txt").exists());
-    assert!(
-        screen(&server, id)
-            .contains("Denied by PermissionRequest hook: denied by ccmux policy rule 1")
-    );
-    assert!(log(&server, id).contains("policy: deny Bash touch"));
-}
-
-#[test]
-fn an_ask_policy_or_a_session_that_opted_out_leaves_the_dialog_to_the_user() {
-    let server = policy_server("ask");
-    let dir = tempfile::tempdir().unwrap();
-    let id = fixture_session(&server, "policy-ask", dir.path(), json!({}));
-    let result = command(&server, id, "create a file, with permission");
-    assert_eq!(result["state"], "waiting_input", "{result}");
-    assert!(log(&server, id).contains("policy: ask Bash touch created_by_tool.txt (rule 1"));
-
-    let server = policy_server("allow");
-    let dir = tempfile::tempdir().unwrap();
-    let id = fixture_session(&server, "policy-off", dir.path(), json!({"policy": false}));
-    let result = command(&server, id, "create a file, with permission");
-    assert_eq!(result["state"], "waiting_input", "{result}");
-    assert!(!log(&server, id).contains("policy:"));
 }
 
 #[test]
@@ -411,51 +278,4 @@ fn a_hook_with_no_server_exits_at_once_and_quietly() {
     assert!(out.status.success());
     assert!(out.stdout.is_empty());
     assert!(started.elapsed() < Duration::from_secs(10));
-}
-
-#[test]
-fn config_check_refuses_a_policy_regex_that_does_not_compile_naming_its_place() {
-    let home = tempfile::tempdir().unwrap();
-    let cases = [
-        (
-            "[[policy]]\ntool = \"Bash\"\ndecision = \"allow\"\n\n[[policy]]\ntool = \"Bash\"\ninput = \"^(rm\"\ndecision = \"deny\"\n",
-            "7:9: policy[1].input",
-            "`^(rm` is not a valid regular expression",
-        ),
-        (
-            "[[policy]]\ntool = \"Bash\"\ndecision = \"sometimes\"\n",
-            "3:12: policy[0].decision",
-            "unknown variant `sometimes`",
-        ),
-    ];
-    for (text, place, message) in cases {
-        let path = home.path().join("bad.toml");
-        std::fs::write(&path, text).unwrap();
-        let out = ccmux(home.path())
-            .args(["config", "check", path.to_str().unwrap()])
-            .output()
-            .unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{err}");
-        assert!(
-            err.contains(&format!("{}:{place}: ", path.display())),
-            "{err}"
-        );
-        assert!(err.contains(message), "{err}");
-    }
-    let good = home.path().join("good.toml");
-    std::fs::write(
-        &good,
-        "[[policy]]\ntool = \"Bash\"\ninput = \"^ls\\\\b\"\ndecision = \"allow\"\n",
-    )
-    .unwrap();
-    let out = ccmux(home.path())
-        .args(["config", "check", good.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }

@@ -221,6 +221,19 @@ mod tests {
     }
 
     #[test]
+    fn the_moves_hooks_make_are_in_the_table() {
+        // UserPromptSubmit, tool hooks: busy from wherever a turn can start or go on.
+        for from in [Ready, Idle, WaitingInput] {
+            assert!(from.can_become(Busy), "{from} → busy");
+        }
+        // PermissionRequest while working; Stop after work or a question.
+        assert!(Busy.can_become(WaitingInput));
+        assert!(Busy.can_become(Idle) && WaitingInput.can_become(Idle));
+        // A hook never revives an ended session.
+        assert!(!Terminating.can_become(Busy) && !Terminated.can_become(Idle));
+    }
+
+    #[test]
     fn ready_happens_once_and_idle_only_after_work() {
         assert!(!Initializing.can_become(Idle));
         assert!(!Busy.can_become(Ready));
