@@ -279,3 +279,33 @@ fn a_hook_with_no_server_exits_at_once_and_quietly() {
     assert!(out.stdout.is_empty());
     assert!(started.elapsed() < Duration::from_secs(10));
 }
+
+#[test]
+fn a_permission_reported_by_a_hook_with_no_dialog_drawn_gets_no_keys_typed() {
+    let server = start_server();
+    let dir = tempfile::tempdir().unwrap();
+    let id = fixture_session(&server, "no-dialog", dir.path(), json!({}));
+    let pid = info(&server, id)["pid"].as_u64().unwrap();
+    let capability = environ(pid, "CCMUX_HOOK_CAPABILITY").unwrap();
+    let request = json!({"hook_event_name": "PermissionRequest", "session_id": "x", "tool_name": "Bash",
+                         "tool_input": {"command": "rm -rf build"}, "permission_suggestions": []});
+    assert_eq!(post_hook(&server, id, &capability, request), "");
+    let waiting = info(&server, id);
+    assert_eq!(waiting["state"], "waiting_input", "{waiting}");
+    assert_eq!(waiting["state_reason"], "permission: Bash rm -rf build");
+    // No dialog on screen: the answer waits for one, the screen (input box) takes the state
+    // back once the hook's hold lapses, and the answer is refused with nothing typed: a `n`
+    // and Enter would land in the input box, or pick a dialog's highlighted option.
+    let (status, body) = server.call(
+        "POST",
+        &format!("/api/v1/sessions/{id}/answer"),
+        Some(json!({"choice": "no"})),
+    );
+    assert_eq!(status, 409, "{body}");
+    assert!(
+        !screen(&server, id).contains("❯ n"),
+        "{}",
+        screen(&server, id)
+    );
+    assert!(!log(&server, id).contains("input: n"));
+}
