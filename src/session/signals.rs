@@ -61,7 +61,13 @@ impl Actor {
             self.claude.hold = None;
             return true;
         }
-        if matches!(to, SessionState::Authenticating | SessionState::Error) {
+        // A dialog, a login or an error on screen is there whatever a hook said before.
+        let shown = [
+            SessionState::WaitingInput,
+            SessionState::Authenticating,
+            SessionState::Error,
+        ];
+        if shown.contains(&to) {
             self.claude.hold = None;
             return true;
         }
