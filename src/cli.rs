@@ -128,6 +128,13 @@ pub enum Command {
         #[arg(long)]
         profile: Option<String>,
     },
+    /// Run by Claude Code as a session's hook: passes its JSON to the server.
+    #[command(hide = true)]
+    Hook,
+    /// Run by Claude Code as a session's status line: passes its JSON to the server and
+    /// prints the user's own status line.
+    #[command(hide = true, name = "statusline")]
+    StatusLine,
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]

@@ -4,6 +4,7 @@
 //! The [`manager::Manager`] owns the sessions; the TUI and the API are views over it.
 
 pub mod api;
+pub mod claude;
 pub mod cli;
 pub mod client;
 pub mod config;

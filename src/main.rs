@@ -14,6 +14,12 @@ use ccmux::{config, ctl, logging};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Hooks first and alone: they must answer Claude Code quickly, whatever else is set.
+    match cli.command {
+        Some(Command::Hook) => return ccmux::claude::client::hook(),
+        Some(Command::StatusLine) => return ccmux::claude::client::status_line(),
+        _ => {}
+    }
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -31,6 +37,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         .unwrap_or_else(logging::default_file);
     let socket = SocketPath::for_name(&cli.global.socket)?;
     match cli.command {
+        Some(Command::Hook | Command::StatusLine) => {}
         Some(Command::Completions { shell }) => {
             clap_complete::generate(shell, &mut Cli::command(), "ccmux", &mut std::io::stdout());
         }

@@ -95,8 +95,13 @@ pub struct Running {
 
 impl Running {
     /// Starts the manager and (when enabled) the API.
-    pub async fn start(ctx: &Context) -> anyhow::Result<Self> {
+    /// `hooks`: where the sessions' Claude Code hooks reach this server.
+    pub async fn start(
+        ctx: &Context,
+        hooks: Option<crate::claude::HookEndpoint>,
+    ) -> anyhow::Result<Self> {
         let mut manager_config = ctx.config.manager_config();
+        manager_config.hooks = hooks;
         if ctx.config.recording.enabled {
             // Sessions matter more than their recordings: a directory that cannot be used
             // is reported, and the server runs without recording.

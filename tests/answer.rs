@@ -3,23 +3,12 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::fixture;
+use common::fixture_api::{screen, wait_for_state};
 use common::server::{Server, TOKEN, ccmux, start_server};
 use serde_json::{Value, json};
-
-fn wait_for_state(server: &Server, id: u64, want: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let (_, info) = server.call("GET", &format!("/api/v1/sessions/{id}"), None);
-        if info["state"] == want {
-            return info;
-        }
-        assert!(Instant::now() < deadline, "never {want}: {info}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
 
 /// A fixture session that has just shown its permission dialog for `touch created_by_tool.txt`.
 fn asking(server: &Server, task: &str, dir: &std::path::Path) -> u64 {
@@ -44,17 +33,6 @@ fn answer(server: &Server, id: u64, choice: Value) -> (u16, Value) {
         &format!("/api/v1/sessions/{id}/answer"),
         Some(json!({ "choice": choice })),
     )
-}
-
-fn screen(server: &Server, id: u64) -> String {
-    let (_, screen) = server.call("GET", &format!("/api/v1/sessions/{id}/screen"), None);
-    screen["lines"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l.as_str().unwrap_or_default())
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 #[test]

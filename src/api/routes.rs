@@ -81,6 +81,11 @@ pub struct CreateBody {
     /// The workspace to join; by default the one of the project the session works in.
     workspace: Option<String>,
     worktree: Option<crate::worktree::WorktreeOption>,
+    /// Claude Code hooks and status line (default true); false: the screen alone decides the
+    /// state.
+    hooks: Option<bool>,
+    /// Whether the `[[policy]]` rules answer permission requests (default true).
+    policy: Option<bool>,
 }
 
 /// A string `exec` can take: no NUL byte.
@@ -156,6 +161,8 @@ pub async fn create(
         template: body.template,
         workspace: body.workspace,
         worktree: body.worktree,
+        hooks: body.hooks,
+        policy: body.policy,
     };
     let mut config = app.config.session_config(request, &app.cwd)?;
     if let Some(size) = size {

@@ -36,6 +36,9 @@ pub enum Action {
     Detach,
     NextWorkspace,
     Quit,
+    AnswerYes,
+    AnswerNo,
+    NextWaiting,
 }
 
 /// How an action is named, bound and explained.
@@ -52,7 +55,7 @@ struct Spec {
 
 impl Action {
     /// Every action, in the order help lists them.
-    pub const ALL: [Action; 25] = {
+    pub const ALL: [Action; 28] = {
         use Action::*;
         [
             New,
@@ -80,6 +83,9 @@ impl Action {
             Detach,
             NextWorkspace,
             Quit,
+            AnswerYes,
+            AnswerNo,
+            NextWaiting,
         ]
     };
 
@@ -205,6 +211,24 @@ impl Action {
                 "q",
                 "quit",
                 "end this workspace's sessions (asks when working)",
+            ),
+            AnswerYes => (
+                "answer_yes",
+                "a",
+                "answer",
+                "answer the focused pane's permission dialog: yes (allow)",
+            ),
+            AnswerNo => (
+                "answer_no",
+                "b",
+                "answer",
+                "answer the focused pane's permission dialog: no (block)",
+            ),
+            NextWaiting => (
+                "next_waiting",
+                "tab",
+                "waiting",
+                "focus the next pane waiting for input",
             ),
         };
         Spec {

@@ -41,6 +41,14 @@ struct Located {
     ui: Option<LocatedUi>,
     #[serde(default)]
     profiles: BTreeMap<String, LocatedProfile>,
+    #[serde(default)]
+    policy: Vec<LocatedPolicy>,
+}
+
+#[derive(Deserialize)]
+struct LocatedPolicy {
+    #[serde(default)]
+    input: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -137,6 +145,19 @@ pub(super) fn check(
     }
     for (name, profile) in &located.profiles {
         check_rule_ids(name, profile)?;
+    }
+    for input in located.policy.iter().filter_map(|p| p.input.as_ref()) {
+        regex::Regex::new(input.get_ref()).map_err(|e| {
+            let why = e.to_string();
+            let why = why.lines().last().unwrap_or("invalid").trim();
+            Finding::at(
+                input,
+                format!(
+                    "`{}` is not a valid regular expression: {why}",
+                    input.get_ref()
+                ),
+            )
+        })?;
     }
     for template in located.session.iter().filter_map(|e| e.template.as_ref()) {
         let name = template.get_ref();

@@ -48,6 +48,9 @@ pub struct Config {
     pub recording: RecordingConfig,
     /// Named sequences of steps run against a session (see `macro_spec.rs`).
     pub macros: BTreeMap<String, macro_spec::MacroSpec>,
+    /// Permission policies, first match wins (see `claude::policy`).
+    #[serde(rename = "policy")]
+    pub policies: Vec<crate::claude::policy::PolicyRule>,
 }
 
 /// What a session gets when its own entry does not say.
@@ -102,6 +105,12 @@ pub struct SessionEntry {
     /// `true` or a name: run in a git worktree of the project on branch `ccmux/<name>`.
     #[serde(default)]
     pub worktree: Option<crate::worktree::WorktreeOption>,
+    /// `false`: no Claude Code hooks for this session (the screen alone decides its state).
+    #[serde(default)]
+    pub hooks: Option<bool>,
+    /// `false`: the `[[policy]]` rules do not answer this session's permission requests.
+    #[serde(default)]
+    pub policy: Option<bool>,
 }
 
 fn yes() -> bool {
@@ -119,6 +128,8 @@ pub struct Template {
     pub auth_token_env: Option<String>,
     /// `true` or a name: run in a git worktree of the project on branch `ccmux/<name>`.
     pub worktree: Option<crate::worktree::WorktreeOption>,
+    pub hooks: Option<bool>,
+    pub policy: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -38,6 +38,9 @@ pub struct SessionRequest {
     pub workspace: Option<String>,
     /// Run in a git worktree of the project (see `crate::worktree`).
     pub worktree: Option<crate::worktree::WorktreeOption>,
+    /// Claude Code hooks (default on) and permission policies (default on).
+    pub hooks: Option<bool>,
+    pub policy: Option<bool>,
 }
 
 /// The workspace a directory belongs to: named after the directory holding its project file
@@ -63,6 +66,8 @@ impl From<&SessionEntry> for SessionRequest {
             auth_token_env: entry.auth_token_env.clone(),
             template: entry.template.clone(),
             worktree: entry.worktree.clone(),
+            hooks: entry.hooks,
+            policy: entry.policy,
             ..Self::default()
         }
     }
@@ -154,6 +159,11 @@ impl Config {
             }
             (None, None) => None,
         };
+        config.claude.hooks = request.hooks.or(template.hooks).unwrap_or(true);
+        if request.policy.or(template.policy).unwrap_or(true) {
+            config.claude.policies =
+                std::sync::Arc::new(crate::claude::policy::Policies::new(&self.policies));
+        }
         Ok(config)
     }
 

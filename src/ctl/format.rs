@@ -74,6 +74,7 @@ pub fn human(value: &Value) -> String {
             "terminated_total",
             "commands_run",
             "bytes_read",
+            "cost_usd",
             "uptime_secs",
         ] {
             out.push_str(&format!("{key:<17}{}\n", value[key]));

@@ -40,6 +40,8 @@ pub struct ManagerConfig {
     pub recorder: Option<crate::recording::Recorder>,
     /// Where each task's command history is kept; `None` keeps it in memory only.
     pub history_dir: Option<std::path::PathBuf>,
+    /// Where Claude Code sessions' hooks reach the server; `None`: no hooks.
+    pub hooks: Option<crate::claude::HookEndpoint>,
 }
 
 impl Default for ManagerConfig {
@@ -51,6 +53,7 @@ impl Default for ManagerConfig {
             event_capacity: 1024,
             recorder: None,
             history_dir: None,
+            hooks: None,
         }
     }
 }
@@ -83,6 +86,8 @@ pub struct Stats {
     pub terminated_total: u64,
     pub commands_run: u64,
     pub bytes_read: u64,
+    /// What Claude Code reported the sessions still listed have cost, in US dollars.
+    pub cost_usd: f64,
     pub uptime_secs: u64,
 }
 
@@ -286,8 +291,10 @@ impl Manager {
             registry.forgotten.commands_run,
             registry.forgotten.bytes_read,
         );
+        let mut cost_usd = 0.0;
         for session in registry.sessions.values() {
             let status = session.status();
+            cost_usd += status.claude.cost_usd.unwrap_or(0.0);
             *by_state.entry(status.state.to_string()).or_default() += 1;
             commands_run += status.commands_run;
             bytes_read += status.bytes_read;
@@ -299,6 +306,7 @@ impl Manager {
             terminated_total: registry.terminated_total,
             commands_run,
             bytes_read,
+            cost_usd,
             uptime_secs: self.shared.started.elapsed().as_secs(),
         }
     }

@@ -152,6 +152,7 @@ impl RegistryActor {
         if let Some(recorder) = &self.config.recorder {
             config.recording = Some(recorder.tap_for(id, &config));
         }
+        config.claude.endpoint = self.config.hooks.clone();
         let session = Session::spawn(id, config, self.notifier.clone(), &self.services)?;
         self.next_id += 1;
         self.registry.sessions.insert(id, session.clone());
@@ -162,7 +163,10 @@ impl RegistryActor {
     }
 
     fn on_state(&mut self, note: StateNote) {
-        let to = note.change.to;
+        let Some(change) = note.change else {
+            return self.publish();
+        };
+        let to = change.to;
         if to.accepts_commands() {
             self.idle_since.insert(note.session_id, Instant::now());
         } else {

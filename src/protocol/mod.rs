@@ -56,6 +56,12 @@ pub enum ClientMessage {
     Interrupt {
         session: SessionId,
     },
+    /// Answer the dialog a session waits on (see `session::dialog`); a failure comes back as
+    /// a [`ServerMessage::Notice`].
+    Answer {
+        session: SessionId,
+        choice: crate::session::dialog::Choice,
+    },
     /// End a session and everything it started.
     Close {
         session: SessionId,
@@ -83,6 +89,9 @@ pub enum ClientMessage {
     WatchUsage {
         on: bool,
     },
+    /// From a session's hook or status line process (`ccmux hook`), carrying the session's
+    /// capability: answered by [`ServerMessage::ReportTaken`] or `Refused`, then closed.
+    Report(crate::claude::ReportPost),
 }
 
 /// Which workspace to show, and how to create it when it does not exist.
@@ -154,6 +163,11 @@ pub enum ServerMessage {
     /// The request cannot be served; the connection closes after this.
     Refused {
         reason: String,
+    },
+    /// A hook's report was taken; `output` is what the hook prints for Claude Code (a
+    /// permission decision), if anything. The connection closes after this.
+    ReportTaken {
+        output: Option<String>,
     },
     /// The server is going away (kill-server, a signal); the connection closes after this.
     Bye {

@@ -169,7 +169,22 @@ impl Connection {
                 }
                 Ok(())
             }
+            ClientMessage::Report(post) => {
+                let reply = crate::claude::receive(manager, post).await;
+                let _ = self.out.send(reply).await;
+                return false;
+            }
             ClientMessage::Interrupt { session } => manager.interrupt(session).await,
+            ClientMessage::Answer { session, choice } => manager.get(session).map(|s| {
+                // Awaited apart: an answer waits for the dialog, the client's keys must not.
+                let out = self.out.clone();
+                tokio::spawn(async move {
+                    if let Err(e) = s.answer(choice).await {
+                        let text = format!("session {session}: {e}");
+                        let _ = out.send(ServerMessage::Notice { text }).await;
+                    }
+                });
+            }),
             ClientMessage::Close { session } => manager.get(session).map(|s| {
                 tokio::spawn(async move { s.terminate(false).await });
             }),
@@ -325,5 +340,6 @@ fn same_but_counters(a: &[SessionInfo], b: &[SessionInfo]) -> bool {
                 && a.status.state_reason == b.status.state_reason
                 && a.status.exit_code == b.status.exit_code
                 && a.status.terminal_size == b.status.terminal_size
+                && a.status.claude == b.status.claude
         })
 }

@@ -140,7 +140,7 @@ impl Hub {
 /// Runs the server until a termination signal or `kill-server`.
 pub async fn run(ctx: Context, options: ServeOptions) -> anyhow::Result<()> {
     let listener = socket::bind(&options.socket).await?;
-    let running = Running::start(&ctx).await?;
+    let running = Running::start(&ctx, hook_endpoint(&options.socket)).await?;
     let hub = Arc::new(Hub::new(running.manager.clone(), running.api_addr));
     let state = state_file::StateFile::new(&crate::paths::data_dir(), &options.socket.name);
     if options.restore {
@@ -200,6 +200,18 @@ pub async fn run(ctx: Context, options: ServeOptions) -> anyhow::Result<()> {
         let _ = tokio::task::spawn_blocking(move || recorder.sync()).await;
     }
     Ok(())
+}
+
+/// Hooks reach this server on its socket; their settings files go in a private directory
+/// beside it. None when this binary's path is unknown.
+fn hook_endpoint(socket: &SocketPath) -> Option<crate::claude::HookEndpoint> {
+    let exe = std::env::current_exe().ok()?;
+    let dir = socket.path.parent()?.join("hooks");
+    Some(crate::claude::HookEndpoint {
+        socket: socket.path.clone(),
+        dir,
+        exe,
+    })
 }
 
 /// Starts the saved sessions again; returns what did not work out.

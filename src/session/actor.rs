@@ -73,6 +73,12 @@ pub enum Control {
     History {
         reply: oneshot::Sender<Vec<CommandRecord>>,
     },
+    /// A hook or status line report, with the capability it came with.
+    Report {
+        capability: String,
+        report: Box<crate::claude::Report>,
+        reply: oneshot::Sender<Result<Option<String>, crate::claude::ReportRefused>>,
+    },
 }
 
 /// Starts the actor task; returns its control channel and status feed.
@@ -83,6 +89,7 @@ pub fn start(
     stream: broadcast::Sender<StreamItem>,
     notifier: Notifier,
     spawned: Spawned,
+    hooked: Option<crate::claude::launch::Hooked>,
 ) -> (mpsc::Sender<Control>, watch::Receiver<SessionStatus>) {
     let now = Instant::now();
     let machine = StateMachine::new();
@@ -95,6 +102,10 @@ pub fn start(
         terminal_size: config.terminal_size,
         bytes_read: 0,
         dialog_since: None,
+        claude: crate::claude::ClaudeInfo {
+            claude_session_id: config.conversation.as_ref().map(|c| c.id().to_string()),
+            ..Default::default()
+        },
     });
     let (control_tx, control_rx) = mpsc::channel(CONTROL_QUEUE);
     let sid = spawned.pid as i32;
@@ -122,6 +133,7 @@ pub fn start(
         timers: Timers::default(),
         exit: None,
         terminate_waiters: Vec::new(),
+        claude: signals::ClaudeLink::new(hooked, config.claude.policies.clone()),
     };
     actor.system(format!(
         "started {:?} (pid {})",
@@ -191,6 +203,8 @@ struct Actor {
     timers: Timers,
     exit: Option<ExitInfo>,
     terminate_waiters: Vec<oneshot::Sender<()>>,
+    /// Hooks: the capability they present, the hold of their last state (see `claude`).
+    claude: signals::ClaudeLink,
 }
 
 impl Actor {
@@ -276,6 +290,13 @@ impl Actor {
             }
             Control::History { reply } => {
                 let _ = reply.send(self.history.clone());
+            }
+            Control::Report {
+                capability,
+                report,
+                reply,
+            } => {
+                let _ = reply.send(self.on_report(&capability, *report, Instant::now()));
             }
         }
     }
@@ -503,6 +524,9 @@ impl Actor {
         let Some(to) = verdict.state(self.machine.been_ready()) else {
             return;
         };
+        if !self.screen_may_move(to, now) {
+            return;
+        }
         self.transition(to, &reason);
         // After the state: whoever waits for a dialog to go sees the new state with it.
         self.note_dialog(verdict == Verdict::WaitingInput, now);
@@ -542,12 +566,16 @@ impl Actor {
             return;
         };
         let profile = self.detector.profile();
-        let output = match &profile.reply {
-            Some(rules) => {
+        // A Stop hook's reply is Claude's own words; the screen's is what was drawn of them.
+        let output = match (self.claude.reply.take(), &profile.reply) {
+            (Some(reply), _) => reply,
+            (None, Some(rules)) => {
                 let lines = self.terminal.lock().lines_with_history();
                 reply::transcript_reply(&lines, &cmd.text, rules)
             }
-            None => reply::stream_reply(&cmd.captured_text(), &cmd.text, |l| is_prompt(profile, l)),
+            (None, None) => {
+                reply::stream_reply(&cmd.captured_text(), &cmd.text, |l| is_prompt(profile, l))
+            }
         };
         let result = CommandResult {
             output,

@@ -194,6 +194,8 @@ pub struct SessionConfig {
     pub restored_screen: Option<Vec<u8>>,
     /// A git worktree to run in (see `crate::worktree`).
     pub worktree: Option<crate::worktree::Placement>,
+    /// Hooks, status line and permission policies (see `claude`).
+    pub claude: crate::claude::ClaudeOptions,
 }
 
 impl SessionConfig {
@@ -218,6 +220,7 @@ impl SessionConfig {
             recording: None,
             restored_screen: None,
             worktree: None,
+            claude: crate::claude::ClaudeOptions::default(),
         }
     }
 

@@ -121,6 +121,13 @@ pub enum AnswerError {
     NotWaiting(SessionState),
     #[error("the dialog offers options 1–{offered}; there is no option {choice}")]
     NoSuchOption { choice: u8, offered: u8 },
+    /// A Claude Code session waits, but no numbered options show: typing `n` and Enter would
+    /// pick whatever is highlighted, so nothing is sent.
+    #[error(
+        "the session waits for input but its screen shows no numbered options to pick from; \
+         look at its screen (GET /api/v1/sessions/ID/screen) and send keys yourself"
+    )]
+    NoOptions,
     #[error(
         "the session still waits after the answer was sent twice; look at its screen \
          (GET /api/v1/sessions/ID/screen)"
@@ -163,9 +170,13 @@ pub fn options(lines: &[String]) -> Vec<String> {
     found.into_iter().rev().map(|(_, text)| text).collect()
 }
 
-/// The keys that pick `choice` in a dialog offering `options` (none: a plain question, as a
-/// shell program asks it, answered with a line).
-pub fn keys(choice: Choice, options: &[String]) -> Result<Vec<u8>, AnswerError> {
+/// The keys that pick `choice` in a dialog offering `options`. With none: a plain question, as
+/// a shell program asks it, answered with a line; but in a menu-driven program (`menus`,
+/// Claude Code) a line's Enter would pick the highlighted option, so that is refused.
+pub fn keys(choice: Choice, options: &[String], menus: bool) -> Result<Vec<u8>, AnswerError> {
+    if options.is_empty() && menus {
+        return Err(AnswerError::NoOptions);
+    }
     if options.is_empty() {
         let line = match choice {
             Choice::Yes => "y".to_string(),
@@ -225,7 +236,8 @@ impl Session {
             if !still_waiting(&self.status(), since) {
                 break;
             }
-            let keys = keys(choice, &options(&self.screen().lines))?;
+            let menus = self.info().profile == crate::session::ProfileKind::Claude.to_string();
+            let keys = keys(choice, &options(&self.screen().lines), menus)?;
             tracing::debug!(session = %self.id(), %choice, attempt, "answering a dialog");
             self.send_input(keys).await?;
             let left = tokio::time::timeout(CONFIRM, status.wait_for(|s| !still_waiting(s, since)));
@@ -264,18 +276,19 @@ mod tests {
     #[test]
     fn choices_become_the_option_digit_or_a_line_for_a_plain_question() {
         let offered = options(&lines(DIALOG));
-        assert_eq!(keys(Choice::Yes, &offered).unwrap(), b"1");
-        assert_eq!(keys(Choice::No, &offered).unwrap(), b"3");
-        assert_eq!(keys(Choice::Number(2), &offered).unwrap(), b"2");
+        assert_eq!(keys(Choice::Yes, &offered, true).unwrap(), b"1");
+        assert_eq!(keys(Choice::No, &offered, true).unwrap(), b"3");
+        assert_eq!(keys(Choice::Number(2), &offered, true).unwrap(), b"2");
         assert_eq!(
-            keys(Choice::Number(4), &offered),
+            keys(Choice::Number(4), &offered, true),
             Err(AnswerError::NoSuchOption {
                 choice: 4,
                 offered: 3
             })
         );
-        assert_eq!(keys(Choice::No, &[]).unwrap(), b"n\r");
-        assert_eq!(keys(Choice::No, &["Allow".into()]).unwrap(), b"\x1b");
+        assert_eq!(keys(Choice::No, &[], false).unwrap(), b"n\r");
+        assert_eq!(keys(Choice::No, &[], true), Err(AnswerError::NoOptions));
+        assert_eq!(keys(Choice::No, &["Allow".into()], true).unwrap(), b"\x1b");
     }
 
     #[test]

@@ -27,7 +27,8 @@ pub enum EventKind {
 #[derive(Debug, Clone)]
 pub struct StateNote {
     pub session_id: SessionId,
-    pub change: StateChange,
+    /// `None`: the state stayed, but the session's info changed (Claude Code's cost, say).
+    pub change: Option<StateChange>,
 }
 
 /// Where a session sends what it announces.
@@ -47,10 +48,18 @@ impl Notifier {
         });
     }
 
+    /// The session's info changed without its state: views showing it should look again.
+    pub fn info_changed(&self, session_id: SessionId) {
+        let _ = self.states.send(StateNote {
+            session_id,
+            change: None,
+        });
+    }
+
     pub fn state(&self, session_id: SessionId, change: StateChange) {
         let _ = self.states.send(StateNote {
             session_id,
-            change: change.clone(),
+            change: Some(change.clone()),
         });
         let _ = self.events.send(Event {
             session_id,

@@ -74,6 +74,8 @@ impl Actor {
         self.stop = None;
         // With the reader's, the last handle on the recording: the recorder closes its file.
         self.recording = None;
+        // The settings file goes, and the capability with it.
+        self.claude.hooked = None;
         self.answers.end();
         self.timers.eval = None;
         self.answer_terminate_waiters();

@@ -7,6 +7,7 @@
 mod actor;
 mod answers;
 mod blocks;
+mod claude_link;
 pub mod command;
 pub mod config;
 pub mod conversation;
@@ -85,6 +86,9 @@ pub struct SessionStatus {
     /// Since when the screen has shown a dialog (see `dialog.rs`); not on the wire.
     #[serde(skip)]
     pub dialog_since: Option<std::time::Instant>,
+    /// What Claude Code's hooks and status line said (see `claude::info`).
+    #[serde(flatten)]
+    pub claude: crate::claude::ClaudeInfo,
 }
 
 /// Everything known about a session, as shown by `list` and the API.
@@ -97,8 +101,6 @@ pub struct SessionInfo {
     pub command: Vec<String>,
     /// The detector profile's name.
     pub profile: String,
-    /// Claude Code's conversation id, for `claude --resume`.
-    pub claude_session_id: Option<String>,
     pub pid: u32,
     pub created_at: DateTime<Utc>,
     #[serde(flatten)]
@@ -194,6 +196,7 @@ impl Session {
             }
         }
         let stream = stream::channel();
+        let hooked = crate::claude::launch::prepare(id, &mut config);
         let recording = config.recording.clone();
         let spawned = pty::spawn(
             &config,
@@ -213,6 +216,7 @@ impl Session {
             stream.clone(),
             notifier,
             spawned,
+            hooked,
         );
         tracing::info!(session = %id, task = %config.task_id, command = ?crate::logging::argv(&config.command), "session started");
         let created_at = Utc::now();
@@ -301,7 +305,6 @@ impl Session {
             project_path: i.project_path.clone(),
             command: i.command.clone(),
             profile: i.profile.clone(),
-            claude_session_id: i.recipe.conversation.as_ref().map(|c| c.id().to_string()),
             pid: i.pid,
             created_at: i.created_at,
             status: self.status(),

@@ -84,6 +84,12 @@ pub fn spawn(
     if let Some(conversation) = &config.conversation {
         cmd.args(conversation.args());
     }
+    if let Some(launch) = &config.claude.launch {
+        cmd.args(&launch.args);
+        for (key, value) in &launch.env {
+            cmd.env(key, value);
+        }
+    }
     cmd.cwd(&config.project_path);
     for key in SCRUBBED_ENV {
         cmd.env_remove(key);

@@ -1,9 +1,43 @@
 //! What the actor learns besides the screen's verdict: when a dialog appeared on screen (for
-//! answering it, see `dialog.rs`).
+//! answering it, see `dialog.rs`), and Claude Code's hook reports, reconciled with the screen
+//! as `claude`'s module documentation describes.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use super::*;
+use crate::claude::event::{HookKind, Report};
+use crate::claude::launch::Hooked;
+use crate::claude::policy::{self, Decision, Policies};
+use crate::claude::{HOOK_HOLD, ReportRefused};
+
+/// A state a hook set, which the screen may not contradict until it agreed once or `until`.
+#[derive(Debug, Clone, Copy)]
+struct Hold {
+    state: SessionState,
+    until: Instant,
+}
+
+/// The actor's side of the hooks.
+pub(super) struct ClaudeLink {
+    /// `None`: the session has no hooks and takes no reports.
+    pub(super) hooked: Option<Hooked>,
+    policies: Arc<Policies>,
+    hold: Option<Hold>,
+    /// The reply of the turn a Stop hook just ended, for the command it finishes.
+    pub(super) reply: Option<String>,
+}
+
+impl ClaudeLink {
+    pub(super) fn new(hooked: Option<Hooked>, policies: Arc<Policies>) -> Self {
+        Self {
+            hooked,
+            policies,
+            hold: None,
+            reply: None,
+        }
+    }
+}
 
 impl Actor {
     /// The screen shows a dialog (`showing`) or not: keeps the moment it first appeared.
@@ -13,6 +47,132 @@ impl Actor {
             (true, None) => self.status.send_modify(|s| s.dialog_since = Some(now)),
             (false, Some(_)) => self.status.send_modify(|s| s.dialog_since = None),
             _ => {}
+        }
+    }
+
+    /// Whether the screen's verdict `to` may move the state now, given the last hook's hold.
+    pub(super) fn screen_may_move(&mut self, to: SessionState, now: Instant) -> bool {
+        let Some(hold) = self.claude.hold else {
+            return true;
+        };
+        let current = self.machine.state();
+        let lapsed = now >= hold.until || current != hold.state;
+        if lapsed || to == hold.state {
+            self.claude.hold = None;
+            return true;
+        }
+        // A dialog, a login or an error on screen is there whatever a hook said before.
+        let shown = [
+            SessionState::WaitingInput,
+            SessionState::Authenticating,
+            SessionState::Error,
+        ];
+        if shown.contains(&to) {
+            self.claude.hold = None;
+            return true;
+        }
+        self.timers.eval = Some(self.timers.eval.map_or(hold.until, |t| t.min(hold.until)));
+        false
+    }
+
+    /// A report from the session's hooks; what the hook prints back, if anything.
+    pub(super) fn on_report(
+        &mut self,
+        capability: &str,
+        report: Report,
+        now: Instant,
+    ) -> Result<Option<String>, ReportRefused> {
+        let hooked = self
+            .claude
+            .hooked
+            .as_ref()
+            .ok_or(ReportRefused::NoHooks(self.id))?;
+        if !hooked.capability.admits(capability) {
+            return Err(ReportRefused::WrongCapability(self.id));
+        }
+        if self.machine.state().is_ending() {
+            return Ok(None);
+        }
+        let before = self.status.borrow().claude.clone();
+        self.status.send_modify(|s| s.claude.apply(&report));
+        if self.status.borrow().claude != before {
+            self.notifier.info_changed(self.id);
+        }
+        let Report::Hook { kind, .. } = report else {
+            return Ok(None);
+        };
+        self.system(format!("Claude Code hook: {}", kind.describe()));
+        let state = self.machine.state();
+        match kind {
+            HookKind::UserPromptSubmit => {
+                self.hook_moves(SessionState::Busy, "hook: prompt submitted", now)
+            }
+            HookKind::PermissionRequest(tool) => {
+                let verdict = self.claude.policies.decide(&tool);
+                let what = format!("{} {}", tool.tool_name, tool.main_input());
+                if let Some(verdict) = &verdict {
+                    self.system(format!(
+                        "policy: {} {what} (rule {}: {})",
+                        verdict.decision, verdict.rule_number, verdict.rule
+                    ));
+                }
+                match verdict.filter(|v| v.decision != Decision::Ask) {
+                    Some(verdict) => {
+                        self.status
+                            .send_modify(|s| s.claude.pending_permission = None);
+                        return Ok(policy::hook_output(&verdict));
+                    }
+                    None => self.hook_moves(
+                        SessionState::WaitingInput,
+                        &format!("permission: {what}"),
+                        now,
+                    ),
+                }
+            }
+            // A tool runs inside a turn: busy, even if the screen lost its busy marks.
+            HookKind::PreToolUse(tool) if state != SessionState::Authenticating => {
+                self.hook_moves(
+                    SessionState::Busy,
+                    &format!("hook: running {}", tool.tool_name),
+                    now,
+                );
+            }
+            HookKind::PostToolUse(tool) if state != SessionState::Authenticating => {
+                self.hook_moves(
+                    SessionState::Busy,
+                    &format!("hook: {} ran", tool.tool_name),
+                    now,
+                );
+            }
+            HookKind::Stop { last_message }
+                if matches!(state, SessionState::Busy | SessionState::WaitingInput) =>
+            {
+                if self.active.is_some() {
+                    self.claude.reply = last_message;
+                }
+                self.hook_moves(SessionState::Idle, "hook: turn ended", now);
+            }
+            HookKind::SessionEnd { reason } => {
+                self.system(format!("Claude Code ended its session ({reason})"));
+            }
+            HookKind::Notification { message } => {
+                self.system(format!("Claude Code: {message}"));
+            }
+            HookKind::SessionStart { .. }
+            | HookKind::PreToolUse(_)
+            | HookKind::PostToolUse(_)
+            | HookKind::Stop { .. } => {}
+        }
+        Ok(None)
+    }
+
+    /// A hook's state: applied at once, and held against the screen for a moment.
+    fn hook_moves(&mut self, to: SessionState, reason: &str, now: Instant) {
+        self.transition(to, reason);
+        if self.machine.state() == to {
+            let until = now + HOOK_HOLD;
+            self.claude.hold = Some(Hold { state: to, until });
+            self.timers.eval = Some(self.timers.eval.map_or(until, |t| t.min(until)));
         }
     }
 }

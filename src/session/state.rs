@@ -1,4 +1,8 @@
 //! The per-session state machine: which states exist and which moves between them are legal.
+//!
+//! Both signals move the state through this one table, each move with its reason: the screen's
+//! rules (reason: the rule's name) and Claude Code's hooks (reasons `hook: …` and
+//! `permission: TOOL INPUT`; see `claude` for which wins when they disagree).
 
 use std::fmt;
 
@@ -217,6 +221,19 @@ mod tests {
         ] {
             assert!(sm.transition(to, "test").unwrap().is_some(), "→ {to}");
         }
+    }
+
+    #[test]
+    fn the_moves_hooks_make_are_in_the_table() {
+        // UserPromptSubmit, tool hooks: busy from wherever a turn can start or go on.
+        for from in [Ready, Idle, WaitingInput] {
+            assert!(from.can_become(Busy), "{from} → busy");
+        }
+        // PermissionRequest while working; Stop after work or a question.
+        assert!(Busy.can_become(WaitingInput));
+        assert!(Busy.can_become(Idle) && WaitingInput.can_become(Idle));
+        // A hook never revives an ended session.
+        assert!(!Terminating.can_become(Busy) && !Terminated.can_become(Idle));
     }
 
     #[test]

@@ -7,6 +7,7 @@ use ratatui::layout::Rect;
 use crate::config::{Action, Layout};
 use crate::keys::chord_matches;
 use crate::protocol::ClientMessage;
+use crate::session::dialog::Choice;
 use crate::session::{SessionId, SessionState};
 use crate::tui::app::{App, Leave, Mode};
 use crate::tui::layout::{resize, track_of};
@@ -111,6 +112,45 @@ impl App {
             Action::Detach => self.quit = Some(Leave::Detached),
             Action::NextWorkspace => self.request(ClientMessage::SwitchWorkspace { step: 1 }),
             Action::Quit => self.ask_quit(),
+            Action::AnswerYes => self.answer_focused(Choice::Yes),
+            Action::AnswerNo => self.answer_focused(Choice::No),
+            Action::NextWaiting => self.focus_next_waiting(),
+        }
+    }
+
+    /// Answers the focused pane's dialog through the server, which waits until it takes keys.
+    fn answer_focused(&mut self, choice: Choice) {
+        let Some(pane) = self.focused() else {
+            return;
+        };
+        if pane.state() != SessionState::WaitingInput {
+            self.message = Some(format!(
+                "{} is {}: nothing to answer",
+                pane.task_id(),
+                pane.state()
+            ));
+            return;
+        }
+        self.request(ClientMessage::Answer {
+            session: pane.id(),
+            choice,
+        });
+    }
+
+    /// Focuses the next pane after the focused one that waits for input.
+    fn focus_next_waiting(&mut self) {
+        let sessions = self.sessions();
+        let at = self
+            .focused()
+            .and_then(|f| sessions.iter().position(|s| s.id() == f.id()))
+            .map_or(0, |i| i + 1);
+        let next = (0..sessions.len())
+            .map(|i| &sessions[(at + i) % sessions.len()])
+            .find(|s| s.state() == SessionState::WaitingInput)
+            .map(Pane::id);
+        match next {
+            Some(id) => self.set_focus(id),
+            None => self.message = Some("no pane waits for input".to_string()),
         }
     }
 

@@ -69,6 +69,7 @@ pub fn draw(frame: &mut Frame, app: &mut App, cache: &mut PaneCache) -> Option<I
             session.state(),
             SessionState::Terminated | SessionState::Error
         );
+        let claude = session.claude_summary();
         let header = PaneHeader {
             number: session.id().0,
             name: app.name(session),
@@ -79,6 +80,7 @@ pub fn draw(frame: &mut Frame, app: &mut App, cache: &mut PaneCache) -> Option<I
             zoomed: app.zoom,
             mark: app.attention.mark(session.id(), now),
             stopped: stopped.then(|| session.state_reason()),
+            claude: &claude,
         };
         frame.render_widget(header.block(rect.width), rect);
         let held = draw_pane(frame, app, session, inner(rect), is_focused, cache);

@@ -44,6 +44,11 @@ impl Pane {
         &self.info.status.state_reason
     }
 
+    /// Cost and context as Claude Code reported them (`$0.42 · ctx 17%`), or empty.
+    pub fn claude_summary(&self) -> String {
+        self.info.status.claude.summary()
+    }
+
     pub fn project_path(&self) -> &Path {
         &self.info.project_path
     }

@@ -55,7 +55,9 @@ impl App {
                     *usage = sessions.into_iter().collect();
                 }
             }
-            ServerMessage::Welcome { .. } | ServerMessage::Listing { .. } => {}
+            ServerMessage::Welcome { .. }
+            | ServerMessage::Listing { .. }
+            | ServerMessage::ReportTaken { .. } => {}
         }
         None
     }

@@ -92,6 +92,7 @@ fn header(state: SessionState) -> PaneHeader<'static> {
         zoomed: false,
         mark: Mark::None,
         stopped: None,
+        claude: "",
     }
 }
 

@@ -33,6 +33,8 @@ pub struct PaneHeader<'a> {
     /// How the session ended (`exited with code 3`) or the error it is in, shown under its
     /// screen: a terminated or failed session's screen stays, and this says why.
     pub stopped: Option<&'a str>,
+    /// Claude Code's cost and context (`$0.42 · ctx 17%`), or empty.
+    pub claude: &'a str,
 }
 
 impl PaneHeader<'_> {
@@ -46,6 +48,10 @@ impl PaneHeader<'_> {
         }
         if self.zoomed {
             flags.push(Span::styled(" [zoom]", Style::default().fg(Color::Cyan)));
+        }
+        if !self.claude.is_empty() {
+            let claude = format!(" {}", self.claude);
+            flags.push(Span::styled(claude, Style::default().fg(Color::DarkGray)));
         }
         match self.mark {
             Mark::Lit => flags.push(Span::styled(" ◆ ", lit())),
@@ -138,6 +144,7 @@ mod tests {
             zoomed: false,
             mark: Mark::None,
             stopped: None,
+            claude: "",
         }
     }
 
@@ -228,6 +235,19 @@ mod tests {
             (Color::Magenta, Color::Reset)
         );
         assert_eq!(dim[(0, 1)].fg, Color::DarkGray);
+    }
+
+    #[test]
+    fn claude_codes_cost_and_context_follow_the_state() {
+        let buf = render(&PaneHeader {
+            claude: "$0.42 · ctx 17%",
+            ..header(SessionState::Idle)
+        });
+        assert!(
+            top_row(&buf).contains("idle $0.42 · ctx 17%"),
+            "{}",
+            top_row(&buf)
+        );
     }
 
     #[test]

@@ -117,4 +117,5 @@ pub fn rss_kib() -> u64 {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap()
 }
+pub mod fixture_api;
 pub mod server;

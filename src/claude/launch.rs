@@ -1,0 +1,282 @@
+//! Starting a `claude` session with ccmux's hooks, without touching the user's files: a
+//! settings file of its own (`--settings FILE`, 0600, removed with the session) whose hooks and
+//! status line run `ccmux hook` / `ccmux statusline`, and a capability in the child's
+//! environment that lets those post events for this one session.
+//!
+//! Claude Code runs the hooks of every settings source, so the user's own hooks keep running
+//! beside ccmux's. A status line is one setting, so ccmux's would hide the user's: the user's
+//! command is handed to `ccmux statusline`, which runs it and prints what it prints.
+
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+
+use crate::claude::capability::Capability;
+use crate::claude::policy::Policies;
+use crate::session::{ProfileKind, SessionConfig, SessionId};
+
+/// The environment variables a session's hook processes read.
+pub const ENV_SOCKET: &str = "CCMUX_HOOK_SOCKET";
+pub const ENV_SESSION: &str = "CCMUX_HOOK_SESSION";
+pub const ENV_CAPABILITY: &str = "CCMUX_HOOK_CAPABILITY";
+pub const ENV_USER_STATUS_LINE: &str = "CCMUX_USER_STATUS_LINE";
+
+/// The hook events ccmux asks for.
+pub const EVENTS: [&str; 8] = [
+    "SessionStart",
+    "UserPromptSubmit",
+    "PreToolUse",
+    "PermissionRequest",
+    "PostToolUse",
+    "Notification",
+    "Stop",
+    "SessionEnd",
+];
+/// Seconds Claude Code gives a hook before it gives up on it.
+const HOOK_TIMEOUT_SECS: u64 = 10;
+
+/// Where hooks reach the server: set by the server for the sessions it starts.
+#[derive(Debug, Clone)]
+pub struct HookEndpoint {
+    /// The server's Unix socket.
+    pub socket: PathBuf,
+    /// A private directory for the sessions' settings files.
+    pub dir: PathBuf,
+    /// The ccmux binary the hooks run.
+    pub exe: PathBuf,
+}
+
+/// A session's Claude Code options.
+#[derive(Debug, Clone)]
+pub struct ClaudeOptions {
+    /// `hooks = false` turns the hooks off; `claude --bare` or an own `--settings` does too.
+    pub hooks: bool,
+    /// The permission policies the session follows (empty with `policy = false`).
+    pub policies: Arc<Policies>,
+    pub endpoint: Option<HookEndpoint>,
+    /// Added to argv and the environment when the session starts; set by `prepare`.
+    pub launch: Option<Launch>,
+}
+
+impl Default for ClaudeOptions {
+    fn default() -> Self {
+        Self {
+            hooks: true,
+            policies: Arc::default(),
+            endpoint: None,
+            launch: None,
+        }
+    }
+}
+
+/// Arguments and variables for the child.
+#[derive(Clone)]
+pub struct Launch {
+    pub args: Vec<String>,
+    pub env: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for Launch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.env.iter().map(|(k, _)| k.as_str()).collect();
+        f.debug_struct("Launch")
+            .field("args", &self.args)
+            .field("env", &names)
+            .finish()
+    }
+}
+
+/// The settings file; removed when dropped, with the session.
+#[derive(Debug)]
+pub struct SettingsFile(PathBuf);
+
+impl SettingsFile {
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for SettingsFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// What the session keeps: the capability its hooks must present, and the file to remove.
+#[derive(Debug)]
+pub struct Hooked {
+    pub capability: Capability,
+    pub settings: SettingsFile,
+}
+
+/// Whether `config` is a Claude Code session that gets hooks.
+pub fn wants_hooks(config: &SessionConfig) -> bool {
+    let claude =
+        config.effective_profile() == ProfileKind::Claude && config.custom_profile.is_none();
+    let own = |flag: &str| {
+        config
+            .command
+            .iter()
+            .any(|a| a == flag || a.starts_with(&format!("{flag}=")))
+    };
+    claude && config.claude.hooks && !own("--bare") && !own("--settings")
+}
+
+/// Writes the session's settings file and sets `config.claude.launch`; `None` (and a logged
+/// reason) when the session gets no hooks.
+pub fn prepare(id: SessionId, config: &mut SessionConfig) -> Option<Hooked> {
+    let endpoint = config.claude.endpoint.clone()?;
+    if !wants_hooks(config) {
+        return None;
+    }
+    let hooked = write_settings(id, &endpoint).and_then(|settings| {
+        Ok(Hooked {
+            capability: Capability::generate()?,
+            settings,
+        })
+    });
+    let hooked = match hooked {
+        Ok(h) => h,
+        Err(e) => {
+            tracing::warn!(session = %id, error = %e, "no hooks: the settings file could not be written");
+            return None;
+        }
+    };
+    let mut env = vec![
+        (
+            ENV_SOCKET.to_string(),
+            endpoint.socket.display().to_string(),
+        ),
+        (ENV_SESSION.to_string(), id.to_string()),
+        (
+            ENV_CAPABILITY.to_string(),
+            hooked.capability.as_str().to_string(),
+        ),
+    ];
+    if let Some(command) = user_status_line(config) {
+        env.push((ENV_USER_STATUS_LINE.to_string(), command));
+    }
+    config.claude.launch = Some(Launch {
+        args: vec![
+            "--settings".to_string(),
+            hooked.settings.path().display().to_string(),
+        ],
+        env,
+    });
+    Some(hooked)
+}
+
+fn write_settings(id: SessionId, endpoint: &HookEndpoint) -> std::io::Result<SettingsFile> {
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&endpoint.dir)?;
+    let stem = endpoint
+        .socket
+        .file_name()
+        .map_or_else(|| "ccmux".into(), |n| n.to_string_lossy().into_owned());
+    let path = endpoint.dir.join(format!("{stem}-session-{id}.json"));
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&path)?;
+    let file_guard = SettingsFile(path);
+    file.write_all(settings(&endpoint.exe).to_string().as_bytes())?;
+    Ok(file_guard)
+}
+
+/// The settings: every event's hook and the status line run this ccmux.
+pub fn settings(exe: &Path) -> Value {
+    let exe = shell_quote(&exe.display().to_string());
+    let hook = json!([{"type": "command", "command": format!("{exe} hook"), "timeout": HOOK_TIMEOUT_SECS}]);
+    let tool_events = ["PreToolUse", "PermissionRequest", "PostToolUse"];
+    let hooks: serde_json::Map<String, Value> = EVENTS
+        .iter()
+        .map(|event| {
+            let entry = if tool_events.contains(event) {
+                json!([{"matcher": "*", "hooks": hook}])
+            } else {
+                json!([{"hooks": hook}])
+            };
+            (event.to_string(), entry)
+        })
+        .collect();
+    json!({
+        "hooks": hooks,
+        "statusLine": {"type": "command", "command": format!("{exe} statusline")},
+    })
+}
+
+/// The user's own status line command: the last of `~/.claude/settings.json` and the
+/// project's `.claude/settings.json` and `.claude/settings.local.json` that sets one.
+fn user_status_line(config: &SessionConfig) -> Option<String> {
+    let home = config
+        .environment
+        .get("HOME")
+        .cloned()
+        .or_else(|| std::env::var("HOME").ok())
+        .map(PathBuf::from);
+    let project = config.project_path.join(".claude");
+    let files = [
+        home.map(|h| h.join(".claude/settings.json")),
+        Some(project.join("settings.json")),
+        Some(project.join("settings.local.json")),
+    ];
+    files
+        .into_iter()
+        .flatten()
+        .filter_map(|file| {
+            let text = std::fs::read_to_string(file).ok()?;
+            let settings: Value = serde_json::from_str(&text).ok()?;
+            settings["statusLine"]["command"]
+                .as_str()
+                .map(str::to_string)
+        })
+        .next_back()
+}
+
+fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_event_and_the_status_line_run_this_binary() {
+        let settings = settings(Path::new("/opt/it's/ccmux"));
+        for event in EVENTS {
+            let command = settings["hooks"][event][0]["hooks"][0]["command"]
+                .as_str()
+                .unwrap();
+            assert_eq!(command, r"'/opt/it'\''s/ccmux' hook", "{event}");
+        }
+        assert_eq!(settings["hooks"]["PreToolUse"][0]["matcher"], "*");
+        assert_eq!(
+            settings["statusLine"]["command"],
+            r"'/opt/it'\''s/ccmux' statusline"
+        );
+    }
+
+    #[test]
+    fn bare_or_own_settings_or_hooks_off_mean_no_hooks() {
+        let base = SessionConfig::new(crate::session::TaskId::new("t").unwrap(), "/tmp");
+        assert!(wants_hooks(&base));
+        let bare = base.clone().with_command(["claude", "--bare"]);
+        assert!(!wants_hooks(&bare));
+        let own = base
+            .clone()
+            .with_command(["claude", "--settings", "x.json"]);
+        assert!(!wants_hooks(&own));
+        let mut off = base.clone();
+        off.claude.hooks = false;
+        assert!(!wants_hooks(&off));
+        assert!(!wants_hooks(&base.with_command(["bash"])));
+    }
+}
