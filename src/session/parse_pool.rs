@@ -131,7 +131,16 @@ impl Turns {
     }
 }
 
+/// How much less CPU a parse thread asks for than the threads serving keys and requests: a
+/// flood is throughput and can wait a moment, a key or a request cannot. On an idle machine
+/// it costs the flood nothing.
+const PARSE_NICENESS: libc::c_int = 5;
+
 fn run(jobs: mpsc::Receiver<Job>) {
+    // SAFETY: setpriority takes plain integers; on Linux, `who == 0` is the calling thread.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, 0, PARSE_NICENESS);
+    }
     let mut turns = Turns::default();
     loop {
         if turns.order.is_empty() {
