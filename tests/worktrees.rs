@@ -227,6 +227,33 @@ fn a_named_worktree_and_the_errors_outside_a_repository_or_with_a_bad_name() {
         json!(root.join(".ccmux/worktrees/shared"))
     );
     assert_eq!(info["worktree"]["branch"], "ccmux/shared");
+    let out = ccmux(server.home.path())
+        .args([
+            "--listen",
+            &server.addr,
+            "--token",
+            TOKEN,
+            "ctl",
+            "--json",
+            "new",
+        ])
+        .args(["--task", "from-ctl", "--worktree", "--cwd"])
+        .arg(repo.path())
+        .args(["--", "bash", "--norc", "--noprofile", "-i"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let made: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(made["worktree"]["branch"], "ccmux/from-ctl", "{made}");
+    server.call(
+        "DELETE",
+        &format!("/api/v1/sessions/{}", made["session_id"]),
+        None,
+    );
 
     let plain = tempfile::tempdir().unwrap();
     let (status, refused) = create(&server, "outside", plain.path(), json!(true));
@@ -250,7 +277,7 @@ fn a_named_worktree_and_the_errors_outside_a_repository_or_with_a_bad_name() {
         .collect();
     assert_eq!(
         tasks,
-        ["task-with-name"],
+        ["task-with-name", "from-ctl"],
         "a refused worktree starts no session"
     );
     let (status, refused) = server.call(
