@@ -215,4 +215,18 @@ fn metrics_parse_as_prometheus_text_and_count_commands_and_requests() {
         ),
         1.0
     );
+
+    let ctl = common::server::ccmux(server.home.path())
+        .args(["--listen", &server.addr, "--token", TOKEN, "ctl", "metrics"])
+        .output()
+        .unwrap();
+    assert!(ctl.status.success());
+    let printed = parse_prometheus(&String::from_utf8_lossy(&ctl.stdout));
+    let finished = vec![("outcome".to_string(), "finished".to_string())];
+    let key = ("ccmux_commands_total".to_string(), finished);
+    assert_eq!(
+        printed.get(&key),
+        Some(&1.0),
+        "ctl metrics prints the same text"
+    );
 }

@@ -170,6 +170,53 @@ fn a_session_runs_in_its_own_worktree_which_is_reused_kept_and_removed_only_clea
 }
 
 #[test]
+fn a_restarted_server_brings_a_worktree_session_back_in_its_worktree() {
+    let first = start_server();
+    let repo = repository();
+    let info = ready(&first, "kept", repo.path(), json!(true));
+    let expected = std::fs::canonicalize(repo.path())
+        .unwrap()
+        .join(".ccmux/worktrees/kept");
+    run(&first, &info["session_id"], "mkdir -p sub && cd sub");
+    let home = first.home.clone();
+    // SIGTERM: the server saves its sessions to start them again.
+    drop(first);
+
+    let second = common::server::serve(home.clone(), home.path(), &["--token", TOKEN]);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let restored = loop {
+        let (_, list) = second.call("GET", "/api/v1/sessions", None);
+        if let Some(s) = list["sessions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["state"] == "ready")
+        {
+            break s.clone();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the session did not come back: {list}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(restored["task_id"], "kept");
+    assert_eq!(restored["worktree"]["branch"], "ccmux/kept");
+    assert_eq!(restored["worktree"]["path"], json!(expected));
+    assert_eq!(
+        restored["project_path"],
+        json!(expected.join("sub")),
+        "where the shell was"
+    );
+    let worktrees = git(repo.path(), &["worktree", "list"]);
+    assert_eq!(
+        worktrees.lines().count(),
+        2,
+        "no worktree inside the worktree: {worktrees}"
+    );
+}
+
+#[test]
 fn a_named_worktree_and_the_errors_outside_a_repository_or_with_a_bad_name() {
     let server = start_server();
     let repo = repository();
@@ -180,6 +227,33 @@ fn a_named_worktree_and_the_errors_outside_a_repository_or_with_a_bad_name() {
         json!(root.join(".ccmux/worktrees/shared"))
     );
     assert_eq!(info["worktree"]["branch"], "ccmux/shared");
+    let out = ccmux(server.home.path())
+        .args([
+            "--listen",
+            &server.addr,
+            "--token",
+            TOKEN,
+            "ctl",
+            "--json",
+            "new",
+        ])
+        .args(["--task", "from-ctl", "--worktree", "--cwd"])
+        .arg(repo.path())
+        .args(["--", "bash", "--norc", "--noprofile", "-i"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let made: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(made["worktree"]["branch"], "ccmux/from-ctl", "{made}");
+    server.call(
+        "DELETE",
+        &format!("/api/v1/sessions/{}", made["session_id"]),
+        None,
+    );
 
     let plain = tempfile::tempdir().unwrap();
     let (status, refused) = create(&server, "outside", plain.path(), json!(true));
@@ -203,7 +277,7 @@ fn a_named_worktree_and_the_errors_outside_a_repository_or_with_a_bad_name() {
         .collect();
     assert_eq!(
         tasks,
-        ["task-with-name"],
+        ["task-with-name", "from-ctl"],
         "a refused worktree starts no session"
     );
     let (status, refused) = server.call(

@@ -122,6 +122,7 @@ impl From<crate::worktree::WorktreeError> for ApiError {
             W::Dirty { .. } => (StatusCode::CONFLICT, "worktree_dirty"),
             W::None => (StatusCode::CONFLICT, "no_worktree"),
             W::BadName(_) | W::NotARepository(_) => return Self::invalid("worktree", e),
+            W::NoProject(_) => return Self::invalid("project_path", e),
             W::NoGit(_) | W::Git { .. } => (StatusCode::INTERNAL_SERVER_ERROR, "git_failed"),
         };
         Self::new(status, code, e.to_string())

@@ -42,11 +42,16 @@ pub fn document() -> Value {
 
 fn operation(route: &Route, generator: &mut SchemaGenerator) -> Value {
     let error = generator.subschema_for::<ErrorBody>();
+    let schema = (route.response)(generator);
+    let content: Map<String, Value> = media_types(route)
+        .iter()
+        .map(|media| (media.to_string(), json!({"schema": schema})))
+        .collect();
     let mut op = json!({
         "operationId": route.operation,
         "summary": route.summary,
         "responses": {
-            route.ok.to_string(): {"description": "success", "content": {"application/json": {"schema": (route.response)(generator)}}},
+            route.ok.to_string(): {"description": "success", "content": content},
             "default": {"description": "an error", "content": {"application/json": {"schema": error}}},
         },
     });
@@ -74,6 +79,27 @@ fn operation(route: &Route, generator: &mut SchemaGenerator) -> Value {
         op["security"] = json!([]);
     }
     op
+}
+
+/// Routes whose success is not (only) JSON, with the media types they send.
+const NOT_ONLY_JSON: &[(&str, &[&str])] = &[
+    ("/metrics", &["text/plain"]),
+    (
+        "/api/v1/sessions/{id}/recording",
+        &["application/x-asciicast"],
+    ),
+    // `format=text` answers in plain text.
+    (
+        "/api/v1/sessions/{id}/output",
+        &["application/json", "text/plain"],
+    ),
+];
+
+fn media_types(route: &Route) -> &'static [&'static str] {
+    NOT_ONLY_JSON
+        .iter()
+        .find(|(path, _)| *path == route.path)
+        .map_or(&["application/json"], |(_, media)| media)
 }
 
 /// One query parameter per field of the handler's query type, typed as the field is.

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::metrics::Metrics;
 use crate::session::{SessionId, SessionState, TaskId};
 
-pub use file::{MAX_FILE_BYTES, read_task};
+pub use file::read_task;
 pub use writer::Writer;
 
 /// How a command ended, as a script would sort it.

@@ -14,13 +14,12 @@ const QUEUE: usize = 256;
 #[derive(Debug, Clone)]
 pub struct Writer {
     queue: SyncSender<Entry>,
-    dir: PathBuf,
 }
 
 impl Writer {
     pub fn start(dir: PathBuf) -> Self {
         let (queue, entries) = sync_channel::<Entry>(QUEUE);
-        let target = dir.clone();
+        let target = dir;
         let spawned = std::thread::Builder::new()
             .name("ccmux-history".into())
             .spawn(move || {
@@ -33,11 +32,7 @@ impl Writer {
         if let Err(e) = spawned {
             tracing::warn!(error = %e, "no history thread: commands are not kept");
         }
-        Self { queue, dir }
-    }
-
-    pub fn dir(&self) -> &std::path::Path {
-        &self.dir
+        Self { queue }
     }
 
     pub fn append(&self, entry: Entry) {

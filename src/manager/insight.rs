@@ -90,6 +90,7 @@ impl Manager {
     pub async fn history(&self, id: SessionId) -> Result<Vec<Entry>, ManagerError> {
         let session = self.get(id)?;
         let task = session.task_id().clone();
+        let created = session.info().created_at;
         let held = session.history().await;
         let Some(dir) = self.shared.history_dir.clone() else {
             return Ok(held.iter().map(|r| Entry::held(&task, id, r)).collect());
@@ -103,9 +104,10 @@ impl Manager {
                 tracing::warn!(error = %e, task = %task, "the history file could not be read");
                 Vec::new()
             });
+        // A command cut short by a restart never finished: only this session's own can run.
         let running = held
             .iter()
-            .filter(|r| r.result.is_none())
+            .filter(|r| r.result.is_none() && r.sent_at >= created)
             .map(|r| Entry::held(&task, id, r));
         Ok(kept.into_iter().chain(running).collect())
     }

@@ -27,7 +27,7 @@ pub fn run(dir: &Path, args: &[&str]) -> Result<String, WorktreeError> {
 /// worktrees, so worktrees are never made inside worktrees.
 pub fn main_root(dir: &Path) -> Result<PathBuf, WorktreeError> {
     if !dir.is_dir() {
-        return Err(WorktreeError::NotARepository(dir.to_path_buf()));
+        return Err(WorktreeError::NoProject(dir.to_path_buf()));
     }
     let common = run(
         dir,

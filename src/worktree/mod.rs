@@ -86,6 +86,8 @@ pub enum WorktreeError {
     BadName(String),
     #[error("worktree: {0} is not in a git repository; run `git init` there or drop `worktree`")]
     NotARepository(PathBuf),
+    #[error("worktree: the project directory {0} does not exist")]
+    NoProject(PathBuf),
     #[error("worktree: git is not installed or cannot run: {0}")]
     NoGit(String),
     #[error("worktree: `git {command}` failed: {message}")]
