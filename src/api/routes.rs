@@ -302,6 +302,7 @@ pub struct OutputQuery {
     grep: Option<String>,
     /// Comma-separated entry types: output, input, state, error, system.
     #[serde(rename = "type")]
+    #[schemars(regex(pattern = output_filter::TYPE_LIST_PATTERN))]
     types: Option<String>,
     format: Option<Format>,
 }

@@ -31,6 +31,11 @@ pub enum Format {
     Text,
 }
 
+/// What `type` takes: entry types separated by commas (blanks around them and empty items are
+/// ignored), so a schema can say which strings the filter refuses.
+pub const TYPE_LIST_PATTERN: &str =
+    r"^ *((output|input|state|error|system) *)?(, *((output|input|state|error|system) *)?)*$";
+
 /// The filter as a query string or WebSocket URL says it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct FilterQuery {
@@ -39,6 +44,7 @@ pub struct FilterQuery {
     pub grep: Option<String>,
     /// Comma-separated entry types.
     #[serde(rename = "type")]
+    #[schemars(regex(pattern = TYPE_LIST_PATTERN))]
     pub types: Option<String>,
     pub format: Option<Format>,
 }

@@ -201,12 +201,8 @@ impl Detector {
             }
         }
         self.submission = None;
+        // The reason stays the rule's id, however soon the prompt was believed.
         self.last_prompt = Some(cursor_line.to_string());
-        let reason = if back {
-            format!("{reason}, back after the output")
-        } else {
-            reason
-        };
         decided(Verdict::Prompt, reason)
     }
 

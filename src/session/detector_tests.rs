@@ -314,10 +314,7 @@ fn shell_prompt_back_after_a_commands_output_ends_it_without_waiting_for_quiet()
     );
     assert_eq!(
         done.verdict,
-        Some((
-            Verdict::Prompt,
-            "prompt at cursor, back after the output".to_string()
-        ))
+        Some((Verdict::Prompt, "prompt at cursor".to_string()))
     );
 }
 
