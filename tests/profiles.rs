@@ -120,6 +120,36 @@ fn every_rule_of_the_claude_profile_decides_a_real_screen() {
     assert_eq!(ids, decided, "each shipped rule has a screen it decides");
 }
 
+/// Claude Code 2.1.328's own output through a session, recorded offline by
+/// `tests/fixtures/record_claude_screens.py`: replayed in order, with and without the window
+/// titles it set.
+#[test]
+fn the_claude_profile_follows_real_claude_codes_recorded_output() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/screens/real");
+    let recorded = |name: &str, keep_title: bool| {
+        let bytes = std::fs::read(dir.join(name)).unwrap();
+        if keep_title {
+            return bytes;
+        }
+        let text = String::from_utf8_lossy(&bytes);
+        let titles = regex::Regex::new("\x1b\\]0;[^\x07\x1b]*(\x07|\x1b\\\\)").unwrap();
+        titles.replace_all(&text, "").into_owned().into_bytes()
+    };
+    for (keep_title, busy_because) in [(true, "working title"), (false, "esc to interrupt")] {
+        let mut p = probe(Profile::claude());
+        assert_eq!(p.feed(recorded("1_ready.bin", keep_title)), Ready);
+        assert_eq!(p.reason(), "input box");
+        p.submit();
+        assert_eq!(p.feed(recorded("2_busy.bin", keep_title)), Busy);
+        assert_eq!(p.reason(), busy_because);
+        assert_eq!(p.feed(recorded("3_interrupted.bin", keep_title)), Idle);
+        p.submit();
+        let asked = p.feed(recorded("4_permission.bin", keep_title));
+        assert_eq!(asked, WaitingInput, "{}", p.terminal().text());
+        assert_eq!(p.reason(), "permission prompt");
+    }
+}
+
 #[test]
 fn claude_busy_words_above_the_input_box_do_not_beat_idle() {
     let mut p = probe(Profile::claude());

@@ -166,3 +166,27 @@ fn a_user_profile_with_reply_rules_and_an_enter_delay_drives_a_real_session() {
         "bullets stripped, chrome dropped: {result}"
     );
 }
+
+#[test]
+fn config_check_warns_of_a_profile_that_can_never_be_ready() {
+    let home = tempfile::tempdir().unwrap();
+    let path = home.path().join("quiet.toml");
+    std::fs::write(
+        &path,
+        "[profiles.mute]\nbusy_while_output = false\nbusy = ['working']\n",
+    )
+    .unwrap();
+    let out = ccmux(home.path())
+        .args(["config", "check", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "a warning, not an error: {err}");
+    assert!(
+        err.contains(&format!(
+            "warning: {}:1:1: profiles.mute: profile `mute` never says its program is ready",
+            path.display()
+        )),
+        "{err}"
+    );
+}

@@ -11,6 +11,7 @@ use toml::{Spanned, Table, Value};
 
 use crate::config::keymap::Use;
 use crate::config::{Action, Config, KeyChord, Keymap, ResolveError, UiConfig};
+use crate::session::profile::Verdict;
 use crate::session::{SessionError, TaskId};
 
 /// A problem at a place in the file.
@@ -40,7 +41,7 @@ struct Located {
     #[serde(default)]
     ui: Option<LocatedUi>,
     #[serde(default)]
-    profiles: BTreeMap<String, LocatedProfile>,
+    profiles: BTreeMap<String, Spanned<LocatedProfile>>,
     #[serde(default)]
     policy: Vec<LocatedPolicy>,
 }
@@ -144,7 +145,7 @@ pub(super) fn check(
         check_keys(ui, config, below)?;
     }
     for (name, profile) in &located.profiles {
-        check_rule_ids(name, profile)?;
+        check_rule_ids(name, profile.get_ref())?;
     }
     for input in located.policy.iter().filter_map(|p| p.input.as_ref()) {
         regex::Regex::new(input.get_ref()).map_err(|e| {
@@ -167,6 +168,22 @@ pub(super) fn check(
         }
     }
 
+    let never_ready = located
+        .profiles
+        .iter()
+        .filter(|(name, _)| !defined_below("profiles", name))
+        .filter(|(name, _)| {
+            let profile = config.profiles[name.as_str()].to_profile(name);
+            !profile.busy_while_output
+                && !profile.rules.iter().any(|r| r.verdict == Verdict::Prompt)
+        })
+        .map(|(name, profile)| {
+            let message = format!(
+                "profile `{name}` never says its program is ready: give it an idle rule, or \
+                 busy_while_output = true"
+            );
+            Finding::at(profile, message)
+        });
     Ok(located
         .entries()
         .filter_map(|e| e.auth_token_env.as_ref())
@@ -178,6 +195,7 @@ pub(super) fn check(
             );
             Finding::at(variable, message)
         })
+        .chain(never_ready)
         .collect())
 }
 
