@@ -203,6 +203,7 @@ fn metrics_parse_as_prometheus_text_and_count_commands_and_requests() {
     );
     assert_eq!(value("ccmux_sessions", &[("state", "idle")]), 0.0);
     assert!(value("ccmux_bytes_read_total", &[]) > 0.0);
+    assert_eq!(value("ccmux_cost_usd", &[]), 0.0, "shells cost nothing");
     let commands_route = [
         ("route", "/api/v1/sessions/{id}/commands"),
         ("status", "200"),

@@ -7,8 +7,7 @@ use crate::history::Outcome;
 use crate::manager::Stats;
 use crate::metrics::{DURATION_BUCKETS, Metrics};
 
-/// Everything `GET /metrics` shows. Cost joins these once session info carries a cost
-/// (`ccmux_cost_usd` summed over sessions, from Claude Code's status line).
+/// Everything `GET /metrics` shows.
 pub fn render(stats: &Stats, metrics: &Metrics) -> String {
     let mut out = String::new();
     family(&mut out, "ccmux_sessions", "gauge", "Sessions by state.");
@@ -77,6 +76,13 @@ pub fn render(stats: &Stats, metrics: &Metrics) -> String {
             "ccmux_api_requests_total{{route=\"{route}\",status=\"{status}\"}} {count}"
         );
     }
+    family(
+        &mut out,
+        "ccmux_cost_usd",
+        "gauge",
+        "What Claude Code reported the listed sessions have cost, in US dollars.",
+    );
+    let _ = writeln!(out, "ccmux_cost_usd {}", stats.cost_usd);
     family(
         &mut out,
         "ccmux_uptime_seconds",
