@@ -76,20 +76,7 @@ impl Sampler {
         if !first_time.is_empty() {
             let at = Instant::now();
             for (id, total) in proc_tree::Table::read().totals(&first_time) {
-                let resources = Resources {
-                    cpu_percent: 0.0,
-                    rss_bytes: total.rss_bytes,
-                    processes: total.processes,
-                };
-                let cpu_ticks = total.cpu_ticks;
-                self.last.insert(
-                    id,
-                    Reading {
-                        at,
-                        cpu_ticks,
-                        resources,
-                    },
-                );
+                self.remember(id, at, total, 0.0);
             }
             std::thread::sleep(CPU_WINDOW);
         }
@@ -100,21 +87,22 @@ impl Sampler {
                 let ticks = total.cpu_ticks.saturating_sub(base.cpu_ticks) as f64;
                 100.0 * ticks / proc_tree::ticks_per_second() / elapsed.max(1e-3)
             });
-            let resources = Resources {
-                cpu_percent: (cpu_percent * 10.0).round() / 10.0,
-                rss_bytes: total.rss_bytes,
-                processes: total.processes,
-            };
-            let cpu_ticks = total.cpu_ticks;
-            self.last.insert(
-                id,
-                Reading {
-                    at,
-                    cpu_ticks,
-                    resources,
-                },
-            );
+            self.remember(id, at, total, (cpu_percent * 10.0).round() / 10.0);
         }
+    }
+
+    fn remember(&mut self, id: SessionId, at: Instant, total: proc_tree::Total, cpu_percent: f64) {
+        let resources = Resources {
+            cpu_percent,
+            rss_bytes: total.rss_bytes,
+            processes: total.processes,
+        };
+        let reading = Reading {
+            at,
+            cpu_ticks: total.cpu_ticks,
+            resources,
+        };
+        self.last.insert(id, reading);
     }
 }
 
