@@ -95,9 +95,9 @@ impl Actor {
             let _ = reply.send(Err(e));
             return;
         }
+        self.commands.begin(text, timeout, reply, now);
         self.status.send_modify(|s| s.commands_run += 1);
         self.transition(SessionState::Busy, "command sent");
-        self.commands.begin(text, timeout, reply, now);
         if delay.is_zero() {
             self.detector.on_submit(now);
             self.schedule_eval(now);
