@@ -3,6 +3,7 @@
 
 mod answer;
 mod body_timeout;
+mod create;
 pub(crate) mod error;
 mod guard;
 mod insight;
@@ -91,14 +92,15 @@ macro_rules! route {
 }
 
 use crate::output_filter::FilterQuery;
+use create::CreateBody;
 use routes::{
-    CommandBody, CommandResponse, CreateBody, DeleteQuery, Done, Health, InputBody, ListQuery,
-    OpenApi, OutputPage, OutputQuery, ResizeBody, SessionList,
+    CommandBody, CommandResponse, DeleteQuery, Done, Health, InputBody, ListQuery, OpenApi,
+    OutputPage, OutputQuery, ResizeBody, SessionList,
 };
 
 pub const ROUTES: &[Route] = &[
-    route!(post "/api/v1/sessions/claude", "createSession", "Start a session for a task", body CreateBody, 201 SessionInfo => routes::create),
-    route!(post "/api/v1/sessions", "createSessionAlias", "Start a session for a task; the same as POST /api/v1/sessions/claude", body CreateBody, 201 SessionInfo => routes::create),
+    route!(post "/api/v1/sessions/claude", "createSession", "Start a session for a task", body CreateBody, 201 SessionInfo => create::create),
+    route!(post "/api/v1/sessions", "createSessionAlias", "Start a session for a task; the same as POST /api/v1/sessions/claude", body CreateBody, 201 SessionInfo => create::create),
     route!(get "/api/v1/sessions", "listSessions", "List sessions", query ListQuery, 200 SessionList => routes::list),
     route!(get "/api/v1/sessions/{id}", "getSession", "One session", 200 SessionInfo => routes::get),
     route!(delete "/api/v1/sessions/{id}", "deleteSession", "Terminate a session", query DeleteQuery, 200 SessionInfo => routes::delete),

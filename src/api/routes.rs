@@ -1,8 +1,6 @@
 //! The REST handlers. Each validates its input, names the field at fault, and maps manager
 //! errors to statuses (`error.rs`).
 
-use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use axum::Json;
@@ -20,14 +18,10 @@ use axum::response::{IntoResponse, Response};
 use crate::api::AppState;
 use crate::api::error::ApiError;
 use crate::api::number::{QueryWhole, Whole};
-use crate::config::SessionRequest;
 use crate::output_filter::{self, FilterQuery, Format};
-use crate::session::config::{
-    MAX_EXEC_COUNT, MAX_EXEC_STRING, MAX_EXEC_TOTAL, MAX_TERMINAL_COLS, MAX_TERMINAL_ROWS,
-    MIN_TERMINAL_DIM,
-};
+use crate::session::config::{MAX_TERMINAL_COLS, MAX_TERMINAL_ROWS, MIN_TERMINAL_DIM};
 use crate::session::{
-    CommandResult, ScreenSnapshot, SessionId, SessionInfo, SessionOutput, TaskId, TerminalSize,
+    CommandResult, ScreenSnapshot, SessionId, SessionInfo, SessionOutput, TerminalSize,
 };
 
 /// A session id from the path; anything that is not one is a 404 like an unknown id.
@@ -56,121 +50,6 @@ type ApiResult<T> = Result<Json<T>, ApiError>;
 /// The longest a command may be waited for.
 const MAX_TIMEOUT_SECS: f64 = 24.0 * 3600.0;
 const DEFAULT_TIMEOUT_SECS: f64 = 300.0;
-
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-#[schemars(rename = "CreateSession")]
-pub struct CreateBody {
-    #[schemars(with = "TaskId")]
-    task_id: String,
-    project_path: Option<PathBuf>,
-    #[serde(default)]
-    #[schemars(schema_with = "argv_schema")]
-    command: Option<Vec<String>>,
-    #[serde(default)]
-    #[schemars(schema_with = "environment_schema")]
-    environment: BTreeMap<String, String>,
-    #[serde(default)]
-    #[schemars(schema_with = "terminal_size_schema")]
-    terminal_size: Option<(Whole<u32>, Whole<u32>)>,
-    #[serde(default)]
-    #[schemars(schema_with = "auth_token_schema")]
-    auth_token: Option<String>,
-    profile: Option<String>,
-    template: Option<String>,
-    /// The workspace to join; by default the one of the project the session works in.
-    workspace: Option<String>,
-    worktree: Option<crate::worktree::WorktreeOption>,
-    /// Claude Code hooks and status line (default true); false: the screen alone decides the
-    /// state.
-    hooks: Option<bool>,
-    /// Whether the `[[policy]]` rules answer permission requests (default true).
-    policy: Option<bool>,
-}
-
-/// A string `exec` can take: no NUL byte.
-const NO_NUL: &str = r"^[^\u0000]*$";
-
-fn argv_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-    let (string_kib, total_kib) = (MAX_EXEC_STRING / 1024, MAX_EXEC_TOTAL / 1024);
-    schemars::json_schema!({
-        "type": ["array", "null"],
-        "minItems": 1,
-        "maxItems": MAX_EXEC_COUNT,
-        "prefixItems": [{"type": "string", "minLength": 1, "pattern": NO_NUL}],
-        "items": {"type": "string", "pattern": NO_NUL},
-        "description": format!("argv, run without a shell: the program first. No NUL bytes; each argument at most {string_kib} KiB, all of them at most {total_kib} KiB."),
-    })
-}
-
-fn environment_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-    let (string_kib, total_kib) = (MAX_EXEC_STRING / 1024, MAX_EXEC_TOTAL / 1024);
-    schemars::json_schema!({
-        "type": "object",
-        "propertyNames": {"minLength": 1, "pattern": r"^[^=\u0000]*$"},
-        "additionalProperties": {"type": "string", "pattern": NO_NUL},
-        "maxProperties": MAX_EXEC_COUNT,
-        "description": format!("Added to the inherited environment. Names non-empty, without `=`; no NUL bytes; each NAME=value at most {string_kib} KiB, all of them at most {total_kib} KiB."),
-    })
-}
-
-fn terminal_size_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-    schemars::json_schema!({
-        "type": ["array", "null"],
-        "description": "[cols, rows]",
-        "prefixItems": [
-            {"type": "integer", "minimum": MIN_TERMINAL_DIM, "maximum": MAX_TERMINAL_COLS},
-            {"type": "integer", "minimum": MIN_TERMINAL_DIM, "maximum": MAX_TERMINAL_ROWS},
-        ],
-        "minItems": 2,
-        "maxItems": 2,
-    })
-}
-
-fn auth_token_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-    schemars::json_schema!({
-        "type": ["string", "null"],
-        "pattern": NO_NUL,
-        "description": format!("Given to the program as ANTHROPIC_API_KEY. No NUL bytes; at most {} KiB.", MAX_EXEC_STRING / 1024),
-    })
-}
-
-pub async fn create(
-    State(app): State<AppState>,
-    body: Body<CreateBody>,
-) -> Result<(StatusCode, Json<SessionInfo>), ApiError> {
-    let Json(body) = body?;
-    let size = body
-        .terminal_size
-        .map(|(Whole(cols), Whole(rows))| size("terminal_size", cols, rows))
-        .transpose()?;
-    if body.command.as_ref().is_some_and(|c| c.is_empty()) {
-        return Err(ApiError::invalid(
-            "command",
-            "give at least the program to run",
-        ));
-    }
-    let request = SessionRequest {
-        task_id: body.task_id,
-        project_path: body.project_path,
-        command: body.command,
-        environment: body.environment,
-        profile: body.profile,
-        auth_token: body.auth_token,
-        auth_token_env: None,
-        template: body.template,
-        workspace: body.workspace,
-        worktree: body.worktree,
-        hooks: body.hooks,
-        policy: body.policy,
-    };
-    let mut config = app.config.session_config(request, &app.cwd)?;
-    if let Some(size) = size {
-        config.terminal_size = size;
-    }
-    let session = app.manager.create_session(config).await?;
-    Ok((StatusCode::CREATED, Json(session.info())))
-}
 
 /// A size a client asked for, refused (not clamped) when out of range.
 pub fn size(field: &str, cols: u32, rows: u32) -> Result<TerminalSize, ApiError> {

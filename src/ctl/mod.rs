@@ -2,28 +2,24 @@
 //! scripts.
 
 mod args;
+mod client;
 mod copy;
 mod format;
+mod output;
 
 pub use args::{CtlArgs, CtlCommand};
+pub use client::Endpoint;
+pub use output::{ws_request, ws_request_filtered};
 
-use std::io::Write;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use anyhow::Context;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::output_filter::FilterQuery;
-use crate::protocol::websocket::WsEvent;
 use crate::session::SessionState;
-
-/// Where the API is and how to get in.
-pub struct Endpoint {
-    pub addr: std::net::SocketAddr,
-    pub token: String,
-}
+use client::{Client, Refused};
 
 /// What became of a sent command, as far as a script needs to know.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,16 +60,6 @@ impl SendOutcome {
 #[derive(Deserialize)]
 struct Finished {
     state: SessionState,
-}
-
-/// A request the API answered with an error.
-#[derive(Debug, thiserror::Error)]
-#[error("{message} (HTTP {status})")]
-struct Refused {
-    status: u16,
-    /// The API's error code, e.g. `session_ended`.
-    code: String,
-    message: String,
 }
 
 /// Runs one subcommand; the exit code says more than success only for `send`.
@@ -134,11 +120,11 @@ pub fn run(args: CtlArgs, endpoint: Endpoint) -> anyhow::Result<ExitCode> {
                 types,
                 format: None,
             };
-            let show = Show {
+            let show = output::Show {
                 json: json_out,
                 raw: raw || !terminal,
             };
-            client.output(id, follow, &filter, show)?;
+            output::print_log(&client, id, follow, &filter, show)?;
             return Ok(ExitCode::SUCCESS);
         }
         CtlCommand::Record { id } => {
@@ -249,231 +235,6 @@ fn for_stdout(text: &str) -> std::borrow::Cow<'_, str> {
     } else {
         text.into()
     }
-}
-
-struct Client {
-    agent: ureq::Agent,
-    base: String,
-    auth: String,
-    addr: std::net::SocketAddr,
-}
-
-impl Client {
-    fn new(endpoint: Endpoint) -> Self {
-        let agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(24 * 3600)))
-            .build()
-            .new_agent();
-        Self {
-            agent,
-            base: format!("http://{}", endpoint.addr),
-            auth: format!("Bearer {}", endpoint.token),
-            addr: endpoint.addr,
-        }
-    }
-
-    fn call(&self, method: &str, path: &str, body: Option<Value>) -> anyhow::Result<Value> {
-        let url = format!("{}{}", self.base, path);
-        let response = match (method, body) {
-            ("GET", _) => self
-                .agent
-                .get(&url)
-                .header("authorization", &self.auth)
-                .call(),
-            ("DELETE", _) => self
-                .agent
-                .delete(&url)
-                .header("authorization", &self.auth)
-                .call(),
-            (_, body) => self
-                .agent
-                .post(&url)
-                .header("authorization", &self.auth)
-                .send_json(body.unwrap_or(json!({}))),
-        };
-        let mut response = response
-            .with_context(|| format!("cannot reach ccmux at {}: is it running?", self.base))?;
-        let status = response.status();
-        let value: Value = response.body_mut().read_json().unwrap_or(Value::Null);
-        if !status.is_success() {
-            let text = |v: &Value, default: &str| v.as_str().unwrap_or(default).to_string();
-            return Err(Refused {
-                status: status.as_u16(),
-                code: text(&value["error"]["code"], ""),
-                message: text(&value["error"]["message"], "request failed"),
-            }
-            .into());
-        }
-        Ok(value)
-    }
-
-    /// A route that answers in plain text.
-    fn text(&self, path: &str) -> anyhow::Result<String> {
-        Ok(self.get_raw(path)?.body_mut().read_to_string()?)
-    }
-
-    /// Writes the body of a GET to stdout as it comes, whatever it is.
-    fn download(&self, path: &str) -> anyhow::Result<()> {
-        let mut response = self.get_raw(path)?;
-        let mut body = response.body_mut().as_reader();
-        let mut out = std::io::stdout().lock();
-        std::io::copy(&mut body, &mut out)?;
-        out.flush()?;
-        Ok(())
-    }
-
-    /// A GET whose successful body the caller reads as it likes; a refusal is read as JSON.
-    fn get_raw(&self, path: &str) -> anyhow::Result<ureq::http::Response<ureq::Body>> {
-        let url = format!("{}{}", self.base, path);
-        let mut response = self
-            .agent
-            .get(&url)
-            .header("authorization", &self.auth)
-            .call()
-            .with_context(|| format!("cannot reach ccmux at {}: is it running?", self.base))?;
-        let status = response.status();
-        if !status.is_success() {
-            let value: Value = response.body_mut().read_json().unwrap_or(Value::Null);
-            let text = |v: &Value, default: &str| v.as_str().unwrap_or(default).to_string();
-            return Err(Refused {
-                status: status.as_u16(),
-                code: text(&value["error"]["code"], ""),
-                message: text(&value["error"]["message"], "request failed"),
-            }
-            .into());
-        }
-        Ok(response)
-    }
-
-    /// Prints the log through `filter`; with `follow`, keeps printing what the WebSocket
-    /// streams through it.
-    fn output(
-        &self,
-        id: u64,
-        follow: bool,
-        filter: &FilterQuery,
-        show: Show,
-    ) -> anyhow::Result<()> {
-        let mut since = 0;
-        let mut query = filter.to_query_string();
-        if !query.is_empty() {
-            query.insert(0, '&');
-        }
-        loop {
-            let page = self.call(
-                "GET",
-                &format!("/api/v1/sessions/{id}/output?since={since}&limit=10000{query}"),
-                None,
-            )?;
-            let entries = page["entries"].as_array().cloned().unwrap_or_default();
-            print_entries(&entries, show)?;
-            let next = page["next_seq"].as_u64().unwrap_or(since);
-            // A filtered page may hold fewer entries than it read: go on while the log did.
-            if next.saturating_sub(since) < 10_000 {
-                since = next;
-                break;
-            }
-            since = next;
-        }
-        if follow {
-            self.follow(id, since, filter, show)?;
-        }
-        Ok(())
-    }
-
-    fn follow(&self, id: u64, since: u64, filter: &FilterQuery, show: Show) -> anyhow::Result<()> {
-        let request = ws_request_filtered(&self.addr.to_string(), id, &self.auth, filter)?;
-        let (mut socket, _) =
-            tungstenite::connect(request).context("cannot open the session's stream")?;
-        loop {
-            let message = match socket.read() {
-                Ok(m) => m,
-                Err(tungstenite::Error::ConnectionClosed) => return Ok(()),
-                Err(e) => return Err(e.into()),
-            };
-            let Ok(text) = message.to_text() else {
-                continue;
-            };
-            match serde_json::from_str::<WsEvent>(text) {
-                Ok(WsEvent::Output(entry)) if entry.seq >= since => {
-                    print_entries(&[serde_json::to_value(entry)?], show)?;
-                }
-                Ok(WsEvent::State(change)) if change.to == SessionState::Terminated => {
-                    return Ok(());
-                }
-                _ => {}
-            }
-        }
-    }
-}
-
-/// The handshake for `WS /ws/sessions/{id}` at `addr`, carrying `auth` (`Bearer …`).
-pub fn ws_request(
-    addr: &str,
-    id: u64,
-    auth: &str,
-) -> Result<tungstenite::handshake::client::Request, tungstenite::Error> {
-    ws_request_filtered(addr, id, auth, &FilterQuery::default())
-}
-
-/// `ws_request` with an output filter in the URL.
-pub fn ws_request_filtered(
-    addr: &str,
-    id: u64,
-    auth: &str,
-    filter: &FilterQuery,
-) -> Result<tungstenite::handshake::client::Request, tungstenite::Error> {
-    use tungstenite::client::IntoClientRequest;
-    let query = filter.to_query_string();
-    let query = if query.is_empty() {
-        query
-    } else {
-        format!("?{query}")
-    };
-    let mut request = format!("ws://{addr}/ws/sessions/{id}{query}").into_client_request()?;
-    let auth = auth
-        .parse()
-        .map_err(|e| tungstenite::Error::HttpFormat(tungstenite::http::Error::from(e)))?;
-    request.headers_mut().insert("authorization", auth);
-    Ok(request)
-}
-
-/// How `ctl output` prints entries.
-#[derive(Debug, Clone, Copy)]
-struct Show {
-    /// One JSON object per entry.
-    json: bool,
-    /// Output as it is, control sequences included: to a pipe or file, or asked with `--raw`.
-    raw: bool,
-}
-
-fn print_entries(entries: &[Value], show: Show) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
-    for entry in entries {
-        let content = entry["content"].as_str().unwrap_or_default();
-        if show.json {
-            writeln!(out, "{entry}")?;
-        } else if entry["type"] != "output" {
-            // Other types are shown only when asked for with --type.
-            writeln!(
-                out,
-                "[{}] {}",
-                text_of(&entry["type"]),
-                format::inert(content.trim_end())
-            )?;
-        } else if show.raw {
-            write!(out, "{content}")?;
-        } else {
-            write!(out, "{}", for_stdout(content))?;
-        }
-    }
-    out.flush()?;
-    Ok(())
-}
-
-fn text_of(value: &Value) -> &str {
-    value.as_str().unwrap_or_default()
 }
 
 /// `\r`, `\n`, `\t`, `\e`, `\xHH` and `\\` in a command-line argument.

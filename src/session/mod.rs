@@ -1,7 +1,7 @@
 //! One program in one pseudo-terminal: its screen, its state and its output.
 //!
 //! A [`Session`] is a cheap handle. The work happens in the session's actor task (see
-//! `actor.rs`), which owns everything mutable except the terminal; the terminal sits behind a
+//! `actor/`), which owns everything mutable except the terminal; the terminal sits behind a
 //! short lock so that views (TUI, API) can read the screen without a round trip.
 
 mod actor;
@@ -16,6 +16,7 @@ pub mod dialog;
 pub mod error;
 pub mod event;
 mod history;
+mod info;
 mod input;
 pub mod osc_limit;
 pub mod output;
@@ -42,13 +43,12 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use parking_lot::Mutex;
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
 pub use command::{CommandRecord, CommandResult, PendingCommand};
 pub use config::{DEFAULT_WORKSPACE, InvalidTaskId, SessionConfig, TaskId, TerminalSize};
 pub use error::SessionError;
+pub use info::{Recipe, SessionId, SessionInfo, SessionStatus};
 pub use output::{OutputType, SessionOutput};
 pub use profile::ProfileKind;
 pub use pty::{ExitInfo, resolve_program};
@@ -59,77 +59,6 @@ pub use terminal::{ScreenSnapshot, Terminal};
 
 use actor::Control;
 use event::Notifier;
-
-/// A session's id, unique within one manager.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
-)]
-#[serde(transparent)]
-pub struct SessionId(pub u64);
-
-impl fmt::Display for SessionId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.0, f)
-    }
-}
-
-/// What changes over a session's life, published by its actor.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct SessionStatus {
-    pub state: SessionState,
-    pub state_reason: String,
-    pub exit_code: Option<i32>,
-    pub last_activity: DateTime<Utc>,
-    pub commands_run: u64,
-    pub terminal_size: TerminalSize,
-    pub bytes_read: u64,
-    /// Since when the screen has shown a dialog (see `dialog.rs`); not on the wire.
-    #[serde(skip)]
-    pub dialog_since: Option<std::time::Instant>,
-    /// What Claude Code's hooks and status line said (see `claude::info`).
-    #[serde(flatten)]
-    pub claude: crate::claude::ClaudeInfo,
-}
-
-/// Everything known about a session, as shown by `list` and the API.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct SessionInfo {
-    pub session_id: SessionId,
-    pub task_id: TaskId,
-    pub workspace: String,
-    pub project_path: PathBuf,
-    pub command: Vec<String>,
-    /// The detector profile's name.
-    pub profile: String,
-    pub pid: u32,
-    pub created_at: DateTime<Utc>,
-    #[serde(flatten)]
-    pub status: SessionStatus,
-    /// CPU and memory of its processes: sampled when asked for (API, stats), else `None`.
-    #[serde(default)]
-    pub resources: Option<crate::usage::Resources>,
-    /// The git worktree it runs in, if any.
-    #[serde(default)]
-    pub worktree: Option<crate::worktree::WorktreeInfo>,
-}
-
-/// What a restarted server needs to start a session again: how it was asked for, without
-/// secrets (the token's variable is kept, never its value; environment by names only).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Recipe {
-    pub task_id: TaskId,
-    pub workspace: String,
-    pub project_path: PathBuf,
-    pub command: Vec<String>,
-    pub environment_names: Vec<String>,
-    pub auth_token_env: Option<String>,
-    pub profile: Option<String>,
-    pub conversation: Option<conversation::Conversation>,
-    pub created_at: DateTime<Utc>,
-    /// The worktree's name, so that a restored session finds it again.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub worktree: Option<String>,
-}
 
 struct Inner {
     id: SessionId,

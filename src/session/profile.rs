@@ -3,7 +3,7 @@
 //! Profiles are data, so that other agent CLIs can be described without code: the built-in ones
 //! are the files in `assets/profiles/`, written in the very schema users write under
 //! `[profiles.NAME]` (see `config::ProfileSpec`), and checked against the real Claude Code 2.x
-//! screens (see `detector_tests.rs` and `tests/profiles.rs`).
+//! screens (see `detector/tests.rs` and `tests/profiles.rs`).
 
 use std::fmt;
 use std::str::FromStr;

@@ -24,6 +24,7 @@ mod scroll;
 mod select;
 #[cfg(test)]
 mod snapshot_tests;
+mod status_bar;
 mod title;
 
 use std::io::Write;

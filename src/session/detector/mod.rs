@@ -255,5 +255,4 @@ fn decided(verdict: Verdict, reason: String) -> Decision {
 }
 
 #[cfg(test)]
-#[path = "detector_tests.rs"]
 mod tests;

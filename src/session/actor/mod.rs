@@ -6,24 +6,21 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use parking_lot::Mutex;
-use portable_pty::{MasterPty, PtySize};
+use portable_pty::MasterPty;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio::time::sleep_until;
 
 use crate::session::answers::{Answers, TtyMoment};
-use crate::session::command::{ActiveCommand, CommandRecord, CommandReply, CommandResult};
-use crate::session::config::{SessionConfig, TerminalSize};
+use crate::session::config::SessionConfig;
 use crate::session::detector::Detector;
-use crate::session::error::SessionError;
 use crate::session::event::Notifier;
 use crate::session::input::InputSender;
-use crate::session::output::{DEFAULT_LOG_BYTES, OutputLog, OutputType, SessionOutput, Utf8Stream};
+use crate::session::output::{DEFAULT_LOG_BYTES, OutputLog, OutputType, Utf8Stream};
 use crate::session::poller::Stop;
 use crate::session::process::{Leftovers, Signal};
-use crate::session::profile::{Profile, ProfileKind, Verdict};
+use crate::session::profile::{ProfileKind, Verdict};
 use crate::session::pty::{ExitInfo, Spawned};
 use crate::session::pty_io::Chunk;
-use crate::session::reply;
 use crate::session::state::{SessionState, StateMachine};
 use crate::session::terminal::Terminal;
 use crate::session::{SessionId, SessionStatus, StreamItem, TaskId};
@@ -39,47 +36,17 @@ const DRAIN_TIMEOUT: Duration = Duration::from_millis(500);
 /// How often killed leftovers are checked for while being reaped, and for how long at most.
 const REAP_INTERVAL: Duration = Duration::from_millis(10);
 const REAP_TIMEOUT: Duration = Duration::from_secs(5);
-const HISTORY_LIMIT: usize = 1000;
 const CONTROL_QUEUE: usize = 64;
 
-/// Requests to the actor. Each carries the channel its answer goes back on.
-pub enum Control {
-    Command {
-        text: String,
-        timeout: Duration,
-        reply: CommandReply,
-    },
-    Input {
-        bytes: Vec<u8>,
-        reply: oneshot::Sender<Result<(), SessionError>>,
-    },
-    Resize {
-        size: TerminalSize,
-        reply: oneshot::Sender<Result<(), SessionError>>,
-    },
-    Interrupt {
-        reply: oneshot::Sender<Result<(), SessionError>>,
-    },
-    Terminate {
-        force: bool,
-        reason: String,
-        reply: oneshot::Sender<()>,
-    },
-    Output {
-        since: u64,
-        limit: usize,
-        reply: oneshot::Sender<(Vec<SessionOutput>, u64)>,
-    },
-    History {
-        reply: oneshot::Sender<Vec<CommandRecord>>,
-    },
-    /// A hook or status line report, with the capability it came with.
-    Report {
-        capability: String,
-        report: Box<crate::claude::Report>,
-        reply: oneshot::Sender<Result<Option<String>, crate::claude::ReportRefused>>,
-    },
-}
+mod commands;
+mod control;
+mod input;
+mod lifecycle;
+mod signals;
+mod timers;
+
+pub use control::Control;
+use timers::Timers;
 
 /// Starts the actor task; returns its control channel and status feed.
 pub fn start(
@@ -128,8 +95,7 @@ pub fn start(
         answers: Answers::new(id, shell, now),
         status: status_tx,
         notifier,
-        active: None,
-        history: config.history.clone(),
+        commands: commands::Commands::new(config.history.clone()),
         timers: Timers::default(),
         exit: None,
         terminate_waiters: Vec::new(),
@@ -142,38 +108,6 @@ pub fn start(
     actor.timers.eval = Some(now + EVAL_DEBOUNCE);
     tokio::spawn(actor.run(control_rx, spawned.output, spawned.exit));
     (control_tx, status_rx)
-}
-
-/// Every moment the actor must wake up at, besides incoming messages.
-#[derive(Default)]
-struct Timers {
-    /// Press Enter for a command typed a moment ago.
-    enter: Option<Instant>,
-    /// Look at the screen again.
-    eval: Option<Instant>,
-    /// SIGKILL the session's processes.
-    kill: Option<Instant>,
-    /// Stop waiting for the last output of an exited program.
-    drain: Option<Instant>,
-    /// Check that killed leftovers are gone, until the given give-up time.
-    reap: Option<(Instant, Instant)>,
-}
-
-impl Timers {
-    fn next(&self, command: Option<Instant>, answer: Option<Instant>) -> Option<Instant> {
-        [
-            self.enter,
-            self.eval,
-            self.kill,
-            self.drain,
-            self.reap.map(|r| r.0),
-            command,
-            answer,
-        ]
-        .into_iter()
-        .flatten()
-        .min()
-    }
 }
 
 struct Actor {
@@ -198,8 +132,7 @@ struct Actor {
     answers: Answers,
     status: watch::Sender<SessionStatus>,
     notifier: Notifier,
-    active: Option<ActiveCommand>,
-    history: Vec<CommandRecord>,
+    commands: commands::Commands,
     timers: Timers,
     exit: Option<ExitInfo>,
     terminate_waiters: Vec<oneshot::Sender<()>>,
@@ -216,8 +149,9 @@ impl Actor {
     ) {
         let (mut control_open, mut output_open, mut exit_pending) = (true, true, true);
         loop {
-            let command = self.active.as_ref().map(|c| c.deadline);
-            let deadline = self.timers.next(command, self.answers.next_due());
+            let deadline = self
+                .timers
+                .next(self.commands.deadline(), self.answers.next_due());
             tokio::select! {
                 biased;
                 msg = control.recv(), if control_open => match msg {
@@ -289,7 +223,7 @@ impl Actor {
                 let _ = reply.send(self.log.since(since, limit));
             }
             Control::History { reply } => {
-                let _ = reply.send(self.history.clone());
+                let _ = reply.send(self.commands.history());
             }
             Control::Report {
                 capability,
@@ -299,112 +233,6 @@ impl Actor {
                 let _ = reply.send(self.on_report(&capability, *report, Instant::now()));
             }
         }
-    }
-
-    /// Writes to the program and logs it as input.
-    fn write(&mut self, bytes: Vec<u8>, shown: String) -> Result<(), SessionError> {
-        let input = self
-            .input
-            .as_ref()
-            .filter(|_| self.exit.is_none())
-            .ok_or(SessionError::Ended)?;
-        let recorded = self
-            .recording
-            .as_ref()
-            .filter(|r| r.records_input())
-            .map(|_| bytes.clone());
-        input.send(bytes)?;
-        if let (Some(recording), Some(keys)) = (&self.recording, recorded) {
-            recording.input(&keys);
-        }
-        self.record(OutputType::Input, shown);
-        Ok(())
-    }
-
-    fn send_keys(&mut self, bytes: Vec<u8>) -> Result<(), SessionError> {
-        let enter = bytes.iter().any(|&b| b == b'\r' || b == b'\n');
-        let shown = String::from_utf8_lossy(&bytes).into_owned();
-        self.write(bytes, shown)?;
-        if enter {
-            self.submitted(Instant::now(), "enter pressed");
-        }
-        Ok(())
-    }
-
-    /// Enter reached the program: it is now working on something, as far as we know.
-    fn submitted(&mut self, now: Instant, reason: &str) {
-        self.detector.on_submit(now);
-        let profile = self.detector.profile();
-        let takes_enter = matches!(
-            self.machine.state(),
-            SessionState::Ready | SessionState::Idle | SessionState::WaitingInput
-        );
-        if profile.output_means_progress && takes_enter {
-            self.transition(SessionState::Busy, reason);
-        }
-        self.schedule_eval(now);
-    }
-
-    fn start_command(&mut self, text: String, timeout: Duration, reply: CommandReply) {
-        let state = self.machine.state();
-        if self.exit.is_some() || state.is_ending() {
-            let _ = reply.send(Err(SessionError::Ended));
-            return;
-        }
-        if !state.accepts_commands() || self.active.is_some() {
-            let _ = reply.send(Err(SessionError::NotAcceptingCommands(state)));
-            return;
-        }
-        let now = Instant::now();
-        let delay = self.detector.profile().enter_delay;
-        let mut keys = text.clone().into_bytes();
-        if delay.is_zero() {
-            keys.push(b'\r');
-        }
-        if let Err(e) = self.write(keys, text.clone()) {
-            let _ = reply.send(Err(e));
-            return;
-        }
-        self.history.push(CommandRecord {
-            command: text.clone(),
-            sent_at: Utc::now(),
-            result: None,
-        });
-        if self.history.len() > HISTORY_LIMIT {
-            self.history.remove(0);
-        }
-        self.status.send_modify(|s| s.commands_run += 1);
-        self.transition(SessionState::Busy, "command sent");
-        self.active = Some(ActiveCommand::new(text, timeout, reply, now));
-        if delay.is_zero() {
-            self.detector.on_submit(now);
-            self.schedule_eval(now);
-        } else {
-            // Typed text and Enter in one write read as a paste to Claude Code: Enter comes later.
-            self.timers.enter = Some(now + delay);
-        }
-    }
-
-    fn resize(&mut self, size: TerminalSize) -> Result<(), SessionError> {
-        let size = TerminalSize::clamped(size.cols, size.rows);
-        let master = self.master.as_ref().ok_or(SessionError::Ended)?;
-        master
-            .resize(PtySize {
-                rows: size.rows,
-                cols: size.cols,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .map_err(|e| SessionError::Pty(e.to_string()))?;
-        let mut terminal = self.terminal.lock();
-        terminal.resize(size);
-        let _ = self.stream.send(StreamItem::Resized(size));
-        if let Some(recording) = &self.recording {
-            recording.resize(size);
-        }
-        drop(terminal);
-        self.status.send_modify(|s| s.terminal_size = size);
-        Ok(())
     }
 
     fn on_output(&mut self, chunk: Chunk) {
@@ -423,9 +251,7 @@ impl Actor {
         if !text.is_empty() {
             self.record(OutputType::Output, text);
         }
-        if let Some(cmd) = &mut self.active {
-            cmd.capture(bytes);
-        }
+        self.commands.capture(bytes);
         self.detector.on_output(now);
         self.status.send_modify(|s| {
             s.bytes_read += bytes.len() as u64;
@@ -462,18 +288,7 @@ impl Actor {
     fn on_timer(&mut self, now: Instant) {
         let due = |t: Option<Instant>| t.is_some_and(|t| t <= now);
         if due(self.timers.enter) {
-            self.timers.enter = None;
-            if self
-                .input
-                .as_ref()
-                .is_some_and(|i| i.send(b"\r".to_vec()).is_ok())
-            {
-                if let Some(recording) = &self.recording {
-                    recording.input(b"\r");
-                }
-                self.detector.on_submit(now);
-                self.schedule_eval(now);
-            }
+            self.press_delayed_enter(now);
         }
         if due(self.timers.kill) {
             self.timers.kill = None;
@@ -496,7 +311,7 @@ impl Actor {
             self.timers.eval = None;
             self.evaluate(now);
         }
-        if self.active.as_ref().is_some_and(|c| c.deadline <= now) {
+        if due(self.commands.deadline()) {
             self.complete_command(true);
         }
     }
@@ -560,47 +375,4 @@ impl Actor {
             Err(e) => tracing::warn!(session = %self.id, error = %e, "ignored state change"),
         }
     }
-
-    fn complete_command(&mut self, timed_out: bool) {
-        let Some(cmd) = self.active.take() else {
-            return;
-        };
-        let profile = self.detector.profile();
-        // A Stop hook's reply is Claude's own words; the screen's is what was drawn of them.
-        let output = match (self.claude.reply.take(), &profile.reply) {
-            (Some(reply), _) => reply,
-            (None, Some(rules)) => {
-                let lines = self.terminal.lock().lines_with_history();
-                reply::transcript_reply(&lines, &cmd.text, rules)
-            }
-            (None, None) => {
-                reply::stream_reply(&cmd.captured_text(), &cmd.text, |l| is_prompt(profile, l))
-            }
-        };
-        let result = CommandResult {
-            output,
-            state: self.machine.state(),
-            duration_ms: cmd.started.elapsed().as_millis() as u64,
-            timed_out,
-        };
-        if let Some(record) = self.history.iter_mut().rev().find(|r| r.result.is_none()) {
-            record.result = Some(result.clone());
-            let entry = crate::history::Entry::finished(&self.task_id, self.id, record, &result);
-            self.notifier.commands.finished(entry);
-        }
-        let _ = cmd.reply.send(Ok(result));
-    }
 }
-
-fn is_prompt(profile: &Profile, line: &str) -> bool {
-    profile
-        .rules
-        .iter()
-        .any(|r| r.verdict == Verdict::Prompt && r.pattern.is_match(line))
-}
-
-#[path = "lifecycle.rs"]
-mod lifecycle;
-
-#[path = "signals.rs"]
-mod signals;

@@ -307,7 +307,6 @@ impl Terminal {
     }
 }
 
-#[path = "scrollback.rs"]
 mod scrollback;
 
 #[cfg(test)]

@@ -147,7 +147,7 @@ impl Actor {
             HookKind::Stop { last_message }
                 if matches!(state, SessionState::Busy | SessionState::WaitingInput) =>
             {
-                if self.active.is_some() {
+                if self.commands.is_running() {
                     self.claude.reply = last_message;
                 }
                 self.hook_moves(SessionState::Idle, "hook: turn ended", now);

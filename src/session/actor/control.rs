@@ -1,0 +1,50 @@
+//! The requests a session's actor takes: one enum, so everything that can happen to a session
+//! from outside is listed in one place and handled in one `match`.
+
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+
+use crate::session::command::{CommandRecord, CommandReply};
+use crate::session::config::TerminalSize;
+use crate::session::error::SessionError;
+use crate::session::output::SessionOutput;
+
+/// Requests to the actor. Each carries the channel its answer goes back on.
+pub enum Control {
+    Command {
+        text: String,
+        timeout: Duration,
+        reply: CommandReply,
+    },
+    Input {
+        bytes: Vec<u8>,
+        reply: oneshot::Sender<Result<(), SessionError>>,
+    },
+    Resize {
+        size: TerminalSize,
+        reply: oneshot::Sender<Result<(), SessionError>>,
+    },
+    Interrupt {
+        reply: oneshot::Sender<Result<(), SessionError>>,
+    },
+    Terminate {
+        force: bool,
+        reason: String,
+        reply: oneshot::Sender<()>,
+    },
+    Output {
+        since: u64,
+        limit: usize,
+        reply: oneshot::Sender<(Vec<SessionOutput>, u64)>,
+    },
+    History {
+        reply: oneshot::Sender<Vec<CommandRecord>>,
+    },
+    /// A hook or status line report, with the capability it came with.
+    Report {
+        capability: String,
+        report: Box<crate::claude::Report>,
+        reply: oneshot::Sender<Result<Option<String>, crate::claude::ReportRefused>>,
+    },
+}

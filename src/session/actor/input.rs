@@ -1,0 +1,78 @@
+//! What goes to the program: keys written to its PTY (logged, recorded, and telling the
+//! detector that Enter was pressed), and its window size.
+
+use std::time::Instant;
+
+use portable_pty::PtySize;
+
+use super::*;
+use crate::session::config::TerminalSize;
+use crate::session::error::SessionError;
+
+impl Actor {
+    /// Writes to the program and logs it as input.
+    pub(super) fn write(&mut self, bytes: Vec<u8>, shown: String) -> Result<(), SessionError> {
+        let input = self
+            .input
+            .as_ref()
+            .filter(|_| self.exit.is_none())
+            .ok_or(SessionError::Ended)?;
+        let recorded = self
+            .recording
+            .as_ref()
+            .filter(|r| r.records_input())
+            .map(|_| bytes.clone());
+        input.send(bytes)?;
+        if let (Some(recording), Some(keys)) = (&self.recording, recorded) {
+            recording.input(&keys);
+        }
+        self.record(OutputType::Input, shown);
+        Ok(())
+    }
+
+    pub(super) fn send_keys(&mut self, bytes: Vec<u8>) -> Result<(), SessionError> {
+        let enter = bytes.iter().any(|&b| b == b'\r' || b == b'\n');
+        let shown = String::from_utf8_lossy(&bytes).into_owned();
+        self.write(bytes, shown)?;
+        if enter {
+            self.submitted(Instant::now(), "enter pressed");
+        }
+        Ok(())
+    }
+
+    /// Enter reached the program: it is now working on something, as far as we know.
+    pub(super) fn submitted(&mut self, now: Instant, reason: &str) {
+        self.detector.on_submit(now);
+        let profile = self.detector.profile();
+        let takes_enter = matches!(
+            self.machine.state(),
+            SessionState::Ready | SessionState::Idle | SessionState::WaitingInput
+        );
+        if profile.output_means_progress && takes_enter {
+            self.transition(SessionState::Busy, reason);
+        }
+        self.schedule_eval(now);
+    }
+
+    pub(super) fn resize(&mut self, size: TerminalSize) -> Result<(), SessionError> {
+        let size = TerminalSize::clamped(size.cols, size.rows);
+        let master = self.master.as_ref().ok_or(SessionError::Ended)?;
+        master
+            .resize(PtySize {
+                rows: size.rows,
+                cols: size.cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .map_err(|e| SessionError::Pty(e.to_string()))?;
+        let mut terminal = self.terminal.lock();
+        terminal.resize(size);
+        let _ = self.stream.send(StreamItem::Resized(size));
+        if let Some(recording) = &self.recording {
+            recording.resize(size);
+        }
+        drop(terminal);
+        self.status.send_modify(|s| s.terminal_size = size);
+        Ok(())
+    }
+}

@@ -1,0 +1,84 @@
+//! What is known about a session, as plain data: its id, the status its actor publishes,
+//! what `list` and the API show, and the recipe a restarted server starts it again from.
+//! Kept apart from the [`Session`](super::Session) handle, which hands these out.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::conversation;
+use super::{SessionState, TaskId, TerminalSize};
+
+/// A session's id, unique within one manager.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(transparent)]
+pub struct SessionId(pub u64);
+
+impl fmt::Display for SessionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+/// What changes over a session's life, published by its actor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SessionStatus {
+    pub state: SessionState,
+    pub state_reason: String,
+    pub exit_code: Option<i32>,
+    pub last_activity: DateTime<Utc>,
+    pub commands_run: u64,
+    pub terminal_size: TerminalSize,
+    pub bytes_read: u64,
+    /// Since when the screen has shown a dialog (see `dialog.rs`); not on the wire.
+    #[serde(skip)]
+    pub dialog_since: Option<std::time::Instant>,
+    /// What Claude Code's hooks and status line said (see `claude::info`).
+    #[serde(flatten)]
+    pub claude: crate::claude::ClaudeInfo,
+}
+
+/// Everything known about a session, as shown by `list` and the API.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SessionInfo {
+    pub session_id: SessionId,
+    pub task_id: TaskId,
+    pub workspace: String,
+    pub project_path: PathBuf,
+    pub command: Vec<String>,
+    /// The detector profile's name.
+    pub profile: String,
+    pub pid: u32,
+    pub created_at: DateTime<Utc>,
+    #[serde(flatten)]
+    pub status: SessionStatus,
+    /// CPU and memory of its processes: sampled when asked for (API, stats), else `None`.
+    #[serde(default)]
+    pub resources: Option<crate::usage::Resources>,
+    /// The git worktree it runs in, if any.
+    #[serde(default)]
+    pub worktree: Option<crate::worktree::WorktreeInfo>,
+}
+
+/// What a restarted server needs to start a session again: how it was asked for, without
+/// secrets (the token's variable is kept, never its value; environment by names only).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Recipe {
+    pub task_id: TaskId,
+    pub workspace: String,
+    pub project_path: PathBuf,
+    pub command: Vec<String>,
+    pub environment_names: Vec<String>,
+    pub auth_token_env: Option<String>,
+    pub profile: Option<String>,
+    pub conversation: Option<conversation::Conversation>,
+    pub created_at: DateTime<Utc>,
+    /// The worktree's name, so that a restored session finds it again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub worktree: Option<String>,
+}
