@@ -115,6 +115,13 @@ impl CommandSink {
             writer.append(entry);
         }
     }
+
+    /// Blocks until the entries finished so far are on disk (see `Writer::sync`).
+    pub fn sync(&self) {
+        if let Some(writer) = &self.writer {
+            writer.sync();
+        }
+    }
 }
 
 impl Entry {

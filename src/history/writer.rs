@@ -1,7 +1,8 @@
 //! The thread that appends to history files, behind a bounded queue.
 
 use std::path::PathBuf;
-use std::sync::mpsc::{SyncSender, TrySendError, sync_channel};
+use std::sync::mpsc::{Sender, SyncSender, TrySendError, channel, sync_channel};
+use std::time::Duration;
 
 use crate::history::Entry;
 use crate::history::file;
@@ -10,22 +11,40 @@ use crate::history::file;
 /// disk is stuck: the entry is dropped with a warning rather than blocking a session.
 const QUEUE: usize = 256;
 
+/// The longest a reader waits for the entries queued before it to reach the disk.
+const SYNC_WAIT: Duration = Duration::from_secs(2);
+
+/// What the writer thread is asked to do, in the order asked.
+#[derive(Debug)]
+enum Job {
+    Append(Entry),
+    /// Answered once every entry queued before it is written.
+    Sync(Sender<()>),
+}
+
 /// A handle to the writer thread; the thread ends when the last handle goes.
 #[derive(Debug, Clone)]
 pub struct Writer {
-    queue: SyncSender<Entry>,
+    queue: SyncSender<Job>,
 }
 
 impl Writer {
     pub fn start(dir: PathBuf) -> Self {
-        let (queue, entries) = sync_channel::<Entry>(QUEUE);
+        let (queue, jobs) = sync_channel::<Job>(QUEUE);
         let target = dir;
         let spawned = std::thread::Builder::new()
             .name("ccmux-history".into())
             .spawn(move || {
-                for entry in entries {
-                    if let Err(e) = file::append(&target, &entry) {
-                        tracing::warn!(error = %e, dir = %target.display(), "a command could not be added to the history");
+                for job in jobs {
+                    match job {
+                        Job::Append(entry) => {
+                            if let Err(e) = file::append(&target, &entry) {
+                                tracing::warn!(error = %e, dir = %target.display(), "a command could not be added to the history");
+                            }
+                        }
+                        Job::Sync(done) => {
+                            let _ = done.send(());
+                        }
                     }
                 }
             });
@@ -36,12 +55,21 @@ impl Writer {
     }
 
     pub fn append(&self, entry: Entry) {
-        match self.queue.try_send(entry) {
+        match self.queue.try_send(Job::Append(entry)) {
             Ok(()) => {}
-            Err(TrySendError::Full(entry)) => {
+            Err(TrySendError::Full(Job::Append(entry))) => {
                 tracing::warn!(task = %entry.task_id, "the history queue is full; a command was not kept");
             }
-            Err(TrySendError::Disconnected(_)) => {}
+            Err(_) => {}
+        }
+    }
+
+    /// Waits (briefly, blocking) until the entries queued so far are on disk, so a read that
+    /// follows a command's reply finds that command. A stuck disk makes it give up, not hang.
+    pub fn sync(&self) {
+        let (done, written) = channel();
+        if self.queue.try_send(Job::Sync(done)).is_ok() {
+            let _ = written.recv_timeout(SYNC_WAIT);
         }
     }
 }

@@ -96,14 +96,18 @@ impl Manager {
             return Ok(held.iter().map(|r| Entry::held(&task, id, r)).collect());
         };
         let reading = task.clone();
-        let kept = tokio::task::spawn_blocking(move || history::read_task(&dir, &reading))
-            .await
-            .map_err(std::io::Error::other)
-            .and_then(|r| r)
-            .unwrap_or_else(|e| {
-                tracing::warn!(error = %e, task = %task, "the history file could not be read");
-                Vec::new()
-            });
+        let commands = self.shared.commands.clone();
+        let kept = tokio::task::spawn_blocking(move || {
+            commands.sync();
+            history::read_task(&dir, &reading)
+        })
+        .await
+        .map_err(std::io::Error::other)
+        .and_then(|r| r)
+        .unwrap_or_else(|e| {
+            tracing::warn!(error = %e, task = %task, "the history file could not be read");
+            Vec::new()
+        });
         // A command cut short by a restart never finished: only this session's own can run.
         let running = held
             .iter()

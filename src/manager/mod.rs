@@ -102,6 +102,8 @@ struct Shared {
     /// Shared with the blocking task that samples, which holds it while it reads `/proc`.
     usage: Arc<parking_lot::Mutex<crate::usage::Sampler>>,
     history_dir: Option<std::path::PathBuf>,
+    /// Where finished commands go; read back through `history`.
+    commands: crate::history::CommandSink,
 }
 
 /// Wakes when sessions start, end, change state or are forgotten: not on output.
@@ -129,7 +131,7 @@ impl Manager {
         let metrics = Arc::new(crate::metrics::Metrics::default());
         let history_dir = config.history_dir.clone();
         let commands = crate::history::CommandSink::new(metrics.clone(), history_dir.clone());
-        let (requests, registry) = registry::start(config, events.clone(), commands);
+        let (requests, registry) = registry::start(config, events.clone(), commands.clone());
         Self {
             shared: Arc::new(Shared {
                 requests,
@@ -141,6 +143,7 @@ impl Manager {
                 metrics,
                 usage: Arc::default(),
                 history_dir,
+                commands,
             }),
         }
     }
