@@ -37,7 +37,8 @@ fn a_killed_server_comes_back_with_its_shell_directory_and_claude_conversation()
         &format!(
             "[[session]]\ntask_id = \"sh\"\ncommand = [\"bash\", \"--norc\", \"--noprofile\", \"-i\"]\n\
              environment = {{ PS1 = \"sh$ \" }}\n\
-             [[session]]\ntask_id = \"claude\"\nprofile = \"claude\"\ncommand = [\"python3\", \"{}\"]\n",
+             [[session]]\ntask_id = \"claude\"\nprofile = \"claude\"\nhooks = false\n\
+             command = [\"python3\", \"{}\"]\n",
             fixture("fake_claude.py")
         ),
     );
@@ -71,9 +72,13 @@ fn a_killed_server_comes_back_with_its_shell_directory_and_claude_conversation()
     assert_ne!(first.exit_code(), 0);
 
     let second = first.client(project.path(), (160, 40), "--listen 127.0.0.1:0");
-    second.wait_for(
+    let resumed = second.wait_for(
         |s| s.contains(&format!("argv: --resume {conversation}")),
         "Claude Code resumes its conversation",
+    );
+    assert!(
+        !resumed.contains("--settings"),
+        "`hooks = false` holds after the restart:\n{resumed}"
     );
     second.text("pwd");
     second.keys(&["Enter"]);

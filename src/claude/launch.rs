@@ -54,6 +54,8 @@ pub struct HookEndpoint {
 pub struct ClaudeOptions {
     /// `hooks = false` turns the hooks off; `claude --bare` or an own `--settings` does too.
     pub hooks: bool,
+    /// `policy = false`: the `[[policy]]` rules do not answer this session's requests.
+    pub policy: bool,
     /// The permission policies the session follows (empty with `policy = false`).
     pub policies: Arc<Policies>,
     pub endpoint: Option<HookEndpoint>,
@@ -65,6 +67,7 @@ impl Default for ClaudeOptions {
     fn default() -> Self {
         Self {
             hooks: true,
+            policy: true,
             policies: Arc::default(),
             endpoint: None,
             launch: None,

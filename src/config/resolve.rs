@@ -160,7 +160,8 @@ impl Config {
             (None, None) => None,
         };
         config.claude.hooks = request.hooks.or(template.hooks).unwrap_or(true);
-        if request.policy.or(template.policy).unwrap_or(true) {
+        config.claude.policy = request.policy.or(template.policy).unwrap_or(true);
+        if config.claude.policy {
             config.claude.policies =
                 std::sync::Arc::new(crate::claude::policy::Policies::new(&self.policies));
         }

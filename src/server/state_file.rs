@@ -179,6 +179,8 @@ pub fn to_config(
             .worktree
             .clone()
             .map(crate::worktree::WorktreeOption::Named),
+        hooks: Some(!recipe.hooks_off),
+        policy: Some(!recipe.policy_off),
         ..SessionRequest::default()
     };
     let mut session = config.session_config(request, &saved.cwd)?;

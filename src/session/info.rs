@@ -81,4 +81,9 @@ pub struct Recipe {
     /// The worktree's name, so that a restored session finds it again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub worktree: Option<String>,
+    /// `hooks = false` and `policy = false`, kept so that a restored session has them off too.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub hooks_off: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub policy_off: bool,
 }

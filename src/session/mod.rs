@@ -160,6 +160,8 @@ impl Session {
             conversation: config.conversation.clone(),
             created_at,
             worktree: config.worktree.as_ref().map(|w| w.name().to_string()),
+            hooks_off: !config.claude.hooks,
+            policy_off: !config.claude.policy,
         };
         Ok(Session {
             inner: Arc::new(Inner {
