@@ -70,7 +70,11 @@ fn browser_cookie(server: &Server) -> String {
 }
 
 fn page_socket(server: &Server, headers: &[(&'static str, &str)]) -> Result<Socket, u16> {
-    let mut request = format!("ws://{}/ws/web", server.addr)
+    socket_at(server, "/ws/web", headers)
+}
+
+fn socket_at(server: &Server, path: &str, headers: &[(&'static str, &str)]) -> Result<Socket, u16> {
+    let mut request = format!("ws://{}{path}", server.addr)
         .into_client_request()
         .unwrap();
     for (k, v) in headers {
@@ -398,22 +402,30 @@ fn the_page_socket_draws_screens_sizes_sessions_and_takes_typed_keys() {
 #[test]
 fn revoking_ends_every_browser_session_and_closes_its_pages() {
     let server = start_server();
+    let dir = tempfile::tempdir().unwrap();
+    let id = bash_session(&server, "revoked", dir.path());
     let cookie = browser_cookie(&server);
     let own = own_origin(&server);
-    let mut socket = page_socket(&server, &[("cookie", &cookie), ("origin", &own)]).unwrap();
-    next_json(&mut socket);
+    let browser = [("cookie", cookie.as_str()), ("origin", own.as_str())];
+    let mut page = page_socket(&server, &browser).unwrap();
+    next_json(&mut page);
+    let session_path = format!("/ws/sessions/{id}");
+    let mut session = socket_at(&server, &session_path, &browser).unwrap();
+    next_json(&mut session);
     let out = ccmux_web(&server, &["--revoke"]);
     assert!(out.status.success(), "{out:?}");
     assert!(String::from_utf8_lossy(&out.stdout).contains("ended 1 browser session"));
-    let close = loop {
-        match socket.read() {
-            Ok(tungstenite::Message::Close(frame)) => break frame.unwrap(),
-            Ok(_) => continue,
-            Err(e) => panic!("no close frame: {e}"),
-        }
-    };
-    assert_eq!(u16::from(close.code), 4001);
-    assert!(close.reason.contains("logged out"), "{close:?}");
+    for socket in [&mut page, &mut session] {
+        let close = loop {
+            match socket.read() {
+                Ok(tungstenite::Message::Close(frame)) => break frame.unwrap(),
+                Ok(_) => continue,
+                Err(e) => panic!("no close frame: {e}"),
+            }
+        };
+        assert_eq!(u16::from(close.code), 4001);
+        assert!(close.reason.contains("logged out"), "{close:?}");
+    }
     let headers = [("cookie", cookie.as_str())];
     assert_eq!(
         server.call_as("GET", "/api/v1/sessions", None, &headers).0,

@@ -39,6 +39,7 @@ use crate::session::event::{Event, EventKind};
 use crate::session::{
     CommandResult, OutputType, Session, SessionError, SessionId, SessionInfo, SessionState,
 };
+use crate::web::{Caller, Web};
 
 /// Largest message a client may send.
 pub const MAX_MESSAGE: usize = 1024 * 1024;
@@ -50,6 +51,8 @@ const CLOSE_WAIT: Duration = Duration::from_secs(2);
 pub async fn upgrade(
     State(app): State<AppState>,
     Extension(cap): Extension<Arc<WsCap>>,
+    Extension(caller): Extension<Caller>,
+    Extension(web): Extension<Arc<Web>>,
     Id(id): Id,
     filter: Result<Query<FilterQuery>, QueryRejection>,
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
@@ -66,12 +69,30 @@ pub async fn upgrade(
     let ws = ws?;
     let place = cap.claim(id)?;
     let events = app.manager.subscribe();
+    // A socket a browser opened with its cookie ends with that browser session.
+    let logged_out: LoggedOut = match caller {
+        Caller::Browser(cookie) => Box::pin(async move { web.browsers.logged_out(&cookie).await }),
+        Caller::Token => Box::pin(std::future::pending()),
+    };
     Ok(ws
         .protocols([crate::web::PROTOCOL])
         .max_message_size(MAX_MESSAGE)
         .max_frame_size(MAX_MESSAGE)
-        .on_upgrade(move |socket| serve(socket, app.manager, session, events, filter, place)))
+        .on_upgrade(move |socket| {
+            serve(
+                socket,
+                app.manager,
+                session,
+                events,
+                filter,
+                logged_out,
+                place,
+            )
+        }))
 }
+
+/// Resolves when the client's browser session is revoked; never for a token's client.
+type LoggedOut = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
 
 /// Streams to one client until either side ends; `_place` counts it among the open sockets
 /// for as long.
@@ -81,6 +102,7 @@ async fn serve(
     session: Session,
     mut events: broadcast::Receiver<Event>,
     mut filter: OutputFilter,
+    mut logged_out: LoggedOut,
     _place: WsPlace,
 ) {
     let (mut sink, mut stream) = socket.split();
@@ -111,6 +133,10 @@ async fn serve(
                 Err(broadcast::error::RecvError::Closed) => return,
             },
             Some(reply) = replies.recv() => (reply, false),
+            () = &mut logged_out => {
+                let reason = "logged out: run `ccmux web` to log in again";
+                return close(sink, stream, crate::web::LOGGED_OUT, reason).await;
+            }
             incoming = stream.next() => match incoming {
                 Some(Ok(Message::Text(raw))) => match parse(raw.as_str(), &requests, &mut filter) {
                     Some(refusal) => (refusal, false),
@@ -125,7 +151,7 @@ async fn serve(
         }
         ended = last;
     }
-    close(sink, stream, "session ended").await;
+    close(sink, stream, close_code::NORMAL, "session ended").await;
 }
 
 /// Sends a close frame with `reason`, then waits a little for the client's answering close:
@@ -133,10 +159,11 @@ async fn serve(
 async fn close(
     mut sink: SplitSink<WebSocket, Message>,
     mut stream: SplitStream<WebSocket>,
+    code: u16,
     reason: &str,
 ) {
     let frame = CloseFrame {
-        code: close_code::NORMAL,
+        code,
         reason: reason.into(),
     };
     if sink.send(Message::Close(Some(frame))).await.is_ok() {

@@ -117,6 +117,16 @@ impl Browsers {
         Ok(Cookie(cookie))
     }
 
+    /// Resolves once `cookie` no longer opens a browser session (`ccmux web --revoke`).
+    pub async fn logged_out(&self, cookie: &Cookie) {
+        let mut revoked = self.revocations();
+        while self.cookie_valid(&cookie.0) {
+            if revoked.changed().await.is_err() {
+                return;
+            }
+        }
+    }
+
     pub fn cookie_valid(&self, value: &str) -> bool {
         self.store
             .lock()

@@ -28,6 +28,9 @@ use auth::{Browsers, Cookie};
 /// The WebSocket protocol the server selects; a client that sends its token as a protocol
 /// (`ccmux.token.<token>`) offers this one beside it.
 pub const PROTOCOL: &str = "ccmux";
+
+/// The close code a socket a browser opened gets when its browser session was revoked.
+pub const LOGGED_OUT: u16 = 4001;
 /// How a non-browser client passes the token in a WebSocket handshake.
 pub const TOKEN_PROTOCOL_PREFIX: &str = "ccmux.token.";
 

@@ -31,7 +31,7 @@ use crate::manager::{ClientId, Manager, ManagerError};
 use crate::session::{SessionId, TerminalSize};
 use crate::web::frames::{self, View};
 use crate::web::page_keys::{self, PageKey};
-use crate::web::{Caller, PROTOCOL, Web};
+use crate::web::{Caller, LOGGED_OUT, PROTOCOL, Web};
 
 /// Pages open at once at most.
 pub const MAX_PAGES: usize = 32;
@@ -43,8 +43,6 @@ const MAX_MESSAGE: usize = 1024 * 1024;
 const OUT_QUEUE: usize = 8;
 /// How long a closing socket waits for its last messages to be written.
 const CLOSE_WAIT: Duration = Duration::from_secs(2);
-/// The close code a page gets when its browser session was revoked.
-const LOGGED_OUT: u16 = 4001;
 
 /// How many pages are open.
 #[derive(Default)]
