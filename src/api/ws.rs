@@ -70,10 +70,7 @@ pub async fn upgrade(
     let place = cap.claim(id)?;
     let events = app.manager.subscribe();
     // A socket a browser opened with its cookie ends with that browser session.
-    let logged_out: LoggedOut = match caller {
-        Caller::Browser(cookie) => Box::pin(async move { web.browsers.logged_out(&cookie).await }),
-        Caller::Token => Box::pin(std::future::pending()),
-    };
+    let logged_out: LoggedOut = Box::pin(async move { caller.logged_out(&web.browsers).await });
     Ok(ws
         .protocols([crate::web::PROTOCOL])
         .max_message_size(MAX_MESSAGE)
@@ -134,8 +131,8 @@ async fn serve(
             },
             Some(reply) = replies.recv() => (reply, false),
             () = &mut logged_out => {
-                let reason = "logged out: run `ccmux web` to log in again";
-                return close(sink, stream, crate::web::LOGGED_OUT, reason).await;
+                let (code, reason) = (crate::web::LOGGED_OUT, crate::web::LOGGED_OUT_REASON);
+                return close(sink, stream, code, reason).await;
             }
             incoming = stream.next() => match incoming {
                 Some(Ok(Message::Text(raw))) => match parse(raw.as_str(), &requests, &mut filter) {

@@ -31,6 +31,8 @@ pub const PROTOCOL: &str = "ccmux";
 
 /// The close code a socket a browser opened gets when its browser session was revoked.
 pub const LOGGED_OUT: u16 = 4001;
+/// The reason that close frame gives.
+pub const LOGGED_OUT_REASON: &str = "logged out: run `ccmux web` to log in again";
 /// How a non-browser client passes the token in a WebSocket handshake.
 pub const TOKEN_PROTOCOL_PREFIX: &str = "ccmux.token.";
 
@@ -46,6 +48,16 @@ pub struct Web {
 pub enum Caller {
     Token,
     Browser(Cookie),
+}
+
+impl Caller {
+    /// Resolves once this caller's browser session is revoked; never for a token's caller.
+    pub async fn logged_out(&self, browsers: &Browsers) {
+        match self {
+            Self::Browser(cookie) => browsers.logged_out(cookie).await,
+            Self::Token => std::future::pending().await,
+        }
+    }
 }
 
 /// The page's own routes (the API's are in `api::ROUTES`).

@@ -31,7 +31,7 @@ use crate::manager::{ClientId, Manager, ManagerError};
 use crate::session::{SessionId, TerminalSize};
 use crate::web::frames::{self, View};
 use crate::web::page_keys::{self, PageKey};
-use crate::web::{Caller, LOGGED_OUT, PROTOCOL, Web};
+use crate::web::{Caller, LOGGED_OUT, LOGGED_OUT_REASON, PROTOCOL, Web};
 
 /// Pages open at once at most.
 pub const MAX_PAGES: usize = 32;
@@ -173,7 +173,8 @@ impl Page {
         web: &Web,
         caller: &Caller,
     ) -> Option<CloseFrame> {
-        let mut revocations = web.browsers.revocations();
+        let logged_out = caller.logged_out(&web.browsers);
+        tokio::pin!(logged_out);
         loop {
             tokio::select! {
                 incoming = stream.next() => match incoming {
@@ -185,17 +186,11 @@ impl Page {
                     Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return None,
                     Some(Ok(_)) => {}
                 },
-                changed = revocations.changed() => {
-                    let revoked = match caller {
-                        Caller::Browser(cookie) => !web.browsers.cookie_valid(&cookie.0),
-                        Caller::Token => false,
-                    };
-                    if changed.is_err() || revoked {
-                        return Some(CloseFrame {
-                            code: LOGGED_OUT,
-                            reason: "logged out: run `ccmux web` to log in again".into(),
-                        });
-                    }
+                () = &mut logged_out => {
+                    return Some(CloseFrame {
+                        code: LOGGED_OUT,
+                        reason: LOGGED_OUT_REASON.into(),
+                    });
                 }
             }
         }
