@@ -68,6 +68,15 @@ fn a_permission_request_waits_naming_the_tool_and_the_answer_runs_it() {
         waiting["state_reason"],
         "permission: Bash touch created_by_tool.txt"
     );
+    // The screen's dialog, seen after the hook, agrees with it and keeps the hook's reason.
+    wait_for(&server, id, "the dialog on screen", |_| {
+        screen(&server, id).contains("Do you want to proceed?")
+    });
+    for _ in 0..10 {
+        let reason = info(&server, id)["state_reason"].clone();
+        assert_eq!(reason, "permission: Bash touch created_by_tool.txt");
+        std::thread::sleep(Duration::from_millis(50));
+    }
     assert_eq!(waiting["pending_permission"]["tool_name"], "Bash");
     assert_eq!(
         waiting["pending_permission"]["tool_input"]["command"],

@@ -159,6 +159,15 @@ fn a_recording_is_asciicast_v2_and_replays_to_the_screen_the_live_session_had() 
     );
     assert_eq!(status, 200);
     say("say after the resize");
+    // The Stop hook ends the command before the fixture draws the turn's last frame.
+    wait_until(
+        || {
+            screen_lines(&server, id)
+                .iter()
+                .any(|l| l == "● after the resize")
+        },
+        "the reply on screen",
+    );
 
     let live = screen_lines(&server, id);
     let (status, kind, body) = get_raw(&server, &format!("/api/v1/sessions/{id}/recording"));

@@ -21,7 +21,8 @@
 //! after Stop, the prompt after UserPromptSubmit), or misses a mark (Claude Code 2.1.197 ran a
 //! tool with no `esc to interrupt` in its footer). Until the screen agrees with the hook once,
 //! or [`HOOK_HOLD`] has passed since the last hook, a screen verdict contradicting the hook is
-//! ignored; after that the screen decides again. What the screen shows plainly applies at
+//! ignored; when the screen agrees, the hook's reason stays, since it names the tool or the
+//! turn. After that the screen decides again. What the screen shows plainly applies at
 //! once: `waiting_input` (a dialog, also one no PermissionRequest announced, such as a question
 //! Claude asks), `authenticating` and `error`. A session without hooks (`hooks = false`, `claude --bare`, not started by a server) is
 //! decided by the screen alone, as before.

@@ -46,6 +46,7 @@ mod signals;
 mod timers;
 
 pub use control::Control;
+use signals::ScreenSays;
 use timers::Timers;
 
 /// Starts the actor task; returns its control channel and status feed.
@@ -339,10 +340,11 @@ impl Actor {
         let Some(to) = verdict.state(self.machine.been_ready()) else {
             return;
         };
-        if !self.screen_may_move(to, now) {
-            return;
+        match self.screen_may_move(to, now) {
+            ScreenSays::Moves => self.transition(to, &reason),
+            ScreenSays::Agrees => {}
+            ScreenSays::Held => return,
         }
-        self.transition(to, &reason);
         // After the state: whoever waits for a dialog to go sees the new state with it.
         self.note_dialog(verdict == Verdict::WaitingInput, now);
     }

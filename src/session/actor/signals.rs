@@ -18,6 +18,18 @@ struct Hold {
     until: Instant,
 }
 
+/// What a screen verdict does while a hook's state holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum ScreenSays {
+    /// No hold, or the screen shows what a hook cannot hide: the verdict applies.
+    Moves,
+    /// The screen agrees with the hook, whose reason (which tool, which turn) says more: the
+    /// state and its reason stay, and the hold ends.
+    Agrees,
+    /// The screen still shows the moment before the hook: ignored until the hold ends.
+    Held,
+}
+
 /// The actor's side of the hooks.
 pub(super) struct ClaudeLink {
     /// `None`: the session has no hooks and takes no reports.
@@ -50,16 +62,19 @@ impl Actor {
         }
     }
 
-    /// Whether the screen's verdict `to` may move the state now, given the last hook's hold.
-    pub(super) fn screen_may_move(&mut self, to: SessionState, now: Instant) -> bool {
+    /// What the screen's verdict `to` may do now, given the last hook's hold.
+    pub(super) fn screen_may_move(&mut self, to: SessionState, now: Instant) -> ScreenSays {
         let Some(hold) = self.claude.hold else {
-            return true;
+            return ScreenSays::Moves;
         };
         let current = self.machine.state();
-        let lapsed = now >= hold.until || current != hold.state;
-        if lapsed || to == hold.state {
+        if now >= hold.until || current != hold.state {
             self.claude.hold = None;
-            return true;
+            return ScreenSays::Moves;
+        }
+        self.claude.hold = None;
+        if to == hold.state {
+            return ScreenSays::Agrees;
         }
         // A dialog, a login or an error on screen is there whatever a hook said before.
         let shown = [
@@ -68,11 +83,11 @@ impl Actor {
             SessionState::Error,
         ];
         if shown.contains(&to) {
-            self.claude.hold = None;
-            return true;
+            return ScreenSays::Moves;
         }
+        self.claude.hold = Some(hold);
         self.timers.eval = Some(self.timers.eval.map_or(hold.until, |t| t.min(hold.until)));
-        false
+        ScreenSays::Held
     }
 
     /// A report from the session's hooks; what the hook prints back, if anything.
