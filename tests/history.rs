@@ -147,3 +147,45 @@ fn the_output_log_returns_the_oldest_kept_line_after_ten_thousand() {
     assert_eq!(numbered, LINES - 1, "every line, once, in order");
     assert!(text.contains(&format!("line-{LINES:05}")));
 }
+
+/// Lines of the session's history and screen through `GET …/text`, trailing blanks removed.
+fn text_lines(server: &common::server::Server, id: u64) -> Vec<String> {
+    let (status, text) = server.call("GET", &format!("/api/v1/sessions/{id}/text"), None);
+    assert_eq!(status, 200, "{text}");
+    serde_json::from_value(text["lines"].clone()).unwrap()
+}
+
+#[test]
+fn a_flood_faster_than_parsing_keeps_its_newest_lines_in_order() {
+    let server = start_server();
+    let dir = tempfile::tempdir().unwrap();
+    let (status, info) = server.call(
+        "POST",
+        "/api/v1/sessions/claude",
+        Some(json!({"task_id": "seq", "project_path": dir.path(),
+                    "command": ["sh", "-c", "seq 1 300000; echo FLOOD-END; exec sleep 600"],
+                    "terminal_size": [200, 50]})),
+    );
+    assert_eq!(status, 201, "{info}");
+    let id = info["session_id"].as_u64().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !text_lines(&server, id).iter().any(|l| l == "FLOOD-END") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the flood never ended"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // Read at once (rows a flood left uncaptured are captured for the read), then again once
+    // the session has been quiet and its history settled: the same lines both times.
+    let at_once = text_lines(&server, id);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert_eq!(text_lines(&server, id), at_once);
+    let numbers: Vec<u64> = at_once.iter().filter_map(|l| l.parse().ok()).collect();
+    assert_eq!(numbers.last(), Some(&300_000));
+    assert!(numbers.len() >= LINES, "{} numbered lines", numbers.len());
+    assert!(
+        numbers.windows(2).all(|w| w[1] == w[0] + 1),
+        "every kept line once, in order"
+    );
+}

@@ -8,6 +8,7 @@
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
+use axum::http::StatusCode;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -61,7 +62,14 @@ pub async fn text(
         }
     }
     let session = app.manager.get(id)?;
-    let mut lines = session.terminal().lock().lines_with_history();
+    // Off the async workers: during a flood, the rows not captured yet are parsed again.
+    let terminal = session.terminal().clone();
+    let mut lines = tokio::task::spawn_blocking(move || terminal.lock().lines_with_history())
+        .await
+        .map_err(|e| {
+            let message = format!("reading the history failed: {e}");
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", message)
+        })?;
     let text_ends = lines
         .iter()
         .rposition(|l| !l.is_empty())

@@ -16,12 +16,13 @@ const BLOCK_BYTES: usize = 64 * 1024;
 const BLOCK_RECORDS: usize = 1024;
 
 /// A full block: its records compressed together, and where each one ends.
+#[derive(Clone)]
 struct Sealed {
     lz4: Box<[u8]>,
     ends: Box<[u32]>,
 }
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct Blocks {
     sealed: VecDeque<Sealed>,
     open: Vec<u8>,

@@ -34,7 +34,7 @@ impl Row<'_> {
     }
 }
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct History {
     rows: Blocks,
     capacity: usize,
@@ -54,6 +54,11 @@ impl History {
 
     pub fn len(&self) -> usize {
         self.rows.len()
+    }
+
+    /// Rows kept at most.
+    pub fn capacity(&self) -> usize {
+        self.capacity
     }
 
     pub fn widest(&self) -> u16 {
@@ -81,6 +86,7 @@ impl History {
         }
     }
 
+    /// Forgets every row; the capacity stays.
     pub fn clear(&mut self) {
         self.rows.clear();
         self.widest = 0;

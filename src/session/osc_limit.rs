@@ -46,10 +46,19 @@ impl OscLimiter {
     /// Appends to `out` what of `input` the parser should see.
     pub fn filter(&mut self, input: &[u8], out: &mut Vec<u8>) {
         out.reserve(input.len());
-        for &byte in input {
+        let mut rest = input;
+        while let Some((&byte, after)) = rest.split_first() {
+            // Outside escape sequences, every byte up to the next ESC passes as it is.
+            if self.state == State::Ground && byte != ESC {
+                let run = memchr::memchr(ESC, rest).unwrap_or(rest.len());
+                out.extend_from_slice(&rest[..run]);
+                rest = &rest[run..];
+                continue;
+            }
             if self.step(byte) {
                 out.push(byte);
             }
+            rest = after;
         }
     }
 

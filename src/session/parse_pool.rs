@@ -11,14 +11,18 @@
 //!   the others on its thread. That slot was reserved before the PTY was read (see
 //!   `poller.rs`), which makes it the back-pressure: a session whose queue is full is not read,
 //!   and its program blocks on its writes. No byte is dropped.
+//! - A session whose output queues up has its history deferred (`terminal/deferred.rs`):
+//!   the rows it scrolls off are captured once it has been quiet for [`SETTLE_AFTER`], on
+//!   this thread.
 //! - The shard queues are bounded by those slots: each session has at most
 //!   `pty::OUTPUT_QUEUE` jobs in flight, so a thread's queue holds at most that many per
 //!   session it serves.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
-use std::sync::mpsc;
+use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread;
+use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 use tokio::sync::mpsc::OwnedPermit;
@@ -142,29 +146,75 @@ fn run(jobs: mpsc::Receiver<Job>) {
         libc::setpriority(libc::PRIO_PROCESS, 0, PARSE_NICENESS);
     }
     let mut turns = Turns::default();
+    let mut unsettled = Unsettled::default();
     loop {
         if turns.order.is_empty() {
-            match jobs.recv() {
+            let waited = match unsettled.next_due() {
+                None => jobs.recv().map_err(|_| RecvTimeoutError::Disconnected),
+                Some(due) => jobs.recv_timeout(due.saturating_duration_since(Instant::now())),
+            };
+            match waited {
                 Ok(job) => turns.add(job),
+                Err(RecvTimeoutError::Timeout) => {}
                 // Every sender is gone and nothing is left to parse.
-                Err(_) => return,
+                Err(RecvTimeoutError::Disconnected) => return,
             }
         }
         while let Ok(job) = jobs.try_recv() {
             turns.add(job);
         }
+        unsettled.settle_quiet(Instant::now());
         if let Some(job) = turns.next() {
-            parse(job);
+            let behind = turns.queues.contains_key(&job.session);
+            let (session, parser) = (job.session, job.parser.clone());
+            let deferred = parse(job, behind);
+            unsettled.note(session, parser, deferred);
         }
     }
 }
 
-fn parse(job: Job) {
-    let (parsed, glance) = job.parser.lock().parse(&job.bytes);
+/// Parses a job and hands the chunk on; says whether the session's history is deferred.
+fn parse(job: Job, behind: bool) -> bool {
+    let (parsed, glance, deferred) = job.parser.lock().parse(&job.bytes, behind);
     job.slot.send(Chunk {
         bytes: job.bytes,
         parsed,
         tty: job.tty,
         glance,
     });
+    deferred
+}
+
+/// How long a session whose history is deferred stays quiet before its rows are captured:
+/// longer than a flood's pauses between reads, short enough that a reader seldom finds the
+/// history unsettled (it then captures a copy itself).
+const SETTLE_AFTER: Duration = Duration::from_millis(50);
+
+/// The sessions on this thread whose history is deferred, and when each was last parsed.
+#[derive(Default)]
+struct Unsettled(HashMap<SessionId, (Arc<Mutex<Parser>>, Instant)>);
+
+impl Unsettled {
+    fn note(&mut self, session: SessionId, parser: Arc<Mutex<Parser>>, deferred: bool) {
+        if deferred {
+            self.0.insert(session, (parser, Instant::now()));
+        } else {
+            self.0.remove(&session);
+        }
+    }
+
+    fn next_due(&self) -> Option<Instant> {
+        self.0.values().map(|(_, last)| *last + SETTLE_AFTER).min()
+    }
+
+    /// Settles the histories of the sessions quiet for [`SETTLE_AFTER`].
+    fn settle_quiet(&mut self, now: Instant) {
+        self.0.retain(|_, (parser, last)| {
+            let quiet = now.duration_since(*last) >= SETTLE_AFTER;
+            if quiet {
+                parser.lock().settle();
+            }
+            !quiet
+        });
+    }
 }

@@ -95,7 +95,7 @@ async fn read_loop(
                 _ = stop.changed() => return,
             };
             let tty = TtyMoment::sample(pty.as_raw_fd());
-            match ready.try_io(|pty| pty.get_ref().read(&mut buf)) {
+            match ready.try_io(|pty| read_available(pty.get_ref(), &mut buf)) {
                 Ok(Ok(0)) => return,
                 Ok(Ok(n)) => break (tty, n),
                 Ok(Err(e)) if e.kind() == ErrorKind::Interrupted => {}
@@ -108,6 +108,21 @@ async fn read_loop(
             return;
         }
     }
+}
+
+/// Reads what the PTY has, up to `buf`'s size: a PTY hands out at most a few KiB a read, and
+/// during a flood one chunk of many reads costs the parse thread and the actor one wake-up
+/// instead of many. Would-block only if nothing at all was there.
+fn read_available(mut pty: &File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = pty.read(buf)?;
+    while filled > 0 && filled < buf.len() {
+        match pty.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(_) => break,
+        }
+    }
+    Ok(filled)
 }
 
 /// Writes queued input as the program reads it, until the session ends or the PTY fails.

@@ -70,14 +70,24 @@ impl Parser {
     }
 
     /// Parses `bytes`; only the session's parse thread calls this, so nothing else parses
-    /// between the feed and the glance.
-    pub fn parse(&mut self, bytes: &[u8]) -> (Processed, Glance) {
+    /// between the feed and the glance. `behind`: more of the session's output is queued, so
+    /// the rows it scrolls off may be captured later (see `terminal/deferred.rs`). Says whether
+    /// the history is deferred, which asks for a [`settle`](Self::settle) once output pauses.
+    pub fn parse(&mut self, bytes: &[u8], behind: bool) -> (Processed, Glance, bool) {
+        if behind {
+            self.terminal.lock().defer_history();
+        }
         let processed = (self.feed)(bytes);
         let terminal = self.terminal.lock();
         let glance = Glance {
             cursor_line: terminal.cursor_line(),
             mid_frame: terminal.synchronized_since().is_some(),
         };
-        (processed, glance)
+        (processed, glance, terminal.history_deferred())
+    }
+
+    /// Captures the history's deferred rows.
+    pub fn settle(&self) {
+        self.terminal.lock().settle_history();
     }
 }

@@ -3,7 +3,8 @@
 //! vt100 draws the screen but does not answer queries, honour synchronized output, or bound OSC
 //! strings; this wrapper does those, and survives a parser panic by rebuilding the parser.
 //! vt100 keeps no history here: rows that scroll off go to a compact [`History`] instead (see
-//! `history.rs` for why, and `scrollback.rs` for reading it).
+//! `history.rs` for why, `deferred.rs` for how a flood puts off capturing them, and
+//! `scrollback.rs` for reading it).
 
 use std::num::NonZeroU16;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -16,9 +17,8 @@ use crate::session::config::TerminalSize;
 use crate::session::history::History;
 use crate::session::osc_limit::OscLimiter;
 use crate::session::region::ScreenView;
-
-/// Longest window title kept; detector rules look at it, nobody needs more.
-const MAX_TITLE_CHARS: usize = 256;
+use deferred::Deferred;
+use host::Host;
 
 /// What processing one chunk produced besides the new screen.
 #[derive(Debug, Default)]
@@ -53,104 +53,12 @@ pub struct CursorPosition {
     pub col: u16,
 }
 
-/// Side effects vt100 reports through callbacks.
-#[derive(Default)]
-struct Host {
-    /// Rows that scrolled off the primary screen.
-    history: History,
-    /// The screen's width, which the row vt100 hands `on_scroll` does not say.
-    cols: u16,
-    answers: Vec<Answer>,
-    /// Set while the program is between `CSI ? 2026 h` and `CSI ? 2026 l`.
-    synchronized_since: Option<Instant>,
-    focus_reporting: bool,
-    /// The window title the program set last (OSC 0 or 2).
-    title: String,
-}
-
-impl vt100::Callbacks for Host {
-    fn on_scroll(&mut self, row: vt100::capture::RowContents<'_>, alternate_screen: bool) {
-        // A full-screen program's own screen has no history, as in tmux and xterm.
-        if !alternate_screen {
-            self.history.push(&row, self.cols);
-        }
-    }
-
-    fn set_window_title(&mut self, _: &mut vt100::Screen, title: &[u8]) {
-        let title = String::from_utf8_lossy(title);
-        self.title = title.chars().take(MAX_TITLE_CHARS).collect();
-    }
-
-    fn unhandled_csi(
-        &mut self,
-        screen: &mut vt100::Screen,
-        i1: Option<u8>,
-        i2: Option<u8>,
-        params: &[&[u16]],
-        c: char,
-    ) {
-        let first = params.first().and_then(|p| p.first()).copied().unwrap_or(0);
-        let has = |mode: u16| params.iter().any(|p| p.first() == Some(&mode));
-        let mut answer = |bytes: &[u8]| {
-            self.answers.push(Answer {
-                bytes: bytes.to_vec(),
-                bracketed_paste: screen.bracketed_paste(),
-            })
-        };
-        match (i1, i2, c) {
-            (None, None, 'n') if first == 6 => {
-                let (row, col) = screen.cursor_position();
-                answer(format!("\x1b[{};{}R", row + 1, col + 1).as_bytes());
-            }
-            (None, None, 'n') if first == 5 => answer(b"\x1b[0n"),
-            (None, None, 'c') if first == 0 => answer(b"\x1b[?1;2c"),
-            (Some(b'>'), None, 'c') if first == 0 => answer(b"\x1b[>0;10;1c"),
-            (Some(b'>'), None, 'q') => {
-                answer(concat!("\x1bP>|ccmux ", env!("CARGO_PKG_VERSION"), "\x1b\\").as_bytes());
-            }
-            (Some(b'?'), Some(b'$'), 'p') => {
-                // DECRQM: 1 = set, 2 = reset, 0 = not recognised.
-                let status = match (first, self.synchronized_since) {
-                    (2026, Some(_)) => 1,
-                    (2026, None) => 2,
-                    _ => 0,
-                };
-                answer(format!("\x1b[?{first};{status}$y").as_bytes());
-            }
-            (Some(b'?'), None, 'h' | 'l') => {
-                let on = c == 'h';
-                // A repeated `h` does not restart the clock, so the hold stays bounded.
-                if has(2026) && on {
-                    self.synchronized_since.get_or_insert_with(Instant::now);
-                } else if has(2026) {
-                    self.synchronized_since = None;
-                }
-                if has(1004) {
-                    self.focus_reporting = on;
-                }
-            }
-            _ => {}
-        }
-    }
-
-    fn unhandled_osc(&mut self, screen: &mut vt100::Screen, params: &[&[u8]]) {
-        // OSC 10/11 colour queries: answer as a dark theme so programs pick readable colours.
-        let reply: &[u8] = match params {
-            [b"10", b"?"] => b"\x1b]10;rgb:e5e5/e5e5/e5e5\x1b\\",
-            [b"11", b"?"] => b"\x1b]11;rgb:0000/0000/0000\x1b\\",
-            _ => return,
-        };
-        self.answers.push(Answer {
-            bytes: reply.to_vec(),
-            bracketed_paste: screen.bracketed_paste(),
-        });
-    }
-}
-
 pub struct Terminal {
     parser: vt100::Parser<Host>,
     osc: OscLimiter,
     filtered: Vec<u8>,
+    deferring: bool,
+    deferred: Deferred,
 }
 
 fn dims(size: TerminalSize) -> (NonZeroU16, NonZeroU16) {
@@ -180,30 +88,35 @@ impl Terminal {
             parser: new_parser(size, History::new(scrollback)),
             osc: OscLimiter::default(),
             filtered: Vec::new(),
+            deferring: false,
+            deferred: Deferred::default(),
         }
     }
 
     /// Feeds program output to the screen.
     pub fn process(&mut self, bytes: &[u8]) -> Processed {
-        self.filtered.clear();
-        self.osc.filter(bytes, &mut self.filtered);
-        let parser = &mut self.parser;
-        let filtered = &self.filtered;
+        let mut filtered = std::mem::take(&mut self.filtered);
+        filtered.clear();
+        self.osc.filter(bytes, &mut filtered);
         let panicked = catch_unwind(AssertUnwindSafe(|| {
             let mut rest = &filtered[..];
             while let Some(at) = memchr::memmem::find(rest, ERASE_SAVED_LINES) {
                 let (erasing, after) = rest.split_at(at + ERASE_SAVED_LINES.len());
-                parser.process(erasing);
-                if !parser.screen().alternate_screen() {
-                    parser.callbacks_mut().history.clear();
+                self.feed(erasing);
+                if !self.parser.screen().alternate_screen() {
+                    self.erase_history();
                 }
                 rest = after;
             }
-            parser.process(rest);
+            self.feed(rest);
         }))
         .is_err();
+        self.filtered = filtered;
         if panicked {
             tracing::error!("terminal parser panicked; rebuilding it");
+            // The counted rows cannot be captured from a parser state that just failed.
+            self.deferred.clear();
+            self.parser.callbacks_mut().counting = false;
             let history = std::mem::take(&mut self.parser.callbacks_mut().history);
             self.parser = new_parser(self.size(), history);
         }
@@ -218,6 +131,8 @@ impl Terminal {
 
     pub fn resize(&mut self, size: TerminalSize) {
         let (rows, cols) = dims(size);
+        // Parsing deferred bytes again assumes the screen they were parsed at.
+        self.settle_history();
         // Through the parser, so the rows a shorter screen pushes off go to the history.
         self.parser.set_size(rows, cols);
         self.parser.callbacks_mut().cols = cols.get();
@@ -307,6 +222,8 @@ impl Terminal {
     }
 }
 
+mod deferred;
+mod host;
 mod scrollback;
 
 #[cfg(test)]

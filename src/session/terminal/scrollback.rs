@@ -1,6 +1,7 @@
 //! Reading a terminal's history: as text (search, command replies), as escape codes (a
 //! viewer's replay), and as a screen scrolled back into it (scroll mode).
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::num::NonZeroU16;
 
@@ -8,18 +9,26 @@ use super::Terminal;
 use crate::session::history::History;
 
 impl Terminal {
-    /// Rows of history kept above the screen.
+    /// Rows of history kept above the screen, those not captured yet included.
     pub fn history_len(&self) -> usize {
-        self.history().len()
+        let history = &self.parser.callbacks().history;
+        (history.len() + self.deferred.rows()).min(history.capacity())
     }
 
-    fn history(&self) -> &History {
-        &self.parser.callbacks().history
+    /// The history with every row in it. The parse thread settles a flood's history as soon
+    /// as it has caught up, so only a read during a flood pays for capturing a copy.
+    fn history(&self) -> Cow<'_, History> {
+        let history = &self.parser.callbacks().history;
+        if self.deferred.is_open() {
+            Cow::Owned(self.deferred.settled_copy(history))
+        } else {
+            Cow::Borrowed(history)
+        }
     }
 
-    /// Heap bytes the history holds.
+    /// Heap bytes the history holds, the output kept for rows not captured yet included.
     pub fn history_bytes(&self) -> usize {
-        self.history().heap_bytes()
+        self.parser.callbacks().history.heap_bytes() + self.deferred.heap_bytes()
     }
 
     /// The history above the screen followed by the screen, oldest first, trailing blanks
