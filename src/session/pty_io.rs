@@ -10,8 +10,10 @@ use parking_lot::Mutex;
 use crate::session::answers::TtyMoment;
 use crate::session::terminal::{Processed, Terminal};
 
-/// The most one read takes from the PTY.
-pub const READ_SIZE: usize = 64 * 1024;
+/// The most one chunk takes from the PTY (in reads of at most 4 KiB, the PTY's own buffer):
+/// fewer wake-ups for the parse thread and the actor in a flood, and a small bound on what
+/// the queues after them hold per entry (the event channel keeps 1024 entries).
+pub const READ_SIZE: usize = 16 * 1024;
 
 /// A descriptor of its own for the master, for the poller; the master is set non-blocking
 /// (a flag its descriptors share), so a read or write never holds up the task doing it.
