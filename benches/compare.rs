@@ -77,9 +77,15 @@ fn main() {
     if run("flood") {
         let log = format!("cat '{}'", flood.log().display());
         let work = "64 MiB log, 90-byte lines, 200×50";
-        rows.push(flood_row(&exe, work, &log, 64.0));
+        let log_bytes = std::fs::read(flood.log()).expect("read the flood's build log");
+        rows.extend(flood_row(&exe, work, &log, &log_bytes));
         let yes = "yes | head -c 16777216";
-        rows.push(flood_row(&exe, "yes | head -c 16M", yes, 16.0));
+        rows.extend(flood_row(
+            &exe,
+            "yes | head -c 16M",
+            yes,
+            &b"y\n".repeat(8 << 20),
+        ));
     }
     if run("history") {
         rows.push(history_row(&exe, &history));
@@ -151,16 +157,20 @@ fn then_done(work: &str) -> String {
     format!("{work}; printf '\\030\\033[0m\\n'; echo {DONE}; exec sleep 3600")
 }
 
-fn flood_row(exe: &Path, work: &str, command: &str, mib: f64) -> Row {
+/// The flood through ccmux and through tmux, and a row for the floor under ccmux: vt100 alone
+/// parsing the same output (`bytes`, as the PTY hands it on) in-process.
+fn flood_row(exe: &Path, work: &str, command: &str, bytes: &[u8]) -> [Row; 2] {
     eprintln!("flood: {work}");
     // Alternating rounds, median of each: a machine's load changes during a run, and this way
     // both see the same changes.
-    let (mut ccmux, mut tmux) = (Vec::new(), Vec::new());
+    let (mut ccmux, mut tmux, mut alone) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..FLOOD_ROUNDS {
         ccmux.extend(report(ccmux_flood(exe, command)));
         tmux.extend(report(tmux_flood(command)));
+        alone.push(vt100_alone(bytes));
     }
-    let (ccmux, tmux) = (median_of(ccmux), median_of(tmux));
+    let (ccmux, tmux, alone) = (median_of(ccmux), median_of(tmux), median_of(alone));
+    let mib = bytes.len() as f64 / (1024.0 * 1024.0);
     let speed = |t: &Option<Duration>| t.map(|t| mib / t.as_secs_f64());
     let cell = |t: &Option<Duration>| {
         t.map_or("failed".into(), |t| {
@@ -171,12 +181,40 @@ fn flood_row(exe: &Path, work: &str, command: &str, mib: f64) -> Row {
             )
         })
     };
-    row(
-        work,
-        cell(&ccmux),
-        cell(&tmux),
-        ratio(speed(&ccmux), speed(&tmux), "speed (higher is better)"),
-    )
+    let ratio_note = "speed (higher is better)";
+    [
+        row(
+            work,
+            cell(&ccmux),
+            cell(&tmux),
+            ratio(speed(&ccmux), speed(&tmux), ratio_note),
+        ),
+        row(
+            "  the same, parsed by vt100 alone (in-process)",
+            cell(&alone),
+            cell(&tmux),
+            ratio(speed(&alone), speed(&tmux), ratio_note),
+        ),
+    ]
+}
+
+/// vt100 parsing `bytes` in 16 KiB chunks at the floods' size, with no history, no PTY and no
+/// server: what ccmux's live screen costs at the least.
+fn vt100_alone(bytes: &[u8]) -> Duration {
+    let with_crs: Vec<u8> = bytes
+        .split_inclusive(|&b| b == b'\n')
+        .flat_map(|line| match line.split_last() {
+            Some((b'\n', text)) => [text, b"\r\n"].concat(),
+            _ => line.to_vec(),
+        })
+        .collect();
+    let nz = |v: u16| std::num::NonZeroU16::new(v).expect("a size");
+    let mut parser = vt100::Parser::new(nz(SIZE.1), nz(SIZE.0), 0);
+    let started = Instant::now();
+    for chunk in with_crs.chunks(16 * 1024) {
+        parser.process(chunk);
+    }
+    started.elapsed()
 }
 
 fn ccmux_flood(exe: &Path, command: &str) -> anyhow::Result<Duration> {

@@ -169,7 +169,12 @@ fn a_flood_faster_than_parsing_keeps_its_newest_lines_in_order() {
     assert_eq!(status, 201, "{info}");
     let id = info["session_id"].as_u64().unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while !text_lines(&server, id).iter().any(|l| l == "FLOOD-END") {
+    let screen = || {
+        server
+            .call("GET", &format!("/api/v1/sessions/{id}/screen"), None)
+            .1
+    };
+    while !screen()["lines"].to_string().contains("FLOOD-END") {
         assert!(
             std::time::Instant::now() < deadline,
             "the flood never ended"

@@ -52,7 +52,11 @@ impl Drop for Forwarder {
 async fn forward(session: Session, out: mpsc::Sender<ServerMessage>, window: Arc<Semaphore>) {
     let id = session.id();
     loop {
-        let view = session.view_terminal();
+        // Off the async workers: a replay may capture the history a flood deferred.
+        let viewed = session.clone();
+        let Ok(view) = tokio::task::spawn_blocking(move || viewed.view_terminal()).await else {
+            return;
+        };
         let replay = ServerMessage::Replay {
             session: id,
             size: view.size,

@@ -252,7 +252,9 @@ impl Session {
     /// The terminal as it stands and every change after it, with nothing lost or repeated in
     /// between: the actor feeds the terminal and the stream under the same lock.
     pub fn view_terminal(&self) -> TerminalView {
-        let terminal = self.inner.terminal.lock();
+        let mut terminal = self.inner.terminal.lock();
+        // The replay carries the whole history: capture what a flood deferred, once, here.
+        terminal.settle_history();
         TerminalView {
             size: terminal.size(),
             replay: replay::replay(&terminal),

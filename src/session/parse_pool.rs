@@ -22,7 +22,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use parking_lot::Mutex;
 use tokio::sync::mpsc::OwnedPermit;
@@ -30,6 +30,7 @@ use tokio::sync::mpsc::OwnedPermit;
 use crate::session::SessionId;
 use crate::session::answers::TtyMoment;
 use crate::session::pty_io::{Chunk, Parser};
+use crate::session::terminal::SETTLE_AFTER;
 
 /// Parse threads: as many as cores, at most this many (a flood saturates one core each).
 const MAX_THREADS: usize = 4;
@@ -184,11 +185,6 @@ fn parse(job: Job, behind: bool) -> bool {
     });
     deferred
 }
-
-/// How long a session whose history is deferred stays quiet before its rows are captured:
-/// longer than a flood's pauses between reads, short enough that a reader seldom finds the
-/// history unsettled (it then captures a copy itself).
-const SETTLE_AFTER: Duration = Duration::from_millis(50);
 
 /// The sessions on this thread whose history is deferred, and when each was last parsed.
 #[derive(Default)]

@@ -85,6 +85,9 @@ pub struct App {
     pub awaiting_echo: Option<SessionId>,
     /// Counts what went to panes, so the loop can tell a forwarded key from a ccmux command.
     pub forwarded: u64,
+    /// When the panes' deferred history is to be captured: output has paused this long (see
+    /// `session/terminal/deferred.rs`). Pushed back by each output.
+    pub settle_at: Option<Instant>,
     /// A session was asked for from this client's prompt: it gets the focus when it appears.
     pub spawned_here: bool,
     pub frames: u64,
@@ -136,6 +139,7 @@ impl App {
             quit: None,
             awaiting_echo: None,
             forwarded: 0,
+            settle_at: None,
             spawned_here: false,
             frames: 0,
             usage: None,

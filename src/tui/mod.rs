@@ -165,6 +165,9 @@ async fn event_loop(
                 }
                 Some(Err(_)) | None => app.quit = Some(Leave::Detached),
             },
+            _ = sleep_until(app.settle_at.unwrap_or_else(Instant::now).into()), if app.settle_at.is_some() => {
+                app.settle_histories();
+            }
             // Before server messages, so a flood of output cannot hold frames back.
             _ = sleep_until(next_frame.unwrap_or_else(Instant::now).into()), if next_frame.is_some() => {
                 dirty = true;

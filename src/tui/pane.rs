@@ -68,16 +68,34 @@ impl Pane {
         self.info = Arc::new(info);
     }
 
-    /// Starts the terminal over from the server's replay.
-    pub fn replay(&self, size: TerminalSize, bytes: &[u8], scrollback: usize) {
+    /// Starts the terminal over from the server's replay, deferring the capture of its
+    /// history as [`output`](Self::output) does; says whether some is waiting.
+    pub fn replay(&self, size: TerminalSize, bytes: &[u8], scrollback: usize) -> bool {
         let mut terminal = Terminal::new(size, scrollback);
+        terminal.defer_history();
         terminal.process(bytes);
+        let deferred = terminal.history_deferred();
         *self.terminal.lock() = terminal;
+        deferred
     }
 
     /// Program output. Query replies are the server's to send, so this copy drops its own.
-    pub fn output(&self, bytes: &[u8]) {
-        self.terminal.lock().process(bytes);
+    /// With `defer`, the rows it scrolls off are captured later (see
+    /// `session/terminal/deferred.rs`); says whether some are waiting to be.
+    pub fn output(&self, bytes: &[u8], defer: bool) -> bool {
+        let mut terminal = self.terminal.lock();
+        if defer {
+            terminal.defer_history();
+        } else {
+            terminal.settle_history();
+        }
+        terminal.process(bytes);
+        terminal.history_deferred()
+    }
+
+    /// Captures the rows of history whose capture was deferred.
+    pub fn settle_history(&self) {
+        self.terminal.lock().settle_history();
     }
 
     pub fn resized(&self, size: TerminalSize) {

@@ -2,7 +2,10 @@
 
 use crate::protocol::{ClientMessage, ServerMessage};
 use crate::session::{SessionId, SessionInfo};
-use crate::tui::app::{App, Effect, Leave};
+use std::time::Instant;
+
+use crate::session::terminal::SETTLE_AFTER;
+use crate::tui::app::{App, Effect, Leave, Mode};
 use crate::tui::pane::Pane;
 
 impl App {
@@ -30,13 +33,19 @@ impl App {
                 size,
                 bytes,
             } => {
-                if let Some(pane) = self.pane(session) {
-                    pane.replay(size, &bytes, scrollback);
+                if let Some(pane) = self.pane(session)
+                    && pane.replay(size, &bytes, scrollback)
+                {
+                    self.settle_at = Some(Instant::now() + SETTLE_AFTER);
                 }
             }
             ServerMessage::Output { session, bytes } => {
-                if let Some(pane) = self.pane(session) {
-                    pane.output(&bytes);
+                // Scroll mode reads the history every frame: it is kept captured meanwhile.
+                let defer = !matches!(self.mode, Mode::Scroll { .. });
+                if let Some(pane) = self.pane(session)
+                    && pane.output(&bytes, defer)
+                {
+                    self.settle_at = Some(Instant::now() + SETTLE_AFTER);
                 }
                 let bytes = bytes.len() as u64;
                 self.request(ClientMessage::Consumed { session, bytes });
@@ -60,6 +69,14 @@ impl App {
             | ServerMessage::ReportTaken { .. } => {}
         }
         None
+    }
+
+    /// Captures every pane's deferred history: output has paused.
+    pub fn settle_histories(&mut self) {
+        self.settle_at = None;
+        for pane in &self.panes {
+            pane.settle_history();
+        }
     }
 
     fn pane(&self, id: SessionId) -> Option<&Pane> {

@@ -21,8 +21,14 @@
 //!   happens while a segment is open: the terminal settles first.
 
 use std::collections::VecDeque;
+use std::time::Duration;
 
 use crate::session::history::History;
+
+/// How long a session's output pauses before its deferred rows are captured: longer than a
+/// flood's pauses between reads, short enough that a reader seldom finds rows uncaptured (it
+/// then captures a copy itself).
+pub const SETTLE_AFTER: Duration = Duration::from_millis(50);
 
 /// Bytes after which a segment is full, even if few rows scrolled: what parsing it again may
 /// cost, and what it holds while it waits.
@@ -188,12 +194,12 @@ impl super::Terminal {
         host.counting = false;
     }
 
-    /// Parses `bytes`; while deferring, a segment begins at their last line end if one is due.
+    /// Parses `bytes`; while deferring, a segment begins at their first line end if one is due.
     pub(super) fn feed(&mut self, bytes: &[u8]) {
         let capacity = self.parser.callbacks().history.capacity();
         let mut rest = bytes;
         let due = self.deferring && capacity > 0 && self.deferred.wants_segment(capacity);
-        if let Some(at) = memchr::memrchr(b'\n', rest).filter(|_| due) {
+        if let Some(at) = memchr::memchr(b'\n', rest).filter(|_| due) {
             let (head, tail) = rest.split_at(at + 1);
             self.parse(head);
             let start = self.parser.screen().clone();

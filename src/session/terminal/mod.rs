@@ -18,6 +18,7 @@ use crate::session::history::History;
 use crate::session::osc_limit::OscLimiter;
 use crate::session::region::ScreenView;
 use deferred::Deferred;
+pub use deferred::SETTLE_AFTER;
 use host::Host;
 
 /// What processing one chunk produced besides the new screen.

@@ -63,11 +63,12 @@ impl Terminal {
     /// the live screen is the view. Built per frame from a screenful of rows, so scrolling
     /// costs the history one block's decompression, not vt100's 32 bytes a cell for every row.
     pub fn scrolled(&self, offset: usize) -> Option<vt100::Parser> {
-        let history = self.history();
-        let offset = offset.min(history.len());
+        // Every frame asks, mostly at 0: the history is only looked at when scrolled.
+        let offset = offset.min(self.history_len());
         if offset == 0 {
             return None;
         }
+        let history = self.history();
         let size = self.size();
         let rows = usize::from(size.rows);
         let from_history = offset.min(rows);
