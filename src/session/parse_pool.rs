@@ -176,14 +176,22 @@ fn run(jobs: mpsc::Receiver<Job>) {
 
 /// Parses a job and hands the chunk on; says whether the session's history is deferred.
 fn parse(job: Job, behind: bool) -> bool {
-    let (parsed, glance, deferred) = job.parser.lock().parse(&job.bytes, behind);
-    job.slot.send(Chunk {
-        bytes: job.bytes,
-        parsed,
-        tty: job.tty,
-        glance,
-    });
-    deferred
+    let Job {
+        bytes,
+        tty,
+        parser,
+        slot,
+        ..
+    } = job;
+    let mut parser = parser.lock();
+    parser.parse(bytes, behind, |bytes, parsed, glance| {
+        slot.send(Chunk {
+            bytes,
+            parsed,
+            tty,
+            glance,
+        });
+    })
 }
 
 /// The sessions on this thread whose history is deferred, and when each was last parsed.

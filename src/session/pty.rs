@@ -26,7 +26,7 @@ use crate::session::reaper::Reaper;
 
 /// Chunks of output in flight between the PTY and the session actor, parsed or waiting to be:
 /// at most this × [`pty_io::READ_SIZE`].
-const OUTPUT_QUEUE: usize = 16;
+pub const OUTPUT_QUEUE: usize = 16;
 
 /// Variables that would make Claude Code believe it runs inside another Claude Code, and our
 /// own secret, which no child may see.

@@ -71,21 +71,30 @@ impl Parser {
         Self { feed, terminal }
     }
 
-    /// Parses `bytes`; only the session's parse thread calls this, so nothing else parses
-    /// between the feed and the glance. `behind`: more of the session's output is queued, so
-    /// the rows it scrolls off may be captured later (see `terminal/deferred.rs`). Says whether
-    /// the history is deferred, which asks for a [`settle`](Self::settle) once output pauses.
-    pub fn parse(&mut self, bytes: &[u8], behind: bool) -> (Processed, Glance, bool) {
+    /// Parses `bytes` and hands them with what came of them to `deliver`, still under the terminal's lock,
+    /// so the actor is not shown a screen ahead of the chunks it has been given for longer
+    /// than it takes them from its queue. Only the session's parse thread calls this, so
+    /// nothing else parses between the feed and the glance. `behind`: more of the session's
+    /// output is queued, so the rows it scrolls off may be captured later (see
+    /// `terminal/deferred.rs`). Says whether the history is deferred, which asks for a
+    /// [`settle`](Self::settle) once output pauses.
+    pub fn parse(
+        &mut self,
+        bytes: Vec<u8>,
+        behind: bool,
+        deliver: impl FnOnce(Vec<u8>, Processed, Glance),
+    ) -> bool {
         if behind {
             self.terminal.lock().defer_history();
         }
-        let processed = (self.feed)(bytes);
+        let processed = (self.feed)(&bytes);
         let terminal = self.terminal.lock();
         let glance = Glance {
             cursor_line: terminal.cursor_line(),
             mid_frame: terminal.synchronized_since().is_some(),
         };
-        (processed, glance, terminal.history_deferred())
+        deliver(bytes, processed, glance);
+        terminal.history_deferred()
     }
 
     /// Captures the history's deferred rows.

@@ -19,7 +19,7 @@ use crate::session::output::{DEFAULT_LOG_BYTES, OutputLog, OutputType, Utf8Strea
 use crate::session::poller::Stop;
 use crate::session::process::{Leftovers, Signal};
 use crate::session::profile::{ProfileKind, Verdict};
-use crate::session::pty::{ExitInfo, Spawned};
+use crate::session::pty::{ExitInfo, OUTPUT_QUEUE, Spawned};
 use crate::session::pty_io::Chunk;
 use crate::session::state::{SessionState, StateMachine};
 use crate::session::terminal::Terminal;
@@ -169,6 +169,15 @@ impl Actor {
                 }
                 // Before output: a flood must not starve timeouts and screen checks.
                 _ = sleep_until(deadline.unwrap_or_else(Instant::now).into()), if deadline.is_some() => {
+                    // The terminal was parsed ahead of the chunks waiting here: take those
+                    // first (at most a queue's worth), so a screen check that ends a command
+                    // sees the output its reply is made of.
+                    for _ in 0..OUTPUT_QUEUE {
+                        match output.try_recv() {
+                            Ok(chunk) => self.on_output(chunk),
+                            Err(_) => break,
+                        }
+                    }
                     self.on_timer(Instant::now());
                 }
                 chunk = output.recv(), if output_open => match chunk {
