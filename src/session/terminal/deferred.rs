@@ -4,12 +4,14 @@
 //! walks all of the row's cells: about a microsecond at 200 columns. `yes` scrolls a row every
 //! three bytes, so capturing at once held a flood to a sixth of vt100's own speed.
 //!
-//! So once a session's parse thread falls behind (more of its output is queued), the terminal
-//! keeps the bytes it parses in segments, each with a copy of the screen it began at, and only
-//! counts the rows that scroll off. When the session has been quiet for a moment (see
-//! `parse_pool.rs`), each segment's bytes are parsed again from its screen with capture on,
-//! which yields the same rows; a reader in the meantime gets a copy captured the same way. A segment whose rows the history would drop anyway (the segments
-//! after it hold a whole history's worth) is forgotten without being parsed again.
+//! So while output floods in (on the server, once a session's output queues up on its parse thread,
+//! see `parse_pool.rs`; in the TUI, for every pane outside scroll mode), the terminal keeps the
+//! bytes it parses in segments, each with a copy of the screen it began at, and only counts the
+//! rows that scroll off. When the output has paused for [`SETTLE_AFTER`], each segment's bytes are
+//! parsed again from its screen with capture on, which yields the same rows; a reader in the
+//! meantime gets a copy captured the same way.
+//! A segment whose rows the history would drop anyway (the segments after it hold a whole
+//! history's worth) is forgotten without being parsed again.
 //!
 //! Invariants:
 //! - A segment begins right after a line feed, where the parser is between escape sequences,
@@ -17,8 +19,9 @@
 //!   inside an OSC or DCS string would break this; programs do not put them there.)
 //! - Rows are captured straight into the history only while no segment is open, so the
 //!   history's rows stay in the order they scrolled off.
-//! - Nothing that changes the screen outside of parsed bytes (a resize, a rebuilt parser)
-//!   happens while a segment is open: the terminal settles first.
+//! - Nothing changes the screen outside of parsed bytes while a segment is open: a resize
+//!   settles first, and a parser rebuilt after a panic drops the counted rows with the state
+//!   they came from.
 
 use std::collections::VecDeque;
 use std::time::Duration;
