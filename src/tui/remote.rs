@@ -1,10 +1,10 @@
 //! What the server's messages do to the TUI: the workspace shown, its panes, their terminals.
 
-use crate::protocol::{ClientMessage, ServerMessage};
-use crate::session::{SessionId, SessionInfo};
 use std::time::Instant;
 
+use crate::protocol::{ClientMessage, ServerMessage};
 use crate::session::terminal::SETTLE_AFTER;
+use crate::session::{SessionId, SessionInfo};
 use crate::tui::app::{App, Effect, Leave, Mode};
 use crate::tui::pane::Pane;
 
