@@ -67,27 +67,27 @@ impl Actor {
         let Some(hold) = self.claude.hold else {
             return ScreenSays::Moves;
         };
-        let current = self.machine.state();
-        if now >= hold.until || current != hold.state {
-            self.claude.hold = None;
-            return ScreenSays::Moves;
-        }
-        self.claude.hold = None;
-        if to == hold.state {
-            return ScreenSays::Agrees;
-        }
         // A dialog, a login or an error on screen is there whatever a hook said before.
         let shown = [
             SessionState::WaitingInput,
             SessionState::Authenticating,
             SessionState::Error,
         ];
-        if shown.contains(&to) {
-            return ScreenSays::Moves;
+        let says = if now >= hold.until || self.machine.state() != hold.state {
+            ScreenSays::Moves
+        } else if to == hold.state {
+            ScreenSays::Agrees
+        } else if shown.contains(&to) {
+            ScreenSays::Moves
+        } else {
+            ScreenSays::Held
+        };
+        if says == ScreenSays::Held {
+            self.timers.eval = Some(self.timers.eval.map_or(hold.until, |t| t.min(hold.until)));
+        } else {
+            self.claude.hold = None;
         }
-        self.claude.hold = Some(hold);
-        self.timers.eval = Some(self.timers.eval.map_or(hold.until, |t| t.min(hold.until)));
-        ScreenSays::Held
+        says
     }
 
     /// A report from the session's hooks; what the hook prints back, if anything.

@@ -111,7 +111,7 @@ impl Deferred {
         }
         while self.segments.len() > MAX_SEGMENTS {
             if let Some(oldest) = self.segments.pop_front() {
-                oldest.capture(history);
+                capture(oldest.start, &oldest.bytes, history);
             }
         }
     }
@@ -119,7 +119,7 @@ impl Deferred {
     /// Captures every counted row into `history`, oldest first, and closes the segments.
     pub(super) fn settle(&mut self, history: &mut History) {
         for segment in self.segments.drain(..) {
-            segment.capture(history);
+            capture(segment.start, &segment.bytes, history);
         }
     }
 
@@ -134,12 +134,6 @@ impl Deferred {
             capture(segment.start.clone(), &segment.bytes, &mut copy);
         }
         copy
-    }
-}
-
-impl Segment {
-    fn capture(self, history: &mut History) {
-        capture(self.start, &self.bytes, history);
     }
 }
 
@@ -189,7 +183,8 @@ impl super::Terminal {
         self.deferring
     }
 
-    /// Captures the rows counted while deferring, and stops deferring.
+    /// Captures the rows counted while deferring, and stops deferring. Rows scrolled off
+    /// outside of parsing from here on (a resize's) are captured at once.
     pub fn settle_history(&mut self) {
         self.deferring = false;
         let host = self.parser.callbacks_mut();
@@ -208,13 +203,14 @@ impl super::Terminal {
             let start = self.parser.screen().clone();
             let host = self.parser.callbacks_mut();
             self.deferred.begin(start, &mut host.history);
-            host.counting = true;
             rest = tail;
         }
         self.parse(rest);
     }
 
     fn parse(&mut self, bytes: &[u8]) {
+        // Rows are counted exactly while a segment is open to count them in.
+        self.parser.callbacks_mut().counting = self.deferred.is_open();
         self.parser.process(bytes);
         let rows = std::mem::take(&mut self.parser.callbacks_mut().scrolled);
         self.deferred.parsed(bytes, rows);
@@ -223,9 +219,7 @@ impl super::Terminal {
     /// Forgets the history, counted rows included.
     pub(super) fn erase_history(&mut self) {
         self.deferred.clear();
-        let host = self.parser.callbacks_mut();
-        host.history.clear();
-        host.counting = false;
+        self.parser.callbacks_mut().history.clear();
     }
 }
 

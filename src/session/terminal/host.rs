@@ -15,8 +15,8 @@ const MAX_TITLE_CHARS: usize = 256;
 pub(super) struct Host {
     /// Rows that scrolled off the primary screen.
     pub(super) history: History,
-    /// Set while a deferred segment is open: rows that scroll off are only counted, in
-    /// `scrolled` (see `deferred.rs`).
+    /// Set while a deferred segment is open (set before each parse, and cleared by a settle):
+    /// rows that scroll off are only counted, in `scrolled` (see `deferred.rs`).
     pub(super) counting: bool,
     pub(super) scrolled: usize,
     /// The screen's width, which the row vt100 hands `on_scroll` does not say.

@@ -117,7 +117,6 @@ impl Terminal {
             tracing::error!("terminal parser panicked; rebuilding it");
             // The counted rows cannot be captured from a parser state that just failed.
             self.deferred.clear();
-            self.parser.callbacks_mut().counting = false;
             let history = std::mem::take(&mut self.parser.callbacks_mut().history);
             self.parser = new_parser(self.size(), history);
         }
