@@ -7,8 +7,8 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 
 use crate::api::AppState;
-use crate::api::error::ApiError;
 use crate::api::routes::Id;
+use crate::http::error::ApiError;
 use crate::session::SessionInfo;
 use crate::session::dialog::{AnswerError, Choice};
 

@@ -10,8 +10,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::api::error::ApiError;
-use crate::api::token;
+use crate::http::error::ApiError;
+use crate::http::token;
 use crate::web::auth::Cookie;
 use crate::web::{self, Caller, Web, same_origin};
 

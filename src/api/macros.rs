@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 
 use crate::api::AppState;
-use crate::api::error::ApiError;
+use crate::http::error::ApiError;
 use crate::macros::MacroReport;
 use crate::session::SessionId;
 

@@ -4,7 +4,6 @@
 mod answer;
 mod body_timeout;
 mod create;
-pub(crate) mod error;
 mod guard;
 mod insight;
 mod listen;
@@ -14,7 +13,7 @@ mod openapi;
 mod recording;
 pub(crate) mod routes;
 mod text;
-pub mod token;
+mod track;
 mod ws;
 mod ws_cap;
 
@@ -143,10 +142,7 @@ pub fn router(state: AppState, access: Access) -> Router {
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(guard, guard::check))
-        .layer(axum::middleware::from_fn_with_state(
-            metrics,
-            crate::metrics::track,
-        ))
+        .layer(axum::middleware::from_fn_with_state(metrics, track::track))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::Extension(Arc::new(ws_cap::WsCap::default())))
         .layer(axum::Extension(web))

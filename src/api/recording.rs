@@ -9,8 +9,8 @@ use futures_util::stream;
 use std::io::Read;
 
 use crate::api::AppState;
-use crate::api::error::ApiError;
 use crate::api::routes::Id;
+use crate::http::error::ApiError;
 
 /// Bytes read from the file per chunk of the response.
 const CHUNK: usize = 64 * 1024;

@@ -16,8 +16,8 @@ use axum::http::{HeaderName, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::api::AppState;
-use crate::api::error::ApiError;
 use crate::api::number::{QueryWhole, Whole};
+use crate::http::error::ApiError;
 use crate::output_filter::{self, FilterQuery, Format};
 use crate::session::config::{MAX_TERMINAL_COLS, MAX_TERMINAL_ROWS, MIN_TERMINAL_DIM};
 use crate::session::{

@@ -13,8 +13,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::api::AppState;
-use crate::api::error::ApiError;
 use crate::api::routes::Id;
+use crate::http::error::ApiError;
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct TextQuery {

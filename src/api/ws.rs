@@ -28,9 +28,9 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::sync::{broadcast, mpsc};
 
 use crate::api::AppState;
-use crate::api::error::ApiError;
 use crate::api::routes::{Id, size, timeout};
 use crate::api::ws_cap::{WsCap, WsPlace};
+use crate::http::error::ApiError;
 use crate::manager::{Manager, ManagerError};
 use crate::output_filter::{FilterQuery, Format, OutputFilter};
 use crate::protocol::websocket::{CommandOutcome, ScreenState, WsEvent, WsRequest};

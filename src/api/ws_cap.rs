@@ -8,7 +8,7 @@ use std::sync::Arc;
 use axum::http::StatusCode;
 use parking_lot::Mutex;
 
-use crate::api::error::ApiError;
+use crate::http::error::ApiError;
 use crate::session::SessionId;
 
 /// WebSockets open to one session at most.

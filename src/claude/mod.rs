@@ -28,7 +28,6 @@
 //! decided by the screen alone, as before.
 
 pub mod capability;
-pub mod client;
 pub mod event;
 pub mod info;
 pub mod launch;

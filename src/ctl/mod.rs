@@ -4,8 +4,10 @@
 mod args;
 mod client;
 mod copy;
+pub mod detect;
 mod format;
 mod output;
+pub mod web;
 
 pub use args::{CtlArgs, CtlCommand};
 pub use client::Endpoint;

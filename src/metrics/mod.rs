@@ -3,7 +3,6 @@
 //! knows (sessions by state, bytes read) is read from it when scraped; see `render.rs`.
 
 mod render;
-mod track;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -13,7 +12,6 @@ use parking_lot::Mutex;
 use crate::history::Outcome;
 
 pub use render::render;
-pub use track::track;
 
 /// Upper bounds of the command-duration histogram, in seconds: from a shell's echo to an
 /// hour-long agent run.

@@ -3,9 +3,7 @@
 //! play` and `ccmux detect`.
 
 pub mod asciicast;
-pub mod detect;
 mod files;
-pub mod play;
 mod recorder;
 
 pub use files::Limits;

@@ -4,6 +4,7 @@
 mod connection;
 mod forward;
 pub mod info;
+pub mod runtime;
 pub mod socket;
 pub mod state_file;
 mod usage_feed;
@@ -19,7 +20,7 @@ use tokio::sync::watch;
 use crate::config::{self, SessionRequest};
 use crate::manager::{ClientId, Manager};
 use crate::protocol::NewSession;
-use crate::runtime::{Context, Running, StartError, start_session, termination_signal};
+use runtime::{Context, Running, StartError, start_session, termination_signal};
 pub use socket::SocketPath;
 pub use workspace::default_task;
 

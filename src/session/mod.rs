@@ -25,6 +25,7 @@ mod poller;
 pub mod probe;
 pub mod process;
 pub mod profile;
+pub mod profile_spec;
 mod pty;
 mod pty_io;
 mod reaper;

@@ -11,7 +11,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::api::error::ApiError;
+use crate::http::error::ApiError;
 use crate::web::auth::{CODE_LIFETIME, LoginError};
 use crate::web::{Web, same_origin};
 

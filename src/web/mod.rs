@@ -10,7 +10,6 @@
 
 pub mod assets;
 pub mod auth;
-pub mod cli;
 mod frames;
 pub mod login;
 pub mod page_keys;

@@ -25,7 +25,7 @@ use serde_json::json;
 use tokio::sync::{mpsc, watch};
 
 use crate::api::AppState;
-use crate::api::error::ApiError;
+use crate::http::error::ApiError;
 use crate::keys::{self, Modes};
 use crate::manager::{ClientId, Manager, ManagerError};
 use crate::session::{SessionId, TerminalSize};

@@ -52,9 +52,9 @@ impl Context {
 
     pub fn token(&self) -> anyhow::Result<String> {
         if let Some(file) = &self.global.token_file {
-            return Ok(api::token::read(file)?);
+            return Ok(crate::http::token::read(file)?);
         }
-        Ok(api::token::resolve(
+        Ok(crate::http::token::resolve(
             self.global.token.as_deref(),
             &self.token_file(),
         )?)
