@@ -12,6 +12,7 @@ pub mod ctl;
 pub mod history;
 pub mod hook;
 pub mod http;
+pub mod ids;
 pub mod keys;
 pub mod logging;
 pub mod ls;

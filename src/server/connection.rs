@@ -170,7 +170,7 @@ impl Connection {
                 Ok(())
             }
             ClientMessage::Report(post) => {
-                let reply = crate::claude::receive(manager, post).await;
+                let reply = crate::server::hooks::receive(manager, post).await;
                 let _ = self.out.send(reply).await;
                 return false;
             }

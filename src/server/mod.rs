@@ -3,6 +3,7 @@
 
 mod connection;
 mod forward;
+mod hooks;
 pub mod info;
 pub mod runtime;
 pub mod socket;

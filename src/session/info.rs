@@ -2,7 +2,6 @@
 //! what `list` and the API show, and the recipe a restarted server starts it again from.
 //! Kept apart from the [`Session`](super::Session) handle, which hands these out.
 
-use std::fmt;
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
@@ -11,19 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::conversation;
 use super::{SessionState, TaskId, TerminalSize};
-
-/// A session's id, unique within one manager.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
-)]
-#[serde(transparent)]
-pub struct SessionId(pub u64);
-
-impl fmt::Display for SessionId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.0, f)
-    }
-}
+pub use crate::ids::SessionId;
 
 /// What changes over a session's life, published by its actor.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

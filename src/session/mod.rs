@@ -16,6 +16,7 @@ pub mod dialog;
 pub mod error;
 pub mod event;
 mod history;
+mod hooks;
 mod info;
 mod input;
 pub mod osc_limit;
@@ -126,7 +127,7 @@ impl Session {
             }
         }
         let stream = stream::channel();
-        let hooked = crate::claude::launch::prepare(id, &mut config);
+        let hooked = hooks::prepare(id, &mut config);
         let recording = config.recording.clone();
         let spawned = pty::spawn(
             &config,
