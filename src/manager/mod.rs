@@ -4,6 +4,7 @@
 //! may start (task conflicts, the session limit) so those checks cannot race. Reads go to the
 //! snapshot it publishes; commands, keys and resizes go straight to the session.
 
+mod commands;
 mod insight;
 mod registry;
 mod sizes;
@@ -14,8 +15,6 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use schemars::JsonSchema;
-use serde::Serialize;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
 use crate::session::event::Event;
@@ -23,6 +22,7 @@ use crate::session::{
     Session, SessionConfig, SessionError, SessionId, SessionInfo, SessionState, TaskId,
     TerminalSize,
 };
+use commands::CommandLog;
 use registry::{Registry, Request};
 use sizes::SizeOwners;
 
@@ -77,19 +77,7 @@ pub enum ManagerError {
     Worktree(#[from] crate::worktree::WorktreeError),
 }
 
-/// Counts for `stats`.
-#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
-pub struct Stats {
-    pub by_state: BTreeMap<String, usize>,
-    pub live: usize,
-    pub created_total: u64,
-    pub terminated_total: u64,
-    pub commands_run: u64,
-    pub bytes_read: u64,
-    /// What Claude Code reported the sessions still listed have cost, in US dollars.
-    pub cost_usd: f64,
-    pub uptime_secs: u64,
-}
+pub use crate::metrics::Stats;
 
 struct Shared {
     requests: mpsc::Sender<Request>,
@@ -103,7 +91,7 @@ struct Shared {
     usage: Arc<parking_lot::Mutex<crate::usage::Sampler>>,
     history_dir: Option<std::path::PathBuf>,
     /// Where finished commands go; read back through `history`.
-    commands: crate::history::CommandSink,
+    commands: CommandLog,
 }
 
 /// Wakes when sessions start, end, change state or are forgotten: not on output.
@@ -130,8 +118,9 @@ impl Manager {
         let recorder = config.recorder.clone();
         let metrics = Arc::new(crate::metrics::Metrics::default());
         let history_dir = config.history_dir.clone();
-        let commands = crate::history::CommandSink::new(metrics.clone(), history_dir.clone());
-        let (requests, registry) = registry::start(config, events.clone(), commands.clone());
+        let commands = CommandLog::new(metrics.clone(), history_dir.clone());
+        let (requests, registry) =
+            registry::start(config, events.clone(), Arc::new(commands.clone()));
         Self {
             shared: Arc::new(Shared {
                 requests,

@@ -8,7 +8,7 @@ use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio::time::sleep_until;
 
 use super::{ManagerConfig, ManagerError};
-use crate::session::event::{Event, Notifier, StateNote};
+use crate::session::event::{CommandSink, Event, Notifier, StateNote};
 use crate::session::{Session, SessionConfig, SessionId, SessionServices, SessionState, TaskId};
 
 pub enum Request {
@@ -58,7 +58,7 @@ impl Registry {
 pub fn start(
     config: ManagerConfig,
     events: broadcast::Sender<Event>,
-    commands: crate::history::CommandSink,
+    commands: Arc<dyn CommandSink>,
 ) -> (mpsc::Sender<Request>, watch::Receiver<Arc<Registry>>) {
     let (requests_tx, requests) = mpsc::channel(64);
     let (states_tx, states) = mpsc::unbounded_channel();

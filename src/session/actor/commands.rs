@@ -146,8 +146,7 @@ impl Actor {
             timed_out,
         };
         if let Some(record) = self.commands.settle(&result) {
-            let entry = crate::history::Entry::finished(&self.task_id, self.id, record, &result);
-            self.notifier.commands.finished(entry);
+            (self.notifier.commands).finished(&self.task_id, self.id, record, &result);
         }
         let _ = cmd.reply.send(Ok(result));
     }
