@@ -150,7 +150,7 @@ impl RegistryActor {
         }
         let id = SessionId(self.next_id);
         if let Some(recorder) = &self.config.recorder {
-            config.recording = Some(recorder.tap_for(id, &config));
+            config.recording = Some(Arc::new(recorder.tap_for(id, &config)));
         }
         config.claude.endpoint = self.config.hooks.clone();
         let session = Session::spawn(id, config, self.notifier.clone(), &self.services)?;

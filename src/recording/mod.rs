@@ -6,8 +6,9 @@ pub mod asciicast;
 mod files;
 mod recorder;
 
+pub use crate::session::tap::CurrentFile;
 pub use files::Limits;
-pub use recorder::{CurrentFile, Recorder, Tap};
+pub use recorder::{Recorder, Tap};
 
 use std::path::{Path, PathBuf};
 

@@ -57,7 +57,7 @@ pub struct SessionConfig {
     /// Commands run before a restart, carried over by a restored session.
     pub history: Vec<CommandRecord>,
     /// Where the session's output is recorded, when recordings are on (set by the manager).
-    pub recording: Option<crate::recording::Tap>,
+    pub recording: Option<crate::session::tap::Tap>,
     /// Bytes that draw the screen a restored session had, shown before its program draws.
     pub restored_screen: Option<Vec<u8>>,
     /// A git worktree to run in (see `crate::worktree`).

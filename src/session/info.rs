@@ -46,7 +46,7 @@ pub struct SessionInfo {
     pub status: SessionStatus,
     /// CPU and memory of its processes: sampled when asked for (API, stats), else `None`.
     #[serde(default)]
-    pub resources: Option<crate::usage::Resources>,
+    pub resources: Option<Resources>,
     /// The git worktree it runs in, if any.
     #[serde(default)]
     pub worktree: Option<crate::worktree::WorktreeInfo>,
@@ -73,4 +73,15 @@ pub struct Recipe {
     pub hooks_off: bool,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub policy_off: bool,
+}
+
+/// A session's use of the machine at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Resources {
+    /// CPU time over the last interval, in percent of one core (a busy loop reads about 100).
+    pub cpu_percent: f64,
+    /// Resident memory of every process of the session.
+    pub rss_bytes: u64,
+    /// How many processes that is.
+    pub processes: u32,
 }

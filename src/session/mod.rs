@@ -36,6 +36,7 @@ pub mod reply;
 mod services;
 pub mod state;
 mod stream;
+pub mod tap;
 pub mod terminal;
 
 use std::fmt;
@@ -50,7 +51,7 @@ use tokio::sync::{broadcast, mpsc, oneshot, watch};
 pub use command::{CommandRecord, CommandResult, PendingCommand};
 pub use config::{DEFAULT_WORKSPACE, InvalidTaskId, SessionConfig, TaskId, TerminalSize};
 pub use error::SessionError;
-pub use info::{Recipe, SessionId, SessionInfo, SessionStatus};
+pub use info::{Recipe, Resources, SessionId, SessionInfo, SessionStatus};
 pub use output::{OutputType, SessionOutput};
 pub use profile::ProfileKind;
 pub use pty::{ExitInfo, resolve_program};
@@ -77,7 +78,7 @@ struct Inner {
     status: watch::Receiver<SessionStatus>,
     control: mpsc::Sender<Control>,
     stream: broadcast::Sender<StreamItem>,
-    recording: Option<crate::recording::CurrentFile>,
+    recording: Option<tap::CurrentFile>,
 }
 
 /// When the last handle goes, the actor sees its control channel close and kills the process

@@ -22,6 +22,7 @@ use crate::session::profile::{ProfileKind, Verdict};
 use crate::session::pty::{ExitInfo, OUTPUT_QUEUE, Spawned};
 use crate::session::pty_io::Chunk;
 use crate::session::state::{SessionState, StateMachine};
+use crate::session::tap::Tap;
 use crate::session::terminal::Terminal;
 use crate::session::{SessionId, SessionStatus, StreamItem, TaskId};
 
@@ -122,7 +123,7 @@ struct Actor {
     /// Viewers' feed; sent to under the terminal lock so it lines up with their replay.
     stream: broadcast::Sender<StreamItem>,
     /// Told of resizes (under the same lock) and of keys; output reaches it in `stream::feed`.
-    recording: Option<crate::recording::Tap>,
+    recording: Option<Tap>,
     log: OutputLog,
     utf8: Utf8Stream,
     /// Dropped once the session has ended, closing our side of the PTY.
