@@ -49,7 +49,9 @@ fn cycle_config(i: usize, dir: &std::path::Path) -> (SessionConfig, Option<&'sta
 
 /// A client that attaches to the session's workspace and then never reads.
 async fn stalled_client(manager: &Manager, dir: &std::path::Path) -> Channels {
-    let connection = ccmux::server::connect_in_process(manager.clone()).await;
+    let connection = ccmux::client::handshake(ccmux::server::serve_in_process(manager.clone()))
+        .await
+        .expect("the in-process server says hello");
     let channels = connection.into_channels();
     let attach = Attach {
         workspace: Some(ccmux::session::DEFAULT_WORKSPACE.to_string()),

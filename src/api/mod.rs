@@ -18,7 +18,6 @@ mod ws;
 mod ws_cap;
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::Router;
@@ -26,21 +25,12 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{MethodRouter, delete, get, post};
 use tokio::net::TcpListener;
 
-use crate::config::Config;
-use crate::manager::Manager;
 use crate::session::{ScreenSnapshot, SessionInfo};
 
 /// Largest request body accepted.
 pub const MAX_BODY: usize = 1024 * 1024;
 
-/// What every handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    pub manager: Manager,
-    pub config: Arc<Config>,
-    /// Where sessions start when a request names no project path.
-    pub cwd: PathBuf,
-}
+pub use crate::http::AppState;
 
 /// Who may connect, and with what.
 #[derive(Debug, Clone)]

@@ -9,10 +9,10 @@ use anyhow::Context as _;
 use tokio::sync::watch;
 
 use crate::api::{self, Access, AppState};
-use crate::cli::GlobalArgs;
 use crate::config::{self, Config, Flags, ResolveError, SessionRequest};
 use crate::manager::{Manager, ManagerError};
 use crate::paths;
+use crate::server::args::GlobalArgs;
 use crate::session::{Session, TaskId};
 
 /// The merged config, and where ccmux was started.

@@ -24,7 +24,7 @@ use serde::Deserialize;
 use serde_json::json;
 use tokio::sync::{mpsc, watch};
 
-use crate::api::AppState;
+use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::keys::{self, Modes};
 use crate::manager::{ClientId, Manager, ManagerError};
