@@ -21,7 +21,7 @@ use crate::http::error::ApiError;
 use crate::output_filter::{self, FilterQuery, Format};
 use crate::session::config::{MAX_TERMINAL_COLS, MAX_TERMINAL_ROWS, MIN_TERMINAL_DIM};
 use crate::session::{
-    CommandResult, ScreenSnapshot, SessionId, SessionInfo, SessionOutput, TerminalSize,
+    CommandResult, Ending, ScreenSnapshot, SessionId, SessionInfo, SessionOutput, TerminalSize,
 };
 
 /// A session id from the path; anything that is not one is a 404 like an unknown id.
@@ -283,10 +283,16 @@ pub async fn delete(
 ) -> ApiResult<SessionInfo> {
     let Query(query) = query?;
     if query.remove_worktree {
-        let ended = app.manager.terminate_removing_worktree(id, query.force);
+        let ended = app
+            .manager
+            .terminate_removing_worktree(id, Ending::forced(query.force));
         return Ok(Json(ended.await?));
     }
-    Ok(Json(app.manager.terminate(id, query.force).await?))
+    Ok(Json(
+        app.manager
+            .terminate(id, Ending::forced(query.force))
+            .await?,
+    ))
 }
 
 pub async fn stats(State(app): State<AppState>) -> Json<crate::api::insight::StatsWithUsage> {

@@ -19,7 +19,7 @@ use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
 use crate::session::event::Event;
 use crate::session::{
-    Session, SessionConfig, SessionError, SessionId, SessionInfo, SessionState, TaskId,
+    Ending, Session, SessionConfig, SessionError, SessionId, SessionInfo, SessionState, TaskId,
     TerminalSize,
 };
 use commands::CommandLog;
@@ -111,8 +111,9 @@ pub struct Manager {
 }
 
 impl Manager {
-    /// Starts the manager. Must be called inside a tokio runtime.
-    pub fn new(config: ManagerConfig) -> Self {
+    /// Starts the manager. Must be called inside a tokio runtime. Fails when the threads
+    /// sessions share (the reaper, the parsers) cannot start.
+    pub fn new(config: ManagerConfig) -> std::io::Result<Self> {
         crate::session::process::become_subreaper();
         let (events, _) = broadcast::channel(config.event_capacity.max(16));
         let recorder = config.recorder.clone();
@@ -120,8 +121,8 @@ impl Manager {
         let history_dir = config.history_dir.clone();
         let commands = CommandLog::new(metrics.clone(), history_dir.clone());
         let (requests, registry) =
-            registry::start(config, events.clone(), Arc::new(commands.clone()));
-        Self {
+            registry::start(config, events.clone(), Arc::new(commands.clone()))?;
+        Ok(Self {
             shared: Arc::new(Shared {
                 requests,
                 registry,
@@ -134,7 +135,7 @@ impl Manager {
                 history_dir,
                 commands,
             }),
-        }
+        })
     }
 
     /// Starts a session. A task may have one live session; the limit counts live sessions.
@@ -235,8 +236,12 @@ impl Manager {
     }
 
     /// Ends a session and every process it started; `force` skips the polite hangup.
-    pub async fn terminate(&self, id: SessionId, force: bool) -> Result<SessionInfo, ManagerError> {
-        Ok(self.get(id)?.terminate(force).await)
+    pub async fn terminate(
+        &self,
+        id: SessionId,
+        ending: Ending,
+    ) -> Result<SessionInfo, ManagerError> {
+        Ok(self.get(id)?.terminate(ending).await)
     }
 
     /// What records the sessions, when recordings are on.
@@ -311,7 +316,7 @@ impl Manager {
             .unwrap_or_default();
         let mut ending = tokio::task::JoinSet::new();
         for session in live {
-            ending.spawn(async move { session.terminate(false).await });
+            ending.spawn(async move { session.terminate(Ending::Graceful).await });
         }
         while ending.join_next().await.is_some() {}
     }

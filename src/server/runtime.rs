@@ -117,7 +117,7 @@ impl Running {
                 }
             }
         }
-        let manager = Manager::new(manager_config);
+        let manager = Manager::new(manager_config).context("the session threads cannot start")?;
         let (stop_api, mut stopped) = watch::channel(false);
         let (mut api_addr, mut api_task) = (None, None);
         if ctx.config.api.enabled {

@@ -53,6 +53,7 @@ pub use config::{DEFAULT_WORKSPACE, InvalidTaskId, SessionConfig, TaskId, Termin
 pub use error::SessionError;
 pub use info::{Recipe, Resources, SessionId, SessionInfo, SessionStatus};
 pub use output::{OutputType, SessionOutput};
+pub use process::Ending;
 pub use profile::ProfileKind;
 pub use pty::{ExitInfo, resolve_program};
 pub use services::SessionServices;
@@ -334,21 +335,24 @@ impl Session {
     }
 
     /// Ends the session and everything it started; returns once none of it is left.
-    pub async fn terminate(&self, force: bool) -> SessionInfo {
-        let reason = if force {
-            "force terminate requested"
-        } else {
-            "terminate requested"
+    pub async fn terminate(&self, ending: Ending) -> SessionInfo {
+        let reason = match ending {
+            Ending::Forced => "force terminate requested",
+            Ending::Graceful => "terminate requested",
         };
-        self.terminate_because(force, reason).await
+        self.terminate_because(ending, reason).await
     }
 
     /// `terminate`, with the reason the `terminating` state should show.
-    pub async fn terminate_because(&self, force: bool, reason: impl Into<String>) -> SessionInfo {
+    pub async fn terminate_because(
+        &self,
+        ending: Ending,
+        reason: impl Into<String>,
+    ) -> SessionInfo {
         let reason = reason.into();
         let _ = self
             .request(|reply| Control::Terminate {
-                force,
+                ending,
                 reason,
                 reply,
             })

@@ -41,7 +41,7 @@ impl Harness {
     /// The same, with `config` for the `App`.
     pub async fn start_with(config: Config, scripts: &[&str]) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let manager = Manager::new(ManagerConfig::default());
+        let manager = Manager::new(ManagerConfig::default()).expect("the manager starts");
         let mut sessions = Vec::new();
         for (i, script) in scripts.iter().enumerate() {
             let task = TaskId::new(format!("t{}", i + 1)).unwrap();

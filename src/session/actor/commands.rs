@@ -123,7 +123,8 @@ impl Actor {
         }
     }
 
-    pub(super) fn complete_command(&mut self, timed_out: bool) {
+    pub(super) fn complete_command(&mut self, end: CommandEnd) {
+        let timed_out = end == CommandEnd::TimedOut;
         let Some(cmd) = self.commands.take() else {
             return;
         };
@@ -150,6 +151,15 @@ impl Actor {
         }
         let _ = cmd.reply.send(Ok(result));
     }
+}
+
+/// Why a running command is completed now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum CommandEnd {
+    /// The session left `busy`.
+    Settled,
+    /// Its deadline passed first.
+    TimedOut,
 }
 
 fn is_prompt(profile: &Profile, line: &str) -> bool {
