@@ -132,8 +132,8 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::session::Ending;
     use crate::manager::{Manager, ManagerConfig};
+    use crate::session::Ending;
     use crate::session::{SessionConfig, TaskId};
 
     /// Output bytes that arrive until none has come for `quiet` (waiting up to 10 s for the
