@@ -264,7 +264,7 @@ async fn carry_out(
                     }
                     Err(e) => Some(WsEvent::error("session_ended", e.to_string())),
                 },
-                Err(e) => Some(WsEvent::error(e.code, e.message)),
+                Err(e) => Some(WsEvent::error(e.code.as_str(), e.message)),
             },
             WsRequest::Input { data } => ack(session.send_input(data).await),
             WsRequest::Resize { cols, rows } => match size("cols/rows", cols, rows) {
@@ -276,7 +276,7 @@ async fn carry_out(
                         ManagerError::Session(e) => e,
                         _ => SessionError::Ended,
                     })),
-                Err(e) => Some(WsEvent::error(e.code, e.message)),
+                Err(e) => Some(WsEvent::error(e.code.as_str(), e.message)),
             },
             WsRequest::Interrupt => ack(session.interrupt().await),
             WsRequest::Answer { choice } => {
@@ -321,7 +321,7 @@ fn answer_reply(result: Result<SessionInfo, AnswerError>) -> WsEvent {
         Ok(info) => WsEvent::Answered(Box::new(info)),
         Err(e) => {
             let e = ApiError::from(e);
-            WsEvent::error(e.code, e.message)
+            WsEvent::error(e.code.as_str(), e.message)
         }
     }
 }

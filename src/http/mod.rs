@@ -1,6 +1,7 @@
 //! The base every HTTP door stands on: what handlers reach, errors as the API answers them, and
 //! the API token.
 
+pub mod code;
 pub mod error;
 pub mod token;
 
