@@ -29,13 +29,7 @@ pub async fn recording(State(app): State<AppState>, Id(id): Id) -> Result<Respon
         .ok_or_else(|| not_recorded("this session has no recording yet"))?;
     tokio::task::spawn_blocking(move || recorder.sync())
         .await
-        .map_err(|e| {
-            ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                ErrorCode::Internal,
-                e.to_string(),
-            )
-        })?;
+        .map_err(ApiError::internal)?;
     let gone = |e: std::io::Error| {
         not_recorded(&format!(
             "the recording {} cannot be read: {e}",

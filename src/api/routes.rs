@@ -225,13 +225,7 @@ pub async fn output(
     let (entries, next_seq) = session.output(query.since.0, limit as usize).await;
     let entries = tokio::task::spawn_blocking(move || filter.apply_all(entries))
         .await
-        .map_err(|e| {
-            ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                ErrorCode::Internal,
-                e.to_string(),
-            )
-        })?;
+        .map_err(ApiError::internal)?;
     Ok(match query.format.unwrap_or_default() {
         Format::Json => Json(OutputPage { entries, next_seq }).into_response(),
         Format::Text => (

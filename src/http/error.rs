@@ -29,6 +29,15 @@ impl ApiError {
         }
     }
 
+    /// Something failed inside the server, not in the request.
+    pub fn internal(message: impl std::fmt::Display) -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::Internal,
+            message.to_string(),
+        )
+    }
+
     /// A value out of range: names the field.
     pub fn invalid(field: &str, message: impl std::fmt::Display) -> Self {
         Self::new(
