@@ -71,8 +71,7 @@ fn show_log(program: Program, log: &Path) -> anyhow::Result<Usage> {
     let mut run = program.one_shell()?;
     let before = run.meter();
     let command = then_done(&format!("cat '{}'", log.display()));
-    // A leading space keeps it out of the shell's history, as the flood's command is.
-    run.client().send(format!(" {command}\r").as_bytes())?;
+    run.client().send(format!("{command}\r").as_bytes())?;
     run.client().expect(LONG, "the log's end on screen", |s| {
         s.contents().contains(DONE)
     })?;

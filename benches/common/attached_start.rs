@@ -77,7 +77,7 @@ impl<'a> Program<'a> {
                 for _ in 1..panes {
                     run.split_tiled(&format!("{work}; exec sleep 3600"))?;
                 }
-                run.client.send(format!(" {work}\r").as_bytes())?;
+                run.client.send(format!("{work}\r").as_bytes())?;
                 Attached::Tmux(run)
             }
         };
