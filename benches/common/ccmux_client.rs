@@ -12,6 +12,9 @@ use super::sandbox::{self, Sandbox};
 
 /// ccmux's prefix key, Ctrl-A.
 const PREFIX: u8 = 0x01;
+/// Most frames a second, set in the run's global config (`ui.frame_cap`, its default too): what
+/// bounds a client's traffic once the server sends frames.
+pub const FRAME_CAP: u32 = 60;
 
 /// What `ccmux --help` offers.
 #[derive(Debug)]
@@ -77,6 +80,12 @@ impl Ccmux {
     pub fn start(&self, sessions: &[Spec]) -> anyhow::Result<Running<'_>> {
         let sandbox = Sandbox::new("ccmux-echo")?;
         std::fs::write(sandbox.project().join("ccmux.toml"), config(sessions))?;
+        let global = sandbox.config_home().join("ccmux");
+        std::fs::create_dir_all(&global)?;
+        std::fs::write(
+            global.join("config.toml"),
+            format!("[ui]\nframe_cap = {FRAME_CAP}\n"),
+        )?;
         if self.features.trust {
             let trusted = sandbox::run_bounded(
                 &mut sandbox.std_command(&self.exe, &["trust"]),
@@ -147,6 +156,25 @@ impl Running<'_> {
     /// A new `ccmux [-L NAME] attach` on a fresh terminal, to the same server.
     pub fn attach(&self) -> anyhow::Result<PtyClient> {
         self.ccmux.client(&self.sandbox, &["attach"])
+    }
+
+    /// Where the server of this run listens (`$XDG_RUNTIME_DIR/ccmux/NAME`), when it has a
+    /// server selected by `-L`.
+    pub fn socket(&self) -> Option<PathBuf> {
+        let dir = self.sandbox.runtime_dir().join("ccmux");
+        self.ccmux
+            .features
+            .socket_flag
+            .then(|| dir.join(self.sandbox.name()))
+    }
+
+    /// `ccmux -L NAME attach` on a fresh terminal, looking for the server's socket under
+    /// `runtime` (its `XDG_RUNTIME_DIR`) instead: where a proxy can stand.
+    pub fn attach_through(&self, runtime: &Path) -> anyhow::Result<PtyClient> {
+        let args = self.ccmux.args(&self.sandbox, &["attach"]);
+        let mut command = self.sandbox.command(&self.ccmux.exe, &args);
+        command.env("XDG_RUNTIME_DIR", runtime);
+        PtyClient::spawn(command)
     }
 
     /// ccmux processes of this run other than the client: the server, if there is one.

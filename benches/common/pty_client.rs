@@ -4,8 +4,11 @@
 //!
 //! A dedicated thread reads the master and stamps every chunk with the instant it arrived, so
 //! the time the main thread spends parsing never shows up in a measured latency.
+#![allow(dead_code)] // Shared by benches that each use part of it.
 
 use std::io::{Read, Write};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::{Duration, Instant};
 
@@ -28,6 +31,8 @@ pub struct PtyClient {
     writer: Box<dyn Write + Send>,
     chunks: Receiver<Chunk>,
     screen: vt100::Parser,
+    /// Bytes read from the master so far: what the program wrote to its terminal.
+    received: Arc<AtomicU64>,
     /// Held so the terminal stays open (and sized) until the client is dropped.
     _master: Box<dyn MasterPty + Send>,
 }
@@ -48,9 +53,12 @@ impl PtyClient {
         let mut reader = pair.master.try_clone_reader()?;
         let writer = pair.master.take_writer()?;
         let (tx, chunks) = channel();
+        let received = Arc::new(AtomicU64::new(0));
+        let counter = Arc::clone(&received);
         std::thread::spawn(move || {
             let mut buf = vec![0u8; 64 * 1024];
             while let Ok(n @ 1..) = reader.read(&mut buf) {
+                counter.fetch_add(n as u64, Ordering::Relaxed);
                 let chunk = Chunk {
                     at: Instant::now(),
                     bytes: buf[..n].to_vec(),
@@ -65,12 +73,19 @@ impl PtyClient {
             writer,
             chunks,
             screen: vt100::Parser::new(ROWS.try_into()?, COLS.try_into()?, 0),
+            received,
             _master: pair.master,
         })
     }
 
     pub fn pid(&self) -> Option<u32> {
         self.child.process_id()
+    }
+
+    /// How many bytes the program has written to its terminal so far (as they arrive, before
+    /// anything parses them).
+    pub fn bytes_received(&self) -> u64 {
+        self.received.load(Ordering::Relaxed)
     }
 
     /// Types `bytes`; returns the instant just before they went in.

@@ -45,6 +45,16 @@ impl Sandbox {
         self.root.path().join("project")
     }
 
+    /// The isolated `XDG_RUNTIME_DIR`, where servers put their sockets.
+    pub fn runtime_dir(&self) -> PathBuf {
+        self.root.path().join("runtime")
+    }
+
+    /// The isolated `XDG_CONFIG_HOME`, where a program's global config file goes.
+    pub fn config_home(&self) -> PathBuf {
+        self.root.path().join("config")
+    }
+
     /// The isolated environment, as pairs, for a `std::process::Command` too.
     pub fn env(&self) -> Vec<(&'static str, String)> {
         let dir = |name: &str| self.root.path().join(name).display().to_string();
@@ -102,6 +112,16 @@ impl Sandbox {
                 read("environ").is_ok_and(|env| has(env, &mark))
                     || read("cmdline").is_ok_and(|cmd| has(cmd, &self.name))
             })
+            .collect()
+    }
+
+    /// The run's other processes of the same program as `pid` (say, the server a client
+    /// started); not the programs running in its panes.
+    pub fn same_program_as(&self, pid: u32) -> Vec<u32> {
+        let program = exe(pid);
+        self.processes()
+            .into_iter()
+            .filter(|&other| other != pid && program.is_some() && exe(other) == program)
             .collect()
     }
 }

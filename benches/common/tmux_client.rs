@@ -1,5 +1,7 @@
 //! tmux under test, as the yardstick: its client runs in the bench's terminal and draws there,
 //! just as ccmux's does; its server is private to the run (own socket name and socket dir).
+//! Its panes keep 10 000 lines of history, as ccmux's sessions do (`[limits] scrollback`).
+#![allow(dead_code)] // Shared by benches that each use part of it.
 
 use std::time::Duration;
 
@@ -18,9 +20,17 @@ impl Running {
         let sandbox = Sandbox::new("tmux-echo")?;
         // As separate words tmux runs bash itself: through `sh -c` (itself possibly bash) the
         // non-interactive shell would drop PS1 on the way.
+        // history-limit applies to panes made after it is set: set it on the server first.
         let args = [
             "-f",
             "/dev/null",
+            "start-server",
+            ";",
+            "set",
+            "-g",
+            "history-limit",
+            "10000",
+            ";",
             "new-session",
             "bash",
             "--norc",
@@ -32,10 +42,28 @@ impl Running {
 
     /// Runs `command` in a second pane, leaving the focus on the first.
     pub fn split(&self, command: &str) -> anyhow::Result<()> {
-        let output = self.tmux(&["split-window", "-d", command])?;
+        self.checked(&["split-window", "-d", command])
+    }
+
+    /// Runs `command` in one more pane, leaving the focus where it was, and tiles the window's
+    /// panes so each keeps a share of it.
+    pub fn split_tiled(&self, command: &str) -> anyhow::Result<()> {
+        self.checked(&["split-window", "-d", command, ";", "select-layout", "tiled"])
+    }
+
+    /// The tmux server of this run (the client's own process is not among them).
+    pub fn server_pids(&self) -> Vec<u32> {
+        self.client
+            .pid()
+            .map_or_else(Vec::new, |pid| self.sandbox.same_program_as(pid))
+    }
+
+    /// `tmux ARGS…`, which must succeed.
+    fn checked(&self, args: &[&str]) -> anyhow::Result<()> {
+        let output = self.tmux(args)?;
         anyhow::ensure!(
             output.status.success(),
-            "tmux split-window: {}",
+            "tmux {args:?}: {}",
             String::from_utf8_lossy(&output.stderr)
         );
         Ok(())

@@ -58,8 +58,8 @@ pub fn wait_ready(client: &mut PtyClient) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Types `count` timed keys into the focused pane, whose line must be empty; `still_valid` is
-/// asked after each one whether the conditions of the scenario still hold (else it is dropped).
+/// Types `count` timed keys into the focused pane, whose line must be empty (and is left so);
+/// `still_valid` is asked after each one whether the conditions of the scenario still hold (else it is dropped).
 pub fn sample(
     client: &mut PtyClient,
     count: usize,
@@ -105,6 +105,8 @@ pub fn sample(
             }
         }
     }
+    // The line as it was found, for whatever comes next.
+    clear_line(client, &mut typed)?;
     samples.sort();
     Ok(Latencies {
         sorted: samples,
