@@ -42,6 +42,7 @@ mod commands;
 mod control;
 mod input;
 mod lifecycle;
+mod limit;
 mod signals;
 mod timers;
 
@@ -70,6 +71,8 @@ pub fn start(
         terminal_size: config.terminal_size,
         bytes_read: 0,
         dialog_since: None,
+        input_since: None,
+        resets_at: None,
         claude: crate::claude::ClaudeInfo {
             claude_session_id: config.conversation.as_ref().map(|c| c.id().to_string()),
             ..Default::default()
@@ -101,6 +104,8 @@ pub fn start(
         exit: None,
         terminate_waiters: Vec::new(),
         claude: signals::ClaudeLink::new(hooked, config.claude.policies.clone()),
+        drawn_dialog: None,
+        limit: limit::Limit::new(config.claude.continue_after_limit.clone()),
     };
     actor.system(format!(
         "started {:?} (pid {})",
@@ -139,6 +144,9 @@ struct Actor {
     terminate_waiters: Vec<oneshot::Sender<()>>,
     /// Hooks: the capability they present, the hold of their last state (see `claude`).
     claude: signals::ClaudeLink,
+    /// The dialog believed on screen, as the detector last saw it.
+    drawn_dialog: Option<String>,
+    limit: limit::Limit,
 }
 
 impl Actor {
@@ -152,7 +160,10 @@ impl Actor {
         loop {
             let deadline = self
                 .timers
-                .next(self.commands.deadline(), self.answers.next_due());
+                .next(self.commands.deadline(), self.answers.next_due())
+                .into_iter()
+                .chain(self.limit.next_due())
+                .min();
             tokio::select! {
                 biased;
                 msg = control.recv(), if control_open => match msg {
@@ -324,6 +335,9 @@ impl Actor {
         if due(self.commands.deadline()) {
             self.complete_command(true);
         }
+        if due(self.limit.next_due()) {
+            self.continue_after_limit(now);
+        }
     }
 
     fn evaluate(&mut self, now: Instant) {
@@ -344,18 +358,28 @@ impl Actor {
             self.timers.eval = Some(self.timers.eval.map_or(at, |t| t.min(at)));
         }
         let Some((verdict, reason)) = decision.verdict else {
+            self.announced_dialog_overdue(now);
             return;
         };
         let Some(to) = verdict.state(self.machine.been_ready()) else {
             return;
         };
         match self.screen_may_move(to, now) {
+            ScreenSays::Moves if to == SessionState::WaitingInput => {
+                let reason = self.claude.take_announced().unwrap_or(reason);
+                self.transition(to, &reason);
+            }
             ScreenSays::Moves => self.transition(to, &reason),
             ScreenSays::Agrees => {}
             ScreenSays::Held => return,
         }
+        self.announced_dialog_overdue(now);
         // After the state: whoever waits for a dialog to go sees the new state with it.
-        self.note_dialog(verdict == Verdict::WaitingInput, now);
+        self.note_dialog(
+            decision.dialog.filter(|_| verdict == Verdict::WaitingInput),
+            now,
+        );
+        self.note_limit(decision.resets.as_deref(), now);
     }
 
     /// The only way state changes: through the machine's table, logged and announced.
@@ -370,6 +394,10 @@ impl Actor {
                 self.status.send_modify(|s| {
                     s.state = change.to;
                     s.state_reason = change.reason.clone();
+                    if change.to != SessionState::WaitingInput {
+                        s.input_since = None;
+                        s.resets_at = None;
+                    }
                 });
                 self.notifier.state(self.id, change);
                 if to != SessionState::Busy {
