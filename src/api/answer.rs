@@ -34,7 +34,9 @@ impl From<AnswerError> for ApiError {
         let message = e.to_string();
         match e {
             AnswerError::NotWaiting(_) => Self::new(StatusCode::CONFLICT, "not_waiting", message),
-            AnswerError::NoSuchOption { .. } => Self::invalid("choice", message),
+            AnswerError::NoSuchOption { .. } | AnswerError::NoSuchLabel { .. } => {
+                Self::invalid("choice", message)
+            }
             AnswerError::NoOptions => Self::new(StatusCode::CONFLICT, "no_options", message),
             AnswerError::NotTaken => Self::new(StatusCode::CONFLICT, "answer_not_taken", message),
             AnswerError::Session(e) => e.into(),

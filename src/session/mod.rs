@@ -18,6 +18,7 @@ pub mod event;
 mod history;
 mod info;
 mod input;
+pub mod menu;
 pub mod osc_limit;
 pub mod output;
 mod parse_pool;

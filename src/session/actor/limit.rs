@@ -11,7 +11,7 @@ use super::*;
 
 /// How long after the announced reset the prompt is typed: the limit lifts on the server's
 /// clock, not ours.
-const AFTER_RESET: Duration = Duration::from_secs(60);
+const AFTER_RESET: Duration = Duration::from_secs(10);
 
 /// The session's limit, and the prompt to continue with.
 pub(super) struct Limit {
@@ -48,6 +48,12 @@ impl Actor {
         if self.status.borrow().resets_at != Some(at) {
             self.status.send_modify(|s| s.resets_at = Some(at));
             self.notifier.info_changed(self.id);
+        }
+        // An epoch (older CLIs) reads as the time of day it is.
+        if let Some(epoch) = resets.filter(|r| r.chars().all(|c| c.is_ascii_digit())) {
+            let clock = at.with_timezone(&Local).format("%H:%M").to_string();
+            let reason = self.machine.reason().replace(epoch, &clock);
+            self.transition(SessionState::WaitingInput, &reason);
         }
         let scheduled = self.limit.due.is_some_and(|(r, _)| r == at);
         if self.limit.prompt.is_none() || scheduled || self.limit.sent_for == Some(at) {

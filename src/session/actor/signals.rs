@@ -88,7 +88,8 @@ impl Actor {
     }
 
     /// A dialog a hook announced that the screen has not shown in time: `waiting_input`
-    /// anyway, saying so, since the hook said Claude Code waits.
+    /// anyway, saying so, since the hook said Claude Code waits; held against the screen as
+    /// a hook's state is.
     pub(super) fn announced_dialog_overdue(&mut self, now: Instant) {
         let Some(announced) = &self.claude.announced else {
             return;
@@ -104,7 +105,7 @@ impl Actor {
         let reason = format!("{} (its dialog not seen on screen)", announced.reason);
         self.claude.announced = None;
         if self.machine.state() != SessionState::WaitingInput {
-            self.transition(SessionState::WaitingInput, &reason);
+            self.hook_moves(SessionState::WaitingInput, &reason, now);
         }
     }
 
@@ -172,6 +173,7 @@ impl Actor {
             HookKind::PermissionRequest(tool) => {
                 let verdict = self.claude.policies.decide(&tool);
                 let what = format!("{} {}", tool.tool_name, tool.main_input());
+                let what = what.trim_end();
                 if let Some(verdict) = &verdict {
                     self.system(format!(
                         "policy: {} {what} (rule {}: {})",
