@@ -28,6 +28,8 @@ struct Dialog {
     trust: Trust,
     /// What to type to provoke it; `None`: it shows on start.
     prompt: Option<&'static str>,
+    /// The dialog measured comes after another one, answered first (through `answer`).
+    after_another: bool,
     /// On screen while it is up (checked on the screen's text).
     drawn: fn(&str) -> bool,
     /// The raw key sent 300 ms after `waiting_input`, and what the screen shows once taken.
@@ -40,6 +42,7 @@ const DIALOGS: &[Dialog] = &[
         name: "permission",
         mode: "default",
         trust: Trust::Accepted,
+        after_another: false,
         prompt: Some("use a TOOL please"),
         drawn: |s| s.contains("Do you want to proceed?"),
         key: "\r",
@@ -49,15 +52,27 @@ const DIALOGS: &[Dialog] = &[
         name: "two_permissions",
         mode: "default",
         trust: Trust::Accepted,
+        after_another: false,
         prompt: Some("use TWO TOOLS please"),
         drawn: |s| s.contains("Do you want to proceed?"),
         key: "\r",
         taken: |s| s.contains("touch second.txt") || !s.contains("Do you want to proceed?"),
     },
     Dialog {
+        name: "second_permission",
+        mode: "default",
+        trust: Trust::Accepted,
+        after_another: true,
+        prompt: Some("use TWO TOOLS please"),
+        drawn: |s| s.contains("touch second.txt") && s.contains("Do you want to proceed?"),
+        key: "\r",
+        taken: |s| !s.contains("Do you want to proceed?"),
+    },
+    Dialog {
         name: "question",
         mode: "default",
         trust: Trust::Accepted,
+        after_another: false,
         prompt: Some("ASK please"),
         drawn: |s| s.contains("Chat about this"),
         key: "1",
@@ -67,6 +82,7 @@ const DIALOGS: &[Dialog] = &[
         name: "questions",
         mode: "default",
         trust: Trust::Accepted,
+        after_another: false,
         prompt: Some("ASK2 please"),
         drawn: |s| s.contains("Chat about this"),
         key: "1",
@@ -76,6 +92,7 @@ const DIALOGS: &[Dialog] = &[
         name: "plan_approval",
         mode: "plan",
         trust: Trust::Accepted,
+        after_another: false,
         prompt: Some("PLAN please"),
         drawn: |s| s.contains("Would you like to proceed?"),
         key: "\x1b",
@@ -85,6 +102,7 @@ const DIALOGS: &[Dialog] = &[
         name: "exit_plan_mode",
         mode: "plan",
         trust: Trust::Accepted,
+        after_another: false,
         prompt: Some("EXITPLAN please"),
         drawn: |s| s.contains("Exit plan mode?"),
         key: "\x1b",
@@ -94,6 +112,7 @@ const DIALOGS: &[Dialog] = &[
         name: "trust",
         mode: "default",
         trust: Trust::NotYet,
+        after_another: false,
         prompt: None,
         drawn: |s| s.contains("Quick safety check"),
         key: "\x1b[B",
@@ -229,10 +248,18 @@ struct Run {
 }
 
 fn provoke(bench: &Bench, id: u64, dialog: &Dialog) -> Run {
-    let t0 = Instant::now();
     if let Some(prompt) = dialog.prompt {
         bench.type_line(id, prompt);
     }
+    if dialog.after_another {
+        bench.wait(id, "the first dialog", |i| i["state"] == "waiting_input");
+        let path = format!("/api/v1/sessions/{id}/answer");
+        let (status, body) = bench
+            .server
+            .call("POST", &path, Some(json!({"choice": "yes"})));
+        assert_eq!(status, 200, "{body}");
+    }
+    let t0 = Instant::now();
     let (mut drawn, mut waiting) = (None, None);
     let deadline = Instant::now() + Duration::from_secs(60);
     let info = loop {
@@ -341,7 +368,7 @@ fn every_real_dialog_is_waiting_input_once_it_takes_keys() {
             if dialog.trust == Trust::Accepted {
                 settle(&bench, id);
             }
-            if run == 0 {
+            if run == 0 && !dialog.after_another {
                 if dialog.trust == Trust::Accepted {
                     bench.type_line(id, "QUOTE please");
                     bench.wait(id, "the quoting reply", |i| i["state"] == "idle");
