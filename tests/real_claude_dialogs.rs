@@ -148,7 +148,7 @@ fn provoke(bench: &Bench, id: u64, dialog: &Dialog) -> Run {
     let info = loop {
         let info = bench.get(id);
         let now = t0.elapsed().as_millis();
-        if drawn.is_none() && (dialog.drawn)(&bench.screen(id)) {
+        if drawn.is_none() && (dialog.drawn)(&bottom(&bench.screen(id))) {
             drawn = Some(now);
         }
         if waiting.is_none() && info["state"] == "waiting_input" {
@@ -187,6 +187,13 @@ fn provoke(bench: &Bench, id: u64, dialog: &Dialog) -> Run {
         input_since: info["input_since"].is_string(),
         taken,
     }
+}
+
+/// The screen's last 14 rows with text: where a live dialog is drawn. The reply of an earlier
+/// run that quotes every dialog sits higher up, and must not count as one drawn.
+fn bottom(screen: &str) -> String {
+    let rows: Vec<&str> = screen.lines().filter(|l| !l.trim().is_empty()).collect();
+    rows[rows.len().saturating_sub(14)..].join("\n")
 }
 
 /// Back to the input box after a run: whatever is left of the dialogs is cancelled.
