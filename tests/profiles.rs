@@ -86,6 +86,12 @@ fn every_rule_of_the_claude_profile_decides_a_real_screen() {
     let cases = [
         ("claude_login", "", Authenticating, "login method menu"),
         ("claude_not_logged_in", "", Authenticating, "not logged in"),
+        (
+            "claude_not_logged_in_above_box",
+            "",
+            Authenticating,
+            "not logged in, above the input box",
+        ),
         ("claude_login_code", "", Authenticating, "login code prompt"),
         ("claude_unreachable", "", Error, "cannot reach the API"),
         (
