@@ -23,6 +23,20 @@ fn answer(server: &Server, id: u64, choice: Value) -> Value {
     info
 }
 
+/// Waits for the screen to show `text`: the Stop hook ends a turn a moment before the
+/// fixture draws its last frame.
+fn shows(server: &Server, id: u64, text: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !screen(server, id).contains(text) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{}",
+            screen(server, id)
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 fn keys(server: &Server, id: u64, data: &str) {
     let (status, body) = server.call(
         "POST",
@@ -96,7 +110,7 @@ fn a_question_is_answered_by_label_and_two_by_number_label_and_the_review() {
     );
     answer(&server, id, json!("luxon"));
     wait_for_state(&server, id, "idle");
-    assert!(screen(&server, id).contains("→ Luxon"));
+    shows(&server, id, "→ Luxon");
 
     let result = command(&server, id, "ask me two questions");
     assert_eq!(result["state"], "waiting_input", "{result}");
@@ -106,6 +120,8 @@ fn a_question_is_answered_by_label_and_two_by_number_label_and_the_review() {
         "the second question: {next}"
     );
     assert!(screen(&server, id).contains("Which test runner"));
+    // A new dialog in the same place: its own reason, as the screen reads it.
+    assert_eq!(next["state_reason"], "question", "{next}");
     answer(&server, id, json!("Jest"));
     let review = wait_for(&server, id, "the review", |i| {
         i["state_reason"] == "question review"
@@ -113,7 +129,7 @@ fn a_question_is_answered_by_label_and_two_by_number_label_and_the_review() {
     assert_eq!(review["state"], "waiting_input");
     answer(&server, id, json!("yes"));
     wait_for_state(&server, id, "idle");
-    assert!(screen(&server, id).contains("Using date-fns and Jest."));
+    shows(&server, id, "Using date-fns and Jest.");
 }
 
 #[test]
@@ -144,7 +160,11 @@ fn two_permissions_in_a_row_and_a_plan_are_each_answered() {
     );
     answer(&server, id, json!(2));
     wait_for_state(&server, id, "idle");
-    assert!(screen(&server, id).contains("approved Claude's plan: Yes, manually approve edits"));
+    shows(
+        &server,
+        id,
+        "approved Claude's plan: Yes, manually approve edits",
+    );
 }
 
 #[test]

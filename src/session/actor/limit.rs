@@ -49,12 +49,6 @@ impl Actor {
             self.status.send_modify(|s| s.resets_at = Some(at));
             self.notifier.info_changed(self.id);
         }
-        // An epoch (older CLIs) reads as the time of day it is.
-        if let Some(epoch) = resets.filter(|r| r.chars().all(|c| c.is_ascii_digit())) {
-            let clock = at.with_timezone(&Local).format("%H:%M").to_string();
-            let reason = self.machine.reason().replace(epoch, &clock);
-            self.transition(SessionState::WaitingInput, &reason);
-        }
         let scheduled = self.limit.due.is_some_and(|(r, _)| r == at);
         if self.limit.prompt.is_none() || scheduled || self.limit.sent_for == Some(at) {
             return;
@@ -81,6 +75,19 @@ impl Actor {
         if self.write(prompt.clone().into_bytes(), prompt).is_ok() {
             self.timers.enter = Some(now + self.detector.profile().enter_delay);
         }
+    }
+}
+
+/// `reason` with a reset time written as an epoch (older CLIs) read as the time of day it
+/// is here: `usage limit · resets 14:05`.
+pub(super) fn readable(reason: String, resets: Option<&str>) -> String {
+    let epoch = resets.filter(|r| !r.is_empty() && r.chars().all(|c| c.is_ascii_digit()));
+    match epoch.and_then(|e| Some((e, reset_time(e, Local::now())?))) {
+        Some((epoch, at)) => {
+            let clock = at.with_timezone(&Local).format("%H:%M").to_string();
+            reason.replace(epoch, &clock)
+        }
+        None => reason,
     }
 }
 

@@ -33,8 +33,13 @@ impl Actor {
         };
         match self.screen_may_move(to, now) {
             ScreenSays::Moves if to == SessionState::WaitingInput => {
-                let reason = self.claude.take_announced().unwrap_or(reason);
-                self.transition(to, &reason);
+                // The same dialog drawn again keeps its reason (the hook's names the tool).
+                let same = self.machine.state() == to && decision.dialog == self.drawn_dialog;
+                if !same {
+                    let reason = self.claude.take_announced().unwrap_or(reason);
+                    let reason = limit::readable(reason, decision.resets.as_deref());
+                    self.transition(to, &reason);
+                }
             }
             ScreenSays::Moves => self.transition(to, &reason),
             ScreenSays::Agrees => {}
