@@ -9,38 +9,12 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use common::fixture;
+use common::server::detect;
 use common::server::{Server, TOKEN, start_server_with_config};
 use serde_json::{Value, json};
 
 fn recordings() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/recordings")
-}
-
-/// `ccmux detect FILE` as `(state, reason)` lines, with the times checked to go forward.
-fn detect(file: &Path) -> Vec<(String, String)> {
-    let home = tempfile::tempdir().unwrap();
-    let out = common::server::ccmux(home.path())
-        .args(["detect", "--profile", "claude"])
-        .arg(file)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
-    let mut last = -1.0;
-    text.lines()
-        .map(|line| {
-            let mut parts = line.split_whitespace();
-            let time: f64 = parts.next().unwrap().parse().unwrap();
-            assert!(time > last, "times go forward: {text}");
-            last = time;
-            let state = parts.next().unwrap().to_string();
-            (state, parts.collect::<Vec<_>>().join(" "))
-        })
-        .collect()
 }
 
 fn states(timeline: &[(String, String)]) -> Vec<&str> {
@@ -301,6 +275,8 @@ fn regenerate_the_fixture_recordings() {
     let server = recording_server();
     let dir = tempfile::tempdir().unwrap();
     let keep = |name: &str, id: u64| {
+        // The Stop hook ends a turn a moment before the fixture draws its last frame.
+        std::thread::sleep(Duration::from_millis(500));
         std::fs::write(
             recordings().join(format!("{name}.cast")),
             recording_of(&server, id),

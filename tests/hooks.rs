@@ -299,9 +299,15 @@ fn a_permission_reported_by_a_hook_with_no_dialog_drawn_gets_no_keys_typed() {
     let request = json!({"hook_event_name": "PermissionRequest", "session_id": "x", "tool_name": "Bash",
                          "tool_input": {"command": "rm -rf build"}, "permission_suggestions": []});
     assert_eq!(post_hook(&server, id, &capability, request), "");
-    let waiting = info(&server, id);
-    assert_eq!(waiting["state"], "waiting_input", "{waiting}");
-    assert_eq!(waiting["state_reason"], "permission: Bash rm -rf build");
+    // The hook only announces a dialog: until the screen shows one, nothing waits …
+    assert_eq!(info(&server, id)["state"], "ready");
+    // … unless it never does: then the hook is believed, saying so.
+    let waiting = wait_for_state(&server, id, "waiting_input");
+    assert_eq!(
+        waiting["state_reason"],
+        "permission: Bash rm -rf build (its dialog not seen on screen)"
+    );
+    assert_eq!(waiting["input_since"], Value::Null, "{waiting}");
     // No dialog on screen: the answer waits for one, the screen (input box) takes the state
     // back once the hook's hold lapses, and the answer is refused with nothing typed: a `n`
     // and Enter would land in the input box, or pick a dialog's highlighted option.

@@ -7,51 +7,12 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use ccmux::session::event::EventKind;
 use ccmux::session::{Ending, ProfileKind, SessionConfig, SessionState};
+use common::real_cli::{Api, KEY, claude_home, start_api};
 use common::*;
-
-const KEY: &str = "sk-ant-api03-ccmux-offline-test-key-0123456789";
-
-/// The fake API server, killed when dropped.
-struct Api(Child, u16);
-
-impl Drop for Api {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start_api() -> Api {
-    let mut child = Command::new("python3")
-        .arg(fixture("messages_api.py"))
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python3 is needed for the fake API");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let port = line.trim().parse().expect("the fake API prints its port");
-    Api(child, port)
-}
-
-/// A HOME where Claude Code has been onboarded, trusts `project` and accepts `KEY`.
-fn claude_home(home: &std::path::Path, project: &std::path::Path) {
-    let approved = &KEY[KEY.len() - 20..];
-    let state = serde_json::json!({
-        "hasCompletedOnboarding": true,
-        "theme": "dark",
-        "customApiKeyResponses": {"approved": [approved], "rejected": []},
-        "projects": {project.to_string_lossy(): {"hasTrustDialogAccepted": true, "allowedTools": []}},
-    });
-    std::fs::write(home.join(".claude.json"), state.to_string()).unwrap();
-}
 
 /// Claude Code in `project`, with its HOME in `home`, talking to `api`.
 fn real_claude(api: &Api, home: &std::path::Path, project: &std::path::Path) -> SessionConfig {

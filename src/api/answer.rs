@@ -36,7 +36,9 @@ impl From<AnswerError> for ApiError {
             AnswerError::NotWaiting(_) => {
                 Self::new(StatusCode::CONFLICT, ErrorCode::NotWaiting, message)
             }
-            AnswerError::NoSuchOption { .. } => Self::invalid("choice", message),
+            AnswerError::NoSuchOption { .. } | AnswerError::NoSuchLabel { .. } => {
+                Self::invalid("choice", message)
+            }
             AnswerError::NoOptions => {
                 Self::new(StatusCode::CONFLICT, ErrorCode::NoOptions, message)
             }

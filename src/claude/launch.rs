@@ -59,6 +59,8 @@ pub struct ClaudeOptions {
     /// The permission policies the session follows (empty with `policy = false`).
     pub policies: Arc<Policies>,
     pub endpoint: Option<HookEndpoint>,
+    /// `[claude] continue_after_limit`: typed once a usage limit has lifted.
+    pub continue_after_limit: Option<String>,
     /// Added to argv and the environment when the session starts; set by `prepare`.
     pub launch: Option<Launch>,
 }
@@ -70,6 +72,7 @@ impl Default for ClaudeOptions {
             policy: true,
             policies: Arc::default(),
             endpoint: None,
+            continue_after_limit: None,
             launch: None,
         }
     }

@@ -10,7 +10,7 @@
 //! | hook              | state          | reason                                     |
 //! |-------------------|----------------|--------------------------------------------|
 //! | UserPromptSubmit  | busy           | `hook: prompt submitted`                   |
-//! | PermissionRequest | waiting_input  | `permission: Bash touch created_by_tool.txt` (unless a policy answered) |
+//! | PermissionRequest | waiting_input, once its dialog takes keys | `permission: Bash touch created_by_tool.txt` (unless a policy answered) |
 //! | PreToolUse        | busy           | `hook: running Bash`                       |
 //! | PostToolUse       | busy           | `hook: Bash ran`                           |
 //! | Stop              | idle           | `hook: turn ended`                         |
@@ -24,7 +24,12 @@
 //! ignored; when the screen agrees, the hook's reason stays, since it names the tool or the
 //! turn. After that the screen decides again. What the screen shows plainly applies at
 //! once: `waiting_input` (a dialog, also one no PermissionRequest announced, such as a question
-//! Claude asks), `authenticating` and `error`. A session without hooks (`hooks = false`, `claude --bare`, not started by a server) is
+//! Claude asks), `authenticating` and `error`.
+//!
+//! PermissionRequest is the exception to "at once": Claude Code draws its dialog 0.13–0.36 s
+//! after the hook and drops keys for ~100 ms after drawing it, so the hook only announces the
+//! dialog (its reason is kept); `waiting_input` comes when the screen has shown the dialog for
+//! the profile's `dialog_settle_ms`, or 2 s after the hook if the screen never shows one. A session without hooks (`hooks = false`, `claude --bare`, not started by a server) is
 //! decided by the screen alone, as before.
 
 pub mod capability;

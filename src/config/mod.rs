@@ -49,6 +49,16 @@ pub struct Config {
     /// Permission policies, first match wins (see `claude::policy`).
     #[serde(rename = "policy")]
     pub policies: Vec<crate::claude::policy::PolicyRule>,
+    pub claude: ClaudeSection,
+}
+
+/// `[claude]`: what ccmux does for Claude Code sessions beyond the profile.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClaudeSection {
+    /// Opt-in: once a usage limit's reset time has passed, type this prompt (e.g.
+    /// "continue") into a session still stopped on that limit, once.
+    pub continue_after_limit: Option<String>,
 }
 
 /// What a session gets when its own entry does not say.

@@ -161,6 +161,10 @@ impl Config {
         };
         config.claude.hooks = request.hooks.or(template.hooks).unwrap_or(true);
         config.claude.policy = request.policy.or(template.policy).unwrap_or(true);
+        config
+            .claude
+            .continue_after_limit
+            .clone_from(&self.claude.continue_after_limit);
         if config.claude.policy {
             config.claude.policies =
                 std::sync::Arc::new(crate::claude::policy::Policies::new(&self.policies));

@@ -13,9 +13,9 @@
 use std::fmt;
 use std::time::{Duration, Instant};
 
-use regex::Regex;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::session::menu::{self, Menu};
 use crate::session::{Session, SessionError, SessionInfo, SessionState, SessionStatus};
 
 /// How long a dialog must have been on screen before keys are sent to it: the 100 ms Claude
@@ -29,28 +29,40 @@ pub const CONFIRM: Duration = Duration::from_secs(5);
 const DIALOG_APPEARS: Duration = Duration::from_secs(5);
 
 /// Which option to pick.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Choice {
     /// The option with this number, as the dialog shows it (1–9).
     Number(u8),
-    /// The first option ("Yes").
+    /// The first option saying Yes (the trust question's "Yes, I trust this folder"), else
+    /// the first option.
     Yes,
     /// The option that says "No", or Esc when there is none.
     No,
+    /// The option with this label (a question's `Luxon`), in any case.
+    Label(String),
 }
 
+/// Longest label a choice may name.
+const MAX_LABEL: usize = 200;
+
 impl Choice {
-    /// `1`–`9`, `yes` or `no`, as `ctl answer` takes it.
+    /// `1`–`9`, `yes`, `no` or an option's label, as `ctl answer` takes it.
     pub fn parse(text: &str) -> Result<Self, InvalidChoice> {
+        let invalid = || InvalidChoice(text.chars().take(MAX_LABEL).collect());
         match text.trim().to_ascii_lowercase().as_str() {
             "yes" | "y" => Ok(Self::Yes),
             "no" | "n" => Ok(Self::No),
-            other => other
+            number if number.parse::<i64>().is_ok() => number
                 .parse::<u8>()
                 .ok()
                 .filter(|n| (1..=9).contains(n))
                 .map(Self::Number)
-                .ok_or_else(|| InvalidChoice(text.to_string())),
+                .ok_or_else(invalid),
+            "" => Err(invalid()),
+            _ if text.chars().count() > MAX_LABEL || text.chars().any(char::is_control) => {
+                Err(invalid())
+            }
+            _ => Ok(Self::Label(text.trim().to_string())),
         }
     }
 }
@@ -61,15 +73,16 @@ impl fmt::Display for Choice {
             Self::Number(n) => write!(f, "{n}"),
             Self::Yes => f.write_str("yes"),
             Self::No => f.write_str("no"),
+            Self::Label(label) => f.write_str(label),
         }
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("choice `{0}` is not an option number 1–9, `yes` or `no`")]
+#[error("choice `{0}` is not an option number 1–9, `yes`, `no` or an option's label")]
 pub struct InvalidChoice(pub String);
 
-/// On the wire: a number, or `"yes"` / `"no"`.
+/// On the wire: a number, `"yes"` / `"no"`, or a label.
 impl Serialize for Choice {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
@@ -86,8 +99,8 @@ impl schemars::JsonSchema for Choice {
 
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
         schemars::json_schema!({
-            "oneOf": [{"type": "integer", "minimum": 1, "maximum": 9}, {"type": "string", "enum": ["yes", "no"]}],
-            "description": "The option's number as the dialog shows it, or yes (the first option) / no (the option saying No).",
+            "oneOf": [{"type": "integer", "minimum": 1, "maximum": 9}, {"type": "string", "minLength": 1, "maxLength": MAX_LABEL}],
+            "description": "The option's number as the dialog shows it; yes (the first option saying Yes, else the first) / no (the option saying No); or an option's label (e.g. a question's answer), in any case.",
         })
     }
 }
@@ -107,8 +120,7 @@ impl<'de> Deserialize<'de> for Choice {
             Raw::Float(f) if f.fract() == 0.0 && (0.0..=255.0).contains(&f) => {
                 (f as u8).to_string()
             }
-            Raw::Float(f) => f.to_string(),
-            Raw::Word(w) if w.trim().parse::<u64>().is_ok() => format!("\"{w}\""),
+            Raw::Float(f) => return Err(serde::de::Error::custom(InvalidChoice(f.to_string()))),
             Raw::Word(w) => w,
         };
         Choice::parse(&text).map_err(serde::de::Error::custom)
@@ -121,6 +133,8 @@ pub enum AnswerError {
     NotWaiting(SessionState),
     #[error("the dialog offers options 1–{offered}; there is no option {choice}")]
     NoSuchOption { choice: u8, offered: u8 },
+    #[error("the dialog has no option `{label}` (pick a number, yes, no or one of: {offered})")]
+    NoSuchLabel { label: String, offered: String },
     /// A Claude Code session waits, but no numbered options show: typing `n` and Enter would
     /// pick whatever is highlighted, so nothing is sent.
     #[error(
@@ -135,70 +149,6 @@ pub enum AnswerError {
     NotTaken,
     #[error(transparent)]
     Session(#[from] SessionError),
-}
-
-/// A numbered option line of a dialog: `❯ 1. Yes` or `  2. No`.
-fn option_line() -> Regex {
-    Regex::new(r"^\s*(?:❯\s*)?([1-9])\.\s+(\S.*)$").expect("valid option pattern")
-}
-
-/// The options of the dialog at the bottom of `lines`: the last run of numbered lines that
-/// counts up from 1 (numbered lists higher up, in the transcript, are not the dialog).
-pub fn options(lines: &[String]) -> Vec<String> {
-    let pattern = option_line();
-    let mut found: Vec<(u8, String)> = Vec::new();
-    for line in lines.iter().rev() {
-        let Some(caps) = pattern.captures(line) else {
-            if found.last().is_some_and(|(n, _)| *n == 1) {
-                break;
-            }
-            continue;
-        };
-        let n: u8 = caps[1].parse().unwrap_or(0);
-        let follows = found.last().is_none_or(|(next, _)| n + 1 == *next);
-        if !follows {
-            found.clear();
-        }
-        found.push((n, caps[2].trim_end().to_string()));
-        if n == 1 {
-            break;
-        }
-    }
-    if found.last().is_none_or(|(n, _)| *n != 1) {
-        return Vec::new();
-    }
-    found.into_iter().rev().map(|(_, text)| text).collect()
-}
-
-/// The keys that pick `choice` in a dialog offering `options`. With none: a plain question, as
-/// a shell program asks it, answered with a line; but in a menu-driven program (`menus`,
-/// Claude Code) a line's Enter would pick the highlighted option, so that is refused.
-pub fn keys(choice: Choice, options: &[String], menus: bool) -> Result<Vec<u8>, AnswerError> {
-    if options.is_empty() && menus {
-        return Err(AnswerError::NoOptions);
-    }
-    if options.is_empty() {
-        let line = match choice {
-            Choice::Yes => "y".to_string(),
-            Choice::No => "n".to_string(),
-            Choice::Number(n) => n.to_string(),
-        };
-        return Ok(format!("{line}\r").into_bytes());
-    }
-    let offered = options.len() as u8;
-    let number = match choice {
-        Choice::Yes => 1,
-        Choice::No => match options.iter().position(|o| o.starts_with("No")) {
-            Some(i) => i as u8 + 1,
-            None => return Ok(b"\x1b".to_vec()),
-        },
-        Choice::Number(n) if n > offered => {
-            return Err(AnswerError::NoSuchOption { choice: n, offered });
-        }
-        Choice::Number(n) => n,
-    };
-    // Claude Code's menus take an option's digit as picking it.
-    Ok(number.to_string().into_bytes())
 }
 
 /// Whether the same dialog is still up: `waiting_input`, with the screen showing it since
@@ -237,7 +187,7 @@ impl Session {
                 break;
             }
             let menus = self.info().profile == crate::session::ProfileKind::Claude.to_string();
-            let keys = keys(choice, &options(&self.screen().lines), menus)?;
+            let keys = menu::keys(&choice, &Menu::read(&self.screen().lines), menus)?;
             tracing::debug!(session = %self.id(), %choice, attempt, "answering a dialog");
             self.send_input(keys).await?;
             let left = tokio::time::timeout(CONFIRM, status.wait_for(|s| !still_waiting(s, since)));
@@ -256,41 +206,6 @@ impl Session {
 mod tests {
     use super::*;
 
-    fn lines(text: &str) -> Vec<String> {
-        text.lines().map(str::to_string).collect()
-    }
-
-    const DIALOG: &str = "● Creating a file\n  1. a list in the transcript\n  2. more\n\
-        ──────\n Bash command\n Do you want to proceed?\n ❯ 1. Yes\n   2. Yes, and always allow\n\
-        \x20  3. No\n\n Esc to cancel · Tab to amend";
-
-    #[test]
-    fn the_dialog_options_are_the_last_numbered_run_from_one() {
-        assert_eq!(
-            options(&lines(DIALOG)),
-            ["Yes", "Yes, and always allow", "No"]
-        );
-        assert!(options(&lines("❯ hello\n  2. orphan")).is_empty());
-    }
-
-    #[test]
-    fn choices_become_the_option_digit_or_a_line_for_a_plain_question() {
-        let offered = options(&lines(DIALOG));
-        assert_eq!(keys(Choice::Yes, &offered, true).unwrap(), b"1");
-        assert_eq!(keys(Choice::No, &offered, true).unwrap(), b"3");
-        assert_eq!(keys(Choice::Number(2), &offered, true).unwrap(), b"2");
-        assert_eq!(
-            keys(Choice::Number(4), &offered, true),
-            Err(AnswerError::NoSuchOption {
-                choice: 4,
-                offered: 3
-            })
-        );
-        assert_eq!(keys(Choice::No, &[], false).unwrap(), b"n\r");
-        assert_eq!(keys(Choice::No, &[], true), Err(AnswerError::NoOptions));
-        assert_eq!(keys(Choice::No, &["Allow".into()], true).unwrap(), b"\x1b");
-    }
-
     #[test]
     fn choices_read_as_numbers_or_yes_and_no() {
         let parse = |json: &str| serde_json::from_str::<Choice>(json);
@@ -302,19 +217,11 @@ mod tests {
         );
         assert_eq!(parse("\"yes\"").unwrap(), Choice::Yes);
         assert_eq!(parse("\"No\"").unwrap(), Choice::No);
-        for bad in [
-            "0",
-            "10",
-            "\"maybe\"",
-            "\"2\"",
-            "-1",
-            "true",
-            "2.5",
-            "300.0",
-        ] {
+        for bad in ["0", "10", "\"\"", "-1", "true", "2.5", "300.0"] {
             assert!(parse(bad).is_err(), "{bad}");
         }
         assert_eq!(serde_json::to_string(&Choice::Number(3)).unwrap(), "3");
         assert_eq!(Choice::parse("2"), Ok(Choice::Number(2)));
+        assert_eq!(parse("\" Luxon \"").unwrap(), Choice::Label("Luxon".into()));
     }
 }

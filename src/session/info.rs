@@ -25,6 +25,14 @@ pub struct SessionStatus {
     /// Since when the screen has shown a dialog (see `dialog.rs`); not on the wire.
     #[serde(skip)]
     pub dialog_since: Option<std::time::Instant>,
+    /// In `waiting_input`: since when the dialog on screen takes keys (it has been drawn for
+    /// the profile's `dialog_settle`); `None` when no dialog was seen (a hook announced one
+    /// that the screen never showed).
+    #[serde(default)]
+    pub input_since: Option<DateTime<Utc>>,
+    /// In `waiting_input` on a usage limit: when the program said the limit lifts.
+    #[serde(default)]
+    pub resets_at: Option<DateTime<Utc>>,
     /// What Claude Code's hooks and status line said (see `claude::info`).
     #[serde(flatten)]
     pub claude: crate::claude::ClaudeInfo,

@@ -19,6 +19,7 @@ mod history;
 mod hooks;
 mod info;
 mod input;
+pub mod menu;
 pub mod osc_limit;
 pub mod output;
 mod parse_pool;

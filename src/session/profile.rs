@@ -141,6 +141,30 @@ pub struct Rule {
     /// has been quiet that long. A line that merely looks like a question (`Name: `) is one
     /// only when the program has stopped to wait for the answer.
     pub when_stalled: Option<Duration>,
+    /// The state's reason when this rule decides, with the pattern's named groups filled in
+    /// (`usage limit · resets $resets`); `None`: the rule's id. A group named `resets` also
+    /// tells when a limit lifts (see `SessionStatus::resets_at`).
+    pub reason: Option<String>,
+}
+
+impl Rule {
+    /// The reason this rule gives for `text`, which it matches.
+    pub fn reason_for(&self, text: &str) -> String {
+        match (&self.reason, self.pattern.captures(text)) {
+            (Some(template), Some(caps)) => {
+                let mut reason = String::new();
+                caps.expand(template, &mut reason);
+                reason.split_whitespace().collect::<Vec<_>>().join(" ")
+            }
+            _ => self.id.clone(),
+        }
+    }
+
+    /// The text of the pattern's `resets` group in `text`, if the rule has one.
+    pub fn resets(&self, text: &str) -> Option<String> {
+        let caps = self.pattern.captures(text)?;
+        caps.name("resets").map(|m| m.as_str().trim().to_string())
+    }
 }
 
 /// How to cut a command's reply out of a full-screen program's transcript.
@@ -177,6 +201,9 @@ pub struct Profile {
     pub interrupt: Vec<u8>,
     /// Delay between typing a command and pressing Enter (zero: one write).
     pub enter_delay: Duration,
+    /// How long a dialog must have been on screen before `waiting_input` is published: the
+    /// time the program ignores keys for after drawing it (Claude Code: about 100 ms).
+    pub dialog_settle: Duration,
     pub reply: Option<ReplyRules>,
 }
 
@@ -193,6 +220,7 @@ impl Profile {
             settle: Duration::ZERO,
             interrupt: b"\x03".to_vec(),
             enter_delay: Duration::ZERO,
+            dialog_settle: Duration::ZERO,
             reply: None,
         }
     }

@@ -36,6 +36,9 @@ pub struct ProfileSpec {
     pub settle_ms: Option<u64>,
     /// Milliseconds between typing a command and pressing Enter; 0 sends both at once.
     pub enter_delay_ms: Option<u64>,
+    /// Milliseconds a dialog must have been on screen before the session is `waiting_input`:
+    /// how long the program ignores keys after drawing one.
+    pub dialog_settle_ms: Option<u64>,
     /// Busy while output flows, idle once it has been quiet `quiet_ms`. Unset: true for the
     /// generic base unless this profile has an `idle` rule.
     pub busy_while_output: Option<bool>,
@@ -63,6 +66,9 @@ pub struct RuleSpec {
     /// The rule holds only while a command runs whose output has been quiet this long.
     #[serde(default)]
     pub when_stalled_ms: Option<u64>,
+    /// The state's reason, with the pattern's named groups (`$name`) filled in; unset: `id`.
+    #[serde(default)]
+    pub reason: Option<String>,
 }
 
 /// `[profiles.NAME.reply]`.
@@ -114,6 +120,7 @@ impl ProfileSpec {
             settle: self.settle_ms.map_or(base.settle, ms),
             interrupt: self.interrupt.map_or(base.interrupt, |k| k.to_bytes()),
             enter_delay: self.enter_delay_ms.map_or(base.enter_delay, ms),
+            dialog_settle: self.dialog_settle_ms.map_or(base.dialog_settle, ms),
             reply: self.reply.as_ref().map(ReplySpec::rules).or(base.reply),
         }
     }
@@ -127,6 +134,7 @@ impl ProfileSpec {
             verdict: r.state,
             priority: r.priority.unwrap_or(r.state.default_priority()),
             when_stalled: r.when_stalled_ms.map(Duration::from_millis),
+            reason: r.reason.clone(),
         });
         let groups = [
             ("auth", &self.auth, Verdict::Authenticating),
@@ -143,6 +151,7 @@ impl ProfileSpec {
                 verdict,
                 priority: verdict.default_priority(),
                 when_stalled: None,
+                reason: None,
             })
         });
         listed.chain(shorthand).collect()

@@ -24,6 +24,10 @@ pub enum Region {
     /// The rows under the last horizontal rule (a row starting with `───`); nothing when the
     /// screen has no rule.
     AfterLastRule,
+    /// The block a full-screen program draws last: the rows under the last horizontal rule,
+    /// or the whole screen when it has none. Claude Code draws its live dialog (or its
+    /// footer) there; the same text quoted in the transcript above is not in it.
+    LastBlock,
     /// The window title the program set (OSC 0 or 2).
     Title,
 }
@@ -35,6 +39,7 @@ impl fmt::Display for Region {
             Self::CursorLine => f.write_str("cursor_line"),
             Self::LastLines(n) => write!(f, "last_lines({n})"),
             Self::AfterLastRule => f.write_str("after_last_rule"),
+            Self::LastBlock => f.write_str("last_block"),
             Self::Title => f.write_str("title"),
         }
     }
@@ -45,11 +50,12 @@ impl FromStr for Region {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let expected = "expected screen, cursor_line, last_lines(N) with N from 1 to 500, \
-                        after_last_rule or title";
+                        after_last_rule, last_block or title";
         match s {
             "screen" => Ok(Self::Screen),
             "cursor_line" => Ok(Self::CursorLine),
             "after_last_rule" => Ok(Self::AfterLastRule),
+            "last_block" => Ok(Self::LastBlock),
             "title" => Ok(Self::Title),
             _ => s
                 .strip_prefix("last_lines(")
@@ -147,9 +153,8 @@ impl ScreenView {
                 }
                 span.map_or("", |(start, end)| &text[start..end])
             }
-            Region::AfterLastRule => lines_from_the_end(text)
-                .find(|&(start, end)| is_rule(&text[start..end]))
-                .map_or("", |(_, end)| text.get(end + 1..).unwrap_or("")),
+            Region::AfterLastRule => after_last_rule(text).unwrap_or(""),
+            Region::LastBlock => after_last_rule(text).unwrap_or(text),
         }
     }
 }
@@ -163,6 +168,13 @@ fn lines_from_the_end(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
         end = start.checked_sub(1);
         Some((start, line_end))
     })
+}
+
+/// The text under the last horizontal rule; `None` when there is no rule.
+fn after_last_rule(text: &str) -> Option<&str> {
+    lines_from_the_end(text)
+        .find(|&(start, end)| is_rule(&text[start..end]))
+        .map(|(_, end)| text.get(end + 1..).unwrap_or(""))
 }
 
 /// A horizontal rule: a row whose text starts with three box-drawing horizontals.
@@ -186,6 +198,7 @@ mod tests {
             "cursor_line",
             "last_lines(3)",
             "after_last_rule",
+            "last_block",
             "title",
         ] {
             assert_eq!(text.parse::<Region>().unwrap().to_string(), text);
@@ -221,6 +234,14 @@ mod tests {
             view(&["───", "under"]).region(Region::AfterLastRule),
             "under"
         );
+    }
+
+    #[test]
+    fn the_last_block_is_under_the_last_rule_or_the_whole_screen() {
+        let v = view(&["quoted", "─────", " Dialog?", " ❯ 1. Yes"]);
+        assert_eq!(v.region(Region::LastBlock), " Dialog?\n ❯ 1. Yes");
+        let v = view(&[" Welcome", " ❯ 1. Dark mode"]);
+        assert_eq!(v.region(Region::LastBlock), " Welcome\n ❯ 1. Dark mode");
     }
 
     #[test]

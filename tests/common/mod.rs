@@ -118,4 +118,5 @@ pub fn rss_kib() -> u64 {
         .unwrap()
 }
 pub mod fixture_api;
+pub mod real_cli;
 pub mod server;

@@ -207,3 +207,39 @@ impl Server {
             .unwrap()
     }
 }
+
+/// `ccmux detect --profile claude FILE` as `(seconds, state, reason)` lines, with the times
+/// checked to go forward.
+pub fn detect_timed(file: &Path) -> Vec<(f64, String, String)> {
+    let home = tempfile::tempdir().unwrap();
+    let out = ccmux(home.path())
+        .args(["detect", "--profile", "claude"])
+        .arg(file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut last = -1.0;
+    text.lines()
+        .map(|line| {
+            let mut parts = line.split_whitespace();
+            let time: f64 = parts.next().unwrap().parse().unwrap();
+            assert!(time > last, "times go forward: {text}");
+            last = time;
+            let state = parts.next().unwrap().to_string();
+            (time, state, parts.collect::<Vec<_>>().join(" "))
+        })
+        .collect()
+}
+
+/// `ccmux detect --profile claude FILE` as `(state, reason)` lines.
+pub fn detect(file: &Path) -> Vec<(String, String)> {
+    detect_timed(file)
+        .into_iter()
+        .map(|(_, state, reason)| (state, reason))
+        .collect()
+}

@@ -43,6 +43,8 @@ mod commands;
 mod control;
 mod input;
 mod lifecycle;
+mod limit;
+mod screen;
 mod signals;
 mod timers;
 
@@ -72,6 +74,8 @@ pub fn start(
         terminal_size: config.terminal_size,
         bytes_read: 0,
         dialog_since: None,
+        input_since: None,
+        resets_at: None,
         claude: crate::claude::ClaudeInfo {
             claude_session_id: config.conversation.as_ref().map(|c| c.id().to_string()),
             ..Default::default()
@@ -103,6 +107,8 @@ pub fn start(
         exit: None,
         terminate_waiters: Vec::new(),
         claude: signals::ClaudeLink::new(hooked, config.claude.policies.clone()),
+        drawn_dialog: None,
+        limit: limit::Limit::new(config.claude.continue_after_limit.clone()),
     };
     actor.system(format!(
         "started {:?} (pid {})",
@@ -141,6 +147,9 @@ struct Actor {
     terminate_waiters: Vec<oneshot::Sender<()>>,
     /// Hooks: the capability they present, the hold of their last state (see `claude`).
     claude: signals::ClaudeLink,
+    /// The dialog believed on screen, as the detector last saw it.
+    drawn_dialog: Option<String>,
+    limit: limit::Limit,
 }
 
 impl Actor {
@@ -154,7 +163,10 @@ impl Actor {
         loop {
             let deadline = self
                 .timers
-                .next(self.commands.deadline(), self.answers.next_due());
+                .next(self.commands.deadline(), self.answers.next_due())
+                .into_iter()
+                .chain(self.limit.next_due())
+                .min();
             tokio::select! {
                 biased;
                 msg = control.recv(), if control_open => match msg {
@@ -326,38 +338,9 @@ impl Actor {
         if due(self.commands.deadline()) {
             self.complete_command(CommandEnd::TimedOut);
         }
-    }
-
-    fn evaluate(&mut self, now: Instant) {
-        // While a typed command waits for its Enter, the old prompt on screen means nothing.
-        if self.exit.is_some() || self.machine.state().is_ending() || self.timers.enter.is_some() {
-            return;
+        if due(self.limit.next_due()) {
+            self.continue_after_limit(now);
         }
-        // A parse thread holding the terminal is feeding it: more output is on its way and a
-        // look now would be stale. Never wait for it here, on a tokio worker.
-        let Some(terminal) = self.terminal.try_lock() else {
-            self.schedule_eval(now);
-            return;
-        };
-        let view = terminal.view();
-        drop(terminal);
-        let decision = self.detector.decide(&view, now);
-        if let Some(at) = decision.recheck_at {
-            self.timers.eval = Some(self.timers.eval.map_or(at, |t| t.min(at)));
-        }
-        let Some((verdict, reason)) = decision.verdict else {
-            return;
-        };
-        let Some(to) = verdict.state(self.machine.been_ready()) else {
-            return;
-        };
-        match self.screen_may_move(to, now) {
-            ScreenSays::Moves => self.transition(to, &reason),
-            ScreenSays::Agrees => {}
-            ScreenSays::Held => return,
-        }
-        // After the state: whoever waits for a dialog to go sees the new state with it.
-        self.note_dialog(verdict == Verdict::WaitingInput, now);
     }
 
     /// The only way state changes: through the machine's table, logged and announced.
@@ -372,6 +355,10 @@ impl Actor {
                 self.status.send_modify(|s| {
                     s.state = change.to;
                     s.state_reason = change.reason.clone();
+                    if change.to != SessionState::WaitingInput {
+                        s.input_since = None;
+                        s.resets_at = None;
+                    }
                 });
                 self.notifier.state(self.id, change);
                 if to != SessionState::Busy {

@@ -3,13 +3,26 @@
 //! as `claude`'s module documentation describes.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::*;
 use crate::claude::event::{HookKind, Report};
 use crate::claude::launch::Hooked;
 use crate::claude::policy::{self, Decision, Policies};
 use crate::claude::{HOOK_HOLD, ReportRefused};
+
+/// How long after a PermissionRequest hook the screen has to show its dialog before the
+/// session is `waiting_input` without it (the dialog comes 0.13–0.36 s after the hook).
+const DIALOG_FALLBACK: Duration = Duration::from_secs(2);
+
+/// A dialog a PermissionRequest hook announced: `waiting_input` comes when the screen shows
+/// it (Claude Code draws it 0.13–0.36 s after the hook, and takes keys ~100 ms later), with
+/// this reason; or at `until`, if the screen never does.
+#[derive(Debug, Clone)]
+struct Announced {
+    reason: String,
+    until: Instant,
+}
 
 /// A state a hook set, which the screen may not contradict until it agreed once or `until`.
 #[derive(Debug, Clone, Copy)]
@@ -36,6 +49,7 @@ pub(super) struct ClaudeLink {
     pub(super) hooked: Option<Hooked>,
     policies: Arc<Policies>,
     hold: Option<Hold>,
+    announced: Option<Announced>,
     /// The reply of the turn a Stop hook just ended, for the command it finishes.
     pub(super) reply: Option<String>,
 }
@@ -46,19 +60,52 @@ impl ClaudeLink {
             hooked,
             policies,
             hold: None,
+            announced: None,
             reply: None,
         }
+    }
+
+    /// The reason a hook gave for the dialog the screen now shows, if one announced it.
+    pub(super) fn take_announced(&mut self) -> Option<String> {
+        self.announced.take().map(|a| a.reason)
     }
 }
 
 impl Actor {
-    /// The screen shows a dialog (`showing`) or not: keeps the moment it first appeared.
-    pub(super) fn note_dialog(&mut self, showing: bool, now: Instant) {
-        let since = self.status.borrow().dialog_since;
-        match (showing, since) {
-            (true, None) => self.status.send_modify(|s| s.dialog_since = Some(now)),
-            (false, Some(_)) => self.status.send_modify(|s| s.dialog_since = None),
-            _ => {}
+    /// The screen shows a dialog (`drawn`, believed once it takes keys) or not: keeps the
+    /// moment it was believed; a different dialog in its place (the next question) is a new
+    /// one.
+    pub(super) fn note_dialog(&mut self, drawn: Option<String>, now: Instant) {
+        if drawn == self.drawn_dialog {
+            return;
+        }
+        let showing = drawn.is_some();
+        self.drawn_dialog = drawn;
+        self.status.send_modify(|s| {
+            s.dialog_since = showing.then_some(now);
+            s.input_since = showing.then(chrono::Utc::now);
+        });
+    }
+
+    /// A dialog a hook announced that the screen has not shown in time: `waiting_input`
+    /// anyway, saying so, since the hook said Claude Code waits; held against the screen as
+    /// a hook's state is.
+    pub(super) fn announced_dialog_overdue(&mut self, now: Instant) {
+        let Some(announced) = &self.claude.announced else {
+            return;
+        };
+        if now < announced.until {
+            self.timers.eval = Some(
+                self.timers
+                    .eval
+                    .map_or(announced.until, |t| t.min(announced.until)),
+            );
+            return;
+        }
+        let reason = format!("{} (its dialog not seen on screen)", announced.reason);
+        self.claude.announced = None;
+        if self.machine.state() != SessionState::WaitingInput {
+            self.hook_moves(SessionState::WaitingInput, &reason, now);
         }
     }
 
@@ -120,11 +167,13 @@ impl Actor {
         let state = self.machine.state();
         match kind {
             HookKind::UserPromptSubmit => {
+                self.claude.announced = None;
                 self.hook_moves(SessionState::Busy, "hook: prompt submitted", now)
             }
             HookKind::PermissionRequest(tool) => {
                 let verdict = self.claude.policies.decide(&tool);
                 let what = format!("{} {}", tool.tool_name, tool.main_input());
+                let what = what.trim_end();
                 if let Some(verdict) = &verdict {
                     self.system(format!(
                         "policy: {} {what} (rule {}: {})",
@@ -137,11 +186,14 @@ impl Actor {
                             .send_modify(|s| s.claude.pending_permission = None);
                         return Ok(policy::hook_output(&verdict));
                     }
-                    None => self.hook_moves(
-                        SessionState::WaitingInput,
-                        &format!("permission: {what}"),
-                        now,
-                    ),
+                    None => {
+                        let until = now + DIALOG_FALLBACK;
+                        self.claude.announced = Some(Announced {
+                            reason: format!("permission: {what}"),
+                            until,
+                        });
+                        self.timers.eval = Some(self.timers.eval.map_or(until, |t| t.min(until)));
+                    }
                 }
             }
             // A tool runs inside a turn: busy, even if the screen lost its busy marks.
@@ -165,6 +217,7 @@ impl Actor {
                 if self.commands.is_running() {
                     self.claude.reply = last_message;
                 }
+                self.claude.announced = None;
                 self.hook_moves(SessionState::Idle, "hook: turn ended", now);
             }
             HookKind::SessionEnd { reason } => {

@@ -5,15 +5,31 @@
 
 use std::time::{Duration, Instant};
 
-use crate::session::profile::{Profile, Rule, Verdict};
+use crate::session::profile::{Profile, Verdict};
 use crate::session::region::{Region, ScreenView};
 
 /// What the detector concluded, and when it wants to look again.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Decision {
     pub verdict: Option<(Verdict, String)>,
     /// A time-based condition (quiet period, settle time) may change the verdict then.
     pub recheck_at: Option<Instant>,
+    /// With `waiting_input`: the dialog as drawn (its block, without the cursor mark), so
+    /// that a new question in the same place counts as a new dialog.
+    pub dialog: Option<String>,
+    /// The deciding rule's `resets` group: when the limit it reports lifts, as the program
+    /// wrote it.
+    pub resets: Option<String>,
+}
+
+/// The rule that matched, and what it read.
+struct Matched {
+    verdict: Verdict,
+    reason: String,
+    when_stalled: Option<Duration>,
+    /// The text of the rule's region.
+    seen: String,
+    resets: Option<String>,
 }
 
 /// A command or Enter that was sent and whose effect has not been seen yet.
@@ -44,6 +60,9 @@ pub struct Detector {
     /// The cursor line of the last prompt believed. Seeing it again after a submission's
     /// output means the prompt is back: the command is done, without waiting for quiet.
     last_prompt: Option<String>,
+    /// The dialog on screen and since when: it is believed once it has been there for the
+    /// profile's `dialog_settle`, when the program takes keys.
+    dialog_seen: Option<(String, Instant)>,
 }
 
 impl Detector {
@@ -54,6 +73,7 @@ impl Detector {
             submission: None,
             error: None,
             last_prompt: None,
+            dialog_seen: None,
         }
     }
 
@@ -119,38 +139,43 @@ impl Detector {
             return Decision {
                 verdict: Some((Verdict::Busy, "output flowing".to_string())),
                 recheck_at: Some(quiet_until(self.profile.prompt_quiet)),
+                ..Decision::default()
             };
         }
 
         self.forget_scrolled_errors(view);
-        let matched = self
-            .first_match(view)
-            .map(|rule| (rule.verdict, rule.id.clone(), rule.when_stalled));
-        if let Some((_, _, Some(quiet))) = matched
+        let matched = self.first_match(view);
+        if matched
+            .as_ref()
+            .is_none_or(|m| m.verdict != Verdict::WaitingInput)
+        {
+            self.dialog_seen = None;
+        }
+        if let Some(quiet) = matched.as_ref().and_then(|m| m.when_stalled)
             && quiet_for < quiet
         {
             return Decision {
-                verdict: None,
                 recheck_at: Some(quiet_until(quiet)),
+                ..Decision::default()
             };
         }
-        let (verdict, reason) = match matched {
-            Some((verdict, reason, _)) => (verdict, reason),
-            None if self.profile.busy_while_output && !in_error => (
-                Verdict::Prompt,
-                format!(
+        let Some(matched) = matched else {
+            if self.profile.busy_while_output && !in_error {
+                let reason = format!(
                     "output quiet for {} ms",
                     self.profile.prompt_quiet.as_millis()
-                ),
-            ),
-            None => {
-                return Decision {
-                    verdict: None,
-                    recheck_at: None,
-                };
+                );
+                return decided(Verdict::Prompt, reason);
             }
+            return Decision::default();
         };
-
+        let Matched {
+            verdict,
+            reason,
+            seen,
+            resets,
+            ..
+        } = matched;
         match verdict {
             Verdict::Busy => {
                 if let Some(s) = &mut self.submission {
@@ -166,10 +191,46 @@ impl Detector {
                 self.remember_error(view, &reason);
                 decided(verdict, reason)
             }
-            Verdict::WaitingInput | Verdict::Authenticating => {
+            Verdict::WaitingInput => {
+                self.submission = None;
+                self.decide_dialog(reason, seen, resets, now)
+            }
+            Verdict::Authenticating => {
                 self.submission = None;
                 decided(verdict, reason)
             }
+        }
+    }
+
+    /// A dialog is believed once it has been on screen for the profile's `dialog_settle`:
+    /// before that the program may drop the keys sent to it, so `waiting_input` would tell a
+    /// client to act too soon. A changed dialog (the next question) starts its own wait.
+    fn decide_dialog(
+        &mut self,
+        reason: String,
+        seen: String,
+        resets: Option<String>,
+        now: Instant,
+    ) -> Decision {
+        let drawn: String = seen.replace('❯', " ");
+        let since = match &self.dialog_seen {
+            Some((dialog, since)) if *dialog == drawn => *since,
+            _ => {
+                self.dialog_seen = Some((drawn.clone(), now));
+                now
+            }
+        };
+        let takes_keys = since + self.profile.dialog_settle;
+        if now < takes_keys {
+            return Decision {
+                recheck_at: Some(takes_keys),
+                ..Decision::default()
+            };
+        }
+        Decision {
+            dialog: Some(drawn),
+            resets,
+            ..decided(Verdict::WaitingInput, reason)
         }
     }
 
@@ -187,16 +248,16 @@ impl Detector {
         let profile = &self.profile;
         if quiet_for < profile.prompt_quiet && !back {
             return Decision {
-                verdict: None,
                 recheck_at: Some(self.last_output + profile.prompt_quiet),
+                ..Decision::default()
             };
         }
         if let Some(s) = self.submission {
             let settled = now.saturating_duration_since(s.at) >= profile.settle;
             if !s.progress_seen && !settled {
                 return Decision {
-                    verdict: None,
                     recheck_at: Some(s.at + profile.settle),
+                    ..Decision::default()
                 };
             }
         }
@@ -208,9 +269,9 @@ impl Detector {
 
     /// The first (highest-priority) rule that matches; one that needs a stalled command only
     /// while one runs; an error already reported only until the program prints more.
-    fn first_match(&self, view: &ScreenView) -> Option<&Rule> {
+    fn first_match(&self, view: &ScreenView) -> Option<Matched> {
         let running = self.submission.is_some();
-        self.profile.rules.iter().find(|rule| {
+        let rule = self.profile.rules.iter().find(|rule| {
             if rule.when_stalled.is_some() && !running {
                 return false;
             }
@@ -221,6 +282,14 @@ impl Detector {
                 }
                 _ => rule.pattern.is_match(text),
             }
+        })?;
+        let seen = view.region(rule.region);
+        Some(Matched {
+            verdict: rule.verdict,
+            reason: rule.reason_for(seen),
+            when_stalled: rule.when_stalled,
+            seen: seen.to_string(),
+            resets: rule.resets(seen),
         })
     }
 
@@ -234,12 +303,17 @@ impl Detector {
         }
     }
 
-    fn remember_error(&mut self, view: &ScreenView, id: &str) {
-        let Some(rule) = self.profile.rules.iter().find(|r| r.id == id) else {
+    fn remember_error(&mut self, view: &ScreenView, reason: &str) {
+        let Some(rule) = self
+            .profile
+            .rules
+            .iter()
+            .find(|r| r.reason_for(view.region(r.region)) == reason)
+        else {
             return;
         };
         self.error = Some(ReportedError {
-            rule: id.to_string(),
+            rule: rule.id.clone(),
             matches: rule.pattern.find_iter(view.region(rule.region)).count(),
             output_at: self.last_output,
             current: true,
@@ -250,9 +324,11 @@ impl Detector {
 fn decided(verdict: Verdict, reason: String) -> Decision {
     Decision {
         verdict: Some((verdict, reason)),
-        recheck_at: None,
+        ..Decision::default()
     }
 }
 
+#[cfg(test)]
+mod claude_dialogs;
 #[cfg(test)]
 mod tests;

@@ -4,7 +4,7 @@ use super::*;
 use crate::session::profile::Profile;
 
 /// What the detector sees of `screen` with the cursor after `cursor_line`.
-fn obs(screen: &str, cursor_line: &str) -> ScreenView {
+pub(super) fn obs(screen: &str, cursor_line: &str) -> ScreenView {
     let rows: Vec<&str> = screen.split('\n').collect();
     ScreenView::from_rows(&rows, cursor_line, "")
 }
@@ -15,10 +15,20 @@ fn screen(lines: &[&str]) -> String {
     lines.join("\n")
 }
 
-fn verdict_of(profile: Profile, text: &str, cursor_line: &str) -> Option<(Verdict, String)> {
+/// The verdict on a screen that stays as it is (a dialog is believed once it has settled).
+pub(super) fn verdict_of(
+    profile: Profile,
+    text: &str,
+    cursor_line: &str,
+) -> Option<(Verdict, String)> {
     let start = Instant::now() - Duration::from_secs(10);
     let mut d = Detector::new(profile, start);
-    d.decide(&obs(text, cursor_line), Instant::now()).verdict
+    let view = obs(text, cursor_line);
+    let first = d.decide(&view, Instant::now());
+    match first.recheck_at {
+        Some(at) if first.verdict.is_none() => d.decide(&view, at).verdict,
+        _ => first.verdict,
+    }
 }
 
 fn claude(text: &str) -> Option<Verdict> {
@@ -95,6 +105,7 @@ fn claude_login_screens_are_authenticating() {
     assert_eq!(claude(&menu), Some(Verdict::Authenticating));
     let footer = screen(&[RULE, "❯ ", RULE, "  Not logged in · run /login"]);
     assert_eq!(claude(&footer), Some(Verdict::Authenticating));
+    // The same words in the transcript, above the input box, are a quote.
     let reply = screen(&[
         "❯ hi",
         "  ⎿  Not logged in · Please run /login",
@@ -102,7 +113,7 @@ fn claude_login_screens_are_authenticating() {
         "❯ ",
         RULE,
     ]);
-    assert_eq!(claude(&reply), Some(Verdict::Authenticating));
+    assert_eq!(claude(&reply), Some(Verdict::Prompt));
 }
 
 #[test]
