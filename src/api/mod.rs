@@ -133,6 +133,9 @@ pub fn router(state: AppState, access: Access) -> Router {
         allowed_origins: access.allowed_origins,
         allowed_hosts: access.allowed_hosts,
         web: web.clone(),
+        public: Arc::new(tokio::sync::Semaphore::new(
+            state.config.limits.api_public_requests.max(1),
+        )),
     });
     ROUTES
         .iter()
@@ -199,8 +202,9 @@ pub async fn start(
             reason: e.to_string(),
         })?;
     let bound = listener.local_addr().unwrap_or(addr);
+    let connections = state.config.limits.api_connections;
     let app = router(state, access);
-    let task = tokio::spawn(listen::serve(listener, app, shutdown));
+    let task = tokio::spawn(listen::serve(listener, app, connections, shutdown));
     tracing::info!(addr = %bound, "API listening");
     Ok((bound, task))
 }

@@ -8,6 +8,7 @@ mod check;
 pub mod key;
 mod key_path;
 pub mod keymap;
+pub mod limits;
 mod load;
 pub mod macro_spec;
 mod profile_spec;
@@ -23,6 +24,7 @@ use serde::{Deserialize, Serialize};
 pub use action::Action;
 pub use key::KeyChord;
 pub use keymap::Keymap;
+pub use limits::Limits;
 pub use load::{
     ConfigError, ConfigWarning, Flags, LoadedConfig, Place, find_project_file, load, load_file,
 };
@@ -194,23 +196,6 @@ impl Default for UiConfig {
             layout: Layout::Grid,
             bell: true,
             frame_cap: 60,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct Limits {
-    pub max_sessions: usize,
-    /// Rows of history kept per pane.
-    pub scrollback: usize,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Self {
-            max_sessions: 32,
-            scrollback: 10_000,
         }
     }
 }
