@@ -181,15 +181,7 @@ fn hooks_off_or_bare_start_claude_as_before() {
 }
 
 fn socket(server: &Server) -> PathBuf {
-    server.home.path().join("run/ccmux/default")
-}
-
-/// The value of `name` in the environment of process `pid`.
-fn environ(pid: u64, name: &str) -> Option<String> {
-    let raw = std::fs::read(format!("/proc/{pid}/environ")).unwrap();
-    raw.split(|b| *b == 0)
-        .filter_map(|kv| std::str::from_utf8(kv).ok())
-        .find_map(|kv| kv.strip_prefix(&format!("{name}=")).map(str::to_string))
+    server.socket()
 }
 
 /// `ccmux hook` as a session's hook runs, with `capability` for session `session`.

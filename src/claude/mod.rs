@@ -73,7 +73,7 @@ pub enum ReportRefused {
 pub async fn receive(manager: &Manager, post: ReportPost) -> ServerMessage {
     let session = post.session;
     let taken = match manager.get(session) {
-        Ok(s) => s.report(post.capability, post.report).await,
+        Ok(s) => s.report(post.capability, post.report.bounded()).await,
         Err(_) => Err(ReportRefused::NoSession(session)),
     };
     match taken {

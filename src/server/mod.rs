@@ -4,6 +4,7 @@
 mod connection;
 mod forward;
 pub mod info;
+mod intake;
 pub mod socket;
 pub mod state_file;
 mod usage_feed;
@@ -16,6 +17,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use parking_lot::Mutex;
 use tokio::sync::watch;
 
+use crate::config::limits::SocketLimits;
 use crate::config::{self, SessionRequest};
 use crate::manager::{ClientId, Manager};
 use crate::protocol::NewSession;
@@ -46,6 +48,8 @@ pub struct ServeOptions {
 pub struct Hub {
     pub manager: Manager,
     pub api: Option<SocketAddr>,
+    /// What a socket client may make the server hold (see `intake`).
+    limits: SocketLimits,
     /// Workspaces by last use, most recent last.
     recent: Mutex<Vec<String>>,
     /// `Some(reason)` once the server is going away.
@@ -60,10 +64,11 @@ pub struct Hub {
 }
 
 impl Hub {
-    fn new(manager: Manager, api: Option<SocketAddr>) -> Self {
+    fn new(manager: Manager, api: Option<SocketAddr>, limits: SocketLimits) -> Self {
         Self {
             manager,
             api,
+            limits,
             recent: Mutex::default(),
             stop: watch::channel(None).0,
             next_client: AtomicU64::new(1),
@@ -141,7 +146,8 @@ impl Hub {
 pub async fn run(ctx: Context, options: ServeOptions) -> anyhow::Result<()> {
     let listener = socket::bind(&options.socket).await?;
     let running = Running::start(&ctx, hook_endpoint(&options.socket)).await?;
-    let hub = Arc::new(Hub::new(running.manager.clone(), running.api_addr));
+    let limits = ctx.config.limits.socket();
+    let hub = Arc::new(Hub::new(running.manager.clone(), running.api_addr, limits));
     let state = state_file::StateFile::new(&crate::paths::data_dir(), &options.socket.name);
     if options.restore {
         let problems = restore(&hub.manager, &ctx, &state).await;
@@ -276,7 +282,7 @@ async fn save_now(manager: &Manager, state: &state_file::StateFile) {
 /// A client connected to a server over `manager` in this process, through a socket pair: the
 /// TUI's tests drive the real protocol without a server process.
 pub async fn connect_in_process(manager: Manager) -> crate::client::Connection {
-    let hub = Arc::new(Hub::new(manager, None));
+    let hub = Arc::new(Hub::new(manager, None, SocketLimits::default()));
     let (server_end, client_end) =
         tokio::net::UnixStream::pair().expect("a socket pair can be made");
     let (reader, writer) = server_end.into_split();
@@ -287,6 +293,7 @@ pub async fn connect_in_process(manager: Manager) -> crate::client::Connection {
 }
 
 async fn accept(listener: tokio::net::UnixListener, hub: Arc<Hub>) {
+    let places = Arc::new(tokio::sync::Semaphore::new(hub.limits.clients));
     loop {
         let stream = match listener.accept().await {
             Ok((stream, _)) => stream,
@@ -301,18 +308,35 @@ async fn accept(listener: tokio::net::UnixListener, hub: Arc<Hub>) {
             tokio::spawn(refuse(stream, "this server belongs to another user"));
             continue;
         }
+        let Ok(place) = places.clone().try_acquire_owned() else {
+            tracing::warn!(
+                max = hub.limits.clients,
+                "refused a client: too many connected"
+            );
+            tokio::spawn(refuse(
+                stream,
+                "too many clients are connected to this server",
+            ));
+            continue;
+        };
         let (reader, writer) = stream.into_split();
-        tokio::spawn(connection::serve(hub.clone(), reader, writer));
+        let hub = hub.clone();
+        tokio::spawn(async move {
+            connection::serve(hub, reader, writer).await;
+            drop(place);
+        });
     }
 }
 
-/// Tells a client why it may not connect, then hangs up.
+/// Tells a client why it may not connect, then hangs up; a client that does not read is not
+/// waited for.
 async fn refuse(stream: tokio::net::UnixStream, reason: &str) {
     let (_, mut writer) = stream.into_split();
     let refused = crate::protocol::ServerMessage::Refused {
         reason: reason.to_string(),
     };
-    let _ = crate::protocol::write(&mut writer, &refused).await;
+    let write = crate::protocol::write(&mut writer, &refused);
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(1), write).await;
 }
 
 /// A background server ends once it has no live session and no client, so none lingers

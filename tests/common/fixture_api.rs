@@ -84,3 +84,11 @@ pub fn screen(server: &Server, id: u64) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+/// The value of `name` in the environment of process `pid`.
+pub fn environ(pid: u64, name: &str) -> Option<String> {
+    let raw = std::fs::read(format!("/proc/{pid}/environ")).unwrap();
+    raw.split(|b| *b == 0)
+        .filter_map(|kv| std::str::from_utf8(kv).ok())
+        .find_map(|kv| kv.strip_prefix(&format!("{name}=")).map(str::to_string))
+}
