@@ -53,3 +53,50 @@ pub fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()
     file.sync_all()?;
     std::fs::rename(&temp, path)
 }
+
+/// Whether a file read with [`read_regular`] may be reached through a symbolic link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Links {
+    Follow,
+    /// The last component must not be a link: a project file's own path, from a repository
+    /// anyone may have written.
+    Refuse,
+}
+
+/// The content of `path`, which must be a regular file of at most `max` bytes. A link to a
+/// device, a FIFO or a `/proc` file that never ends is refused before much is read: its
+/// declared size is not trusted, only what is read, and reading stops one byte past `max`.
+pub fn read_regular(path: &std::path::Path, max: u64, links: Links) -> std::io::Result<Vec<u8>> {
+    use std::io::{Error, ErrorKind, Read};
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut flags = libc::O_NONBLOCK | libc::O_NOCTTY;
+    if links == Links::Refuse {
+        flags |= libc::O_NOFOLLOW;
+    }
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(flags)
+        .open(path)
+        .map_err(|e| match e.raw_os_error() {
+            Some(libc::ELOOP) if links == Links::Refuse => Error::new(
+                ErrorKind::InvalidInput,
+                "it is a symbolic link; it must be a regular file",
+            ),
+            _ => e,
+        })?;
+    if !file.metadata()?.is_file() {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            "it is not a regular file",
+        ));
+    }
+    let mut content = Vec::new();
+    file.take(max + 1).read_to_end(&mut content)?;
+    if content.len() as u64 > max {
+        return Err(Error::new(
+            ErrorKind::InvalidData,
+            format!("it is larger than {} KiB", max / 1024),
+        ));
+    }
+    Ok(content)
+}
