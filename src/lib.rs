@@ -23,6 +23,7 @@ pub mod recording;
 pub mod runtime;
 pub mod server;
 pub mod session;
+pub mod terminal_text;
 pub mod tui;
 pub mod usage;
 pub mod web;

@@ -166,7 +166,7 @@ pub fn run(args: CtlArgs, endpoint: Endpoint) -> anyhow::Result<ExitCode> {
         }
         CtlCommand::Macro { id, name } => return run_macro(&client, id, &name, json_out),
         CtlCommand::Metrics => {
-            print!("{}", client.text("/metrics")?);
+            crate::out!("{}", client.text("/metrics")?);
             return Ok(ExitCode::SUCCESS);
         }
         CtlCommand::Stats => client.call("GET", "/api/v1/stats/claude", None)?,
@@ -208,7 +208,7 @@ fn send(
             if e.downcast_ref::<Refused>()
                 .is_some_and(|r| r.code == "session_ended") =>
         {
-            eprintln!("ccmux: {e}");
+            crate::errln!("ccmux: {e}");
             return Ok(SendOutcome::Ended.exit_code());
         }
         answer => answer?,
@@ -220,21 +220,16 @@ fn send(
 
 fn print(value: &Value, json_out: bool) -> anyhow::Result<()> {
     if json_out {
-        println!("{}", serde_json::to_string_pretty(value)?);
+        crate::outln!("{}", serde_json::to_string_pretty(value)?);
     } else {
-        print!("{}", for_stdout(&format::human(value)));
+        crate::out!("{}", for_stdout(&format::human(value)));
     }
     Ok(())
 }
 
 /// What the server sent, made inert when it goes to a terminal; a pipe or file gets it as is.
 fn for_stdout(text: &str) -> std::borrow::Cow<'_, str> {
-    use std::io::IsTerminal;
-    if std::io::stdout().is_terminal() {
-        format::inert(text)
-    } else {
-        text.into()
-    }
+    crate::terminal_text::for_stream(crate::terminal_text::Stream::Out, text)
 }
 
 /// `\r`, `\n`, `\t`, `\e`, `\xHH` and `\\` in a command-line argument.

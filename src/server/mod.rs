@@ -153,7 +153,7 @@ pub async fn run(ctx: Context, options: ServeOptions) -> anyhow::Result<()> {
         let problems = restore(&hub.manager, &ctx, &state).await;
         for problem in &problems {
             tracing::warn!(%problem, "restoring sessions");
-            eprintln!("ccmux: {problem}");
+            crate::errln!("ccmux: {problem}");
         }
         hub.startup_notices.lock().extend(problems);
     }
@@ -161,16 +161,16 @@ pub async fn run(ctx: Context, options: ServeOptions) -> anyhow::Result<()> {
     info::write(&options.socket, &server_info)?;
     if !options.background {
         for problem in running.autostart(&ctx).await {
-            eprintln!("ccmux: {problem}");
+            crate::errln!("ccmux: {problem}");
         }
         if let Some(addr) = running.api_addr {
             let token = match &server_info.token_file {
                 Some(file) => format!("the token in {} (`ccmux token` prints it)", file.display()),
                 None => "the token given by --token or CCMUX_API_TOKEN".to_string(),
             };
-            eprintln!("ccmux: serving the API on http://{addr} (it takes {token})");
+            crate::errln!("ccmux: serving the API on http://{addr} (it takes {token})");
         }
-        eprintln!(
+        crate::errln!(
             "ccmux: clients attach with `ccmux attach` ({})",
             options.socket.path.display()
         );
