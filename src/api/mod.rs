@@ -12,6 +12,7 @@ mod macros;
 mod number;
 mod openapi;
 mod recording;
+mod restart;
 pub(crate) mod routes;
 mod text;
 pub mod token;
@@ -112,6 +113,7 @@ pub const ROUTES: &[Route] = &[
     route!(get "/api/v1/sessions/{id}/text", "getText", "History and screen as text, or a range of their lines", query text::TextQuery, 200 text::Text => text::text),
     route!(post "/api/v1/sessions/{id}/resize", "resizeSession", "Resize the terminal", body ResizeBody, 200 SessionInfo => routes::resize),
     route!(post "/api/v1/sessions/{id}/answer", "answerDialog", "Answer the dialog the session waits on, once it takes keys", body answer::AnswerBody, 200 SessionInfo => answer::answer),
+    route!(post "/api/v1/sessions/{id}/restart", "restartSession", "Start an ended session again from how it was made, Claude Code resuming its conversation (a restore that failed, say)", 201 SessionInfo => restart::restart),
     route!(post "/api/v1/sessions/{id}/interrupt", "interruptSession", "Send the profile's interrupt key", 200 Done => routes::interrupt),
     route!(get "/api/v1/sessions/{id}/history", "getHistory", "The task's kept commands, oldest first", 200 insight::HistoryPage => insight::history),
     route!(post "/api/v1/sessions/{id}/macros/{name}", "runMacro", "Run a [macros.NAME] step by step; the first failure stops it", 200 crate::macros::MacroReport => macros::run),

@@ -13,6 +13,7 @@ mod load;
 pub mod macro_spec;
 mod profile_spec;
 mod resolve;
+pub mod restore;
 pub mod trust;
 
 use std::collections::BTreeMap;

@@ -147,6 +147,9 @@ pub fn run(args: CtlArgs, endpoint: Endpoint) -> anyhow::Result<ExitCode> {
         CtlCommand::Interrupt { id } => {
             client.call("POST", &format!("/api/v1/sessions/{id}/interrupt"), None)?
         }
+        CtlCommand::Restart { id } => {
+            client.call("POST", &format!("/api/v1/sessions/{id}/restart"), None)?
+        }
         CtlCommand::Answer { id, choice } => client.call(
             "POST",
             &format!("/api/v1/sessions/{id}/answer"),

@@ -38,6 +38,9 @@ pub struct SessionStatus {
     /// Since when the screen has shown a dialog (see `dialog.rs`); not on the wire.
     #[serde(skip)]
     pub dialog_since: Option<std::time::Instant>,
+    /// Its program ended on its own with a failure (not asked to end); not on the wire.
+    #[serde(skip)]
+    pub failed_on_its_own: bool,
     /// What Claude Code's hooks and status line said (see `claude::info`).
     #[serde(flatten)]
     pub claude: crate::claude::ClaudeInfo,
@@ -65,8 +68,8 @@ pub struct SessionInfo {
     pub worktree: Option<crate::worktree::WorktreeInfo>,
 }
 
-/// What a restarted server needs to start a session again: how it was asked for, without
-/// secrets (the token's variable is kept, never its value; environment by names only).
+/// What a restarted server needs to start a session again: how it was asked for, and (unless
+/// the session opted out) the values of its environment and its token (see `kept`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Recipe {
     pub task_id: TaskId,
@@ -86,4 +89,9 @@ pub struct Recipe {
     pub hooks_off: bool,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub policy_off: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secrets: Option<super::kept::KeptSecrets>,
+    /// Not saved: what was restored and fails is kept by the server.
+    #[serde(skip)]
+    pub origin: super::kept::Origin,
 }

@@ -18,6 +18,7 @@ pub mod event;
 mod history;
 mod info;
 mod input;
+pub mod kept;
 pub mod osc_limit;
 pub mod output;
 mod parse_pool;
@@ -162,6 +163,11 @@ impl Session {
             worktree: config.worktree.as_ref().map(|w| w.name().to_string()),
             hooks_off: !config.claude.hooks,
             policy_off: !config.claude.policy,
+            secrets: (config.keep == kept::Keep::ForRestore).then(|| kept::KeptSecrets {
+                environment: config.environment.clone(),
+                auth_token: config.auth_token.clone(),
+            }),
+            origin: config.origin,
         };
         Ok(Session {
             inner: Arc::new(Inner {

@@ -70,6 +70,7 @@ pub fn start(
         terminal_size: config.terminal_size,
         bytes_read: 0,
         dialog_since: None,
+        failed_on_its_own: false,
         claude: crate::claude::ClaudeInfo {
             claude_session_id: config.conversation.as_ref().map(|c| c.id().to_string()),
             ..Default::default()
