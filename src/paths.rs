@@ -39,7 +39,7 @@ pub fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
+        private_dir(dir)?;
     }
     let name = path.file_name().unwrap_or_default().to_string_lossy();
     let temp = path.with_file_name(format!(".{name}.tmp"));
@@ -52,6 +52,20 @@ pub fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()
     file.write_all(bytes)?;
     file.sync_all()?;
     std::fs::rename(&temp, path)
+}
+
+/// Creates `dir` (and its missing parents) for the user alone (0700), and closes one that
+/// others may enter: ccmux's directories name tasks in their file names.
+pub fn private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)?;
+    if std::fs::metadata(dir)?.permissions().mode() & 0o077 != 0 {
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
 }
 
 /// Whether a file read with [`read_regular`] may be reached through a symbolic link.

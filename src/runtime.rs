@@ -102,6 +102,13 @@ impl Running {
     ) -> anyhow::Result<Self> {
         let mut manager_config = ctx.config.manager_config();
         manager_config.hooks = hooks;
+        // Where tasks' names show in file names: for the user alone.
+        let data = paths::data_dir();
+        for dir in [data.clone(), data.join("history"), paths::state_dir()] {
+            if let Err(e) = paths::private_dir(&dir) {
+                tracing::warn!(dir = %dir.display(), error = %e, "cannot make it private");
+            }
+        }
         if ctx.config.recording.enabled {
             // Sessions matter more than their recordings: a directory that cannot be used
             // is reported, and the server runs without recording.

@@ -24,9 +24,7 @@ const MAX_NAME: usize = 64;
 pub enum WorktreeOption {
     Enabled(bool),
     /// What [`WorktreeOption::name`] takes: letters, digits, `-` and `_`, not first `-`.
-    Named(
-        #[schemars(length(min = 1, max = 64), pattern(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$"))] String,
-    ),
+    Named(#[schemars(length(min = 1, max = 64), pattern(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$"))] String),
 }
 
 impl WorktreeOption {
