@@ -7,9 +7,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 
 use crate::api::AppState;
-use crate::api::error::ApiError;
 use crate::api::routes::Id;
 use crate::config::restore::Standing;
+use crate::http::error::{ApiError, ErrorCode};
 use crate::session::{SessionInfo, SessionState};
 
 pub async fn restart(
@@ -20,7 +20,7 @@ pub async fn restart(
     if ended.state() != SessionState::Terminated {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
-            "session_running",
+            ErrorCode::SessionRunning,
             format!("session {id} has not ended; only an ended session is restarted"),
         ));
     }
