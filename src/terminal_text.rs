@@ -1,6 +1,6 @@
 //! The one door from text that came from elsewhere (names, paths, reasons, screens, errors
 //! naming them) to a terminal: [`inert`], and the printers every program of this binary
-//! writes with (`out!`, `outln!`, `errln!`), which apply it whenever their stream is a
+//! writes with (`terminal_text::out!`, `outln!`, `errln!`), which apply it whenever their stream is a
 //! terminal. A pipe or a file gets the text as it is, for scripts.
 //!
 //! `tests/printers.rs` fails when code prints with `print!`/`println!`/`eprint!`/`eprintln!`
@@ -103,6 +103,9 @@ macro_rules! errln {
         )
     };
 }
+
+// So that printers name this module: `crate::terminal_text::outln!`.
+pub use super::{errln, out, outln};
 
 #[cfg(test)]
 mod tests {

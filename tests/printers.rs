@@ -12,7 +12,7 @@ const DIRECT_WRITERS: &[(&str, &str)] = &[
         "the TUI paints cells with ratatui, which never emits their controls",
     ),
     (
-        "src/recording/play.rs",
+        "src/tui/play.rs",
         "`ccmux play` replays a recording the user chose, into a screen",
     ),
     (
@@ -26,7 +26,7 @@ const DIRECT_WRITERS: &[(&str, &str)] = &[
     ),
     ("src/ctl/mod.rs", "asks whether stdout is a terminal"),
     (
-        "src/claude/client.rs",
+        "src/hook.rs",
         "the user's own status line command's output, to Claude Code",
     ),
     ("src/main.rs", "shell completions from clap"),
@@ -90,6 +90,8 @@ fn nothing_in_src_prints_around_the_escaping_printers() {
 fn the_check_sees_a_bypass() {
     assert!(calls_std_printer(r#"    println!("{}", name);"#));
     assert!(calls_std_printer(r#"eprintln!("x")"#));
-    assert!(!calls_std_printer(r#"crate::outln!("{}", name);"#));
-    assert!(!calls_std_printer(r#"ccmux::errln!("x")"#));
+    assert!(!calls_std_printer(
+        r#"crate::terminal_text::outln!("{}", name);"#
+    ));
+    assert!(!calls_std_printer(r#"ccmux::terminal_text::errln!("x")"#));
 }

@@ -178,7 +178,7 @@ pub async fn start(
         }
         tracing::warn!(%addr, "the API listens on a non-loopback address");
         // On the terminal too: whoever started it should not have to read the log to know.
-        crate::errln!(
+        crate::terminal_text::errln!(
             "ccmux: warning: the API listens on {addr}, reachable from other machines; \
              anyone with the token can run commands as you"
         );

@@ -178,7 +178,7 @@ pub fn run(args: CtlArgs, endpoint: Endpoint) -> anyhow::Result<ExitCode> {
         }
         CtlCommand::Macro { id, name } => return run_macro(&client, id, &name, form),
         CtlCommand::Metrics => {
-            crate::out!("{}", client.text("/metrics")?);
+            crate::terminal_text::out!("{}", client.text("/metrics")?);
             return Ok(ExitCode::SUCCESS);
         }
         CtlCommand::Stats => client.call("GET", "/api/v1/stats/claude", None)?,
@@ -220,7 +220,7 @@ fn send(
             if e.downcast_ref::<Refused>()
                 .is_some_and(|r| r.code == "session_ended") =>
         {
-            crate::errln!("ccmux: {e}");
+            crate::terminal_text::errln!("ccmux: {e}");
             return Ok(SendOutcome::Ended.exit_code());
         }
         answer => answer?,
@@ -232,8 +232,8 @@ fn send(
 
 fn print(value: &Value, form: Form) -> anyhow::Result<()> {
     match form {
-        Form::Json => crate::outln!("{}", serde_json::to_string_pretty(value)?),
-        Form::Human => crate::out!("{}", for_stdout(&format::human(value))),
+        Form::Json => crate::terminal_text::outln!("{}", serde_json::to_string_pretty(value)?),
+        Form::Human => crate::terminal_text::out!("{}", for_stdout(&format::human(value))),
     }
     Ok(())
 }

@@ -156,7 +156,7 @@ pub async fn run(ctx: Context, options: ServeOptions) -> anyhow::Result<()> {
         let problems = restore(&hub.manager, &ctx, &state).await;
         for problem in &problems {
             tracing::warn!(%problem, "restoring sessions");
-            crate::errln!("ccmux: {problem}");
+            crate::terminal_text::errln!("ccmux: {problem}");
         }
         hub.startup_notices.lock().extend(problems);
     }
@@ -164,16 +164,18 @@ pub async fn run(ctx: Context, options: ServeOptions) -> anyhow::Result<()> {
     info::write(&options.socket, &server_info)?;
     if !options.background {
         for problem in running.autostart(&ctx).await {
-            crate::errln!("ccmux: {problem}");
+            crate::terminal_text::errln!("ccmux: {problem}");
         }
         if let Some(addr) = running.api_addr {
             let token = match &server_info.token_file {
                 Some(file) => format!("the token in {} (`ccmux token` prints it)", file.display()),
                 None => "the token given by --token or CCMUX_API_TOKEN".to_string(),
             };
-            crate::errln!("ccmux: serving the API on http://{addr} (it takes {token})");
+            crate::terminal_text::errln!(
+                "ccmux: serving the API on http://{addr} (it takes {token})"
+            );
         }
-        crate::errln!(
+        crate::terminal_text::errln!(
             "ccmux: clients attach with `ccmux attach` ({})",
             options.socket.path.display()
         );

@@ -75,7 +75,7 @@ fn explicit_token(flag: Option<String>) -> anyhow::Result<Option<String>> {
             Ok(Some(token))
         }
         Some(_) => {
-            crate::errln!(
+            crate::terminal_text::errln!(
                 "ccmux: warning: a token given with --token shows in `ps` to every user; \
                  use --token-file PATH, --token - (stdin) or CCMUX_API_TOKEN"
             );
@@ -117,7 +117,7 @@ impl Running {
                 Ok(recorder) => manager_config.recorder = Some(recorder),
                 Err(e) => {
                     tracing::warn!(dir = %dir.display(), error = %e, "sessions are not recorded");
-                    crate::errln!(
+                    crate::terminal_text::errln!(
                         "ccmux: warning: sessions are not recorded: cannot use {}: {e}",
                         dir.display()
                     );
