@@ -16,7 +16,7 @@
 //!
 //! A WebSocket leaves this count once upgraded; `ws` caps those.
 
-use std::pin::pin;
+use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -76,21 +76,13 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
-        let slot = loop {
-            match slots.claim() {
-                Claim::Taken(slot) => break Some(slot),
-                Claim::Full => break None,
-                Claim::WaitUntil(when) => tokio::select! {
-                    () = tokio::time::sleep_until(when) => {}
-                    () = &mut shutdown => break None,
-                },
-            }
-        };
-        match slot {
-            Some(slot) => {
+        match place_for(&slots, &stream, shutdown.as_mut()).await {
+            Place::Slot(slot) => {
                 tokio::spawn(connection(stream, app.clone(), slot, closed.clone()));
             }
-            None => refuse(&stream),
+            Place::Full => refuse(&stream),
+            // Its peer has gone (a flood closes what it opened): nothing to serve.
+            Place::PeerGone => {}
         }
     }
     drop(listener);
@@ -136,6 +128,38 @@ async fn connection(
                 http.as_mut().graceful_shutdown();
                 shutting_down = true;
             }
+        }
+    }
+}
+
+enum Place {
+    Slot(Slot),
+    Full,
+    PeerGone,
+}
+
+/// A place for `stream`, waiting while every displaceable connection is in its grace. While it
+/// waits, a peer that hangs up is noticed at once, so that the connections a flood has already
+/// closed pass through the listen backlog without waiting their turn.
+async fn place_for(
+    slots: &Arc<Slots>,
+    stream: &TcpStream,
+    mut shutdown: Pin<&mut impl Future<Output = ()>>,
+) -> Place {
+    let mut byte = [0u8; 1];
+    let mut spoke = false;
+    loop {
+        match slots.claim() {
+            Claim::Taken(slot) => return Place::Slot(slot),
+            Claim::Full => return Place::Full,
+            Claim::WaitUntil(when) => tokio::select! {
+                () = tokio::time::sleep_until(when) => {}
+                peeked = stream.peek(&mut byte), if !spoke => match peeked {
+                    Ok(n) if n > 0 => spoke = true,
+                    _ => return Place::PeerGone,
+                },
+                () = shutdown.as_mut() => return Place::Full,
+            },
         }
     }
 }
