@@ -158,7 +158,7 @@ pub async fn snapshot(manager: &Manager) -> Vec<SavedSession> {
 fn failed_restore(session: &Session) -> bool {
     session.recipe().origin == crate::session::kept::Origin::Restored
         && session.state() == crate::session::SessionState::Terminated
-        && session.status().failed_on_its_own
+        && session.status().restore_failed
 }
 
 async fn save_one(session: &Session) -> SavedSession {

@@ -25,9 +25,10 @@ pub struct SessionStatus {
     /// Since when the screen has shown a dialog (see `dialog.rs`); not on the wire.
     #[serde(skip)]
     pub dialog_since: Option<std::time::Instant>,
-    /// Its program ended on its own with a failure (not asked to end); not on the wire.
+    /// Restored, its program ended on its own with a failure (not asked to end): a restore
+    /// to retry. Not on the wire.
     #[serde(skip)]
-    pub failed_on_its_own: bool,
+    pub restore_failed: bool,
     /// What Claude Code's hooks and status line said (see `claude::info`).
     #[serde(flatten)]
     pub claude: crate::claude::ClaudeInfo,

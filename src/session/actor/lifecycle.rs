@@ -65,11 +65,12 @@ impl Actor {
             return;
         }
         let asked = self.machine.state() == SessionState::Terminating;
+        let restored = self.origin == crate::session::kept::Origin::Restored;
         let reason = match &self.exit {
-            // A program that failed on its own says why on its screen: a restore that cannot
-            // resume, a command not found. The reason carries its last lines.
-            Some(info) if !asked && info.code != Some(0) => {
-                self.status.send_modify(|s| s.failed_on_its_own = true);
+            // A restore that failed on its own (Claude Code that cannot resume) is kept to be
+            // retried; its screen says why, so the reason carries its last lines.
+            Some(info) if restored && !asked && info.code != Some(0) => {
+                self.status.send_modify(|s| s.restore_failed = true);
                 let screen = self.terminal.lock().snapshot();
                 last_lines(&describe(info), &screen.lines)
             }

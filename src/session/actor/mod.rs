@@ -72,7 +72,7 @@ pub fn start(
         terminal_size: config.terminal_size,
         bytes_read: 0,
         dialog_since: None,
-        failed_on_its_own: false,
+        restore_failed: false,
         claude: crate::claude::ClaudeInfo {
             claude_session_id: config.conversation.as_ref().map(|c| c.id().to_string()),
             ..Default::default()
@@ -85,6 +85,7 @@ pub fn start(
     let mut actor = Actor {
         id,
         task_id: config.task_id.clone(),
+        origin: config.origin,
         leftovers: Leftovers::new(sid),
         detector: Detector::new(profile, now),
         machine,
@@ -117,6 +118,8 @@ pub fn start(
 struct Actor {
     id: SessionId,
     task_id: TaskId,
+    /// A restored session that fails says why with its last lines (see `lifecycle::finish`).
+    origin: crate::session::kept::Origin,
     /// The processes to end with the session; the child's pid is their session id.
     leftovers: Leftovers,
     detector: Detector,
