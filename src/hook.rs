@@ -47,9 +47,9 @@ pub enum PostError {
 pub fn hook() -> ExitCode {
     let stdin = read_stdin();
     match stdin.and_then(|s| post(Report::from_hook(&s)?, HOOK_WAIT)) {
-        Ok(Some(output)) => println!("{output}"),
+        Ok(Some(output)) => crate::terminal_text::outln!("{output}"),
         Ok(None) => {}
-        Err(e) => eprintln!("ccmux hook: {e}"),
+        Err(e) => crate::terminal_text::errln!("ccmux hook: {e}"),
     }
     ExitCode::SUCCESS
 }
@@ -62,14 +62,16 @@ pub fn status_line() -> ExitCode {
         .map_err(|e| PostError::Protocol(e.to_string()))
         .and_then(|s| post(Report::from_status_line(s)?, STATUS_WAIT))
     {
-        eprintln!("ccmux statusline: {e}");
+        crate::terminal_text::errln!("ccmux statusline: {e}");
     }
     if let (Ok(stdin), Ok(command)) = (stdin, std::env::var(ENV_USER_STATUS_LINE)) {
         match run_user_status_line(&command, &stdin) {
             Ok(out) => {
                 let _ = std::io::stdout().write_all(&out);
             }
-            Err(e) => eprintln!("ccmux statusline: your statusLine command: {e}"),
+            Err(e) => {
+                crate::terminal_text::errln!("ccmux statusline: your statusLine command: {e}")
+            }
         }
     }
     ExitCode::SUCCESS

@@ -25,6 +25,7 @@ pub mod protocol;
 pub mod recording;
 pub mod server;
 pub mod session;
+pub mod terminal_text;
 pub mod tui;
 pub mod usage;
 pub mod web;

@@ -23,7 +23,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("ccmux: {e:#}");
+            ccmux::terminal_text::errln!("ccmux: {e:#}");
             ExitCode::FAILURE
         }
     }
@@ -43,11 +43,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Command::Config(ConfigCommand::Check { path })) => return Ok(check(path, cli.global)),
         Some(Command::Config(ConfigCommand::Path)) => {
-            print!("{}", runtime::describe_paths(&std::env::current_dir()?));
+            ccmux::terminal_text::out!("{}", runtime::describe_paths(&std::env::current_dir()?));
         }
         Some(Command::Config(ConfigCommand::Show)) => {
             let ctx = Context::load(cli.global)?;
-            print!("{}", toml::to_string(&*ctx.config)?);
+            ccmux::terminal_text::out!("{}", toml::to_string(&*ctx.config)?);
         }
         Some(Command::Trust { path, revoke, list }) => {
             let action = match (list, revoke) {
@@ -55,17 +55,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 (false, true) => TrustAction::Revoke(path),
                 (false, false) => TrustAction::Trust(path),
             };
-            print!("{}", trust::run(action, &std::env::current_dir()?)?);
+            ccmux::terminal_text::out!("{}", trust::run(action, &std::env::current_dir()?)?);
         }
         Some(Command::Play { file, speed }) => ccmux::tui::play::run(&file, speed)?,
         Some(Command::Detect { file, profile }) => {
             let ctx = Context::load(cli.global)?;
-            print!(
+            ccmux::terminal_text::out!(
                 "{}",
                 ccmux::ctl::detect::run(&file, profile.as_deref(), &ctx.config)?
             );
         }
-        Some(Command::Token) => println!("{}", Context::load(cli.global)?.token()?),
+        Some(Command::Token) => {
+            ccmux::terminal_text::outln!("{}", Context::load(cli.global)?.token()?)
+        }
         Some(Command::Web { open, revoke }) => {
             let ctx = Context::load(cli.global)?;
             let endpoint = ctl_endpoint(&ctx, &socket)?;
@@ -91,7 +93,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Command::Ls) => {
             let workspaces = tokio_runtime()?.block_on(client::list(&socket))?;
-            print!("{}", ccmux::ls::format(&workspaces));
+            ccmux::terminal_text::out!("{}", ccmux::ls::format(&workspaces));
         }
         Some(Command::KillServer) => tokio_runtime()?.block_on(client::kill_server(&socket))?,
         Some(Command::Attach { workspace }) => {
@@ -145,15 +147,15 @@ fn attach_tui(
     })?;
     Ok(match leave {
         Leave::Detached => {
-            println!("[detached; `ccmux attach` comes back]");
+            ccmux::terminal_text::outln!("[detached; `ccmux attach` comes back]");
             ExitCode::SUCCESS
         }
         Leave::ServerStopped(reason) => {
-            println!("[the server stopped: {reason}]");
+            ccmux::terminal_text::outln!("[the server stopped: {reason}]");
             ExitCode::SUCCESS
         }
         Leave::ServerLost => {
-            eprintln!(
+            ccmux::terminal_text::errln!(
                 "ccmux: lost the connection to the server (it may have been killed); \
                  `ccmux` starts a new one, which restores the sessions it can"
             );
@@ -253,13 +255,13 @@ fn check(path: Option<std::path::PathBuf>, global: ccmux::cli::GlobalArgs) -> Ex
     match result {
         Ok(loaded) => {
             for warning in &loaded.warnings {
-                eprintln!("warning: {warning}");
+                ccmux::terminal_text::errln!("warning: {warning}");
             }
             if let Some(notice) = loaded.untrusted_notice() {
-                eprintln!("warning: {notice}");
+                ccmux::terminal_text::errln!("warning: {notice}");
             }
             if loaded.sources.is_empty() {
-                println!("no config files; the built-in defaults apply");
+                ccmux::terminal_text::outln!("no config files; the built-in defaults apply");
             }
             let trusted_project = loaded
                 .project
@@ -271,12 +273,12 @@ fn check(path: Option<std::path::PathBuf>, global: ccmux::cli::GlobalArgs) -> Ex
                 } else {
                     ""
                 };
-                println!("ok: {}{trusted}", source.display());
+                ccmux::terminal_text::outln!("ok: {}{trusted}", source.display());
             }
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            ccmux::terminal_text::errln!("error: {e}");
             ExitCode::from(2)
         }
     }

@@ -112,3 +112,127 @@ fn the_17th_websocket_to_one_session_is_refused_with_429_until_one_closes() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// `GET /api/v1/health` with the token on a fresh connection, after `pause`: its status line.
+fn health_with_token(server: &Server, pause: Duration) -> String {
+    let addr = server.addr.parse().unwrap();
+    let Ok(mut stream) = TcpStream::connect_timeout(&addr, Duration::from_secs(10)) else {
+        return "no connection".into();
+    };
+    std::thread::sleep(pause);
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let request = format!(
+        "GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {TOKEN}\r\n\
+         Connection: close\r\n\r\n"
+    );
+    if stream.write_all(request.as_bytes()).is_err() {
+        return "closed before the request".into();
+    }
+    let mut response = String::new();
+    let _ = stream.read_to_string(&mut response);
+    let status = response.lines().next().unwrap_or_default();
+    if status.is_empty() {
+        "closed without an answer".into()
+    } else {
+        status.to_string()
+    }
+}
+
+/// Keeps `count` connections open that `start` begins, opening a new one as each is closed,
+/// until `stop`.
+fn flood(
+    server: &Server,
+    count: usize,
+    start: Vec<u8>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> std::thread::JoinHandle<usize> {
+    let addr: std::net::SocketAddr = server.addr.parse().unwrap();
+    std::thread::spawn(move || {
+        let open = || {
+            let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(2)).ok()?;
+            let _ = s.write_all(&start);
+            s.set_nonblocking(true).ok()?;
+            Some(s)
+        };
+        let mut streams: Vec<Option<TcpStream>> = (0..count).map(|_| open()).collect();
+        let mut opened = count;
+        while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+            for slot in &mut streams {
+                let closed = match slot {
+                    Some(s) => !matches!(s.read(&mut [0; 512]),
+                        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
+                    None => true,
+                };
+                if closed {
+                    *slot = open();
+                    opened += 1;
+                }
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        opened
+    })
+}
+
+#[test]
+fn health_with_a_token_answers_through_a_flood_of_login_bodies_that_never_come() {
+    // 32 connections at most (half of 64 descriptors); 48 logins keep them all.
+    let server = start_server_with_fd_limit(64);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flooding = flood(
+        &server,
+        48,
+        format!(
+            "POST /web/login HTTP/1.1\r\nHost: {0}\r\nOrigin: http://{0}\r\n\
+             Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n{{",
+            server.addr
+        )
+        .into_bytes(),
+        stop.clone(),
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    let answers: Vec<String> = (0..10)
+        .map(|_| health_with_token(&server, Duration::ZERO))
+        .collect();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let opened = flooding.join().unwrap();
+    let ok = answers.iter().filter(|a| *a == "HTTP/1.1 200 OK").count();
+    eprintln!("health: {ok}/10 answered 200 while {opened} login connections were opened");
+    assert_eq!(ok, 10, "{answers:?}");
+}
+
+#[test]
+fn honest_clients_that_pause_200_ms_are_served_through_a_connect_flood() {
+    let server = start_server_with_fd_limit(64);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    // Silent connections, each closed by the flood itself once 64 newer ones are open.
+    let addr: std::net::SocketAddr = server.addr.parse().unwrap();
+    let flooding = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let mut open = std::collections::VecDeque::new();
+            let mut opened = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                if let Ok(s) = TcpStream::connect_timeout(&addr, Duration::from_secs(2)) {
+                    open.push_back(s);
+                    opened += 1;
+                }
+                if open.len() > 64 {
+                    open.pop_front();
+                }
+            }
+            opened
+        })
+    };
+    std::thread::sleep(Duration::from_millis(300));
+    let answers: Vec<String> = (0..10)
+        .map(|_| health_with_token(&server, Duration::from_millis(200)))
+        .collect();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let opened = flooding.join().unwrap();
+    let ok = answers.iter().filter(|a| *a == "HTTP/1.1 200 OK").count();
+    eprintln!("honest clients: {ok}/10 served while the flood opened {opened} connections");
+    assert_eq!(ok, 10, "{answers:?}");
+}

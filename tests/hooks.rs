@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use common::fixture;
 use common::fixture_api::*;
 use common::server::{Server, TOKEN, ccmux, start_server};
-use serde_json::{Value, json};
+use serde_json::json;
 
 #[test]
 fn hooks_end_a_turn_and_the_status_line_reports_cost_context_and_lines() {
@@ -181,39 +181,7 @@ fn hooks_off_or_bare_start_claude_as_before() {
 }
 
 fn socket(server: &Server) -> PathBuf {
-    server.home.path().join("run/ccmux/default")
-}
-
-/// The value of `name` in the environment of process `pid`.
-fn environ(pid: u64, name: &str) -> Option<String> {
-    let raw = std::fs::read(format!("/proc/{pid}/environ")).unwrap();
-    raw.split(|b| *b == 0)
-        .filter_map(|kv| std::str::from_utf8(kv).ok())
-        .find_map(|kv| kv.strip_prefix(&format!("{name}=")).map(str::to_string))
-}
-
-/// `ccmux hook` as a session's hook runs, with `capability` for session `session`.
-fn post_hook(server: &Server, session: u64, capability: &str, payload: Value) -> String {
-    let mut child = ccmux(server.home.path())
-        .arg("hook")
-        .env("CCMUX_HOOK_SOCKET", socket(server))
-        .env("CCMUX_HOOK_SESSION", session.to_string())
-        .env("CCMUX_HOOK_CAPABILITY", capability)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(payload.to_string().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "a hook must exit 0");
-    String::from_utf8_lossy(&out.stderr).into_owned()
+    server.socket()
 }
 
 #[test]

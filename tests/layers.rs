@@ -24,7 +24,7 @@ struct Floor {
 const FLOORS: &[Floor] = &[
     floor(
         "leaves",
-        &["paths", "logging", "ids", "keys"],
+        &["paths", "logging", "ids", "keys", "terminal_text"],
         Siblings::MayUse,
     ),
     floor(

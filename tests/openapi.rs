@@ -70,6 +70,14 @@ fn request_bodies_declare_unknown_fields_sizes_and_ranges() {
     assert_eq!(command["minItems"], 1);
     assert_eq!(command["prefixItems"][0]["minLength"], 1);
     assert_eq!(schemas["CreateSession"]["required"], json!(["task_id"]));
+    // An empty worktree name or a workspace with a control character is refused up front.
+    let worktree = schemas["WorktreeOption"].to_string();
+    assert!(worktree.contains(r#""minLength":1"#), "{worktree}");
+    let workspace = &schemas["CreateSession"]["properties"]["workspace"];
+    assert_eq!(workspace["minLength"], 1);
+    assert!(workspace["pattern"].is_string(), "{workspace}");
+    let restore = &schemas["CreateSession"]["properties"]["restore_secrets"];
+    assert!(restore.to_string().contains("boolean"), "{restore}");
 }
 
 #[test]

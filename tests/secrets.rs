@@ -7,6 +7,7 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 use std::rc::Rc;
 
+use common::fixture_api::*;
 use common::server::{Server, TOKEN, ccmux, launch, start_server};
 use serde_json::json;
 
@@ -155,6 +156,51 @@ fn ctl_list_on_a_terminal_shows_an_escape_in_a_path_instead_of_sending_it() {
     let (ok, raw, err) = run(piped, "");
     assert!(ok, "{err}");
     assert!(raw.contains("p\u{1b}]52;c;SGVsbG8=\u{7}"), "{raw:?}");
+}
+
+/// `ccmux ARGS` on a terminal (`script` gives it one): what it wrote there.
+fn on_terminal(server: &Server, args: &str) -> String {
+    let home = server.home.path();
+    let mut cmd = Command::new("script");
+    cmd.args([
+        "-qec",
+        &format!("{} {args}", env!("CARGO_BIN_EXE_ccmux")),
+        "/dev/null",
+    ])
+    .env("HOME", home)
+    .env("XDG_CONFIG_HOME", home.join("config"))
+    .env("XDG_DATA_HOME", home.join("data"))
+    .env("XDG_STATE_HOME", home.join("state"))
+    .env("XDG_RUNTIME_DIR", home.join("run"))
+    .env_remove("CCMUX_SOCKET")
+    .current_dir(home);
+    let (ok, said, err) = run(cmd, "");
+    assert!(ok, "{err}{said}");
+    said
+}
+
+#[test]
+fn ls_on_a_terminal_shows_escapes_in_a_path_and_a_hook_reason_instead_of_sending_them() {
+    let server = start_server();
+    let dir = tempfile::tempdir().unwrap();
+    let evil = dir.path().join("evil\u{1b}]52;c;cHduZWQ=\u{7}");
+    std::fs::create_dir(&evil).unwrap();
+    let id = fixture_session(&server, "osc-ls", &evil, json!({}));
+    let pid = info(&server, id)["pid"].as_u64().unwrap();
+    let capability = environ(pid, "CCMUX_HOOK_CAPABILITY").unwrap();
+    let request = json!({"hook_event_name": "PermissionRequest", "session_id": "x",
+        "tool_name": "Bash", "tool_input": {"command": "ls \u{1b}]0;TITLE\u{7}"}});
+    assert_eq!(post_hook(&server, id, &capability, request), "");
+    wait_for(&server, id, "the hook's reason", |i| {
+        i["state_reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("TITLE"))
+    });
+
+    let said = on_terminal(&server, "ls");
+    assert!(!said.contains("\u{1b}]"), "{said:?}");
+    assert!(said.contains("evil\\e]52;c;cHduZWQ=\\x07"), "{said:?}");
+    assert!(said.contains("ls \\e]0;TITLE\\x07"), "{said:?}");
 }
 
 #[test]

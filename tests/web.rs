@@ -260,6 +260,7 @@ fn a_token_never_travels_in_a_url() {
     for path in [
         format!("/api/v1/sessions?token={TOKEN}"),
         format!("/?access_token={TOKEN}"),
+        format!("/api/v1/sessions?%74oken={TOKEN}"),
     ] {
         let (status, body) = server.call_as("GET", &path, None, &[]);
         assert_eq!(status, 400, "{path}: {body}");

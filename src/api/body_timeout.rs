@@ -13,6 +13,8 @@ use std::time::Duration;
 use hyper::body::{Body, Bytes, Frame, Incoming, SizeHint};
 use tokio::time::{Instant, Sleep, sleep_until};
 
+use crate::api::listen::AwaitingBody;
+
 /// How long a client may take to send a request body, from the end of its head. A megabyte
 /// (the largest body) takes well under a second on any link the API is meant for.
 pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -21,17 +23,21 @@ pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
 #[error("the request body did not arrive within {} s of its headers", BODY_TIMEOUT.as_secs())]
 pub struct BodyTimedOut;
 
-/// `Incoming` with a deadline.
+/// `Incoming` with a deadline, and the mark that keeps its connection displaceable until the
+/// body is complete.
 pub struct TimedBody {
     inner: Incoming,
     deadline: Pin<Box<Sleep>>,
+    awaiting: Option<AwaitingBody>,
 }
 
 impl TimedBody {
-    pub fn new(inner: Incoming) -> Self {
+    pub fn new(inner: Incoming, awaiting: AwaitingBody) -> Self {
+        let awaiting = (!inner.is_end_stream()).then_some(awaiting);
         Self {
             inner,
             deadline: Box::pin(sleep_until(Instant::now() + BODY_TIMEOUT)),
+            awaiting,
         }
     }
 }
@@ -45,10 +51,16 @@ impl Body for TimedBody {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
         if let Poll::Ready(frame) = Pin::new(&mut self.inner).poll_frame(cx) {
+            if !matches!(frame, Some(Ok(_))) || self.inner.is_end_stream() {
+                self.awaiting = None;
+            }
             return Poll::Ready(frame.map(|f| f.map_err(Into::into)));
         }
         match self.deadline.as_mut().poll(cx) {
-            Poll::Ready(()) => Poll::Ready(Some(Err(BodyTimedOut.into()))),
+            Poll::Ready(()) => {
+                self.awaiting = None;
+                Poll::Ready(Some(Err(BodyTimedOut.into())))
+            }
             Poll::Pending => Poll::Pending,
         }
     }

@@ -45,6 +45,8 @@ pub struct CreateBody {
     profile: Option<String>,
     template: Option<String>,
     /// The workspace to join; by default the one of the project the session works in.
+    #[serde(default)]
+    #[schemars(schema_with = "workspace_schema")]
     workspace: Option<String>,
     worktree: Option<crate::worktree::WorktreeOption>,
     /// Claude Code hooks and status line (default true); false: the screen alone decides the
@@ -52,6 +54,10 @@ pub struct CreateBody {
     hooks: Option<bool>,
     /// Whether the `[[policy]]` rules answer permission requests (default true).
     policy: Option<bool>,
+    /// Keep the values of `environment` and the `auth_token` (in the data dir, 0600) so that a
+    /// restarted server starts the session with them (default true); false: a restore starts
+    /// it without them.
+    restore_secrets: Option<bool>,
 }
 
 /// A string `exec` can take: no NUL byte.
@@ -77,6 +83,16 @@ fn environment_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
         "additionalProperties": {"type": "string", "pattern": NO_NUL},
         "maxProperties": MAX_EXEC_COUNT,
         "description": format!("Added to the inherited environment. Names non-empty, without `=`; no NUL bytes; each NAME=value at most {string_kib} KiB, all of them at most {total_kib} KiB."),
+    })
+}
+
+fn workspace_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": ["string", "null"],
+        "minLength": 1,
+        "maxLength": 128,
+        "pattern": r"^[^\u0000-\u001f\u007f-\u009f]*$",
+        "description": "The workspace to join; by default the one of the project the session works in. No control characters.",
     })
 }
 
@@ -129,6 +145,7 @@ pub async fn create(
         worktree: body.worktree,
         hooks: body.hooks,
         policy: body.policy,
+        restore_secrets: body.restore_secrets,
     };
     let mut config = app.config.session_config(request, &app.cwd)?;
     if let Some(size) = size {

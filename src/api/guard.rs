@@ -9,6 +9,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use tokio::sync::Semaphore;
 
 use crate::http::error::{ApiError, ErrorCode};
 use crate::http::token;
@@ -21,6 +22,8 @@ pub struct Guard {
     pub allowed_origins: Vec<String>,
     pub allowed_hosts: Vec<String>,
     pub web: Arc<Web>,
+    /// Room for requests on the routes that need no token (`[limits] api_public_requests`).
+    pub public: Arc<Semaphore>,
 }
 
 pub async fn check(State(guard): State<Arc<Guard>>, mut request: Request, next: Next) -> Response {
@@ -57,10 +60,21 @@ pub async fn check(State(guard): State<Arc<Guard>>, mut request: Request, next: 
         .into_response();
     }
     let path = request.uri().path();
-    if path == "/api/v1/health" || web::is_public(request.method(), path) {
+    let token = guard.token_ok(headers);
+    if !token && (path == "/api/v1/health" || web::is_public(request.method(), path)) {
+        // Anyone may call these: they share a small room, so that a flood of them (a login
+        // whose body never comes, say) leaves the token's requests their connections.
+        let Ok(_room) = guard.public.clone().try_acquire_owned() else {
+            return ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::TooManyRequests,
+                "too many requests without a token are being answered; try again shortly",
+            )
+            .into_response();
+        };
         return next.run(request).await;
     }
-    let caller = if guard.token_ok(headers) {
+    let caller = if token {
         Caller::Token
     } else if let Some(cookie) = same_origin::cookie(headers)
         .filter(|c| !web::token_only(path) && guard.web.browsers.cookie_valid(c))

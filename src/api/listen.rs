@@ -6,12 +6,17 @@
 //!   connection waits for a request head, so it also closes kept-alive connections left idle.
 //! - Its body must arrive within `BODY_TIMEOUT` of the head (`body_timeout.rs`).
 //! - At most [`max_connections`] connections are open. A new one displaces the oldest connection
-//!   with no request in flight (half-sent or idle: cheap for an honest client to redo); when every
-//!   connection has a request in flight, the new one gets a 503 and is closed at once.
+//!   with no request being answered (idle, half-sent, or whose request still waits for its
+//!   body: cheap for an honest client to redo); when every connection has a request being
+//!   answered, the new one gets a 503 and is closed at once. A request waiting for its body
+//!   does not count as answered: a flood of bodies that never come holds nothing.
+//! - A connection is not displaced in its first [`GRACE`]: an honest client that connects and
+//!   pauses before it sends its request keeps its place through a connect flood. While every
+//!   displaceable connection is that young, new ones wait in the listen backlog.
 //!
 //! A WebSocket leaves this count once upgraded; `ws` caps those.
 
-use std::pin::pin;
+use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -22,6 +27,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use parking_lot::Mutex;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, watch};
+use tokio::time::Instant;
 use tower_service::Service;
 
 use crate::api::body_timeout::TimedBody;
@@ -29,12 +35,12 @@ use crate::api::body_timeout::TimedBody;
 /// How long a client may take to send a request head, and how long a kept-alive connection may
 /// wait for its next one.
 pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
-/// Connections at most, when the file-descriptor limit allows.
-const MAX_CONNECTIONS: usize = 512;
+/// How long a new connection is safe from being displaced.
+pub const GRACE: Duration = Duration::from_secs(1);
 
-/// The connection cap: [`MAX_CONNECTIONS`], or half the file-descriptor limit when that is
-/// lower, so sessions and the socket clients keep descriptors of their own.
-pub fn max_connections() -> usize {
+/// The connection cap: `wanted` (`[limits] api_connections`), or half the file-descriptor
+/// limit when that is lower, so sessions and the socket clients keep descriptors of their own.
+pub fn max_connections(wanted: usize) -> usize {
     let mut limit = libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,
@@ -42,12 +48,19 @@ pub fn max_connections() -> usize {
     // SAFETY: getrlimit only writes the struct it is given.
     let ok = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0;
     let half = if ok { limit.rlim_cur / 2 } else { 0 };
-    usize::try_from(half).map_or(MAX_CONNECTIONS, |h| h.clamp(16, MAX_CONNECTIONS))
+    usize::try_from(half)
+        .map_or(wanted, |h| h.max(16).min(wanted))
+        .max(1)
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, then lets open requests finish.
-pub async fn serve(listener: TcpListener, app: Router, shutdown: impl Future<Output = ()>) {
-    let slots = Arc::new(Slots::new(max_connections()));
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    connections: usize,
+    shutdown: impl Future<Output = ()>,
+) {
+    let slots = Arc::new(Slots::new(max_connections(connections)));
     let (closing, closed) = watch::channel(false);
     let mut shutdown = pin!(shutdown);
     loop {
@@ -63,11 +76,13 @@ pub async fn serve(listener: TcpListener, app: Router, shutdown: impl Future<Out
             },
             () = &mut shutdown => break,
         };
-        match slots.claim() {
-            Some(slot) => {
+        match place_for(&slots, &stream, shutdown.as_mut()).await {
+            Place::Slot(slot) => {
                 tokio::spawn(connection(stream, app.clone(), slot, closed.clone()));
             }
-            None => refuse(&stream),
+            Place::Full => refuse(&stream),
+            // Its peer has gone (a flood closes what it opened): nothing to serve.
+            Place::PeerGone => {}
         }
     }
     drop(listener);
@@ -86,8 +101,10 @@ async fn connection(
     let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
         let mut app = app.clone();
         let busy = Busy::new(&slot.conn);
+        let awaiting = AwaitingBody::new(&slot.conn);
         async move {
-            let response = app.call(request.map(TimedBody::new)).await;
+            let body = |incoming| TimedBody::new(incoming, awaiting);
+            let response = app.call(request.map(body)).await;
             drop(busy);
             response
         }
@@ -115,6 +132,38 @@ async fn connection(
     }
 }
 
+enum Place {
+    Slot(Slot),
+    Full,
+    PeerGone,
+}
+
+/// A place for `stream`, waiting while every displaceable connection is in its grace. While it
+/// waits, a peer that hangs up is noticed at once, so that the connections a flood has already
+/// closed pass through the listen backlog without waiting their turn.
+async fn place_for(
+    slots: &Arc<Slots>,
+    stream: &TcpStream,
+    mut shutdown: Pin<&mut impl Future<Output = ()>>,
+) -> Place {
+    let mut byte = [0u8; 1];
+    let mut spoke = false;
+    loop {
+        match slots.claim() {
+            Claim::Taken(slot) => return Place::Slot(slot),
+            Claim::Full => return Place::Full,
+            Claim::WaitUntil(when) => tokio::select! {
+                () = tokio::time::sleep_until(when) => {}
+                peeked = stream.peek(&mut byte), if !spoke => match peeked {
+                    Ok(n) if n > 0 => spoke = true,
+                    _ => return Place::PeerGone,
+                },
+                () = shutdown.as_mut() => return Place::Full,
+            },
+        }
+    }
+}
+
 /// A 503 written without waiting (the socket buffer of a fresh connection has room), then close.
 fn refuse(stream: &TcpStream) {
     const BODY: &str = r#"{"error":{"code":"too_many_connections","message":"every API connection is busy; try again shortly"}}"#;
@@ -132,10 +181,31 @@ struct Slots {
     open: Mutex<Vec<Arc<Conn>>>,
 }
 
-struct Conn {
-    /// Requests being answered on it.
+pub struct Conn {
+    /// Requests in flight on it, those waiting for their body included.
     in_flight: AtomicUsize,
+    /// Of those, the ones whose body has not fully arrived.
+    awaiting_body: AtomicUsize,
+    opened: Instant,
     displaced: Notify,
+}
+
+impl Conn {
+    /// Whether closing it loses no work: nothing in flight but requests still waiting for
+    /// their bodies.
+    fn displaceable(&self) -> bool {
+        let awaiting = self.awaiting_body.load(Ordering::Acquire);
+        self.in_flight.load(Ordering::Acquire) <= awaiting
+    }
+}
+
+/// What a new connection gets.
+enum Claim {
+    Taken(Slot),
+    /// Every connection is answering a request.
+    Full,
+    /// The displaceable connections are all in their grace; the oldest's ends then.
+    WaitUntil(Instant),
 }
 
 /// A connection's place among the open ones, given up when dropped.
@@ -152,21 +222,28 @@ impl Slots {
         }
     }
 
-    /// A place for a new connection, displacing the oldest idle one when all are taken.
-    fn claim(self: &Arc<Self>) -> Option<Slot> {
+    /// A place for a new connection, displacing the oldest displaceable one past its grace
+    /// when all are taken.
+    fn claim(self: &Arc<Self>) -> Claim {
         let mut open = self.open.lock();
         if open.len() >= self.max {
-            let idle = open
-                .iter()
-                .position(|c| c.in_flight.load(Ordering::Acquire) == 0)?;
-            open.remove(idle).displaced.notify_one();
+            let Some(oldest) = open.iter().position(|c| c.displaceable()) else {
+                return Claim::Full;
+            };
+            let grace_ends = open[oldest].opened + GRACE;
+            if grace_ends > Instant::now() {
+                return Claim::WaitUntil(grace_ends);
+            }
+            open.remove(oldest).displaced.notify_one();
         }
         let conn = Arc::new(Conn {
             in_flight: AtomicUsize::new(0),
+            awaiting_body: AtomicUsize::new(0),
+            opened: Instant::now(),
             displaced: Notify::new(),
         });
         open.push(conn.clone());
-        Some(Slot {
+        Claim::Taken(Slot {
             conn,
             slots: self.clone(),
         })
@@ -195,5 +272,22 @@ impl Busy {
 impl Drop for Busy {
     fn drop(&mut self) {
         self.0.in_flight.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// A request whose body has not fully arrived: its connection stays displaceable meanwhile.
+/// Ended by the body (`body_timeout.rs`) once it is complete, failed or dropped.
+pub struct AwaitingBody(Arc<Conn>);
+
+impl AwaitingBody {
+    fn new(conn: &Arc<Conn>) -> Self {
+        conn.awaiting_body.fetch_add(1, Ordering::AcqRel);
+        Self(conn.clone())
+    }
+}
+
+impl Drop for AwaitingBody {
+    fn drop(&mut self) {
+        self.0.awaiting_body.fetch_sub(1, Ordering::AcqRel);
     }
 }

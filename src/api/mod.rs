@@ -11,6 +11,7 @@ mod macros;
 mod number;
 mod openapi;
 mod recording;
+mod restart;
 pub(crate) mod routes;
 mod text;
 mod track;
@@ -101,6 +102,7 @@ pub const ROUTES: &[Route] = &[
     route!(get "/api/v1/sessions/{id}/text", "getText", "History and screen as text, or a range of their lines", query text::TextQuery, 200 text::Text => text::text),
     route!(post "/api/v1/sessions/{id}/resize", "resizeSession", "Resize the terminal", body ResizeBody, 200 SessionInfo => routes::resize),
     route!(post "/api/v1/sessions/{id}/answer", "answerDialog", "Answer the dialog the session waits on, once it takes keys", body answer::AnswerBody, 200 SessionInfo => answer::answer),
+    route!(post "/api/v1/sessions/{id}/restart", "restartSession", "Start an ended session again from how it was made, Claude Code resuming its conversation (a restore that failed, say)", 201 SessionInfo => restart::restart),
     route!(post "/api/v1/sessions/{id}/interrupt", "interruptSession", "Send the profile's interrupt key", 200 Done => routes::interrupt),
     route!(get "/api/v1/sessions/{id}/history", "getHistory", "The task's kept commands, oldest first", 200 insight::HistoryPage => insight::history),
     route!(post "/api/v1/sessions/{id}/macros/{name}", "runMacro", "Run a [macros.NAME] step by step; the first failure stops it", 200 crate::macros::MacroReport => macros::run),
@@ -122,6 +124,9 @@ pub fn router(state: AppState, access: Access) -> Router {
         allowed_origins: access.allowed_origins,
         allowed_hosts: access.allowed_hosts,
         web: web.clone(),
+        public: Arc::new(tokio::sync::Semaphore::new(
+            state.config.limits.api_public_requests.max(1),
+        )),
     });
     ROUTES
         .iter()
@@ -173,7 +178,7 @@ pub async fn start(
         }
         tracing::warn!(%addr, "the API listens on a non-loopback address");
         // On the terminal too: whoever started it should not have to read the log to know.
-        eprintln!(
+        crate::terminal_text::errln!(
             "ccmux: warning: the API listens on {addr}, reachable from other machines; \
              anyone with the token can run commands as you"
         );
@@ -185,8 +190,9 @@ pub async fn start(
             reason: e.to_string(),
         })?;
     let bound = listener.local_addr().unwrap_or(addr);
+    let connections = state.config.limits.api_connections;
     let app = router(state, access);
-    let task = tokio::spawn(listen::serve(listener, app, shutdown));
+    let task = tokio::spawn(listen::serve(listener, app, connections, shutdown));
     tracing::info!(addr = %bound, "API listening");
     Ok((bound, task))
 }

@@ -13,6 +13,8 @@ pub const MAX_TOOL_INPUT: usize = 16 * 1024;
 pub const MAX_TEXT: usize = 2048;
 /// Most characters kept of Claude's last reply.
 pub const MAX_REPLY: usize = 256 * 1024;
+/// Longest Claude Code session id kept (real ones are UUIDs): it goes into `--resume`.
+pub const MAX_SESSION_ID: usize = 128;
 
 /// A tool Claude Code is about to run, runs, or asks permission for.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -24,15 +26,21 @@ pub struct ToolCall {
 
 impl ToolCall {
     fn from_hook(payload: &Value) -> Self {
-        let tool_name = text(&payload["tool_name"]).unwrap_or_default();
-        let input = &payload["tool_input"];
-        let tool_input = if input.to_string().len() <= MAX_TOOL_INPUT {
-            input.clone()
+        Self {
+            tool_name: text(&payload["tool_name"]).unwrap_or_default(),
+            tool_input: payload["tool_input"].clone(),
+        }
+        .bounded()
+    }
+
+    fn bounded(self) -> Self {
+        let tool_input = if self.tool_input.to_string().len() <= MAX_TOOL_INPUT {
+            self.tool_input
         } else {
-            serde_json::json!({ "truncated": main_input(input) })
+            serde_json::json!({ "truncated": main_input(&self.tool_input) })
         };
         Self {
-            tool_name,
+            tool_name: cut(&self.tool_name, MAX_TEXT),
             tool_input,
         }
     }
@@ -157,9 +165,35 @@ impl Report {
             other => return Err(ReportError::UnknownEvent(cut(other, 64))),
         };
         Ok(Self::Hook {
-            claude_session_id: text(&payload["session_id"]),
+            claude_session_id: session_id(&payload["session_id"]),
             kind,
         })
+    }
+
+    /// The report within the limits `ccmux hook` applies before it posts. The server applies
+    /// them again: any program holding a session's capability can post what it likes.
+    pub fn bounded(self) -> Self {
+        let id = |id: Option<String>| id.and_then(|id| session_id(&Value::String(id)));
+        let short = |s: Option<String>| s.map(|s| cut(&s, MAX_TEXT));
+        match self {
+            Self::Hook {
+                claude_session_id,
+                kind,
+            } => Self::Hook {
+                claude_session_id: id(claude_session_id),
+                kind: kind.bounded(),
+            },
+            Self::StatusLine {
+                claude_session_id,
+                figures,
+            } => Self::StatusLine {
+                claude_session_id: id(claude_session_id),
+                figures: StatusFigures {
+                    model: short(figures.model),
+                    ..figures
+                },
+            },
+        }
     }
 
     /// The status line command's stdin.
@@ -175,10 +209,42 @@ impl Report {
             lines_removed: payload["cost"]["total_lines_removed"].as_u64(),
         };
         Ok(Self::StatusLine {
-            claude_session_id: text(&payload["session_id"]),
+            claude_session_id: session_id(&payload["session_id"]),
             figures,
         })
     }
+}
+
+impl HookKind {
+    fn bounded(self) -> Self {
+        let short = |s: String| cut(&s, MAX_TEXT);
+        match self {
+            Self::SessionStart { model } => Self::SessionStart {
+                model: model.map(short),
+            },
+            Self::UserPromptSubmit => Self::UserPromptSubmit,
+            Self::PreToolUse(t) => Self::PreToolUse(t.bounded()),
+            Self::PermissionRequest(t) => Self::PermissionRequest(t.bounded()),
+            Self::PostToolUse(t) => Self::PostToolUse(t.bounded()),
+            Self::Notification { message } => Self::Notification {
+                message: short(message),
+            },
+            Self::Stop { last_message } => Self::Stop {
+                last_message: last_message.map(|m| cut(&m, MAX_REPLY)),
+            },
+            Self::SessionEnd { reason } => Self::SessionEnd {
+                reason: short(reason),
+            },
+        }
+    }
+}
+
+/// A Claude Code session id: a word of letters, digits, `-` and `_`, at most
+/// [`MAX_SESSION_ID`] long; anything else is no id.
+fn session_id(value: &Value) -> Option<String> {
+    let id = value.as_str()?;
+    let word = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_');
+    (!id.is_empty() && id.len() <= MAX_SESSION_ID && id.chars().all(word)).then(|| id.to_string())
 }
 
 /// A string field (a model may also come as `{id, display_name}`), cut to [`MAX_TEXT`].

@@ -118,6 +118,9 @@ impl LoadedConfig {
     }
 }
 
+/// The largest config file read: far more than any real one, and read before it is trusted.
+pub const MAX_CONFIG_FILE: u64 = 1024 * 1024;
+
 /// A file to read as a layer, already read: the project file's trust is decided on the very
 /// text that is then parsed.
 struct Layer {
@@ -128,10 +131,18 @@ struct Layer {
 
 impl Layer {
     fn read(path: PathBuf, is_project: bool) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(&path).map_err(|e| ConfigError::Unreadable {
+        let unreadable = |reason: String| ConfigError::Unreadable {
             path: path.clone(),
-            reason: e.to_string(),
-        })?;
+            reason,
+        };
+        let links = if is_project {
+            paths::Links::Refuse
+        } else {
+            paths::Links::Follow
+        };
+        let bytes = paths::read_regular(&path, MAX_CONFIG_FILE, links)
+            .map_err(|e| unreadable(e.to_string()))?;
+        let text = String::from_utf8(bytes).map_err(|e| unreadable(e.to_string()))?;
         Ok(Self {
             path,
             text,

@@ -7,9 +7,11 @@ pub mod action;
 mod check;
 mod key_path;
 pub mod keymap;
+pub mod limits;
 mod load;
 pub mod macro_spec;
 mod resolve;
+pub mod restore;
 pub mod trust;
 
 use std::collections::BTreeMap;
@@ -22,6 +24,7 @@ pub use crate::keys::chord::{self as key, KeyChord};
 pub use crate::session::profile_spec::ProfileSpec;
 pub use action::Action;
 pub use keymap::Keymap;
+pub use limits::Limits;
 pub use load::{
     ConfigError, ConfigWarning, Flags, LoadedConfig, Place, find_project_file, load, load_file,
 };
@@ -202,23 +205,6 @@ impl Default for UiConfig {
             layout: Layout::Grid,
             bell: true,
             frame_cap: 60,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct Limits {
-    pub max_sessions: usize,
-    /// Rows of history kept per pane.
-    pub scrollback: usize,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Self {
-            max_sessions: 32,
-            scrollback: 10_000,
         }
     }
 }

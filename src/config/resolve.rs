@@ -21,6 +21,8 @@ pub enum ResolveError {
     MissingTokenVariable(String),
     #[error(transparent)]
     Worktree(#[from] crate::worktree::WorktreeError),
+    #[error("workspace `{0}` must be 1–128 characters, none of them a control character")]
+    Workspace(String),
 }
 
 /// What a new session is asked to be, before defaults fill the gaps.
@@ -41,6 +43,9 @@ pub struct SessionRequest {
     /// Claude Code hooks (default on) and permission policies (default on).
     pub hooks: Option<bool>,
     pub policy: Option<bool>,
+    /// Keep the environment's values and the token for a restore (default true; see
+    /// `session::kept`).
+    pub restore_secrets: Option<bool>,
 }
 
 /// The workspace a directory belongs to: named after the directory holding its project file
@@ -53,6 +58,16 @@ pub fn workspace_name(dir: &Path) -> String {
         || crate::session::DEFAULT_WORKSPACE.to_string(),
         |name| name.to_string_lossy().into_owned(),
     )
+}
+
+/// A workspace name someone gave: shown in lists and titles, so printable and short.
+fn checked_workspace(name: String) -> Result<String, ResolveError> {
+    let length = name.chars().count();
+    if (1..=128).contains(&length) && !name.chars().any(char::is_control) {
+        Ok(name)
+    } else {
+        Err(ResolveError::Workspace(name.escape_debug().to_string()))
+    }
 }
 
 impl From<&SessionEntry> for SessionRequest {
@@ -125,9 +140,13 @@ impl Config {
         if let Some(name) = worktree.map(|w| w.name(&config.task_id)).transpose()? {
             config.worktree = name.map(crate::worktree::Placement::Asked);
         }
-        config.workspace = request
-            .workspace
-            .unwrap_or_else(|| workspace_name(&config.project_path));
+        config.workspace = match request.workspace {
+            Some(name) => checked_workspace(name)?,
+            None => workspace_name(&config.project_path),
+        };
+        if request.restore_secrets == Some(false) {
+            config.keep = crate::session::kept::Keep::Never;
+        }
         config.command = request
             .command
             .or_else(|| template.command.clone())

@@ -105,7 +105,7 @@ pub fn run(action: TrustAction, cwd: &Path) -> Result<String, TrustError> {
             .trusted
             .iter()
             .map(|(path, hash)| {
-                let status = match std::fs::read(path) {
+                let status = match read_project_file(path) {
                     Ok(content) if sha256(&content) == *hash => "trusted",
                     Ok(_) => "changed",
                     Err(_) => "missing",
@@ -169,7 +169,7 @@ impl TrustStore {
 
     /// Trusts `file` as it is now; returns where it is.
     fn trust(&mut self, file: &Path) -> Result<PathBuf, TrustError> {
-        let content = std::fs::read(file).map_err(|source| TrustError::Io {
+        let content = read_project_file(file).map_err(|source| TrustError::Io {
             path: file.into(),
             source,
         })?;
@@ -200,6 +200,15 @@ impl TrustStore {
 
 /// Where `file` is however it was reached: its directory canonicalized (symlinks, `..`), its
 /// own name kept, so that a file that is gone can still be revoked.
+/// A project file as loading reads it: a regular file, not a link, of a bounded size.
+fn read_project_file(file: &Path) -> std::io::Result<Vec<u8>> {
+    paths::read_regular(
+        file,
+        crate::config::load::MAX_CONFIG_FILE,
+        paths::Links::Refuse,
+    )
+}
+
 fn canonical(file: &Path) -> Result<PathBuf, TrustError> {
     let not_a_file = || TrustError::Io {
         path: file.into(),

@@ -93,6 +93,9 @@ pub enum CtlCommand {
     Resize { id: u64, cols: u32, rows: u32 },
     /// Interrupt what the session is doing (Esc for Claude Code, Ctrl-C otherwise).
     Interrupt { id: u64 },
+    /// Start an ended session again as it was made (a restore that failed, once its cause is
+    /// fixed); Claude Code resumes its conversation.
+    Restart { id: u64 },
     /// Answer the dialog a session waits on: an option's number, `yes` or `no`. Waits until
     /// the dialog takes keys and checks that the answer was taken.
     Answer { id: u64, choice: String },

@@ -1,35 +1,8 @@
 //! Human-readable renderings of API answers for `ccmux ctl`.
 
-use std::borrow::Cow;
-use std::fmt::Write as _;
-
 use serde_json::Value;
 
-/// `text` made inert for a terminal: every C0 and C1 control but newline and tab, and DEL, is
-/// written as an escape (`\e`, `\r`, `\x07`, `\u{9b}`), so nothing the server sends (a session's
-/// output, a `project_path`) can start an OSC or DCS sequence that sets the clipboard, retitles
-/// the window or moves the cursor.
-pub fn inert(text: &str) -> Cow<'_, str> {
-    let unsafe_char = |c: char| c.is_control() && c != '\n' && c != '\t';
-    if !text.chars().any(unsafe_char) {
-        return Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 16);
-    for c in text.chars() {
-        match c {
-            '\u{1b}' => out.push_str("\\e"),
-            '\r' => out.push_str("\\r"),
-            c if unsafe_char(c) && (c as u32) < 0x80 => {
-                let _ = write!(out, "\\x{:02x}", c as u32);
-            }
-            c if unsafe_char(c) => {
-                let _ = write!(out, "\\u{{{:x}}}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    Cow::Owned(out)
-}
+pub use crate::terminal_text::inert;
 
 pub fn human(value: &Value) -> String {
     if let Some(sessions) = value["sessions"].as_array() {

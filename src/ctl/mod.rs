@@ -156,6 +156,9 @@ pub fn run(args: CtlArgs, endpoint: Endpoint) -> anyhow::Result<ExitCode> {
         CtlCommand::Interrupt { id } => {
             client.call("POST", &format!("/api/v1/sessions/{id}/interrupt"), None)?
         }
+        CtlCommand::Restart { id } => {
+            client.call("POST", &format!("/api/v1/sessions/{id}/restart"), None)?
+        }
         CtlCommand::Answer { id, choice } => client.call(
             "POST",
             &format!("/api/v1/sessions/{id}/answer"),
@@ -175,7 +178,7 @@ pub fn run(args: CtlArgs, endpoint: Endpoint) -> anyhow::Result<ExitCode> {
         }
         CtlCommand::Macro { id, name } => return run_macro(&client, id, &name, form),
         CtlCommand::Metrics => {
-            print!("{}", client.text("/metrics")?);
+            crate::terminal_text::out!("{}", client.text("/metrics")?);
             return Ok(ExitCode::SUCCESS);
         }
         CtlCommand::Stats => client.call("GET", "/api/v1/stats/claude", None)?,
@@ -217,7 +220,7 @@ fn send(
             if e.downcast_ref::<Refused>()
                 .is_some_and(|r| r.code == "session_ended") =>
         {
-            eprintln!("ccmux: {e}");
+            crate::terminal_text::errln!("ccmux: {e}");
             return Ok(SendOutcome::Ended.exit_code());
         }
         answer => answer?,
@@ -229,20 +232,15 @@ fn send(
 
 fn print(value: &Value, form: Form) -> anyhow::Result<()> {
     match form {
-        Form::Json => println!("{}", serde_json::to_string_pretty(value)?),
-        Form::Human => print!("{}", for_stdout(&format::human(value))),
+        Form::Json => crate::terminal_text::outln!("{}", serde_json::to_string_pretty(value)?),
+        Form::Human => crate::terminal_text::out!("{}", for_stdout(&format::human(value))),
     }
     Ok(())
 }
 
 /// What the server sent, made inert when it goes to a terminal; a pipe or file gets it as is.
 fn for_stdout(text: &str) -> std::borrow::Cow<'_, str> {
-    use std::io::IsTerminal;
-    if std::io::stdout().is_terminal() {
-        format::inert(text)
-    } else {
-        text.into()
-    }
+    crate::terminal_text::for_stream(crate::terminal_text::Stream::Out, text)
 }
 
 /// `\r`, `\n`, `\t`, `\e`, `\xHH` and `\\` in a command-line argument.

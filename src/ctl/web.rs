@@ -18,7 +18,7 @@ pub fn run(args: WebArgs, endpoint: Endpoint) -> anyhow::Result<()> {
     if args.revoke {
         let reply = post(&endpoint, "/api/v1/web/revoke")?;
         let ended = reply["ended"].as_u64().unwrap_or(0);
-        println!("ended {ended} browser session(s); open pages are logged out");
+        crate::terminal_text::outln!("ended {ended} browser session(s); open pages are logged out");
         return Ok(());
     }
     let reply = post(&endpoint, "/api/v1/web/login-codes")?;
@@ -27,8 +27,10 @@ pub fn run(args: WebArgs, endpoint: Endpoint) -> anyhow::Result<()> {
         .context("the server's reply has no login path")?;
     let url = format!("http://{}{path}", browser_addr(endpoint.addr));
     let secs = reply["expires_in_secs"].as_u64().unwrap_or(60);
-    println!("{url}");
-    eprintln!("ccmux: this link logs one browser in; it works once, within {secs} s");
+    crate::terminal_text::outln!("{url}");
+    crate::terminal_text::errln!(
+        "ccmux: this link logs one browser in; it works once, within {secs} s"
+    );
     if args.open {
         open(&url)?;
     }

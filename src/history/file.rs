@@ -29,7 +29,7 @@ fn file_for(dir: &Path, task: &TaskId) -> PathBuf {
 }
 
 pub fn append(dir: &Path, entry: &Entry) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
+    crate::paths::private_dir(dir)?;
     let path = file_for(dir, &entry.task_id);
     let mut line = serde_json::to_vec(entry)?;
     line.push(b'\n');

@@ -36,6 +36,8 @@ pub enum ErrorCode {
     ForbiddenOrigin,
     TokenInUrl,
     Unauthorized,
+    TooManyRequests,
+    SessionRunning,
 }
 
 impl ErrorCode {
@@ -73,6 +75,8 @@ impl ErrorCode {
             Self::ForbiddenOrigin => "forbidden_origin",
             Self::TokenInUrl => "token_in_url",
             Self::Unauthorized => "unauthorized",
+            Self::TooManyRequests => "too_many_requests",
+            Self::SessionRunning => "session_running",
         }
     }
 }

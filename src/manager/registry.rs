@@ -151,13 +151,15 @@ impl RegistryActor {
         if self.registry.live_count() >= self.config.max_sessions {
             return Err(ManagerError::TooManySessions(self.config.max_sessions));
         }
+        // An id is never given twice, not even after a failed spawn: the recorder and the
+        // hooks' files know a session by it.
         let id = SessionId(self.next_id);
+        self.next_id += 1;
         if let Some(recorder) = &self.config.recorder {
             config.recording = Some(Arc::new(recorder.tap_for(id, &config)));
         }
         config.claude.endpoint = self.config.hooks.clone();
         let session = Session::spawn(id, config, self.notifier.clone(), &self.services)?;
-        self.next_id += 1;
         self.registry.sessions.insert(id, session.clone());
         self.registry.created_total += 1;
         self.forget_old_ended();

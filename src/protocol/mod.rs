@@ -239,7 +239,12 @@ pub async fn read<T: for<'de> Deserialize<'de>>(
     }
     let mut body = vec![0u8; len];
     reader.read_exact(&mut body).await?;
-    Ok(rmp_serde::from_slice(&body)?)
+    decode(&body)
+}
+
+/// Decodes a frame's body (what follows its length).
+pub fn decode<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, ProtocolError> {
+    Ok(rmp_serde::from_slice(body)?)
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -56,10 +56,7 @@ pub(crate) struct Files {
 impl Files {
     /// The directory (made 0700 when missing) and the recordings already in it.
     pub fn open(dir: PathBuf, limits: Limits) -> std::io::Result<Self> {
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(&dir)?;
+        crate::paths::private_dir(&dir)?;
         let mut existing: Vec<(std::time::SystemTime, PathBuf, u64)> = std::fs::read_dir(&dir)?
             .filter_map(Result::ok)
             .filter(|e| e.path().extension().is_some_and(|x| x == "cast"))

@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::{mpsc, watch};
@@ -16,6 +17,7 @@ use crate::config::macro_spec::MacroSpec;
 use crate::manager::{ClientId, ManagerError};
 use crate::protocol::{self, Attach, ClientMessage, NewSession, ServerMessage, WorkspaceListing};
 use crate::server::forward::Forwarder;
+use crate::server::intake::{self, Request};
 use crate::server::usage_feed::UsageFeed;
 use crate::server::{Hub, workspace};
 use crate::session::dialog::Choice;
@@ -59,12 +61,19 @@ pub async fn serve(
         }
     });
     let (requests_tx, requests) = mpsc::channel(INCOMING_QUEUE);
-    let reading = tokio::spawn(read_requests(reader, requests_tx));
+    let attached = Arc::new(AtomicBool::new(false));
+    let reading = tokio::spawn(intake::read_requests(
+        reader,
+        hub.limits,
+        attached.clone(),
+        requests_tx,
+    ));
     let client = hub.client_joined();
     let mut connection = Connection {
         hub: hub.clone(),
         client,
         out,
+        attached,
         workspace: None,
         forwarders: HashMap::new(),
         last_sent: Vec::new(),
@@ -79,18 +88,12 @@ pub async fn serve(
     hub.client_left();
 }
 
-async fn read_requests(mut reader: impl AsyncRead + Unpin, requests: mpsc::Sender<ClientMessage>) {
-    while let Ok(message) = protocol::read::<ClientMessage>(&mut reader).await {
-        if requests.send(message).await.is_err() {
-            break;
-        }
-    }
-}
-
 struct Connection {
     hub: Arc<Hub>,
     client: ClientId,
     out: Outgoing,
+    /// Set once it shows a workspace: from then on it may stay silent (see `intake`).
+    attached: Arc<AtomicBool>,
     workspace: Option<String>,
     forwarders: HashMap<SessionId, Forwarder>,
     /// The session list the client has, so unchanged lists are not sent again.
@@ -100,8 +103,8 @@ struct Connection {
 }
 
 impl Connection {
-    async fn run(&mut self, mut requests: mpsc::Receiver<ClientMessage>) {
-        match requests.recv().await {
+    async fn run(&mut self, mut requests: mpsc::Receiver<Request>) {
+        match requests.recv().await.map(|r| r.message) {
             Some(ClientMessage::Hello { version }) if version == protocol::VERSION => {
                 let welcome = ServerMessage::Welcome {
                     version: protocol::VERSION,
@@ -127,7 +130,8 @@ impl Connection {
             tokio::select! {
                 request = requests.recv() => match request {
                     Some(request) => {
-                        if self.on_request(request).await == Flow::End {
+                        // Its room in the client's budget is freed once it is carried out.
+                        if self.on_request(request.message).await == Flow::End {
                             return;
                         }
                     }
@@ -333,6 +337,7 @@ impl Connection {
         self.stop_forwarders();
         self.last_sent.clear();
         self.hub.used(&workspace);
+        self.attached.store(true, Ordering::Release);
         self.workspace = Some(workspace.clone());
         if self.usage.is_some() {
             self.usage = self.usage_feed();

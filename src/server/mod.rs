@@ -6,6 +6,7 @@ mod connection;
 mod forward;
 mod hooks;
 pub mod info;
+mod intake;
 pub mod runtime;
 pub mod socket;
 pub mod state_file;
@@ -19,6 +20,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use parking_lot::Mutex;
 use tokio::sync::watch;
 
+use crate::config::limits::SocketLimits;
 use crate::config::{self, SessionRequest};
 use crate::manager::{ClientId, Manager};
 use crate::protocol::NewSession;
@@ -49,6 +51,8 @@ pub struct ServeOptions {
 pub struct Hub {
     pub manager: Manager,
     pub api: Option<SocketAddr>,
+    /// What a socket client may make the server hold (see `intake`).
+    limits: SocketLimits,
     /// Workspaces by last use, most recent last.
     recent: Mutex<Vec<String>>,
     /// `Some(reason)` once the server is going away.
@@ -63,10 +67,11 @@ pub struct Hub {
 }
 
 impl Hub {
-    fn new(manager: Manager, api: Option<SocketAddr>) -> Self {
+    fn new(manager: Manager, api: Option<SocketAddr>, limits: SocketLimits) -> Self {
         Self {
             manager,
             api,
+            limits,
             recent: Mutex::default(),
             stop: watch::channel(None).0,
             next_client: AtomicU64::new(1),
@@ -144,13 +149,14 @@ impl Hub {
 pub async fn run(ctx: Context, options: ServeOptions) -> anyhow::Result<()> {
     let listener = socket::bind(&options.socket).await?;
     let running = Running::start(&ctx, hook_endpoint(&options.socket)).await?;
-    let hub = Arc::new(Hub::new(running.manager.clone(), running.api_addr));
+    let limits = ctx.config.limits.socket();
+    let hub = Arc::new(Hub::new(running.manager.clone(), running.api_addr, limits));
     let state = state_file::StateFile::new(&crate::paths::data_dir(), &options.socket.name);
     if options.restore {
         let problems = restore(&hub.manager, &ctx, &state).await;
         for problem in &problems {
             tracing::warn!(%problem, "restoring sessions");
-            eprintln!("ccmux: {problem}");
+            crate::terminal_text::errln!("ccmux: {problem}");
         }
         hub.startup_notices.lock().extend(problems);
     }
@@ -158,16 +164,18 @@ pub async fn run(ctx: Context, options: ServeOptions) -> anyhow::Result<()> {
     info::write(&options.socket, &server_info)?;
     if !options.background {
         for problem in running.autostart(&ctx).await {
-            eprintln!("ccmux: {problem}");
+            crate::terminal_text::errln!("ccmux: {problem}");
         }
         if let Some(addr) = running.api_addr {
             let token = match &server_info.token_file {
                 Some(file) => format!("the token in {} (`ccmux token` prints it)", file.display()),
                 None => "the token given by --token or CCMUX_API_TOKEN".to_string(),
             };
-            eprintln!("ccmux: serving the API on http://{addr} (it takes {token})");
+            crate::terminal_text::errln!(
+                "ccmux: serving the API on http://{addr} (it takes {token})"
+            );
         }
-        eprintln!(
+        crate::terminal_text::errln!(
             "ccmux: clients attach with `ccmux attach` ({})",
             options.socket.path.display()
         );
@@ -279,7 +287,7 @@ async fn save_now(manager: &Manager, state: &state_file::StateFile) {
 /// The client's end of a socket pair served over `manager` in this process: the TUI's tests
 /// drive the real protocol without a server process (`client::handshake` it).
 pub fn serve_in_process(manager: Manager) -> tokio::net::UnixStream {
-    let hub = Arc::new(Hub::new(manager, None));
+    let hub = Arc::new(Hub::new(manager, None, SocketLimits::default()));
     let (server_end, client_end) =
         tokio::net::UnixStream::pair().expect("a socket pair can be made");
     let (reader, writer) = server_end.into_split();
@@ -288,6 +296,7 @@ pub fn serve_in_process(manager: Manager) -> tokio::net::UnixStream {
 }
 
 async fn accept(listener: tokio::net::UnixListener, hub: Arc<Hub>) {
+    let places = Arc::new(tokio::sync::Semaphore::new(hub.limits.clients));
     loop {
         let stream = match listener.accept().await {
             Ok((stream, _)) => stream,
@@ -302,18 +311,35 @@ async fn accept(listener: tokio::net::UnixListener, hub: Arc<Hub>) {
             tokio::spawn(refuse(stream, "this server belongs to another user"));
             continue;
         }
+        let Ok(place) = places.clone().try_acquire_owned() else {
+            tracing::warn!(
+                max = hub.limits.clients,
+                "refused a client: too many connected"
+            );
+            tokio::spawn(refuse(
+                stream,
+                "too many clients are connected to this server",
+            ));
+            continue;
+        };
         let (reader, writer) = stream.into_split();
-        tokio::spawn(connection::serve(hub.clone(), reader, writer));
+        let hub = hub.clone();
+        tokio::spawn(async move {
+            connection::serve(hub, reader, writer).await;
+            drop(place);
+        });
     }
 }
 
-/// Tells a client why it may not connect, then hangs up.
+/// Tells a client why it may not connect, then hangs up; a client that does not read is not
+/// waited for.
 async fn refuse(stream: tokio::net::UnixStream, reason: &str) {
     let (_, mut writer) = stream.into_split();
     let refused = crate::protocol::ServerMessage::Refused {
         reason: reason.to_string(),
     };
-    let _ = crate::protocol::write(&mut writer, &refused).await;
+    let write = crate::protocol::write(&mut writer, &refused);
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(1), write).await;
 }
 
 /// A background server ends once it has no live session and no client, so none lingers

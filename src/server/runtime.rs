@@ -75,7 +75,7 @@ fn explicit_token(flag: Option<String>) -> anyhow::Result<Option<String>> {
             Ok(Some(token))
         }
         Some(_) => {
-            eprintln!(
+            crate::terminal_text::errln!(
                 "ccmux: warning: a token given with --token shows in `ps` to every user; \
                  use --token-file PATH, --token - (stdin) or CCMUX_API_TOKEN"
             );
@@ -102,6 +102,13 @@ impl Running {
     ) -> anyhow::Result<Self> {
         let mut manager_config = ctx.config.manager_config();
         manager_config.hooks = hooks;
+        // Where tasks' names show in file names: for the user alone.
+        let data = paths::data_dir();
+        for dir in [data.clone(), data.join("history"), paths::state_dir()] {
+            if let Err(e) = paths::private_dir(&dir) {
+                tracing::warn!(dir = %dir.display(), error = %e, "cannot make it private");
+            }
+        }
         if ctx.config.recording.enabled {
             // Sessions matter more than their recordings: a directory that cannot be used
             // is reported, and the server runs without recording.
@@ -110,7 +117,7 @@ impl Running {
                 Ok(recorder) => manager_config.recorder = Some(recorder),
                 Err(e) => {
                     tracing::warn!(dir = %dir.display(), error = %e, "sessions are not recorded");
-                    eprintln!(
+                    crate::terminal_text::errln!(
                         "ccmux: warning: sessions are not recorded: cannot use {}: {e}",
                         dir.display()
                     );

@@ -2,15 +2,20 @@
 //! kill or a reboot starts them again: shells in the directory they were in, Claude Code on the
 //! conversation it had.
 //!
-//! The file is versioned JSON, replaced whole (temp file + rename) so it is never torn. No
-//! secret is written: environment variables by name only, and the auth token's variable, not
-//! its value. A file that cannot be read is moved aside, never overwritten.
+//! The file is versioned JSON, replaced whole (temp file + rename) so it is never torn, and
+//! private (0600): it holds the values of each session's environment and its token, unless the
+//! session opted out (see `session::kept`). A file that cannot be read is moved aside, never
+//! overwritten.
+//!
+//! A restored session that fails on its own (Claude Code that cannot find its conversation)
+//! stays in the file, terminated with its reason, until it is restarted (`ctl restart`) or a
+//! session of its task runs again.
 
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::{Config, SessionRequest};
+use crate::config::Config;
 use crate::manager::Manager;
 use crate::session::{CommandRecord, Recipe, Session, SessionConfig, TerminalSize};
 
@@ -130,16 +135,30 @@ fn file_name(path: &Path) -> String {
         .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
 }
 
-/// The live sessions as they stand now.
+/// The live sessions as they stand now, and the restores that failed.
 pub async fn snapshot(manager: &Manager) -> Vec<SavedSession> {
+    let sessions = manager.list();
+    let live_task = |task: &crate::session::TaskId| {
+        sessions
+            .iter()
+            .any(|s| !s.state().is_ending() && s.task_id() == task)
+    };
     let mut saved = Vec::new();
-    for session in manager.list() {
-        if session.state().is_ending() {
-            continue;
+    for session in &sessions {
+        let keep = !session.state().is_ending()
+            || failed_restore(session) && !live_task(session.task_id());
+        if keep {
+            saved.push(save_one(session).await);
         }
-        saved.push(save_one(&session).await);
     }
     saved
+}
+
+/// A restored session that ended on its own with a failure.
+fn failed_restore(session: &Session) -> bool {
+    session.recipe().origin == crate::session::kept::Origin::Restored
+        && session.state() == crate::session::SessionState::Terminated
+        && session.status().restore_failed
 }
 
 async fn save_one(session: &Session) -> SavedSession {
@@ -155,39 +174,17 @@ async fn save_one(session: &Session) -> SavedSession {
     }
 }
 
-/// A saved session as a config to start: resolved against the server's config, secrets read
-/// again from the server's environment, Claude Code resuming its conversation.
+/// A saved session as a config to start (see `config::restore`).
 pub fn to_config(
     saved: &SavedSession,
     config: &Config,
 ) -> Result<SessionConfig, crate::config::ResolveError> {
-    let recipe = &saved.recipe;
-    let environment = recipe
-        .environment_names
-        .iter()
-        .filter_map(|name| Some((name.clone(), std::env::var(name).ok()?)))
-        .collect();
-    let request = SessionRequest {
-        task_id: recipe.task_id.to_string(),
-        project_path: Some(saved.cwd.clone()),
-        command: Some(recipe.command.clone()),
-        environment,
-        profile: recipe.profile.clone(),
-        auth_token_env: recipe.auth_token_env.clone(),
-        workspace: Some(recipe.workspace.clone()),
-        worktree: recipe
-            .worktree
-            .clone()
-            .map(crate::worktree::WorktreeOption::Named),
-        hooks: Some(!recipe.hooks_off),
-        policy: Some(!recipe.policy_off),
-        ..SessionRequest::default()
+    let standing = crate::config::restore::Standing {
+        cwd: saved.cwd.clone(),
+        terminal_size: saved.terminal_size,
+        history: saved.history.clone(),
     };
-    let mut session = config.session_config(request, &saved.cwd)?;
-    session.terminal_size = saved.terminal_size;
-    session.conversation = recipe.conversation.as_ref().map(|c| c.resumed());
-    session.history = saved.history.clone();
-    Ok(session)
+    config.restored_session(&saved.recipe, standing)
 }
 
 #[cfg(test)]

@@ -64,6 +64,9 @@ pub struct SessionConfig {
     pub worktree: Option<crate::worktree::Placement>,
     /// Hooks, status line and permission policies (see `claude`).
     pub claude: crate::claude::ClaudeOptions,
+    /// Whether its environment's values and token are kept for a restore (see `kept`).
+    pub keep: crate::session::kept::Keep,
+    pub origin: crate::session::kept::Origin,
 }
 
 impl SessionConfig {
@@ -89,6 +92,8 @@ impl SessionConfig {
             restored_screen: None,
             worktree: None,
             claude: crate::claude::ClaudeOptions::default(),
+            keep: crate::session::kept::Keep::default(),
+            origin: crate::session::kept::Origin::default(),
         }
     }
 

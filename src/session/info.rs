@@ -33,6 +33,10 @@ pub struct SessionStatus {
     /// In `waiting_input` on a usage limit: when the program said the limit lifts.
     #[serde(default)]
     pub resets_at: Option<DateTime<Utc>>,
+    /// Restored, its program ended on its own with a failure (not asked to end): a restore
+    /// to retry. Not on the wire.
+    #[serde(skip)]
+    pub restore_failed: bool,
     /// What Claude Code's hooks and status line said (see `claude::info`).
     #[serde(flatten)]
     pub claude: crate::claude::ClaudeInfo,
@@ -60,8 +64,8 @@ pub struct SessionInfo {
     pub worktree: Option<crate::worktree::WorktreeInfo>,
 }
 
-/// What a restarted server needs to start a session again: how it was asked for, without
-/// secrets (the token's variable is kept, never its value; environment by names only).
+/// What a restarted server needs to start a session again: how it was asked for, and (unless
+/// the session opted out) the values of its environment and its token (see `kept`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Recipe {
     pub task_id: TaskId,
@@ -81,6 +85,11 @@ pub struct Recipe {
     pub hooks_off: bool,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub policy_off: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secrets: Option<super::kept::KeptSecrets>,
+    /// Not saved: what was restored and fails is kept by the server.
+    #[serde(skip)]
+    pub origin: super::kept::Origin,
 }
 
 /// A session's use of the machine at one moment.

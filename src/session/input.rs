@@ -38,11 +38,16 @@ pub struct InputSender {
 
 impl InputSender {
     /// Queues `bytes`, or refuses them whole when they would not fit. Only one sender exists
-    /// (the actor), so the room checked is still there when the bytes are added.
+    /// (the actor), so the room checked is still there when the bytes are added. Empty input
+    /// is refused on a full queue like any other, and never queued: a loop of it would grow
+    /// the channel with nothing the byte count sees.
     pub fn send(&self, bytes: Vec<u8>) -> Result<(), SessionError> {
         let queued = self.queued.load(Ordering::Acquire);
-        if queued + bytes.len() > INPUT_QUEUE_LIMIT {
+        if queued + bytes.len().max(1) > INPUT_QUEUE_LIMIT {
             return Err(SessionError::InputQueueFull { queued });
+        }
+        if bytes.is_empty() {
+            return Ok(());
         }
         self.queued.fetch_add(bytes.len(), Ordering::AcqRel);
         self.chunks.send(bytes).map_err(|_| SessionError::Ended)
@@ -84,6 +89,19 @@ mod tests {
         let first = rx.recv().await.unwrap();
         rx.written(first.len());
         tx.send(vec![b'z'; 100]).unwrap();
+    }
+
+    #[test]
+    fn empty_input_is_refused_on_a_full_queue_and_never_queued() {
+        let (tx, mut rx) = queue();
+        tx.send(Vec::new()).unwrap();
+        tx.send(vec![b'x'; INPUT_QUEUE_LIMIT]).unwrap();
+        assert!(matches!(
+            tx.send(Vec::new()),
+            Err(SessionError::InputQueueFull { .. })
+        ));
+        assert_eq!(rx.chunks.try_recv().unwrap().len(), INPUT_QUEUE_LIMIT);
+        assert!(rx.chunks.try_recv().is_err(), "nothing empty was queued");
     }
 
     #[test]

@@ -20,6 +20,7 @@ mod hooks;
 mod info;
 mod input;
 pub mod menu;
+pub mod kept;
 pub mod osc_limit;
 pub mod output;
 mod parse_pool;
@@ -167,6 +168,11 @@ impl Session {
             worktree: config.worktree.as_ref().map(|w| w.name().to_string()),
             hooks_off: !config.claude.hooks,
             policy_off: !config.claude.policy,
+            secrets: (config.keep == kept::Keep::ForRestore).then(|| kept::KeptSecrets {
+                environment: config.environment.clone(),
+                auth_token: config.auth_token.clone(),
+            }),
+            origin: config.origin,
         };
         Ok(Session {
             inner: Arc::new(Inner {

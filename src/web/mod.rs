@@ -92,11 +92,39 @@ pub fn token_only(path: &str) -> bool {
 pub fn token_in_query(uri: &Uri) -> bool {
     uri.query().is_some_and(|q| {
         q.split('&').any(|pair| {
-            let key = pair.split('=').next().unwrap_or_default();
+            let key = percent_decoded(pair.split('=').next().unwrap_or_default());
             matches!(
                 key.to_ascii_lowercase().as_str(),
                 "token" | "access_token" | "auth" | "code"
             )
         })
     })
+}
+
+/// A query key as a server reading it would see it: `%74oken` is `token`.
+fn percent_decoded(key: &str) -> String {
+    let bytes = key.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (b'+', _) => {
+                out.push(b' ');
+                i += 1;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }

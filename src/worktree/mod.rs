@@ -23,7 +23,8 @@ const MAX_NAME: usize = 64;
 #[serde(untagged)]
 pub enum WorktreeOption {
     Enabled(bool),
-    Named(String),
+    /// What [`WorktreeOption::name`] takes: letters, digits, `-` and `_`, not first `-`.
+    Named(#[schemars(length(min = 1, max = 64), pattern(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$"))] String),
 }
 
 impl WorktreeOption {

@@ -84,3 +84,35 @@ pub fn screen(server: &Server, id: u64) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+/// The value of `name` in the environment of process `pid`.
+pub fn environ(pid: u64, name: &str) -> Option<String> {
+    let raw = std::fs::read(format!("/proc/{pid}/environ")).unwrap();
+    raw.split(|b| *b == 0)
+        .filter_map(|kv| std::str::from_utf8(kv).ok())
+        .find_map(|kv| kv.strip_prefix(&format!("{name}=")).map(str::to_string))
+}
+
+/// `ccmux hook` as a session's hook runs, with `capability` for session `session`.
+pub fn post_hook(server: &Server, session: u64, capability: &str, payload: Value) -> String {
+    let mut child = super::server::ccmux(server.home.path())
+        .arg("hook")
+        .env("CCMUX_HOOK_SOCKET", server.socket())
+        .env("CCMUX_HOOK_SESSION", session.to_string())
+        .env("CCMUX_HOOK_CAPABILITY", capability)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(payload.to_string().as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "a hook must exit 0");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}

@@ -67,8 +67,16 @@ pub fn serve(home: Rc<tempfile::TempDir>, cwd: &Path, args: &[&str]) -> Server {
 
 /// A server (no config) that may open at most `fds` file descriptors.
 pub fn start_server_with_fd_limit(fds: u64) -> Server {
+    start_server_with_config_and_fd_limit("", fds)
+}
+
+/// A server whose `config.toml` says `config`, that may open at most `fds` file descriptors.
+pub fn start_server_with_config_and_fd_limit(config: &str, fds: u64) -> Server {
     use std::os::unix::process::CommandExt;
     let home = tempfile::tempdir().unwrap();
+    let config_dir = home.path().join("config/ccmux");
+    std::fs::create_dir_all(&config_dir).unwrap();
+    std::fs::write(config_dir.join("config.toml"), config).unwrap();
     let mut cmd = ccmux(home.path());
     cmd.args(["serve", "--listen", "127.0.0.1:0", "--token", TOKEN]);
     // SAFETY: setrlimit is async-signal-safe and touches only the child.
@@ -197,6 +205,16 @@ impl Server {
 }
 
 impl Server {
+    /// The server's Unix socket.
+    pub fn socket(&self) -> std::path::PathBuf {
+        self.home.path().join("run/ccmux/default")
+    }
+
+    /// How many file descriptors the server process has open.
+    pub fn open_fds(&self) -> usize {
+        std::fs::read_dir(format!("/proc/{}/fd", self.child.id())).map_or(0, |d| d.count())
+    }
+
     /// The server process's resident memory.
     pub fn rss_kib(&self) -> u64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();

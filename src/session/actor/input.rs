@@ -22,7 +22,12 @@ impl Actor {
             .as_ref()
             .filter(|r| r.records_input())
             .map(|_| bytes.clone());
+        let empty = bytes.is_empty();
+        // Refused on a full queue like any input; otherwise nothing to write or keep.
         input.send(bytes)?;
+        if empty {
+            return Ok(());
+        }
         if let (Some(recording), Some(keys)) = (&self.recording, recorded) {
             recording.input(&keys);
         }

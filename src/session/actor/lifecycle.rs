@@ -64,10 +64,19 @@ impl Actor {
         if self.machine.state() == SessionState::Terminated {
             return;
         }
-        let reason = self
-            .exit
-            .as_ref()
-            .map_or_else(|| "ended".to_string(), describe);
+        let asked = self.machine.state() == SessionState::Terminating;
+        let restored = self.origin == crate::session::kept::Origin::Restored;
+        let reason = match &self.exit {
+            // A restore that failed on its own (Claude Code that cannot resume) is kept to be
+            // retried; its screen says why, so the reason carries its last lines.
+            Some(info) if restored && !asked && info.code != Some(0) => {
+                self.status.send_modify(|s| s.restore_failed = true);
+                let screen = self.terminal.lock().snapshot();
+                last_lines(&describe(info), &screen.lines)
+            }
+            Some(info) => describe(info),
+            None => "ended".to_string(),
+        };
         self.transition(SessionState::Terminated, &reason);
         self.master = None;
         self.input = None;
@@ -122,4 +131,23 @@ fn describe(info: &ExitInfo) -> String {
         (None, Some(signal)) => format!("killed by {signal}"),
         (None, None) => "exited".to_string(),
     }
+}
+
+/// `what`, then the last few non-blank lines of `screen`, bounded.
+fn last_lines(what: &str, screen: &[String]) -> String {
+    const LINES: usize = 3;
+    const CHARS: usize = 300;
+    let mut last: Vec<&str> = screen
+        .iter()
+        .map(|l| l.trim())
+        .filter(|l| !l.is_empty())
+        .rev()
+        .take(LINES)
+        .collect();
+    if last.is_empty() {
+        return what.to_string();
+    }
+    last.reverse();
+    let said: String = last.join(" / ").chars().take(CHARS).collect();
+    format!("{what}: {said}")
 }

@@ -76,6 +76,7 @@ pub fn start(
         dialog_since: None,
         input_since: None,
         resets_at: None,
+        restore_failed: false,
         claude: crate::claude::ClaudeInfo {
             claude_session_id: config.conversation.as_ref().map(|c| c.id().to_string()),
             ..Default::default()
@@ -88,6 +89,7 @@ pub fn start(
     let mut actor = Actor {
         id,
         task_id: config.task_id.clone(),
+        origin: config.origin,
         leftovers: Leftovers::new(sid),
         detector: Detector::new(profile, now),
         machine,
@@ -122,6 +124,8 @@ pub fn start(
 struct Actor {
     id: SessionId,
     task_id: TaskId,
+    /// A restored session that fails says why with its last lines (see `lifecycle::finish`).
+    origin: crate::session::kept::Origin,
     /// The processes to end with the session; the child's pid is their session id.
     leftovers: Leftovers,
     detector: Detector,
