@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use common::fixture;
 use common::fixture_api::*;
 use common::server::{Server, TOKEN, ccmux, start_server};
-use serde_json::json;
+use serde_json::{Value, json};
 
 #[test]
 fn hooks_end_a_turn_and_the_status_line_reports_cost_context_and_lines() {
