@@ -385,6 +385,7 @@ fn the_openapi_document_lists_every_route() {
         ("/api/v1/sessions", "get"),
         ("/api/v1/sessions/{id}", "get"),
         ("/api/v1/sessions/{id}", "delete"),
+        ("/api/v1/sessions/{id}/wait", "get"),
         ("/api/v1/sessions/{id}/commands", "post"),
         ("/api/v1/sessions/{id}/input", "post"),
         ("/api/v1/sessions/{id}/output", "get"),

@@ -13,6 +13,17 @@ Exit status:
   5  the session ended
   6  the session reports an error";
 
+/// How `ctl wait` and `ctl new --wait` end: as `ctl send` does.
+const WAIT_EXIT_STATUS: &str = "\
+Exit status:
+  0  the session is in a state waited for
+  1  ctl failed: ccmux unreachable, or the request refused
+  2  bad arguments
+  3  timed out
+  4  waiting for input: a question, a permission prompt or a login
+  5  the session ended
+  6  the session reports an error";
+
 #[derive(Debug, Args)]
 pub struct CtlArgs {
     /// Print the API's JSON instead of tables.
@@ -26,7 +37,8 @@ pub struct CtlArgs {
 pub enum CtlCommand {
     /// List sessions.
     List,
-    /// Start a session: `ctl new --task T [--cwd P] [--template NAME] -- argv…`.
+    /// Start a session: `ctl new --task T [--cwd P] [--template NAME] [--wait] -- argv…`.
+    #[command(after_help = WAIT_EXIT_STATUS)]
     New {
         /// The task id: names the session; one live session per task.
         #[arg(long)]
@@ -44,8 +56,26 @@ pub enum CtlCommand {
         /// ccmux/NAME.
         #[arg(long, value_name = "NAME", num_args = 0..=1, default_missing_value = "")]
         worktree: Option<String>,
+        /// Wait until the session takes commands (ready or idle); exits as `ctl wait` does.
+        #[arg(long)]
+        wait: bool,
+        /// Seconds `--wait` waits at most.
+        #[arg(long, default_value_t = 300.0, requires = "wait")]
+        timeout: f64,
         #[arg(last = true)]
         argv: Vec<String>,
+    },
+    /// Wait until a session is in one of the given states, or waits for a person, errs or ends.
+    #[command(after_help = WAIT_EXIT_STATUS)]
+    Wait {
+        id: u64,
+        /// States to wait for (comma-separated or repeated): initializing, authenticating,
+        /// ready, busy, idle, waiting_input, terminating, terminated, error. Default: ready,idle.
+        #[arg(long, value_delimiter = ',')]
+        state: Vec<String>,
+        /// Seconds to wait at most.
+        #[arg(long, default_value_t = 300.0)]
+        timeout: f64,
     },
     /// Send a command and print its output once it finishes.
     #[command(after_help = SEND_EXIT_STATUS)]

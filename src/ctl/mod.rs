@@ -6,6 +6,7 @@ mod client;
 mod copy;
 mod format;
 mod output;
+mod wait;
 
 pub use args::{CtlArgs, CtlCommand};
 pub use client::Endpoint;
@@ -74,6 +75,8 @@ pub fn run(args: CtlArgs, endpoint: Endpoint) -> anyhow::Result<ExitCode> {
             template,
             profile,
             worktree,
+            wait,
+            timeout,
             argv,
         } => {
             let cwd = match cwd {
@@ -95,7 +98,15 @@ pub fn run(args: CtlArgs, endpoint: Endpoint) -> anyhow::Result<ExitCode> {
                 Some(name) => body["worktree"] = json!(name),
                 None => {}
             }
-            client.call("POST", "/api/v1/sessions/claude", Some(body))?
+            let created = client.call("POST", "/api/v1/sessions/claude", Some(body))?;
+            if wait {
+                let id = created["session_id"].to_string();
+                return wait::wait(&client, &id, &[], timeout, json_out);
+            }
+            created
+        }
+        CtlCommand::Wait { id, state, timeout } => {
+            return wait::wait(&client, &id.to_string(), &state, timeout, json_out);
         }
         CtlCommand::Send { id, text, timeout } => {
             return send(&client, id, &text, timeout, json_out);
