@@ -70,7 +70,8 @@ impl From<ManagerError> for ApiError {
         use StatusCode as S;
         let message = e.to_string();
         let (status, code) = match &e {
-            ManagerError::NotFound(_) => (S::NOT_FOUND, "not_found"),
+            ManagerError::NotFound(_) | ManagerError::NoSuchName(_) => (S::NOT_FOUND, "not_found"),
+            ManagerError::AmbiguousName { .. } => (S::CONFLICT, "ambiguous_name"),
             ManagerError::TaskConflict { .. } => (S::CONFLICT, "task_conflict"),
             ManagerError::TooManySessions(_) => (S::TOO_MANY_REQUESTS, "too_many_sessions"),
             ManagerError::ShuttingDown => (S::SERVICE_UNAVAILABLE, "shutting_down"),

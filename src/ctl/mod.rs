@@ -100,20 +100,23 @@ pub fn run(args: CtlArgs, endpoint: Endpoint) -> anyhow::Result<ExitCode> {
             }
             let created = client.call("POST", "/api/v1/sessions/claude", Some(body))?;
             if wait {
-                let id = created["session_id"].to_string();
-                return wait::wait(&client, &id, &[], timeout, json_out);
+                let id = created["session_id"]
+                    .as_u64()
+                    .context("the API's answer has no session_id")?;
+                return wait::wait(&client, id, &[], timeout, json_out);
             }
             created
         }
         CtlCommand::Wait { id, state, timeout } => {
-            return wait::wait(&client, &id.to_string(), &state, timeout, json_out);
+            let id = client.resolve(&id)?;
+            return wait::wait(&client, id, &state, timeout, json_out);
         }
         CtlCommand::Send { id, text, timeout } => {
-            return send(&client, id, &text, timeout, json_out);
+            return send(&client, client.resolve(&id)?, &text, timeout, json_out);
         }
         CtlCommand::Input { id, data } => client.call(
             "POST",
-            &format!("/api/v1/sessions/{id}/input"),
+            &format!("/api/v1/sessions/{}/input", client.resolve(&id)?),
             Some(json!({"data": unescape(&data)})),
         )?,
         CtlCommand::Output {
@@ -131,6 +134,7 @@ pub fn run(args: CtlArgs, endpoint: Endpoint) -> anyhow::Result<ExitCode> {
                 types,
                 format: None,
             };
+            let id = client.resolve(&id)?;
             let show = output::Show {
                 json: json_out,
                 raw: raw || !terminal,
@@ -139,43 +143,53 @@ pub fn run(args: CtlArgs, endpoint: Endpoint) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::SUCCESS);
         }
         CtlCommand::Record { id } => {
+            let id = client.resolve(&id)?;
             client.download(&format!("/api/v1/sessions/{id}/recording"))?;
             return Ok(ExitCode::SUCCESS);
         }
         CtlCommand::Copy { id, lines, output } => {
+            let id = client.resolve(&id)?;
             let text = client.call("GET", &copy::path(id, lines), None)?;
             copy::write(&text, output.as_deref(), json_out)?;
             return Ok(ExitCode::SUCCESS);
         }
         CtlCommand::Screen { id } => {
+            let id = client.resolve(&id)?;
             client.call("GET", &format!("/api/v1/sessions/{id}/screen"), None)?
         }
         CtlCommand::Resize { id, cols, rows } => client.call(
             "POST",
-            &format!("/api/v1/sessions/{id}/resize"),
+            &format!("/api/v1/sessions/{}/resize", client.resolve(&id)?),
             Some(json!({"cols": cols, "rows": rows})),
         )?,
         CtlCommand::Interrupt { id } => {
+            let id = client.resolve(&id)?;
             client.call("POST", &format!("/api/v1/sessions/{id}/interrupt"), None)?
         }
         CtlCommand::Answer { id, choice } => client.call(
             "POST",
-            &format!("/api/v1/sessions/{id}/answer"),
+            &format!("/api/v1/sessions/{}/answer", client.resolve(&id)?),
             Some(json!({"choice": crate::session::dialog::Choice::parse(&choice)?})),
         )?,
         CtlCommand::Kill {
             id,
             force,
             remove_worktree,
-        } => client.call(
-            "DELETE",
-            &format!("/api/v1/sessions/{id}?force={force}&remove_worktree={remove_worktree}"),
-            None,
-        )?,
+        } => {
+            let id = client.resolve(&id)?;
+            client.call(
+                "DELETE",
+                &format!("/api/v1/sessions/{id}?force={force}&remove_worktree={remove_worktree}"),
+                None,
+            )?
+        }
         CtlCommand::History { id } => {
+            let id = client.resolve(&id)?;
             client.call("GET", &format!("/api/v1/sessions/{id}/history"), None)?
         }
-        CtlCommand::Macro { id, name } => return run_macro(&client, id, &name, json_out),
+        CtlCommand::Macro { id, name } => {
+            return run_macro(&client, client.resolve(&id)?, &name, json_out);
+        }
         CtlCommand::Metrics => {
             print!("{}", client.text("/metrics")?);
             return Ok(ExitCode::SUCCESS);

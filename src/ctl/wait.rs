@@ -18,7 +18,7 @@ const MIN_CHUNK: Duration = Duration::from_millis(1);
 /// a person must act; prints the session and returns the exit code for how it ended.
 pub(super) fn wait(
     client: &Client,
-    id: &str,
+    id: u64,
     states: &[String],
     timeout: f64,
     json_out: bool,

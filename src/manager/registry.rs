@@ -15,8 +15,12 @@ pub enum Request {
     Create {
         /// Boxed: a config (with a custom profile's rules) is far larger than other requests.
         config: Box<SessionConfig>,
+        /// The id it had before a restart, kept when no session has it now.
+        id: Option<SessionId>,
         reply: oneshot::Sender<Result<Session, ManagerError>>,
     },
+    /// Ids below this were handed out by an earlier run of the server: never again.
+    IdsFrom(u64),
     /// Stop admitting sessions; answer with the live ones so the caller can end them.
     Shutdown {
         reply: oneshot::Sender<Vec<Session>>,
@@ -37,6 +41,8 @@ pub struct Registry {
     pub created_total: u64,
     pub terminated_total: u64,
     pub forgotten: Forgotten,
+    /// The id the next session gets; every id below it has been handed out.
+    pub next_id: u64,
 }
 
 fn is_live(session: &Session) -> bool {
@@ -62,10 +68,14 @@ pub fn start(
 ) -> (mpsc::Sender<Request>, watch::Receiver<Arc<Registry>>) {
     let (requests_tx, requests) = mpsc::channel(64);
     let (states_tx, states) = mpsc::unbounded_channel();
-    let (published, registry_rx) = watch::channel(Arc::new(Registry::default()));
+    let registry = Registry {
+        next_id: 1,
+        ..Registry::default()
+    };
+    let (published, registry_rx) = watch::channel(Arc::new(registry.clone()));
     let actor = RegistryActor {
         config,
-        registry: Registry::default(),
+        registry,
         published,
         notifier: Notifier {
             events,
@@ -73,7 +83,6 @@ pub fn start(
             commands,
         },
         services: SessionServices::start().expect("the reaper and the parse threads can start"),
-        next_id: 1,
         idle_since: HashMap::new(),
         shutting_down: false,
     };
@@ -88,7 +97,6 @@ struct RegistryActor {
     notifier: Notifier,
     /// The reaper and parse threads the sessions share.
     services: SessionServices,
-    next_id: u64,
     /// Sessions that can take a command, and since when: the idle-timeout clock.
     idle_since: HashMap<SessionId, Instant>,
     shutting_down: bool,
@@ -118,8 +126,12 @@ impl RegistryActor {
 
     fn on_request(&mut self, request: Request) {
         match request {
-            Request::Create { config, reply } => {
-                let _ = reply.send(self.create(*config));
+            Request::Create { config, id, reply } => {
+                let _ = reply.send(self.create(*config, id));
+            }
+            Request::IdsFrom(next) => {
+                self.registry.next_id = self.registry.next_id.max(next);
+                self.publish();
             }
             Request::Shutdown { reply } => {
                 self.shutting_down = true;
@@ -135,7 +147,11 @@ impl RegistryActor {
         }
     }
 
-    fn create(&mut self, mut config: SessionConfig) -> Result<Session, ManagerError> {
+    fn create(
+        &mut self,
+        mut config: SessionConfig,
+        kept: Option<SessionId>,
+    ) -> Result<Session, ManagerError> {
         if self.shutting_down {
             return Err(ManagerError::ShuttingDown);
         }
@@ -148,13 +164,15 @@ impl RegistryActor {
         if self.registry.live_count() >= self.config.max_sessions {
             return Err(ManagerError::TooManySessions(self.config.max_sessions));
         }
-        let id = SessionId(self.next_id);
+        let id = kept
+            .filter(|id| id.0 > 0 && !self.registry.sessions.contains_key(id))
+            .unwrap_or(SessionId(self.registry.next_id));
         if let Some(recorder) = &self.config.recorder {
             config.recording = Some(recorder.tap_for(id, &config));
         }
         config.claude.endpoint = self.config.hooks.clone();
         let session = Session::spawn(id, config, self.notifier.clone(), &self.services)?;
-        self.next_id += 1;
+        self.registry.next_id = self.registry.next_id.max(id.0 + 1);
         self.registry.sessions.insert(id, session.clone());
         self.registry.created_total += 1;
         self.forget_old_ended();

@@ -220,17 +220,18 @@ async fn restore(manager: &Manager, ctx: &Context, state: &state_file::StateFile
         Ok(saved) => saved,
         Err(e) => return vec![e.to_string()],
     };
+    manager.ids_from(saved.next_id).await;
     let mut problems = Vec::new();
-    for session in saved {
+    for session in saved.sessions {
         let task = session.recipe.task_id.clone();
         let started = match state_file::to_config(&session, &ctx.config) {
             Ok(mut config) => {
                 config.restored_screen = last_screen(&session, config.scrollback).await;
-                manager
-                    .create_session(config)
-                    .await
-                    .map(drop)
-                    .map_err(|e| e.to_string())
+                let created = match session.session_id {
+                    Some(id) => manager.restore_session(config, id).await,
+                    None => manager.create_session(config).await,
+                };
+                created.map(drop).map_err(|e| e.to_string())
             }
             Err(e) => Err(e.to_string()),
         };
