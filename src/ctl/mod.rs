@@ -10,6 +10,7 @@ mod wait;
 
 pub use args::{CtlArgs, CtlCommand};
 pub use client::Endpoint;
+pub use format::inert;
 pub use output::{ws_request, ws_request_filtered};
 
 use std::process::ExitCode;

@@ -57,6 +57,8 @@ pub struct Hub {
     /// What went wrong at start (a state file set aside, a session that did not come back),
     /// told to the first client that attaches.
     startup_notices: Mutex<Vec<String>>,
+    /// A client has attached to a workspace: a background server's reason to exist arrived.
+    attached: watch::Sender<bool>,
 }
 
 impl Hub {
@@ -70,6 +72,7 @@ impl Hub {
             clients: AtomicUsize::new(0),
             clients_changed: tokio::sync::Notify::new(),
             startup_notices: Mutex::default(),
+            attached: watch::channel(false).0,
         }
     }
 
@@ -102,6 +105,7 @@ impl Hub {
     }
 
     fn used(&self, workspace: &str) {
+        self.attached.send_replace(true);
         let mut recent = self.recent.lock();
         recent.retain(|w| w != workspace);
         recent.push(workspace.to_string());
@@ -316,22 +320,29 @@ async fn refuse(stream: tokio::net::UnixStream, reason: &str) {
     let _ = crate::protocol::write(&mut writer, &refused).await;
 }
 
+/// How long a background server waits for the client that started it to attach.
+const ATTACH_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// A background server ends once it has no live session and no client, so none lingers
-/// after its user is done; one started with `ccmux serve` stays until told to stop.
+/// after its user is done; one started with `ccmux serve` stays until told to stop. It first
+/// waits for the client it was started for to attach (or [`ATTACH_GRACE`] to pass): a `ccmux
+/// ls` that comes and goes in between does not end it under that client.
 async fn stop_when_unneeded(hub: Arc<Hub>, background: bool) {
     if !background {
         return;
     }
+    let mut attached = hub.attached.subscribe();
+    let _ = tokio::time::timeout(ATTACH_GRACE, attached.wait_for(|a| *a)).await;
     let mut changes = hub.manager.changes();
     loop {
-        tokio::select! {
-            alive = changes.changed() => if !alive { return },
-            _ = hub.clients_changed.notified() => {}
-        }
         let live = hub.manager.list().iter().any(|s| !s.state().is_ending());
         if !live && hub.clients.load(Ordering::SeqCst) == 0 {
             hub.stop("no sessions and no clients are left");
             return;
+        }
+        tokio::select! {
+            alive = changes.changed() => if !alive { return },
+            _ = hub.clients_changed.notified() => {}
         }
     }
 }
