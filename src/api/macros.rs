@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 
 use crate::api::AppState;
-use crate::api::error::ApiError;
+use crate::http::error::{ApiError, ErrorCode};
 use crate::macros::MacroReport;
 
 pub async fn run(
@@ -23,7 +23,7 @@ pub async fn run(
         };
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,
-            "unknown_macro",
+            ErrorCode::UnknownMacro,
             format!("no macro `{name}`: {known}"),
         ));
     };

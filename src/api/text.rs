@@ -13,8 +13,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::api::AppState;
-use crate::api::error::ApiError;
 use crate::api::routes::Id;
+use crate::http::error::{ApiError, ErrorCode};
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct TextQuery {
@@ -68,7 +68,11 @@ pub async fn text(
         .await
         .map_err(|e| {
             let message = format!("reading the history failed: {e}");
-            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", message)
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                ErrorCode::Internal,
+                message,
+            )
         })?;
     let text_ends = lines
         .iter()

@@ -12,8 +12,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::api::AppState;
-use crate::api::error::ApiError;
 use crate::api::routes::Id;
+use crate::http::error::ApiError;
 use crate::session::{SessionInfo, SessionState};
 
 /// The longest one request waits; a client wanting longer asks again (`ctl wait` does).

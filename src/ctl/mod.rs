@@ -4,9 +4,11 @@
 mod args;
 mod client;
 mod copy;
+pub mod detect;
 mod format;
 mod output;
 mod wait;
+pub mod web;
 
 pub use args::{CtlArgs, CtlCommand};
 pub use client::Endpoint;
@@ -58,6 +60,13 @@ impl SendOutcome {
     }
 }
 
+/// How `ctl` prints an answer: for people, or the API's JSON as it is (`--json`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Form {
+    Human,
+    Json,
+}
+
 /// The part of a command's result that decides `ctl send`'s exit code.
 #[derive(Deserialize)]
 struct Finished {
@@ -67,7 +76,7 @@ struct Finished {
 /// Runs one subcommand; the exit code says more than success only for `send`.
 pub fn run(args: CtlArgs, endpoint: Endpoint) -> anyhow::Result<ExitCode> {
     let client = Client::new(endpoint);
-    let json_out = args.json;
+    let form = if args.json { Form::Json } else { Form::Human };
     let value = match args.command {
         CtlCommand::List => client.call("GET", "/api/v1/sessions", None)?,
         CtlCommand::New {
@@ -104,16 +113,16 @@ pub fn run(args: CtlArgs, endpoint: Endpoint) -> anyhow::Result<ExitCode> {
                 let id = created["session_id"]
                     .as_u64()
                     .context("the API's answer has no session_id")?;
-                return wait::wait(&client, id, &[], timeout, json_out);
+                return wait::wait(&client, id, &[], timeout, form);
             }
             created
         }
         CtlCommand::Wait { id, state, timeout } => {
             let id = client.resolve(&id)?;
-            return wait::wait(&client, id, &state, timeout, json_out);
+            return wait::wait(&client, id, &state, timeout, form);
         }
         CtlCommand::Send { id, text, timeout } => {
-            return send(&client, client.resolve(&id)?, &text, timeout, json_out);
+            return send(&client, client.resolve(&id)?, &text, timeout, form);
         }
         CtlCommand::Input { id, data } => client.call(
             "POST",
@@ -130,14 +139,14 @@ pub fn run(args: CtlArgs, endpoint: Endpoint) -> anyhow::Result<ExitCode> {
             use std::io::IsTerminal;
             let terminal = std::io::stdout().is_terminal();
             let filter = FilterQuery {
-                strip_ansi: terminal && !raw && !json_out,
+                strip_ansi: terminal && !raw && form == Form::Human,
                 grep,
                 types,
                 format: None,
             };
             let id = client.resolve(&id)?;
             let show = output::Show {
-                json: json_out,
+                form,
                 raw: raw || !terminal,
             };
             output::print_log(&client, id, follow, &filter, show)?;
@@ -151,7 +160,7 @@ pub fn run(args: CtlArgs, endpoint: Endpoint) -> anyhow::Result<ExitCode> {
         CtlCommand::Copy { id, lines, output } => {
             let id = client.resolve(&id)?;
             let text = client.call("GET", &copy::path(id, lines), None)?;
-            copy::write(&text, output.as_deref(), json_out)?;
+            copy::write(&text, output.as_deref(), form)?;
             return Ok(ExitCode::SUCCESS);
         }
         CtlCommand::Screen { id } => {
@@ -189,7 +198,7 @@ pub fn run(args: CtlArgs, endpoint: Endpoint) -> anyhow::Result<ExitCode> {
             client.call("GET", &format!("/api/v1/sessions/{id}/history"), None)?
         }
         CtlCommand::Macro { id, name } => {
-            return run_macro(&client, client.resolve(&id)?, &name, json_out);
+            return run_macro(&client, client.resolve(&id)?, &name, form);
         }
         CtlCommand::Metrics => {
             print!("{}", client.text("/metrics")?);
@@ -197,18 +206,18 @@ pub fn run(args: CtlArgs, endpoint: Endpoint) -> anyhow::Result<ExitCode> {
         }
         CtlCommand::Stats => client.call("GET", "/api/v1/stats/claude", None)?,
     };
-    print(&value, json_out)?;
+    print(&value, form)?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// `ctl macro`: prints each step; exits 1 when a step failed.
-fn run_macro(client: &Client, id: u64, name: &str, json_out: bool) -> anyhow::Result<ExitCode> {
+fn run_macro(client: &Client, id: u64, name: &str, form: Form) -> anyhow::Result<ExitCode> {
     let value = client.call(
         "POST",
         &format!("/api/v1/sessions/{id}/macros/{name}"),
         None,
     )?;
-    print(&value, json_out)?;
+    print(&value, form)?;
     Ok(if value["ok"] == true {
         ExitCode::SUCCESS
     } else {
@@ -222,7 +231,7 @@ fn send(
     id: u64,
     text: &str,
     timeout: f64,
-    json_out: bool,
+    form: Form,
 ) -> anyhow::Result<ExitCode> {
     let answer = client.call(
         "POST",
@@ -239,16 +248,15 @@ fn send(
         }
         answer => answer?,
     };
-    print(&value, json_out)?;
+    print(&value, form)?;
     let finished = Finished::deserialize(&value).context("the API's answer has no state")?;
     Ok(SendOutcome::of(finished.state).exit_code())
 }
 
-fn print(value: &Value, json_out: bool) -> anyhow::Result<()> {
-    if json_out {
-        println!("{}", serde_json::to_string_pretty(value)?);
-    } else {
-        print!("{}", for_stdout(&format::human(value)));
+fn print(value: &Value, form: Form) -> anyhow::Result<()> {
+    match form {
+        Form::Json => println!("{}", serde_json::to_string_pretty(value)?),
+        Form::Human => print!("{}", for_stdout(&format::human(value))),
     }
     Ok(())
 }

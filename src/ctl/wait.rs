@@ -21,7 +21,7 @@ pub(super) fn wait(
     id: u64,
     states: &[String],
     timeout: f64,
-    json_out: bool,
+    form: super::Form,
 ) -> anyhow::Result<ExitCode> {
     let timeout = Duration::try_from_secs_f64(timeout)
         .ok()
@@ -39,7 +39,7 @@ pub(super) fn wait(
         let value = client.call("GET", &path, None)?;
         let outcome = outcome(&value)?;
         if outcome != WaitOutcome::TimedOut || deadline <= Instant::now() + MIN_CHUNK {
-            super::print(&value, json_out)?;
+            super::print(&value, form)?;
             return Ok(SendOutcome::from(outcome).exit_code());
         }
     }

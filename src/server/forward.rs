@@ -133,6 +133,7 @@ mod tests {
 
     use super::*;
     use crate::manager::{Manager, ManagerConfig};
+    use crate::session::Ending;
     use crate::session::{SessionConfig, TaskId};
 
     /// Output bytes that arrive until none has come for `quiet` (waiting up to 10 s for the
@@ -152,7 +153,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_client_gets_no_more_than_a_window_of_output_it_has_not_taken() {
         let dir = tempfile::tempdir().unwrap();
-        let manager = Manager::new(ManagerConfig::default());
+        let manager = Manager::new(ManagerConfig::default()).expect("the manager starts");
         let config = SessionConfig::new(TaskId::new("flood").unwrap(), dir.path())
             .with_command([
                 "python3",
@@ -170,6 +171,6 @@ mod tests {
             more > 0 && first + more <= 2 * WINDOW,
             "a claim past the window opens no more than one window: {first} + {more}"
         );
-        session.terminate(true).await;
+        session.terminate(Ending::Forced).await;
     }
 }

@@ -6,9 +6,9 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 use tokio::sync::broadcast;
 
-use crate::recording::Tap;
 use crate::session::config::TerminalSize;
 use crate::session::pty_io::Parse;
+use crate::session::tap::Tap;
 use crate::session::terminal::Terminal;
 
 /// What a viewer of a session's terminal receives after its replay, in the order the

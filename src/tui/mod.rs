@@ -17,6 +17,7 @@ mod macro_picker;
 mod mouse;
 mod overlay;
 mod pane;
+pub mod play;
 mod prompt;
 mod remote;
 pub mod render;
@@ -50,7 +51,7 @@ use tokio::time::sleep_until;
 use crate::client::Connection;
 use crate::config::Config;
 use crate::protocol::{Attach, ClientMessage, ServerMessage};
-use crate::runtime::termination_signal;
+use crate::server::runtime::termination_signal;
 pub use app::Leave;
 use app::{App, Effect};
 

@@ -22,8 +22,9 @@ use crate::session::profile::{ProfileKind, Verdict};
 use crate::session::pty::{ExitInfo, OUTPUT_QUEUE, Spawned};
 use crate::session::pty_io::Chunk;
 use crate::session::state::{SessionState, StateMachine};
+use crate::session::tap::Tap;
 use crate::session::terminal::Terminal;
-use crate::session::{SessionId, SessionStatus, StreamItem, TaskId};
+use crate::session::{Ending, SessionId, SessionStatus, StreamItem, TaskId};
 
 /// Output is looked at no more often than this while it flows.
 const EVAL_DEBOUNCE: Duration = Duration::from_millis(15);
@@ -45,6 +46,7 @@ mod lifecycle;
 mod signals;
 mod timers;
 
+use commands::CommandEnd;
 pub use control::Control;
 use signals::ScreenSays;
 use timers::Timers;
@@ -122,7 +124,7 @@ struct Actor {
     /// Viewers' feed; sent to under the terminal lock so it lines up with their replay.
     stream: broadcast::Sender<StreamItem>,
     /// Told of resizes (under the same lock) and of keys; output reaches it in `stream::feed`.
-    recording: Option<crate::recording::Tap>,
+    recording: Option<Tap>,
     log: OutputLog,
     utf8: Utf8Stream,
     /// Dropped once the session has ended, closing our side of the PTY.
@@ -160,7 +162,7 @@ impl Actor {
                     // Nobody can reach this session any more: it must not outlive its handles.
                     None => {
                         control_open = false;
-                        self.begin_terminate(true, "every handle to the session was dropped");
+                        self.begin_terminate(Ending::Forced, "every handle to the session was dropped");
                     }
                 },
                 info = &mut exit, if exit_pending => {
@@ -214,7 +216,7 @@ impl Actor {
                 let _ = reply.send(self.write(keys, "<interrupt>".to_string()));
             }
             Control::Terminate {
-                force,
+                ending,
                 reason,
                 reply,
             } => {
@@ -222,7 +224,7 @@ impl Actor {
                     let _ = reply.send(());
                 } else {
                     self.terminate_waiters.push(reply);
-                    self.begin_terminate(force, &reason);
+                    self.begin_terminate(ending, &reason);
                 }
             }
             Control::Output {
@@ -322,7 +324,7 @@ impl Actor {
             self.evaluate(now);
         }
         if due(self.commands.deadline()) {
-            self.complete_command(true);
+            self.complete_command(CommandEnd::TimedOut);
         }
     }
 
@@ -373,7 +375,7 @@ impl Actor {
                 });
                 self.notifier.state(self.id, change);
                 if to != SessionState::Busy {
-                    self.complete_command(false);
+                    self.complete_command(CommandEnd::Settled);
                 }
             }
             Ok(None) => {

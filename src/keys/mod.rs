@@ -2,9 +2,11 @@
 //! in a pane or configured (a profile's interrupt key, the prefix sent twice), and which keys
 //! are ccmux's own.
 
+pub mod chord;
+
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEventKind};
 
-use crate::config::{KeyChord, key::KeyCode as ChordCode};
+use chord::{KeyChord, KeyCode as ChordCode};
 
 /// Terminal modes of the focused program that change how keys are encoded.
 #[derive(Debug, Clone, Copy, Default)]
