@@ -294,6 +294,14 @@ fn check(path: Option<std::path::PathBuf>, global: ccmux::cli::GlobalArgs) -> Ex
             if let Some(notice) = loaded.untrusted_notice() {
                 eprintln!("warning: {notice}");
             }
+            let cwd = std::env::current_dir().unwrap_or_default();
+            let problems = config::preflight::check_sessions(&loaded, &cwd);
+            for problem in &problems {
+                eprintln!("error: {}", ctl::inert(&problem.to_string()));
+            }
+            if !problems.is_empty() {
+                return ExitCode::from(2);
+            }
             if loaded.sources.is_empty() {
                 println!("no config files; the built-in defaults apply");
             }

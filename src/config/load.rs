@@ -61,7 +61,7 @@ pub struct Place {
 
 impl Place {
     /// Where byte `span` of `text`, the contents of `path`, is.
-    fn in_file(path: &Path, text: &str, span: Option<Range<usize>>) -> Self {
+    pub(super) fn in_file(path: &Path, text: &str, span: Option<Range<usize>>) -> Self {
         let offset = span.map_or(0, |s| s.start);
         let (line, column) = line_col(text, offset);
         Self {
@@ -73,7 +73,7 @@ impl Place {
     }
 
     /// No place in particular: line and column 0.
-    fn whole(origin: impl Into<String>) -> Self {
+    pub(super) fn whole(origin: impl Into<String>) -> Self {
         Self {
             origin: origin.into(),
             line: 0,

@@ -9,6 +9,7 @@ mod key_path;
 pub mod keymap;
 mod load;
 pub mod macro_spec;
+pub mod preflight;
 mod resolve;
 pub mod trust;
 

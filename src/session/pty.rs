@@ -57,10 +57,7 @@ pub fn spawn(
     shard: Shard,
     reaper: &Reaper,
 ) -> Result<Spawned, SessionError> {
-    check_exec_input(config)?;
-    check_project_path(&config.project_path)?;
-    let program = config.command.first().ok_or(SessionError::EmptyCommand)?;
-    let resolved = resolve_program(program, &config.environment)?;
+    let resolved = preflight(config)?;
 
     let size = config.terminal_size;
     let pair = native_pty_system()
@@ -104,7 +101,7 @@ pub fn spawn(
     }
 
     let spawn_error = |e: anyhow::Error| SessionError::Spawn {
-        program: program.clone(),
+        program: config.command[0].clone(),
         reason: e.to_string(),
     };
     let child = pair.slave.spawn_command(cmd).map_err(spawn_error)?;
@@ -210,6 +207,15 @@ fn check_string(field: &'static str, name: &str, string: &str) -> Result<usize, 
 
 fn refused(field: &'static str, problem: String) -> SessionError {
     SessionError::InvalidExecInput { field, problem }
+}
+
+/// What `spawn` refuses before it starts anything, asked alone (`config check` does): input
+/// too large, a missing project directory, a program that is not there. The program's path.
+pub fn preflight(config: &SessionConfig) -> Result<PathBuf, SessionError> {
+    check_exec_input(config)?;
+    check_project_path(&config.project_path)?;
+    let program = config.command.first().ok_or(SessionError::EmptyCommand)?;
+    resolve_program(program, &config.environment)
 }
 
 fn check_project_path(path: &Path) -> Result<(), SessionError> {
