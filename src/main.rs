@@ -319,6 +319,12 @@ fn check(path: Option<std::path::PathBuf>, global: ccmux::cli::GlobalArgs) -> Ex
             }
             ExitCode::SUCCESS
         }
+        Err(config::ConfigError::Several(errors)) => {
+            for e in errors {
+                eprintln!("error: {e}");
+            }
+            ExitCode::from(2)
+        }
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::from(2)

@@ -38,3 +38,30 @@ fn config_check_reports_every_session_the_runtime_would_refuse_with_its_place() 
     assert!(err.contains("no-such-program-xyz"), "{err}");
     assert_eq!(err.matches("error: ").count(), 2, "{err}");
 }
+
+#[test]
+fn config_check_reports_every_error_of_a_file_not_only_the_first() {
+    let home = tempfile::tempdir().unwrap();
+    let path = home.path().join("two-errors.toml");
+    std::fs::write(
+        &path,
+        "[[session]]\ntask_id = \"a\"\nprofile = \"nope\"\n\n\
+         [[session]]\ntask_id = \"b\"\ncommand = []\n",
+    )
+    .unwrap();
+    let out = ccmux(home.path())
+        .args(["config", "check", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    let file = path.display();
+    assert!(
+        err.contains(&format!("error: {file}:3:11: session[0].profile: ")),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("error: {file}:7:11: session[1].command: ")),
+        "{err}"
+    );
+}

@@ -32,6 +32,9 @@ pub enum ConfigError {
     Invalid { place: Place, message: String },
     #[error("{variable}: {message}")]
     BadVariable { variable: String, message: String },
+    /// More than one error in a file, in its order; shown one a line.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Several(Vec<ConfigError>),
     #[error(transparent)]
     Trust(#[from] TrustError),
 }
@@ -237,7 +240,16 @@ fn read_layer(
     let config: Config =
         toml::from_str(text).map_err(|e| at(e.span(), e.message().trim().to_string()))?;
     let warnings = check(text, &config, below, env)
-        .map_err(|Finding { span, message }| at(Some(span), message))?
+        .map_err(|errors| {
+            let mut errors: Vec<ConfigError> = errors
+                .into_iter()
+                .map(|Finding { span, message }| at(Some(span), message))
+                .collect();
+            match errors.len() {
+                1 => errors.remove(0),
+                _ => ConfigError::Several(errors),
+            }
+        })?
         .into_iter()
         .map(|Finding { span, message }| ConfigWarning {
             place: Place::in_file(path, text, Some(span)),
