@@ -40,7 +40,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Some(Command::Hook | Command::StatusLine) => {}
         Some(Command::Completions { shell }) => {
-            clap_complete::generate(shell, &mut Cli::command(), "ccmux", &mut std::io::stdout());
+            use std::io::Write;
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "ccmux", &mut script);
+            // `ccmux completions bash | head` closes the pipe early: that is no error.
+            match std::io::stdout().write_all(&script) {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+                written => written?,
+            }
         }
         Some(Command::Config(ConfigCommand::Check { path })) => return Ok(check(path, cli.global)),
         Some(Command::Config(ConfigCommand::Path)) => {
@@ -61,10 +68,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Play { file, speed }) => ccmux::tui::play::run(&file, speed)?,
         Some(Command::Detect { file, profile }) => {
             let ctx = Context::load(cli.global)?;
-            print!(
-                "{}",
-                ccmux::ctl::detect::run(&file, profile.as_deref(), &ctx.config)?
-            );
+            let timeline = ccmux::ctl::detect::run(&file, profile.as_deref(), &ctx.config)?;
+            print!("{timeline}");
+            if timeline.is_empty() && profile.is_none() {
+                eprintln!(
+                    "ccmux: the claude profile saw no state change; for another program, say \
+                     which profile reads it: --profile shell, generic or a [profiles.NAME]"
+                );
+            }
         }
         Some(Command::Token) => println!("{}", Context::load(cli.global)?.token()?),
         Some(Command::Web { open, revoke }) => {
