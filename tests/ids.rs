@@ -125,3 +125,23 @@ fn ctl_and_the_api_take_workspace_slash_task_and_a_task_id_one_workspace_has() {
     assert!(err.contains("`nosuch`") && err.contains("404"), "{err}");
     assert!(!err.contains("invalid digit"), "{err}");
 }
+
+#[test]
+fn two_projects_may_each_have_a_task_called_api_but_one_project_only_one() {
+    let home = Rc::new(tempfile::tempdir().unwrap());
+    let (alpha, beta) = (home.path().join("alpha"), home.path().join("beta"));
+    for dir in [&alpha, &beta] {
+        std::fs::create_dir_all(dir).unwrap();
+    }
+    let server = serve(home.clone(), home.path(), &["--token", TOKEN]);
+    let first = create(&server, "api", &alpha);
+    let second = create(&server, "api", &beta);
+    assert_ne!(first, second);
+    let body = json!({"task_id": "api", "project_path": alpha, "command": ["cat"]});
+    let (status, refused) = server.call("POST", "/api/v1/sessions", Some(body));
+    assert_eq!(status, 409, "{refused}");
+    let message = refused["error"]["message"].as_str().unwrap();
+    assert!(message.contains("workspace `alpha`"), "{message}");
+    let (_, info) = server.call("GET", "/api/v1/sessions/beta%2Fapi", None);
+    assert_eq!(info["session_id"].as_u64(), Some(second), "{info}");
+}

@@ -45,7 +45,7 @@ pub enum CtlCommand {
     /// Start a session: `ctl new --task T [--cwd P] [--template NAME] [--wait] -- argv…`.
     #[command(after_help = WAIT_EXIT_STATUS)]
     New {
-        /// The task id: names the session; one live session per task.
+        /// The task id: names the session; one live session per task in a workspace.
         #[arg(long)]
         task: String,
         /// Project directory (default: the current one).

@@ -69,8 +69,12 @@ pub enum ManagerError {
         "task `{name}` has sessions in the workspaces {workspaces}; name one as WORKSPACE/TASK or by id"
     )]
     AmbiguousName { name: String, workspaces: String },
-    #[error("task `{task_id}` already has a live session ({session_id}); terminate it first")]
+    #[error(
+        "task `{task_id}` already has a live session ({session_id}) in workspace `{workspace}`; \
+         terminate it first"
+    )]
     TaskConflict {
+        workspace: String,
         task_id: TaskId,
         session_id: SessionId,
     },
@@ -204,12 +208,12 @@ impl Manager {
             .collect()
     }
 
-    /// The live session of a task, if any.
-    pub fn find_task(&self, task_id: &TaskId) -> Option<Session> {
+    /// The live session of a task in a workspace, if any: task ids are unique per workspace.
+    pub fn find_task(&self, workspace: &str, task_id: &TaskId) -> Option<Session> {
         self.shared
             .registry
             .borrow()
-            .live_for_task(task_id)
+            .live_for_task(workspace, task_id)
             .cloned()
     }
 

@@ -52,10 +52,10 @@ fn is_live(session: &Session) -> bool {
 }
 
 impl Registry {
-    pub fn live_for_task(&self, task_id: &TaskId) -> Option<&Session> {
+    pub fn live_for_task(&self, workspace: &str, task_id: &TaskId) -> Option<&Session> {
         self.sessions
             .values()
-            .find(|s| s.task_id() == task_id && is_live(s))
+            .find(|s| s.workspace() == workspace && s.task_id() == task_id && is_live(s))
     }
 
     pub fn live_count(&self) -> usize {
@@ -158,8 +158,12 @@ impl RegistryActor {
         if self.shutting_down {
             return Err(ManagerError::ShuttingDown);
         }
-        if let Some(existing) = self.registry.live_for_task(&config.task_id) {
+        if let Some(existing) = self
+            .registry
+            .live_for_task(&config.workspace, &config.task_id)
+        {
             return Err(ManagerError::TaskConflict {
+                workspace: config.workspace.clone(),
                 task_id: config.task_id.clone(),
                 session_id: existing.id(),
             });

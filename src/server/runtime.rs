@@ -13,7 +13,7 @@ use crate::config::{self, Config, Flags, ResolveError, SessionRequest};
 use crate::manager::{Manager, ManagerError};
 use crate::paths;
 use crate::server::args::GlobalArgs;
-use crate::session::{Session, TaskId};
+use crate::session::Session;
 
 /// The merged config, and where ccmux was started.
 pub struct Context {
@@ -177,9 +177,13 @@ impl Running {
     pub async fn autostart(&self, ctx: &Context) -> Vec<String> {
         let mut problems = Vec::from_iter(ctx.untrusted_notice.clone());
         let configured = ctx.config.sessions.iter().filter(|s| s.autostart);
-        // A task restored from the state file is already running.
-        for entry in configured.filter(|s| {
-            TaskId::new(s.task_id.clone()).map_or(true, |t| self.manager.find_task(&t).is_none())
+        // A task restored from the state file is already running in its workspace.
+        for entry in configured.filter(|entry| {
+            ctx.config
+                .session_config(SessionRequest::from(*entry), &ctx.cwd)
+                .map_or(true, |s| {
+                    self.manager.find_task(&s.workspace, &s.task_id).is_none()
+                })
         }) {
             if let Err(problem) =
                 start_session(&self.manager, &ctx.config, entry.into(), &ctx.cwd).await
