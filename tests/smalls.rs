@@ -77,3 +77,31 @@ fn create_takes_terminal_size_in_the_shape_info_answers_with() {
     let (status, _) = server.call("POST", "/api/v1/sessions", Some(body));
     assert_eq!(status, 422);
 }
+
+#[test]
+fn a_session_in_error_takes_the_next_command() {
+    let server = common::server::start_server_with_config(
+        "[profiles.fails]\nbased_on = \"shell\"\nerror = [\"it-broke\"]\n",
+    );
+    let body = json!({"task_id": "fails", "project_path": server.home.path(), "profile": "fails",
+                      "command": ["bash", "--norc", "--noprofile", "-i"],
+                      "environment": {"PS1": "errs$ "}});
+    let (status, info) = server.call("POST", "/api/v1/sessions", Some(body));
+    assert_eq!(status, 201, "{info}");
+    let id = info["session_id"].as_u64().unwrap();
+    let (_, ready) = server.call("GET", &format!("/api/v1/sessions/{id}/wait"), None);
+    assert_eq!(ready["outcome"], "reached", "{ready}");
+    let send = |command: &str| {
+        let body = json!({"command": command, "timeout": 10});
+        server.call(
+            "POST",
+            &format!("/api/v1/sessions/{id}/commands"),
+            Some(body),
+        )
+    };
+    let (status, broke) = send("echo it-broke");
+    assert_eq!((status, &broke["state"]), (200, &json!("error")), "{broke}");
+    let (status, fine) = send("echo fine-$((6*7))");
+    assert_eq!(status, 200, "a session in error refused a command: {fine}");
+    assert_eq!(fine["output"], "fine-42", "{fine}");
+}
