@@ -140,6 +140,13 @@ fn attach_tui(
     log_file: PathBuf,
 ) -> anyhow::Result<ExitCode> {
     logging::init(&log_file);
+    if std::env::var_os(ccmux::session::IN_A_PANE).is_some() {
+        eprintln!(
+            "ccmux: warning: this is inside a ccmux pane (${} is set), so this ccmux is nested \
+             in that one: the outer one sees the prefix key first",
+            ccmux::session::IN_A_PANE
+        );
+    }
     let ctx = Context::load(global)?;
     let start = server_command(&ctx.global, &socket, &log_file, no_restore)?;
     let create = attach.create;

@@ -105,3 +105,32 @@ fn a_session_in_error_takes_the_next_command() {
     assert_eq!(status, 200, "a session in error refused a command: {fine}");
     assert_eq!(fine["output"], "fine-42", "{fine}");
 }
+
+#[test]
+fn sessions_know_they_run_in_a_pane_and_a_ccmux_started_there_warns_it_is_nested() {
+    let server = start_server();
+    let dir = tempfile::tempdir().unwrap();
+    let body = json!({"task_id": "pane", "project_path": dir.path(),
+                      "command": ["sh", "-c", "echo in-pane=$CCMUX; exec sleep 30"]});
+    let (status, info) = server.call("POST", "/api/v1/sessions", Some(body));
+    assert_eq!(status, 201, "{info}");
+    let id = info["session_id"].as_u64().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let (_, screen) = server.call("GET", &format!("/api/v1/sessions/{id}/screen"), None);
+        if screen["lines"].to_string().contains("in-pane=1") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{screen}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let home = tempfile::tempdir().unwrap();
+    let out = ccmux(home.path())
+        .env("CCMUX", "1")
+        .args(["-L", "nested", "attach"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("nested"), "{err}");
+}

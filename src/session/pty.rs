@@ -32,6 +32,10 @@ pub const OUTPUT_QUEUE: usize = 16;
 /// own secret, which no child may see.
 const SCRUBBED_ENV: [&str; 3] = ["CLAUDECODE", "CLAUDE_CODE_ENTRYPOINT", "CCMUX_API_TOKEN"];
 
+/// Set in every session's environment, as tmux sets `TMUX`: a `ccmux` started inside a pane
+/// knows it is nested.
+pub const IN_A_PANE: &str = "CCMUX";
+
 /// How the child ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExitInfo {
@@ -93,6 +97,7 @@ pub fn spawn(
     }
     cmd.env("TERM", "xterm-256color");
     cmd.env("COLORTERM", "truecolor");
+    cmd.env(IN_A_PANE, "1");
     for (key, value) in &config.environment {
         cmd.env(key, value);
     }
