@@ -139,3 +139,21 @@ fn the_wait_route_caps_its_timeout_and_names_bad_states_and_unknown_ids() {
         "{body}"
     );
 }
+
+#[test]
+fn ctl_kill_on_a_session_that_had_already_ended_says_so_and_exits_5() {
+    let server = start_server();
+    let out = ctl(&server, &["--json", "new", "--task", "short", "--", "cat"]);
+    assert!(out.status.success(), "{}", said(&out));
+    let id =
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["session_id"].to_string();
+    let out = ctl(&server, &["kill", &id]);
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+    let out = ctl(&server, &["kill", &id]);
+    assert_eq!(out.status.code(), Some(5), "{}", said(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("session {id} had already ended")),
+        "{err}"
+    );
+}

@@ -131,7 +131,7 @@ pub enum CtlCommand {
     /// Answer the dialog a session waits on: an option's number, `yes` or `no`. Waits until
     /// the dialog takes keys and checks that the answer was taken.
     Answer { id: String, choice: String },
-    /// Terminate a session.
+    /// Terminate a session; one that had already ended is said so, with exit status 5.
     Kill {
         id: String,
         /// SIGKILL at once instead of asking it to stop first.

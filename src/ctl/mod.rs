@@ -187,6 +187,15 @@ pub fn run(args: CtlArgs, endpoint: Endpoint) -> anyhow::Result<ExitCode> {
             remove_worktree,
         } => {
             let id = client.resolve(&id)?;
+            let before = client.call("GET", &format!("/api/v1/sessions/{id}"), None)?;
+            if before["state"] == "terminated" && !remove_worktree {
+                // Nothing to end: saying so, and exiting as `send` does for an ended session.
+                eprintln!(
+                    "ccmux: session {id} had already ended ({})",
+                    inert(before["state_reason"].as_str().unwrap_or("terminated"))
+                );
+                return Ok(SendOutcome::Ended.exit_code());
+            }
             client.call(
                 "DELETE",
                 &format!("/api/v1/sessions/{id}?force={force}&remove_worktree={remove_worktree}"),
