@@ -1,6 +1,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context as _;
 use clap::{CommandFactory, Parser};
 
 use ccmux::cli::{Cli, Command, ConfigCommand, GlobalArgs};
@@ -39,7 +40,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Some(Command::Hook | Command::StatusLine) => {}
         Some(Command::Completions { shell }) => {
-            clap_complete::generate(shell, &mut Cli::command(), "ccmux", &mut std::io::stdout());
+            use std::io::Write;
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "ccmux", &mut script);
+            // `ccmux completions bash | head` closes the pipe early: that is no error.
+            match std::io::stdout().write_all(&script) {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+                written => written?,
+            }
         }
         Some(Command::Config(ConfigCommand::Check { path })) => return Ok(check(path, cli.global)),
         Some(Command::Config(ConfigCommand::Path)) => {
@@ -60,10 +68,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Play { file, speed }) => ccmux::tui::play::run(&file, speed)?,
         Some(Command::Detect { file, profile }) => {
             let ctx = Context::load(cli.global)?;
-            ccmux::terminal_text::out!(
-                "{}",
-                ccmux::ctl::detect::run(&file, profile.as_deref(), &ctx.config)?
-            );
+            let timeline = ccmux::ctl::detect::run(&file, profile.as_deref(), &ctx.config)?;
+            ccmux::terminal_text::out!("{timeline}");
+            if timeline.is_empty() && profile.is_none() {
+                ccmux::terminal_text::errln!(
+                    "ccmux: the claude profile saw no state change; for another program, say \
+                     which profile reads it: --profile shell, generic or a [profiles.NAME]"
+                );
+            }
         }
         Some(Command::Token) => {
             ccmux::terminal_text::outln!("{}", Context::load(cli.global)?.token()?)
@@ -130,16 +142,26 @@ fn attach_tui(
     log_file: PathBuf,
 ) -> anyhow::Result<ExitCode> {
     logging::init(&log_file);
+    if std::env::var_os(ccmux::session::IN_A_PANE).is_some() {
+        eprintln!(
+            "ccmux: warning: this is inside a ccmux pane (${} is set), so this ccmux is nested \
+             in that one: the outer one sees the prefix key first",
+            ccmux::session::IN_A_PANE
+        );
+    }
     let ctx = Context::load(global)?;
     let start = server_command(&ctx.global, &socket, &log_file, no_restore)?;
     let create = attach.create;
+    let log_before = std::fs::metadata(&log_file).map_or(0, |m| m.len());
     // One thread: every hop of a key and its echo stays on it, with no wake-up of another.
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     let leave = runtime.block_on(async {
         let connection = if create {
-            client::connect_or_start(&socket, &start).await?
+            client::connect_or_start(&socket, &start)
+                .await
+                .inspect_err(|e| tell_why_not_started(e, &log_file, log_before))?
         } else {
             client::connect(&socket).await?
         };
@@ -162,6 +184,26 @@ fn attach_tui(
             ExitCode::FAILURE
         }
     })
+}
+
+/// A server started for this client that did not come up said why on its stderr, which went
+/// to the log: those lines (`ccmux: …`, written since `from`) go on the terminal too.
+fn tell_why_not_started(error: &client::ClientError, log_file: &std::path::Path, from: u64) {
+    use std::io::{Read, Seek};
+    if !matches!(error, client::ClientError::DidNotStart { .. }) {
+        return;
+    }
+    let mut said = String::new();
+    let read = std::fs::File::open(log_file).and_then(|mut file| {
+        file.seek(std::io::SeekFrom::Start(from))?;
+        file.take(64 * 1024).read_to_string(&mut said)
+    });
+    if read.is_err() {
+        return;
+    }
+    for line in said.lines().filter(|l| l.starts_with("ccmux: ")) {
+        eprintln!("{}", ctl::inert(line));
+    }
 }
 
 /// The background server gets the client's flags, but the token through the environment:
@@ -205,16 +247,28 @@ fn absolute(path: &std::path::Path) -> anyhow::Result<PathBuf> {
     Ok(std::env::current_dir()?.join(path))
 }
 
-/// The API of the server on `socket` when one runs (it says where it listens and which token
-/// is in force), else what this command's own flags and config say.
+/// The API of the server `socket` names, from the info file it wrote (where it listens, where
+/// its token is), or the address `--listen` names. Never another server's: when the named one
+/// does not run, nothing is asked.
 fn ctl_endpoint(ctx: &Context, socket: &SocketPath) -> anyhow::Result<ctl::Endpoint> {
-    let running = server::info::read(socket);
-    let addr = match (ctx.global.listen, running.as_ref().and_then(|i| i.api)) {
-        (Some(explicit), _) => explicit,
-        (None, Some(running)) => running,
-        (None, None) => ctx.config.api.listen,
-    };
-    let token = match running.and_then(|i| i.token_file) {
+    if let Some(addr) = ctx.global.listen {
+        return Ok(ctl::Endpoint {
+            addr,
+            token: ctx.token()?,
+        });
+    }
+    let name = &socket.name;
+    let running = server::info::running(socket).with_context(|| {
+        format!(
+            "no ccmux server `{name}` is running (no {}); `ccmux -L {name}` or \
+             `ccmux -L {name} serve` starts it, `--listen ADDR` names an API directly",
+            socket.info_file().display()
+        )
+    })?;
+    let addr = running.api.with_context(|| {
+        format!("the ccmux server `{name}` serves no API (its config says [api] enabled = false)")
+    })?;
+    let token = match running.token_file {
         Some(file)
             if ctx.global.token.is_none()
                 && ctx.global.token_file.is_none()
@@ -260,6 +314,14 @@ fn check(path: Option<std::path::PathBuf>, global: ccmux::cli::GlobalArgs) -> Ex
             if let Some(notice) = loaded.untrusted_notice() {
                 ccmux::terminal_text::errln!("warning: {notice}");
             }
+            let cwd = std::env::current_dir().unwrap_or_default();
+            let problems = config::preflight::check_sessions(&loaded, &cwd);
+            for problem in &problems {
+                ccmux::terminal_text::errln!("error: {problem}");
+            }
+            if !problems.is_empty() {
+                return ExitCode::from(2);
+            }
             if loaded.sources.is_empty() {
                 ccmux::terminal_text::outln!("no config files; the built-in defaults apply");
             }
@@ -276,6 +338,12 @@ fn check(path: Option<std::path::PathBuf>, global: ccmux::cli::GlobalArgs) -> Ex
                 ccmux::terminal_text::outln!("ok: {}{trusted}", source.display());
             }
             ExitCode::SUCCESS
+        }
+        Err(config::ConfigError::Several(errors)) => {
+            for e in errors {
+                ccmux::terminal_text::errln!("error: {e}");
+            }
+            ExitCode::from(2)
         }
         Err(e) => {
             ccmux::terminal_text::errln!("error: {e}");

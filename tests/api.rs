@@ -373,6 +373,7 @@ fn the_openapi_document_lists_every_route() {
         ("/api/v1/sessions", "get"),
         ("/api/v1/sessions/{id}", "get"),
         ("/api/v1/sessions/{id}", "delete"),
+        ("/api/v1/sessions/{id}/wait", "get"),
         ("/api/v1/sessions/{id}/commands", "post"),
         ("/api/v1/sessions/{id}/input", "post"),
         ("/api/v1/sessions/{id}/output", "get"),
@@ -622,9 +623,15 @@ fn terminal_sizes_are_capped_at_1000_columns_by_500_rows() {
     let (_, doc) = server.call("GET", "/api/v1/openapi.json", None);
     let schemas = &doc["components"]["schemas"];
     let bounds = |schema: &Value| (schema["minimum"].clone(), schema["maximum"].clone());
-    let create = &schemas["CreateSession"]["properties"]["terminal_size"]["prefixItems"];
+    // Create takes `[cols, rows]` or `{"cols", "rows"}`; both are bounded.
+    let shapes = &schemas["CreateSession"]["properties"]["terminal_size"]["anyOf"];
+    let (pair, named) = (&shapes[0]["prefixItems"], &shapes[1]["properties"]);
     let resize = &schemas["Resize"]["properties"];
-    for (cols, rows) in [(&create[0], &create[1]), (&resize["cols"], &resize["rows"])] {
+    for (cols, rows) in [
+        (&pair[0], &pair[1]),
+        (&named["cols"], &named["rows"]),
+        (&resize["cols"], &resize["rows"]),
+    ] {
         assert_eq!(bounds(cols), (json!(2), json!(1000)));
         assert_eq!(bounds(rows), (json!(2), json!(500)));
     }

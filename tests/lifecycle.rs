@@ -71,6 +71,7 @@ async fn a_missing_program_is_a_clear_error_and_no_session() {
     let manager = manager();
     let config =
         SessionConfig::new(task("missing"), dir.path()).with_command(["no-such-program-xyz"]);
+    let workspace = config.workspace.clone();
     let err = manager.create_session(config).await.unwrap_err();
     assert_eq!(
         err,
@@ -81,7 +82,7 @@ async fn a_missing_program_is_a_clear_error_and_no_session() {
         "`no-such-program-xyz` was not found on PATH"
     );
     assert!(manager.list().is_empty());
-    assert!(manager.find_task(&task("missing")).is_none());
+    assert!(manager.find_task(&workspace, &task("missing")).is_none());
     // The task id is free again.
     let ok = manager
         .create_session(sleeper("missing", dir.path()))
@@ -132,6 +133,7 @@ async fn a_task_has_one_live_session_at_a_time() {
     assert_eq!(
         err,
         ManagerError::TaskConflict {
+            workspace: first.workspace().to_string(),
             task_id: task("dup"),
             session_id: first.id()
         }

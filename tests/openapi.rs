@@ -36,6 +36,13 @@ fn query_parameters_are_typed_as_the_handlers_read_them() {
         (&limit["minimum"], &limit["maximum"]),
         (&json!(1), &json!(10000))
     );
+    let wait = "/api/v1/sessions/{id}/wait";
+    let timeout = &parameter(&doc, wait, "get", "timeout")["schema"];
+    assert_eq!(
+        (&timeout["maximum"], &timeout["exclusiveMinimum"]),
+        (&json!(600.0), &json!(0))
+    );
+    assert!(parameter(&doc, wait, "get", "state")["schema"]["pattern"].is_string());
     let force = &parameter(&doc, "/api/v1/sessions/{id}", "delete", "force");
     assert_eq!(force["schema"]["type"], "boolean");
     assert_eq!(force["required"], false);

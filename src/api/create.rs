@@ -38,7 +38,7 @@ pub struct CreateBody {
     environment: BTreeMap<String, String>,
     #[serde(default)]
     #[schemars(schema_with = "terminal_size_schema")]
-    terminal_size: Option<(Whole<u32>, Whole<u32>)>,
+    terminal_size: Option<SizeField>,
     #[serde(default)]
     #[schemars(schema_with = "auth_token_schema")]
     auth_token: Option<String>,
@@ -96,16 +96,44 @@ fn workspace_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
     })
 }
 
+/// A terminal size as `[cols, rows]`, or as `{"cols", "rows"}`: the shape `info` answers with.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum SizeField {
+    Pair(Whole<u32>, Whole<u32>),
+    Named(NamedSize),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NamedSize {
+    cols: Whole<u32>,
+    rows: Whole<u32>,
+}
+
+impl SizeField {
+    fn cols_rows(&self) -> (u32, u32) {
+        match self {
+            Self::Pair(Whole(cols), Whole(rows)) => (*cols, *rows),
+            Self::Named(NamedSize {
+                cols: Whole(cols),
+                rows: Whole(rows),
+            }) => (*cols, *rows),
+        }
+    }
+}
+
 fn terminal_size_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let cols = serde_json::json!({"type": "integer", "minimum": MIN_TERMINAL_DIM, "maximum": MAX_TERMINAL_COLS});
+    let rows = serde_json::json!({"type": "integer", "minimum": MIN_TERMINAL_DIM, "maximum": MAX_TERMINAL_ROWS});
     schemars::json_schema!({
-        "type": ["array", "null"],
-        "description": "[cols, rows]",
-        "prefixItems": [
-            {"type": "integer", "minimum": MIN_TERMINAL_DIM, "maximum": MAX_TERMINAL_COLS},
-            {"type": "integer", "minimum": MIN_TERMINAL_DIM, "maximum": MAX_TERMINAL_ROWS},
+        "description": "[cols, rows], or {\"cols\", \"rows\"} as a session's info has it",
+        "anyOf": [
+            {"type": "array", "prefixItems": [cols, rows], "minItems": 2, "maxItems": 2},
+            {"type": "object", "properties": {"cols": cols, "rows": rows},
+             "required": ["cols", "rows"], "additionalProperties": false},
+            {"type": "null"},
         ],
-        "minItems": 2,
-        "maxItems": 2,
     })
 }
 
@@ -124,7 +152,10 @@ pub async fn create(
     let Json(body) = body?;
     let size = body
         .terminal_size
-        .map(|(Whole(cols), Whole(rows))| size("terminal_size", cols, rows))
+        .map(|field| {
+            let (cols, rows) = field.cols_rows();
+            size("terminal_size", cols, rows)
+        })
         .transpose()?;
     if body.command.as_ref().is_some_and(|c| c.is_empty()) {
         return Err(ApiError::invalid(

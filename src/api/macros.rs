@@ -8,20 +8,12 @@ use axum::http::StatusCode;
 use crate::api::AppState;
 use crate::http::error::{ApiError, ErrorCode};
 use crate::macros::MacroReport;
-use crate::session::SessionId;
 
 pub async fn run(
     State(app): State<AppState>,
     Path((id, name)): Path<(String, String)>,
 ) -> Result<Json<MacroReport>, ApiError> {
-    let id: u64 = id.parse().map_err(|_| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            ErrorCode::NotFound,
-            format!("no session with id {id}"),
-        )
-    })?;
-    let session = app.manager.get(SessionId(id))?;
+    let session = app.manager.get(app.manager.lookup(&id)?)?;
     let Some(spec) = app.config.macros.get(&name) else {
         let known: Vec<&str> = app.config.macros.keys().map(String::as_str).collect();
         let known = if known.is_empty() {

@@ -58,7 +58,10 @@ fn operation(route: &Route, generator: &mut SchemaGenerator) -> Value {
     let mut parameters: Vec<Value> = Vec::new();
     if route.path.contains("{id}") {
         let id = generator.subschema_for::<SessionId>();
-        parameters.push(json!({"name": "id", "in": "path", "required": true, "schema": id}));
+        let name = json!({"type": "string", "minLength": 1});
+        parameters.push(json!({"name": "id", "in": "path", "required": true,
+            "description": "The session's id, its WORKSPACE/TASK (`/` as `%2F`), or its task id when one workspace has it",
+            "schema": {"anyOf": [id, name]}}));
     }
     if route.path.contains("{name}") {
         parameters.push(

@@ -24,14 +24,15 @@ use crate::session::{
     CommandResult, Ending, ScreenSnapshot, SessionId, SessionInfo, SessionOutput, TerminalSize,
 };
 
-/// A session id from the path; anything that is not one is a 404 like an unknown id.
+/// The session the path names: its id, `WORKSPACE/TASK` (the `/` written `%2F`) or a task id
+/// one workspace has; an unknown name is a 404, one several workspaces have a 409.
 pub struct Id(pub SessionId);
 
-impl<S: Send + Sync> FromRequestParts<S> for Id {
+impl FromRequestParts<AppState> for Id {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        let Path(raw) = Path::<String>::from_request_parts(parts, state)
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, ApiError> {
+        let Path(raw) = Path::<String>::from_request_parts(parts, app)
             .await
             .map_err(|e| {
                 ApiError::new(
@@ -40,13 +41,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Id {
                     e.body_text(),
                 )
             })?;
-        raw.parse().map(|n| Id(SessionId(n))).map_err(|_| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                ErrorCode::NotFound,
-                format!("no session with id {raw}"),
-            )
-        })
+        Ok(Id(app.manager.lookup(&raw)?))
     }
 }
 

@@ -1,4 +1,5 @@
-//! What would make a configured session fail to start, found when its file is read: unknown
+//! What would make a configured session fail to start, found when its file is read (every
+//! such error, in the order of the file): unknown
 //! profiles and templates, empty commands, task ids that are invalid or used twice; a key
 //! bound to two things, and a profile rule id used twice. And what might, as warnings: an
 //! `auth_token_env` naming a variable that is not set.
@@ -95,17 +96,20 @@ impl Located {
 }
 
 /// Checks `text`, which parsed as `config`; `below` is what lower layers said, for the
-/// profiles and templates defined there. The first error, else the warnings.
+/// profiles and templates defined there. Every error, else the warnings.
 pub(super) fn check(
     text: &str,
     config: &Config,
     below: &Table,
     env: &impl Fn(&str) -> Option<String>,
-) -> Result<Vec<Finding>, Finding> {
-    let located: Located = toml::from_str(text).map_err(|e| Finding {
-        span: e.span().unwrap_or_default(),
-        message: e.message().to_string(),
+) -> Result<Vec<Finding>, Vec<Finding>> {
+    let located: Located = toml::from_str(text).map_err(|e| {
+        vec![Finding {
+            span: e.span().unwrap_or_default(),
+            message: e.message().to_string(),
+        }]
     })?;
+    let mut errors = Vec::new();
     let defined_below = |section: &str, name: &str| {
         below
             .get(section)
@@ -117,7 +121,7 @@ pub(super) fn check(
         let name = profile.get_ref();
         if !config.knows_profile(name) && !defined_below("profiles", name) {
             let e = ResolveError::UnknownProfile(name.clone());
-            return Err(Finding::at(profile, e.to_string()));
+            errors.push(Finding::at(profile, e.to_string()));
         }
     }
     for command in located.entries().filter_map(|e| e.command.as_ref()) {
@@ -126,46 +130,50 @@ pub(super) fn check(
             .first()
             .is_none_or(|p| p.trim().is_empty())
         {
-            return Err(Finding::at(command, SessionError::EmptyCommand.to_string()));
+            errors.push(Finding::at(command, SessionError::EmptyCommand.to_string()));
         }
     }
     let mut tasks = HashMap::new();
     for (i, task) in located.session.iter().enumerate() {
         let Some(task) = &task.task_id else { continue };
-        TaskId::new(task.get_ref().as_str()).map_err(|e| Finding::at(task, e.to_string()))?;
+        if let Err(e) = TaskId::new(task.get_ref().as_str()) {
+            errors.push(Finding::at(task, e.to_string()));
+        }
         if let Some(first) = tasks.insert(task.get_ref(), i) {
             let message = format!(
                 "task `{}` is session[{first}]'s too: a task has one session",
                 task.get_ref()
             );
-            return Err(Finding::at(task, message));
+            errors.push(Finding::at(task, message));
         }
     }
     if let Some(ui) = &located.ui {
-        check_keys(ui, config, below)?;
+        errors.extend(check_keys(ui, config, below).err());
     }
     for (name, profile) in &located.profiles {
-        check_rule_ids(name, profile.get_ref())?;
+        errors.extend(check_rule_ids(name, profile.get_ref()).err());
     }
     for input in located.policy.iter().filter_map(|p| p.input.as_ref()) {
-        regex::Regex::new(input.get_ref()).map_err(|e| {
+        if let Err(e) = regex::Regex::new(input.get_ref()) {
             let why = e.to_string();
             let why = why.lines().last().unwrap_or("invalid").trim();
-            Finding::at(
-                input,
-                format!(
-                    "`{}` is not a valid regular expression: {why}",
-                    input.get_ref()
-                ),
-            )
-        })?;
+            let message = format!(
+                "`{}` is not a valid regular expression: {why}",
+                input.get_ref()
+            );
+            errors.push(Finding::at(input, message));
+        }
     }
     for template in located.session.iter().filter_map(|e| e.template.as_ref()) {
         let name = template.get_ref();
         if !config.templates.contains_key(name) && !defined_below("templates", name) {
             let e = ResolveError::UnknownTemplate(name.clone());
-            return Err(Finding::at(template, e.to_string()));
+            errors.push(Finding::at(template, e.to_string()));
         }
+    }
+    if !errors.is_empty() {
+        errors.sort_by_key(|e| e.span.start);
+        return Err(errors);
     }
 
     let never_ready = located

@@ -32,6 +32,9 @@ pub enum ConfigError {
     Invalid { place: Place, message: String },
     #[error("{variable}: {message}")]
     BadVariable { variable: String, message: String },
+    /// More than one error in a file, in its order; shown one a line.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Several(Vec<ConfigError>),
     #[error(transparent)]
     Trust(#[from] TrustError),
 }
@@ -61,7 +64,7 @@ pub struct Place {
 
 impl Place {
     /// Where byte `span` of `text`, the contents of `path`, is.
-    fn in_file(path: &Path, text: &str, span: Option<Range<usize>>) -> Self {
+    pub(super) fn in_file(path: &Path, text: &str, span: Option<Range<usize>>) -> Self {
         let offset = span.map_or(0, |s| s.start);
         let (line, column) = line_col(text, offset);
         Self {
@@ -73,7 +76,7 @@ impl Place {
     }
 
     /// No place in particular: line and column 0.
-    fn whole(origin: impl Into<String>) -> Self {
+    pub(super) fn whole(origin: impl Into<String>) -> Self {
         Self {
             origin: origin.into(),
             line: 0,
@@ -248,7 +251,16 @@ fn read_layer(
     let config: Config =
         toml::from_str(text).map_err(|e| at(e.span(), e.message().trim().to_string()))?;
     let warnings = check(text, &config, below, env)
-        .map_err(|Finding { span, message }| at(Some(span), message))?
+        .map_err(|errors| {
+            let mut errors: Vec<ConfigError> = errors
+                .into_iter()
+                .map(|Finding { span, message }| at(Some(span), message))
+                .collect();
+            match errors.len() {
+                1 => errors.remove(0),
+                _ => ConfigError::Several(errors),
+            }
+        })?
         .into_iter()
         .map(|Finding { span, message }| ConfigWarning {
             place: Place::in_file(path, text, Some(span)),

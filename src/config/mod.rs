@@ -10,6 +10,7 @@ pub mod keymap;
 pub mod limits;
 mod load;
 pub mod macro_spec;
+pub mod preflight;
 mod resolve;
 pub mod restore;
 pub mod trust;

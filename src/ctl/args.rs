@@ -13,7 +13,23 @@ Exit status:
   5  the session ended
   6  the session reports an error";
 
+/// How `ctl wait` and `ctl new --wait` end: as `ctl send` does.
+const WAIT_EXIT_STATUS: &str = "\
+Exit status:
+  0  the session is in a state waited for
+  1  ctl failed: ccmux unreachable, or the request refused
+  2  bad arguments
+  3  timed out
+  4  waiting for input: a question, a permission prompt or a login
+  5  the session ended
+  6  the session reports an error";
+
+/// What every `ID` below takes.
+const ID_HELP: &str = "Sessions are named by id, by WORKSPACE/TASK, or by a task id alone when a \
+single workspace has it.";
+
 #[derive(Debug, Args)]
+#[command(after_help = ID_HELP)]
 pub struct CtlArgs {
     /// Print the API's JSON instead of tables.
     #[arg(long, global = true)]
@@ -26,9 +42,10 @@ pub struct CtlArgs {
 pub enum CtlCommand {
     /// List sessions.
     List,
-    /// Start a session: `ctl new --task T [--cwd P] [--template NAME] -- argv…`.
+    /// Start a session: `ctl new --task T [--cwd P] [--template NAME] [--wait] -- argv…`.
+    #[command(after_help = WAIT_EXIT_STATUS)]
     New {
-        /// The task id: names the session; one live session per task.
+        /// The task id: names the session; one live session per task in a workspace.
         #[arg(long)]
         task: String,
         /// Project directory (default: the current one).
@@ -44,24 +61,42 @@ pub enum CtlCommand {
         /// ccmux/NAME.
         #[arg(long, value_name = "NAME", num_args = 0..=1, default_missing_value = "")]
         worktree: Option<String>,
+        /// Wait until the session takes commands (ready or idle); exits as `ctl wait` does.
+        #[arg(long)]
+        wait: bool,
+        /// Seconds `--wait` waits at most.
+        #[arg(long, default_value_t = 300.0, requires = "wait")]
+        timeout: f64,
         #[arg(last = true)]
         argv: Vec<String>,
+    },
+    /// Wait until a session is in one of the given states, or waits for a person, errs or ends.
+    #[command(after_help = WAIT_EXIT_STATUS)]
+    Wait {
+        id: String,
+        /// States to wait for (comma-separated or repeated): initializing, authenticating,
+        /// ready, busy, idle, waiting_input, terminating, terminated, error. Default: ready,idle.
+        #[arg(long, value_delimiter = ',')]
+        state: Vec<String>,
+        /// Seconds to wait at most.
+        #[arg(long, default_value_t = 300.0)]
+        timeout: f64,
     },
     /// Send a command and print its output once it finishes.
     #[command(after_help = SEND_EXIT_STATUS)]
     Send {
-        id: u64,
+        id: String,
         text: String,
         /// Seconds to wait.
         #[arg(long, default_value_t = 300.0)]
         timeout: f64,
     },
     /// Send raw keys (escapes like `\r`, `\x1b` are decoded).
-    Input { id: u64, data: String },
+    Input { id: String, data: String },
     /// Print the output log; `--follow` keeps streaming it. To a terminal, control sequences
     /// are stripped unless `--raw`.
     Output {
-        id: u64,
+        id: String,
         #[arg(long)]
         follow: bool,
         /// Only lines matching this regular expression.
@@ -75,12 +110,12 @@ pub enum CtlCommand {
         raw: bool,
     },
     /// Write the session's asciicast recording to stdout: `ctl record ID > session.cast`.
-    Record { id: u64 },
+    Record { id: String },
     /// Print the current screen.
-    Screen { id: u64 },
+    Screen { id: String },
     /// Copy a session's history and screen as text, to stdout or a file.
     Copy {
-        id: u64,
+        id: String,
         /// Lines A to B, numbered from 1 (the oldest kept) or from -1 (the last); either end may
         /// be left out: `--lines -20:` is the last twenty.
         #[arg(long, value_name = "A:B", allow_hyphen_values = true)]
@@ -90,18 +125,18 @@ pub enum CtlCommand {
         output: Option<std::path::PathBuf>,
     },
     /// Set a session's terminal size in columns and rows.
-    Resize { id: u64, cols: u32, rows: u32 },
+    Resize { id: String, cols: u32, rows: u32 },
     /// Interrupt what the session is doing (Esc for Claude Code, Ctrl-C otherwise).
-    Interrupt { id: u64 },
+    Interrupt { id: String },
     /// Start an ended session again as it was made (a restore that failed, once its cause is
     /// fixed); Claude Code resumes its conversation.
-    Restart { id: u64 },
+    Restart { id: String },
     /// Answer the dialog a session waits on: an option's number, `yes` or `no`. Waits until
     /// the dialog takes keys and checks that the answer was taken.
-    Answer { id: u64, choice: String },
-    /// Terminate a session.
+    Answer { id: String, choice: String },
+    /// Terminate a session; one that had already ended is said so, with exit status 5.
     Kill {
-        id: u64,
+        id: String,
         /// SIGKILL at once instead of asking it to stop first.
         #[arg(long)]
         force: bool,
@@ -110,9 +145,9 @@ pub enum CtlCommand {
         remove_worktree: bool,
     },
     /// The commands the session's task ran, kept across restarts.
-    History { id: u64 },
+    History { id: String },
     /// Run a [macros.NAME] from the server's config against a session, step by step.
-    Macro { id: u64, name: String },
+    Macro { id: String, name: String },
     /// The API's counters in Prometheus' text format.
     Metrics,
     /// Sessions per state, totals since start, and uptime.

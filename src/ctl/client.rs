@@ -88,6 +88,22 @@ impl Client {
         Ok(value)
     }
 
+    /// The id of the session `reference` names: a number as it is, else what the API says
+    /// `WORKSPACE/TASK` or a task id is (a 404 or 409 naming it otherwise).
+    pub(super) fn resolve(&self, reference: &str) -> anyhow::Result<u64> {
+        if let Ok(id) = reference.parse() {
+            return Ok(id);
+        }
+        let info = self.call(
+            "GET",
+            &format!("/api/v1/sessions/{}", segment(reference)),
+            None,
+        )?;
+        info["session_id"]
+            .as_u64()
+            .context("the API's answer has no session_id")
+    }
+
     /// A route that answers in plain text.
     pub(super) fn text(&self, path: &str) -> anyhow::Result<String> {
         Ok(self.get_raw(path)?.body_mut().read_to_string()?)
@@ -125,4 +141,15 @@ impl Client {
         }
         Ok(response)
     }
+}
+
+/// `text` as one path segment: every byte but letters, digits, `-_~` percent-encoded (`/`
+/// and `.` too, so no name reads as a path or a dot-segment).
+fn segment(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

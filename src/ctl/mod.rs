@@ -7,10 +7,12 @@ mod copy;
 pub mod detect;
 mod format;
 mod output;
+mod wait;
 pub mod web;
 
 pub use args::{CtlArgs, CtlCommand};
 pub use client::Endpoint;
+pub use format::inert;
 pub use output::{ws_request, ws_request_filtered};
 
 use std::process::ExitCode;
@@ -83,6 +85,8 @@ pub fn run(args: CtlArgs, endpoint: Endpoint) -> anyhow::Result<ExitCode> {
             template,
             profile,
             worktree,
+            wait,
+            timeout,
             argv,
         } => {
             let cwd = match cwd {
@@ -104,14 +108,25 @@ pub fn run(args: CtlArgs, endpoint: Endpoint) -> anyhow::Result<ExitCode> {
                 Some(name) => body["worktree"] = json!(name),
                 None => {}
             }
-            client.call("POST", "/api/v1/sessions/claude", Some(body))?
+            let created = client.call("POST", "/api/v1/sessions/claude", Some(body))?;
+            if wait {
+                let id = created["session_id"]
+                    .as_u64()
+                    .context("the API's answer has no session_id")?;
+                return wait::wait(&client, id, &[], timeout, form);
+            }
+            created
+        }
+        CtlCommand::Wait { id, state, timeout } => {
+            let id = client.resolve(&id)?;
+            return wait::wait(&client, id, &state, timeout, form);
         }
         CtlCommand::Send { id, text, timeout } => {
-            return send(&client, id, &text, timeout, form);
+            return send(&client, client.resolve(&id)?, &text, timeout, form);
         }
         CtlCommand::Input { id, data } => client.call(
             "POST",
-            &format!("/api/v1/sessions/{id}/input"),
+            &format!("/api/v1/sessions/{}/input", client.resolve(&id)?),
             Some(json!({"data": unescape(&data)})),
         )?,
         CtlCommand::Output {
@@ -129,6 +144,7 @@ pub fn run(args: CtlArgs, endpoint: Endpoint) -> anyhow::Result<ExitCode> {
                 types,
                 format: None,
             };
+            let id = client.resolve(&id)?;
             let show = output::Show {
                 form,
                 raw: raw || !terminal,
@@ -137,23 +153,27 @@ pub fn run(args: CtlArgs, endpoint: Endpoint) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::SUCCESS);
         }
         CtlCommand::Record { id } => {
+            let id = client.resolve(&id)?;
             client.download(&format!("/api/v1/sessions/{id}/recording"))?;
             return Ok(ExitCode::SUCCESS);
         }
         CtlCommand::Copy { id, lines, output } => {
+            let id = client.resolve(&id)?;
             let text = client.call("GET", &copy::path(id, lines), None)?;
             copy::write(&text, output.as_deref(), form)?;
             return Ok(ExitCode::SUCCESS);
         }
         CtlCommand::Screen { id } => {
+            let id = client.resolve(&id)?;
             client.call("GET", &format!("/api/v1/sessions/{id}/screen"), None)?
         }
         CtlCommand::Resize { id, cols, rows } => client.call(
             "POST",
-            &format!("/api/v1/sessions/{id}/resize"),
+            &format!("/api/v1/sessions/{}/resize", client.resolve(&id)?),
             Some(json!({"cols": cols, "rows": rows})),
         )?,
         CtlCommand::Interrupt { id } => {
+            let id = client.resolve(&id)?;
             client.call("POST", &format!("/api/v1/sessions/{id}/interrupt"), None)?
         }
         CtlCommand::Restart { id } => {
@@ -161,22 +181,37 @@ pub fn run(args: CtlArgs, endpoint: Endpoint) -> anyhow::Result<ExitCode> {
         }
         CtlCommand::Answer { id, choice } => client.call(
             "POST",
-            &format!("/api/v1/sessions/{id}/answer"),
+            &format!("/api/v1/sessions/{}/answer", client.resolve(&id)?),
             Some(json!({"choice": crate::session::dialog::Choice::parse(&choice)?})),
         )?,
         CtlCommand::Kill {
             id,
             force,
             remove_worktree,
-        } => client.call(
-            "DELETE",
-            &format!("/api/v1/sessions/{id}?force={force}&remove_worktree={remove_worktree}"),
-            None,
-        )?,
+        } => {
+            let id = client.resolve(&id)?;
+            let before = client.call("GET", &format!("/api/v1/sessions/{id}"), None)?;
+            if before["state"] == "terminated" && !remove_worktree {
+                // Nothing to end: saying so, and exiting as `send` does for an ended session.
+                eprintln!(
+                    "ccmux: session {id} had already ended ({})",
+                    inert(before["state_reason"].as_str().unwrap_or("terminated"))
+                );
+                return Ok(SendOutcome::Ended.exit_code());
+            }
+            client.call(
+                "DELETE",
+                &format!("/api/v1/sessions/{id}?force={force}&remove_worktree={remove_worktree}"),
+                None,
+            )?
+        }
         CtlCommand::History { id } => {
+            let id = client.resolve(&id)?;
             client.call("GET", &format!("/api/v1/sessions/{id}/history"), None)?
         }
-        CtlCommand::Macro { id, name } => return run_macro(&client, id, &name, form),
+        CtlCommand::Macro { id, name } => {
+            return run_macro(&client, client.resolve(&id)?, &name, form);
+        }
         CtlCommand::Metrics => {
             crate::terminal_text::out!("{}", client.text("/metrics")?);
             return Ok(ExitCode::SUCCESS);

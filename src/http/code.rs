@@ -5,6 +5,7 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorCode {
     NotFound,
+    AmbiguousName,
     TaskConflict,
     TooManySessions,
     ShuttingDown,
@@ -44,6 +45,7 @@ impl ErrorCode {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::NotFound => "not_found",
+            Self::AmbiguousName => "ambiguous_name",
             Self::TaskConflict => "task_conflict",
             Self::TooManySessions => "too_many_sessions",
             Self::ShuttingDown => "shutting_down",

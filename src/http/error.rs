@@ -80,7 +80,10 @@ impl From<ManagerError> for ApiError {
         use StatusCode as S;
         let message = e.to_string();
         let (status, code) = match &e {
-            ManagerError::NotFound(_) => (S::NOT_FOUND, ErrorCode::NotFound),
+            ManagerError::NotFound(_) | ManagerError::NoSuchName(_) => {
+                (S::NOT_FOUND, ErrorCode::NotFound)
+            }
+            ManagerError::AmbiguousName { .. } => (S::CONFLICT, ErrorCode::AmbiguousName),
             ManagerError::TaskConflict { .. } => (S::CONFLICT, ErrorCode::TaskConflict),
             ManagerError::TooManySessions(_) => (S::TOO_MANY_REQUESTS, ErrorCode::TooManySessions),
             ManagerError::ShuttingDown => (S::SERVICE_UNAVAILABLE, ErrorCode::ShuttingDown),

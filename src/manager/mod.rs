@@ -6,6 +6,7 @@
 
 mod commands;
 mod insight;
+mod lookup;
 mod registry;
 mod sizes;
 
@@ -62,8 +63,18 @@ impl Default for ManagerConfig {
 pub enum ManagerError {
     #[error("no session with id {0}")]
     NotFound(SessionId),
-    #[error("task `{task_id}` already has a live session ({session_id}); terminate it first")]
+    #[error("no session is named `{0}`: not an id, a task id or WORKSPACE/TASK")]
+    NoSuchName(String),
+    #[error(
+        "task `{name}` has sessions in the workspaces {workspaces}; name one as WORKSPACE/TASK or by id"
+    )]
+    AmbiguousName { name: String, workspaces: String },
+    #[error(
+        "task `{task_id}` already has a live session ({session_id}) in workspace `{workspace}`; \
+         terminate it first"
+    )]
     TaskConflict {
+        workspace: String,
         task_id: TaskId,
         session_id: SessionId,
     },
@@ -139,13 +150,41 @@ impl Manager {
     }
 
     /// Starts a session. A task may have one live session; the limit counts live sessions.
-    pub async fn create_session(&self, mut config: SessionConfig) -> Result<Session, ManagerError> {
+    pub async fn create_session(&self, config: SessionConfig) -> Result<Session, ManagerError> {
+        self.create(config, None).await
+    }
+
+    /// Starts a session again after a restart, under the id it had when that id is free.
+    pub async fn restore_session(
+        &self,
+        config: SessionConfig,
+        id: SessionId,
+    ) -> Result<Session, ManagerError> {
+        self.create(config, Some(id)).await
+    }
+
+    async fn create(
+        &self,
+        mut config: SessionConfig,
+        id: Option<SessionId>,
+    ) -> Result<Session, ManagerError> {
         insight::place_in_worktree(&mut config).await?;
         self.ask(|reply| Request::Create {
             config: Box::new(config),
+            id,
             reply,
         })
         .await?
+    }
+
+    /// The id the next session gets: every id below it has been handed out.
+    pub fn next_id(&self) -> u64 {
+        self.shared.registry.borrow().next_id
+    }
+
+    /// Ids below `next` were handed out by an earlier run: no session gets one again.
+    pub async fn ids_from(&self, next: u64) {
+        let _ = self.shared.requests.send(Request::IdsFrom(next)).await;
     }
 
     pub fn get(&self, id: SessionId) -> Result<Session, ManagerError> {
@@ -169,12 +208,12 @@ impl Manager {
             .collect()
     }
 
-    /// The live session of a task, if any.
-    pub fn find_task(&self, task_id: &TaskId) -> Option<Session> {
+    /// The live session of a task in a workspace, if any: task ids are unique per workspace.
+    pub fn find_task(&self, workspace: &str, task_id: &TaskId) -> Option<Session> {
         self.shared
             .registry
             .borrow()
-            .live_for_task(task_id)
+            .live_for_task(workspace, task_id)
             .cloned()
     }
 

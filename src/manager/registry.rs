@@ -17,8 +17,12 @@ pub enum Request {
     Create {
         /// Boxed: a config (with a custom profile's rules) is far larger than other requests.
         config: Box<SessionConfig>,
+        /// The id it had before a restart, kept when no session has it now.
+        id: Option<SessionId>,
         reply: oneshot::Sender<Result<Session, ManagerError>>,
     },
+    /// Ids below this were handed out by an earlier run of the server: never again.
+    IdsFrom(u64),
     /// Stop admitting sessions; answer with the live ones so the caller can end them.
     Shutdown {
         reply: oneshot::Sender<Vec<Session>>,
@@ -39,6 +43,8 @@ pub struct Registry {
     pub created_total: u64,
     pub terminated_total: u64,
     pub forgotten: Forgotten,
+    /// The id the next session gets; every id below it has been handed out.
+    pub next_id: u64,
 }
 
 fn is_live(session: &Session) -> bool {
@@ -46,10 +52,10 @@ fn is_live(session: &Session) -> bool {
 }
 
 impl Registry {
-    pub fn live_for_task(&self, task_id: &TaskId) -> Option<&Session> {
+    pub fn live_for_task(&self, workspace: &str, task_id: &TaskId) -> Option<&Session> {
         self.sessions
             .values()
-            .find(|s| s.task_id() == task_id && is_live(s))
+            .find(|s| s.workspace() == workspace && s.task_id() == task_id && is_live(s))
     }
 
     pub fn live_count(&self) -> usize {
@@ -65,10 +71,14 @@ pub fn start(
     let services = SessionServices::start()?;
     let (requests_tx, requests) = mpsc::channel(64);
     let (states_tx, states) = mpsc::unbounded_channel();
-    let (published, registry_rx) = watch::channel(Arc::new(Registry::default()));
+    let registry = Registry {
+        next_id: 1,
+        ..Registry::default()
+    };
+    let (published, registry_rx) = watch::channel(Arc::new(registry.clone()));
     let actor = RegistryActor {
         config,
-        registry: Registry::default(),
+        registry,
         published,
         notifier: Notifier {
             events,
@@ -76,7 +86,6 @@ pub fn start(
             commands,
         },
         services,
-        next_id: 1,
         idle_since: HashMap::new(),
         shutting_down: false,
     };
@@ -91,7 +100,6 @@ struct RegistryActor {
     notifier: Notifier,
     /// The reaper and parse threads the sessions share.
     services: SessionServices,
-    next_id: u64,
     /// Sessions that can take a command, and since when: the idle-timeout clock.
     idle_since: HashMap<SessionId, Instant>,
     shutting_down: bool,
@@ -121,8 +129,12 @@ impl RegistryActor {
 
     fn on_request(&mut self, request: Request) {
         match request {
-            Request::Create { config, reply } => {
-                let _ = reply.send(self.create(*config));
+            Request::Create { config, id, reply } => {
+                let _ = reply.send(self.create(*config, id));
+            }
+            Request::IdsFrom(next) => {
+                self.registry.next_id = self.registry.next_id.max(next);
+                self.publish();
             }
             Request::Shutdown { reply } => {
                 self.shutting_down = true;
@@ -138,12 +150,20 @@ impl RegistryActor {
         }
     }
 
-    fn create(&mut self, mut config: SessionConfig) -> Result<Session, ManagerError> {
+    fn create(
+        &mut self,
+        mut config: SessionConfig,
+        kept: Option<SessionId>,
+    ) -> Result<Session, ManagerError> {
         if self.shutting_down {
             return Err(ManagerError::ShuttingDown);
         }
-        if let Some(existing) = self.registry.live_for_task(&config.task_id) {
+        if let Some(existing) = self
+            .registry
+            .live_for_task(&config.workspace, &config.task_id)
+        {
             return Err(ManagerError::TaskConflict {
+                workspace: config.workspace.clone(),
                 task_id: config.task_id.clone(),
                 session_id: existing.id(),
             });
@@ -151,10 +171,12 @@ impl RegistryActor {
         if self.registry.live_count() >= self.config.max_sessions {
             return Err(ManagerError::TooManySessions(self.config.max_sessions));
         }
+        let id = kept
+            .filter(|id| id.0 > 0 && !self.registry.sessions.contains_key(id))
+            .unwrap_or(SessionId(self.registry.next_id));
         // An id is never given twice, not even after a failed spawn: the recorder and the
         // hooks' files know a session by it.
-        let id = SessionId(self.next_id);
-        self.next_id += 1;
+        self.registry.next_id = self.registry.next_id.max(id.0 + 1);
         if let Some(recorder) = &self.config.recorder {
             config.recording = Some(Arc::new(recorder.tap_for(id, &config)));
         }

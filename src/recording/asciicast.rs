@@ -89,6 +89,9 @@ pub enum ParseError {
     Line { line: usize, reason: String },
     #[error("cannot read the recording: {0}")]
     Io(#[from] std::io::Error),
+    /// The file could not be opened: named, with the reason once.
+    #[error("cannot open the recording {path}: {reason}")]
+    Open { path: String, reason: String },
 }
 
 /// A whole recording, read.
@@ -153,7 +156,10 @@ fn parse_size(data: &str) -> Option<TerminalSize> {
 
 /// Reads the recording in `path`.
 pub fn read_file(path: &std::path::Path) -> Result<Recording, ParseError> {
-    let file = std::fs::File::open(path)?;
+    let file = std::fs::File::open(path).map_err(|e| ParseError::Open {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    })?;
     parse(std::io::BufReader::new(file), &path.display().to_string())
 }
 

@@ -21,8 +21,10 @@ pub struct GlobalArgs {
     /// A config file read after the global and project ones.
     #[arg(short, long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
-    /// Address of the API (default 127.0.0.1:7878).
-    #[arg(long, global = true, value_name = "ADDR")]
+    /// Address of the API. Without it, the default server listens on 127.0.0.1:7878 (or
+    /// `[api] listen`), or on a free port when that is taken; a `-L NAME` server on a free
+    /// port. Either way its info file beside the socket says where, for `ctl` and `web`.
+    #[arg(long, global = true, env = "CCMUX_LISTEN", value_name = "ADDR")]
     pub listen: Option<SocketAddr>,
     /// Allow --listen on an address other machines can reach.
     #[arg(long, global = true)]

@@ -42,6 +42,17 @@ pub fn read(socket: &SocketPath) -> Option<ServerInfo> {
     serde_json::from_slice(&text).ok()
 }
 
+/// The info of the server on `socket` if its process still runs: a server killed with
+/// SIGKILL leaves its file behind, naming an address that may be someone else's by now.
+pub fn running(socket: &SocketPath) -> Option<ServerInfo> {
+    let info = read(socket)?;
+    let pid = libc::pid_t::try_from(info.pid).ok()?;
+    // SAFETY: signal 0 only checks that the process exists.
+    let alive = unsafe { libc::kill(pid, 0) } == 0
+        || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM);
+    alive.then_some(info)
+}
+
 pub fn remove(socket: &SocketPath) {
     let _ = std::fs::remove_file(socket.info_file());
 }

@@ -64,6 +64,8 @@ pub struct Hub {
     /// What went wrong at start (a state file set aside, a session that did not come back),
     /// told to the first client that attaches.
     startup_notices: Mutex<Vec<String>>,
+    /// A client has attached to a workspace: a background server's reason to exist arrived.
+    attached: watch::Sender<bool>,
 }
 
 impl Hub {
@@ -78,6 +80,7 @@ impl Hub {
             clients: AtomicUsize::new(0),
             clients_changed: tokio::sync::Notify::new(),
             startup_notices: Mutex::default(),
+            attached: watch::channel(false).0,
         }
     }
 
@@ -110,6 +113,7 @@ impl Hub {
     }
 
     fn used(&self, workspace: &str) {
+        self.attached.send_replace(true);
         let mut recent = self.recent.lock();
         recent.retain(|w| w != workspace);
         recent.push(workspace.to_string());
@@ -231,17 +235,18 @@ async fn restore(manager: &Manager, ctx: &Context, state: &state_file::StateFile
         Ok(saved) => saved,
         Err(e) => return vec![e.to_string()],
     };
+    manager.ids_from(saved.next_id).await;
     let mut problems = Vec::new();
-    for session in saved {
+    for session in saved.sessions {
         let task = session.recipe.task_id.clone();
         let started = match state_file::to_config(&session, &ctx.config) {
             Ok(mut config) => {
                 config.restored_screen = last_screen(&session, config.scrollback).await;
-                manager
-                    .create_session(config)
-                    .await
-                    .map(drop)
-                    .map_err(|e| e.to_string())
+                let created = match session.session_id {
+                    Some(id) => manager.restore_session(config, id).await,
+                    None => manager.create_session(config).await,
+                };
+                created.map(drop).map_err(|e| e.to_string())
             }
             Err(e) => Err(e.to_string()),
         };
@@ -342,22 +347,29 @@ async fn refuse(stream: tokio::net::UnixStream, reason: &str) {
     let _ = tokio::time::timeout(std::time::Duration::from_secs(1), write).await;
 }
 
+/// How long a background server waits for the client that started it to attach.
+const ATTACH_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// A background server ends once it has no live session and no client, so none lingers
-/// after its user is done; one started with `ccmux serve` stays until told to stop.
+/// after its user is done; one started with `ccmux serve` stays until told to stop. It first
+/// waits for the client it was started for to attach (or [`ATTACH_GRACE`] to pass): a `ccmux
+/// ls` that comes and goes in between does not end it under that client.
 async fn stop_when_unneeded(hub: Arc<Hub>, background: bool) {
     if !background {
         return;
     }
+    let mut attached = hub.attached.subscribe();
+    let _ = tokio::time::timeout(ATTACH_GRACE, attached.wait_for(|a| *a)).await;
     let mut changes = hub.manager.changes();
     loop {
-        tokio::select! {
-            alive = changes.changed() => if !alive { return },
-            _ = hub.clients_changed.notified() => {}
-        }
         let live = hub.manager.list().iter().any(|s| !s.state().is_ending());
         if !live && hub.clients.load(Ordering::SeqCst) == 0 {
             hub.stop("no sessions and no clients are left");
             return;
+        }
+        tokio::select! {
+            alive = changes.changed() => if !alive { return },
+            _ = hub.clients_changed.notified() => {}
         }
     }
 }

@@ -13,7 +13,7 @@ use crate::config::{self, Config, Flags, ResolveError, SessionRequest};
 use crate::manager::{Manager, ManagerError};
 use crate::paths;
 use crate::server::args::GlobalArgs;
-use crate::session::{Session, TaskId};
+use crate::session::Session;
 
 /// The merged config, and where ccmux was started.
 pub struct Context {
@@ -41,13 +41,31 @@ impl Context {
         })
     }
 
-    /// Where the token is kept: `--token-file`, else `api.token_file`, else the data dir.
+    /// Where the token is kept: `--token-file`, else `api.token_file`, else the data dir's
+    /// `token` (`token-NAME` for a `-L NAME` server: each server has its own).
     pub fn token_file(&self) -> PathBuf {
+        let own = match self.global.socket.as_str() {
+            crate::server::socket::DEFAULT_NAME => "token".to_string(),
+            name => format!("token-{name}"),
+        };
         self.global
             .token_file
             .clone()
             .or_else(|| self.config.api.token_file.clone())
-            .unwrap_or_else(|| paths::data_dir().join("token"))
+            .unwrap_or_else(|| paths::data_dir().join(own))
+    }
+
+    /// Where this server's API listens: `--listen` (or `CCMUX_LISTEN`) exactly; otherwise
+    /// the default server prefers `[api] listen` and any other a free port.
+    fn api_listen(&self) -> ApiListen {
+        let preferred = self.config.api.listen;
+        match self.global.listen {
+            Some(addr) => ApiListen::Exactly(addr),
+            None if self.global.socket == crate::server::socket::DEFAULT_NAME => {
+                ApiListen::Preferably(preferred)
+            }
+            None => ApiListen::Exactly(SocketAddr::new(preferred.ip(), 0)),
+        }
     }
 
     pub fn token(&self) -> anyhow::Result<String> {
@@ -83,6 +101,15 @@ fn explicit_token(flag: Option<String>) -> anyhow::Result<Option<String>> {
         }
         None => Ok(None),
     }
+}
+
+/// Where the API is to listen.
+#[derive(Debug, Clone, Copy)]
+enum ApiListen {
+    /// This address or none: the server does not start without it.
+    Exactly(SocketAddr),
+    /// This address, else a free port on its host (another server has it).
+    Preferably(SocketAddr),
 }
 
 /// A running manager with its API.
@@ -125,7 +152,7 @@ impl Running {
             }
         }
         let manager = Manager::new(manager_config).context("the session threads cannot start")?;
-        let (stop_api, mut stopped) = watch::channel(false);
+        let (stop_api, stopped) = watch::channel(false);
         let (mut api_addr, mut api_task) = (None, None);
         if ctx.config.api.enabled {
             let access = Access {
@@ -138,17 +165,9 @@ impl Running {
                 config: ctx.config.clone(),
                 cwd: ctx.cwd.clone(),
             };
-            let shutdown = async move {
-                let _ = stopped.wait_for(|s| *s).await;
-            };
-            let (addr, task) = api::start(
-                ctx.config.api.listen,
-                ctx.global.allow_remote,
-                state,
-                access,
-                shutdown,
-            )
-            .await?;
+            let listen = ctx.api_listen();
+            let (addr, task) =
+                start_api(listen, ctx.global.allow_remote, state, access, &stopped).await?;
             api_addr = Some(addr);
             api_task = Some(task);
         }
@@ -165,9 +184,13 @@ impl Running {
     pub async fn autostart(&self, ctx: &Context) -> Vec<String> {
         let mut problems = Vec::from_iter(ctx.untrusted_notice.clone());
         let configured = ctx.config.sessions.iter().filter(|s| s.autostart);
-        // A task restored from the state file is already running.
-        for entry in configured.filter(|s| {
-            TaskId::new(s.task_id.clone()).map_or(true, |t| self.manager.find_task(&t).is_none())
+        // A task restored from the state file is already running in its workspace.
+        for entry in configured.filter(|entry| {
+            ctx.config
+                .session_config(SessionRequest::from(*entry), &ctx.cwd)
+                .map_or(true, |s| {
+                    self.manager.find_task(&s.workspace, &s.task_id).is_none()
+                })
         }) {
             if let Err(problem) =
                 start_session(&self.manager, &ctx.config, entry.into(), &ctx.cwd).await
@@ -186,6 +209,39 @@ impl Running {
         if let Some(task) = self.api_task {
             let _ = task.await;
         }
+    }
+}
+
+/// Serves the API where `listen` says, until `stopped` turns true.
+async fn start_api(
+    listen: ApiListen,
+    allow_remote: bool,
+    state: AppState,
+    access: Access,
+    stopped: &watch::Receiver<bool>,
+) -> Result<(SocketAddr, tokio::task::JoinHandle<()>), api::ServeError> {
+    let shutdown = |mut stopped: watch::Receiver<bool>| async move {
+        let _ = stopped.wait_for(|s| *s).await;
+    };
+    let (ApiListen::Exactly(addr) | ApiListen::Preferably(addr)) = listen;
+    let started = api::start(
+        addr,
+        allow_remote,
+        state.clone(),
+        access.clone(),
+        shutdown(stopped.clone()),
+    )
+    .await;
+    match (started, listen) {
+        (Err(api::ServeError::Bind { reason, .. }), ApiListen::Preferably(_)) => {
+            let free = SocketAddr::new(addr.ip(), 0);
+            let started = api::start(free, allow_remote, state, access, shutdown(stopped.clone()));
+            let (bound, task) = started.await?;
+            tracing::info!(%addr, %bound, %reason, "the API's usual address is taken");
+            eprintln!("ccmux: {addr} is taken ({reason}); the API listens on {bound} instead");
+            Ok((bound, task))
+        }
+        (started, _) => started,
     }
 }
 

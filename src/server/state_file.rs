@@ -17,19 +17,33 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
 use crate::manager::Manager;
-use crate::session::{CommandRecord, Recipe, Session, SessionConfig, TerminalSize};
+use crate::session::{CommandRecord, Recipe, Session, SessionConfig, SessionId, TerminalSize};
 
 const VERSION: u32 = 1;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct StateDocument {
     version: u32,
-    sessions: Vec<SavedSession>,
+    #[serde(flatten)]
+    saved: Saved,
+}
+
+/// What a server keeps of itself: its live sessions, and how far its ids have gone so that a
+/// restarted server never hands out an id it has used.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Saved {
+    /// Every session id below this one has been handed out.
+    #[serde(default)]
+    pub next_id: u64,
+    pub sessions: Vec<SavedSession>,
 }
 
 /// One live session as it stood when last saved.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SavedSession {
+    /// Its id, which it keeps when started again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<SessionId>,
     #[serde(flatten)]
     pub recipe: Recipe,
     /// The program's working directory then: where a shell had `cd`-ed to.
@@ -83,18 +97,18 @@ impl StateFile {
 
     /// The saved sessions; none when there is no file. A file that does not parse, or comes
     /// from a newer ccmux, is moved aside as `NAME.bad-TIME`.
-    pub fn load(&self) -> Result<Vec<SavedSession>, StateError> {
+    pub fn load(&self) -> Result<Saved, StateError> {
         let io = |source| StateError::Io {
             path: self.path.clone(),
             source,
         };
         let text = match std::fs::read(&self.path) {
             Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Saved::default()),
             Err(e) => return Err(io(e)),
         };
         let reason = match serde_json::from_slice::<StateDocument>(&text) {
-            Ok(doc) if doc.version == VERSION => return Ok(doc.sessions),
+            Ok(doc) if doc.version == VERSION => return Ok(doc.saved),
             Ok(doc) => format!("version {} where {VERSION} was expected", doc.version),
             Err(e) => e.to_string(),
         };
@@ -110,15 +124,15 @@ impl StateFile {
         })
     }
 
-    /// Replaces the file with `sessions`, atomically and readable by the user only.
-    pub fn save(&self, sessions: &[SavedSession]) -> Result<(), StateError> {
+    /// Replaces the file with `saved`, atomically and readable by the user only.
+    pub fn save(&self, saved: &Saved) -> Result<(), StateError> {
         let io = |source| StateError::Io {
             path: self.path.clone(),
             source,
         };
         let document = StateDocument {
             version: VERSION,
-            sessions: sessions.to_vec(),
+            saved: saved.clone(),
         };
         let json = serde_json::to_vec_pretty(&document).map_err(|e| io(e.into()))?;
         crate::paths::write_private(&self.path, &json).map_err(io)
@@ -135,23 +149,25 @@ fn file_name(path: &Path) -> String {
         .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
 }
 
-/// The live sessions as they stand now, and the restores that failed.
-pub async fn snapshot(manager: &Manager) -> Vec<SavedSession> {
-    let sessions = manager.list();
+/// The live sessions as they stand now, the restores that failed, and the next id.
+pub async fn snapshot(manager: &Manager) -> Saved {
+    let all = manager.list();
     let live_task = |task: &crate::session::TaskId| {
-        sessions
-            .iter()
+        all.iter()
             .any(|s| !s.state().is_ending() && s.task_id() == task)
     };
-    let mut saved = Vec::new();
-    for session in &sessions {
+    let mut sessions = Vec::new();
+    for session in &all {
         let keep = !session.state().is_ending()
             || failed_restore(session) && !live_task(session.task_id());
         if keep {
-            saved.push(save_one(session).await);
+            sessions.push(save_one(session).await);
         }
     }
-    saved
+    Saved {
+        next_id: manager.next_id(),
+        sessions,
+    }
 }
 
 /// A restored session that ended on its own with a failure.
@@ -166,6 +182,7 @@ async fn save_one(session: &Session) -> SavedSession {
     let cwd = std::fs::read_link(format!("/proc/{}/cwd", session.pid()))
         .unwrap_or_else(|_| recipe.project_path.clone());
     SavedSession {
+        session_id: Some(session.id()),
         cwd,
         terminal_size: session.terminal_size(),
         history: session.history().await,
@@ -202,7 +219,7 @@ mod tests {
         assert!(!file.path().exists());
         assert_eq!(std::fs::read_to_string(&moved_to).unwrap(), "{ not json");
         assert!(
-            file.load().unwrap().is_empty(),
+            file.load().unwrap().sessions.is_empty(),
             "then the server starts empty"
         );
     }
@@ -212,10 +229,10 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         let file = StateFile::new(dir.path(), "work");
-        file.save(&[]).unwrap();
+        file.save(&Saved::default()).unwrap();
         let mode = std::fs::metadata(file.path()).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
-        assert!(file.load().unwrap().is_empty());
+        assert!(file.load().unwrap().sessions.is_empty());
         assert!(file.path().ends_with("state-work.json"));
     }
 }

@@ -26,7 +26,7 @@ pub enum SessionError {
     Pty(String),
     #[error("could not start `{program}`: {reason}")]
     Spawn { program: String, reason: String },
-    #[error("the session is {0}; it takes a command only when ready or idle")]
+    #[error("the session is {0}; it takes a command only when ready, idle or in error")]
     NotAcceptingCommands(SessionState),
     #[error("the session has ended")]
     Ended,

@@ -57,7 +57,7 @@ pub use info::{Recipe, Resources, SessionId, SessionInfo, SessionStatus};
 pub use output::{OutputType, SessionOutput};
 pub use process::Ending;
 pub use profile::ProfileKind;
-pub use pty::{ExitInfo, resolve_program};
+pub use pty::{ExitInfo, IN_A_PANE, preflight, resolve_program};
 pub use services::SessionServices;
 pub use state::SessionState;
 pub use stream::{StreamItem, TerminalView};

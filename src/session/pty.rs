@@ -32,6 +32,10 @@ pub const OUTPUT_QUEUE: usize = 16;
 /// own secret, which no child may see.
 const SCRUBBED_ENV: [&str; 3] = ["CLAUDECODE", "CLAUDE_CODE_ENTRYPOINT", "CCMUX_API_TOKEN"];
 
+/// Set in every session's environment, as tmux sets `TMUX`: a `ccmux` started inside a pane
+/// knows it is nested.
+pub const IN_A_PANE: &str = "CCMUX";
+
 /// How the child ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExitInfo {
@@ -57,10 +61,7 @@ pub fn spawn(
     shard: Shard,
     reaper: &Reaper,
 ) -> Result<Spawned, SessionError> {
-    check_exec_input(config)?;
-    check_project_path(&config.project_path)?;
-    let program = config.command.first().ok_or(SessionError::EmptyCommand)?;
-    let resolved = resolve_program(program, &config.environment)?;
+    let resolved = preflight(config)?;
 
     let size = config.terminal_size;
     let pair = native_pty_system()
@@ -96,6 +97,7 @@ pub fn spawn(
     }
     cmd.env("TERM", "xterm-256color");
     cmd.env("COLORTERM", "truecolor");
+    cmd.env(IN_A_PANE, "1");
     for (key, value) in &config.environment {
         cmd.env(key, value);
     }
@@ -104,7 +106,7 @@ pub fn spawn(
     }
 
     let spawn_error = |e: anyhow::Error| SessionError::Spawn {
-        program: program.clone(),
+        program: config.command[0].clone(),
         reason: e.to_string(),
     };
     let child = pair.slave.spawn_command(cmd).map_err(spawn_error)?;
@@ -210,6 +212,15 @@ fn check_string(field: &'static str, name: &str, string: &str) -> Result<usize, 
 
 fn refused(field: &'static str, problem: String) -> SessionError {
     SessionError::InvalidExecInput { field, problem }
+}
+
+/// What `spawn` refuses before it starts anything, asked alone (`config check` does): input
+/// too large, a missing project directory, a program that is not there. The program's path.
+pub fn preflight(config: &SessionConfig) -> Result<PathBuf, SessionError> {
+    check_exec_input(config)?;
+    check_project_path(&config.project_path)?;
+    let program = config.command.first().ok_or(SessionError::EmptyCommand)?;
+    resolve_program(program, &config.environment)
 }
 
 fn check_project_path(path: &Path) -> Result<(), SessionError> {

@@ -81,7 +81,10 @@ impl Actor {
             let _ = reply.send(Err(SessionError::Ended));
             return;
         }
-        if !state.accepts_commands() || self.commands.is_running() {
+        // A program that reported an error and carried on takes the next command too: the
+        // command is how a user moves it on.
+        let takes = state.accepts_commands() || state == SessionState::Error;
+        if !takes || self.commands.is_running() {
             let _ = reply.send(Err(SessionError::NotAcceptingCommands(state)));
             return;
         }

@@ -77,6 +77,7 @@ impl Actor {
             recording.resize(size);
         }
         drop(terminal);
+        self.detector.on_resize();
         self.status.send_modify(|s| s.terminal_size = size);
         Ok(())
     }

@@ -100,6 +100,13 @@ impl Detector {
         });
     }
 
+    /// The terminal was resized: the program may redraw its prompt (bash does on SIGWINCH),
+    /// perhaps only after a command was typed, and that redraw is no sign the command ended.
+    /// So the prompt stops meaning "back" until it is believed again once output settles.
+    pub fn on_resize(&mut self) {
+        self.last_prompt = None;
+    }
+
     pub fn decide(&mut self, view: &ScreenView, now: Instant) -> Decision {
         let decision = self.judge(view, now);
         if let (Some(error), Some((verdict, _))) = (&mut self.error, &decision.verdict) {
