@@ -143,7 +143,7 @@ fn attach_tui(
 ) -> anyhow::Result<ExitCode> {
     logging::init(&log_file);
     if std::env::var_os(ccmux::session::IN_A_PANE).is_some() {
-        eprintln!(
+        ccmux::terminal_text::errln!(
             "ccmux: warning: this is inside a ccmux pane (${} is set), so this ccmux is nested \
              in that one: the outer one sees the prefix key first",
             ccmux::session::IN_A_PANE
@@ -202,7 +202,7 @@ fn tell_why_not_started(error: &client::ClientError, log_file: &std::path::Path,
         return;
     }
     for line in said.lines().filter(|l| l.starts_with("ccmux: ")) {
-        eprintln!("{}", ctl::inert(line));
+        ccmux::terminal_text::errln!("{line}");
     }
 }
 

@@ -116,7 +116,11 @@ fn the_wait_route_caps_its_timeout_and_names_bad_states_and_unknown_ids() {
     let (status, info) = server.call("POST", "/api/v1/sessions", Some(create));
     assert_eq!(status, 201, "{info}");
     let id = &info["session_id"];
-    for (query, field) in [("timeout=601", "timeout"), ("state=ready,nope", "state")] {
+    for (query, field) in [
+        ("timeout=601", "timeout"),
+        ("state=ready,nope", "state"),
+        ("state=", "state"),
+    ] {
         let (status, body) =
             server.call("GET", &format!("/api/v1/sessions/{id}/wait?{query}"), None);
         assert_eq!(status, 422, "{query}: {body}");

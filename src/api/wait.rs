@@ -75,7 +75,8 @@ pub struct WaitResult {
 
 /// The states named in `list`, or the field at fault.
 fn wanted(list: Option<&str>) -> Result<Vec<SessionState>, ApiError> {
-    let Some(list) = list.filter(|l| !l.is_empty()) else {
+    // An empty `state=` names no state: refused like any other name that is not one.
+    let Some(list) = list else {
         return Ok(vec![SessionState::Ready, SessionState::Idle]);
     };
     list.split(',')

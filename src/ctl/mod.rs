@@ -193,9 +193,9 @@ pub fn run(args: CtlArgs, endpoint: Endpoint) -> anyhow::Result<ExitCode> {
             let before = client.call("GET", &format!("/api/v1/sessions/{id}"), None)?;
             if before["state"] == "terminated" && !remove_worktree {
                 // Nothing to end: saying so, and exiting as `send` does for an ended session.
-                eprintln!(
+                crate::terminal_text::errln!(
                     "ccmux: session {id} had already ended ({})",
-                    inert(before["state_reason"].as_str().unwrap_or("terminated"))
+                    before["state_reason"].as_str().unwrap_or("terminated")
                 );
                 return Ok(SendOutcome::Ended.exit_code());
             }

@@ -28,12 +28,16 @@ pub(super) fn wait(
         .filter(|t| !t.is_zero())
         .context("--timeout must be a positive number of seconds")?;
     let deadline = Instant::now() + timeout;
-    let states = states.join(",");
+    // No `state=` at all when none is named: the route's own default (ready, idle) applies.
+    let states = match states {
+        [] => String::new(),
+        named => format!("state={}&", named.join(",")),
+    };
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         let chunk = left.clamp(MIN_CHUNK, Duration::from_secs_f64(MAX_WAIT_SECS));
         let path = format!(
-            "/api/v1/sessions/{id}/wait?state={states}&timeout={:.3}",
+            "/api/v1/sessions/{id}/wait?{states}timeout={:.3}",
             chunk.as_secs_f64()
         );
         let value = client.call("GET", &path, None)?;

@@ -238,7 +238,9 @@ async fn start_api(
             let started = api::start(free, allow_remote, state, access, shutdown(stopped.clone()));
             let (bound, task) = started.await?;
             tracing::info!(%addr, %bound, %reason, "the API's usual address is taken");
-            eprintln!("ccmux: {addr} is taken ({reason}); the API listens on {bound} instead");
+            crate::terminal_text::errln!(
+                "ccmux: {addr} is taken ({reason}); the API listens on {bound} instead"
+            );
             Ok((bound, task))
         }
         (started, _) => started,

@@ -44,25 +44,37 @@ pub enum Choice {
 
 /// Longest label a choice may name.
 const MAX_LABEL: usize = 200;
+/// A label: no control characters, and something besides white space.
+const LABEL_PATTERN: &str = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$";
 
 impl Choice {
-    /// `1`–`9`, `yes`, `no` or an option's label, as `ctl answer` takes it.
+    /// `1`–`9`, `yes`, `no` or an option's label, as `ctl answer` takes it. Any other
+    /// non-blank text (`0`, `12`) is a label: the dialog says whether it has that option.
     pub fn parse(text: &str) -> Result<Self, InvalidChoice> {
         let invalid = || InvalidChoice(text.chars().take(MAX_LABEL).collect());
-        match text.trim().to_ascii_lowercase().as_str() {
-            "yes" | "y" => Ok(Self::Yes),
-            "no" | "n" => Ok(Self::No),
-            number if number.parse::<i64>().is_ok() => number
-                .parse::<u8>()
-                .ok()
-                .filter(|n| (1..=9).contains(n))
-                .map(Self::Number)
-                .ok_or_else(invalid),
-            "" => Err(invalid()),
-            _ if text.chars().count() > MAX_LABEL || text.chars().any(char::is_control) => {
-                Err(invalid())
+        let label = text.trim();
+        if label.is_empty()
+            || text.chars().count() > MAX_LABEL
+            || text.chars().any(char::is_control)
+        {
+            return Err(invalid());
+        }
+        Ok(match label.to_ascii_lowercase().as_str() {
+            "yes" | "y" => Self::Yes,
+            "no" | "n" => Self::No,
+            digit @ ("1" | "2" | "3" | "4" | "5" | "6" | "7" | "8" | "9") => {
+                Self::Number(digit.as_bytes()[0] - b'0')
             }
-            _ => Ok(Self::Label(text.trim().to_string())),
+            _ => Self::Label(label.to_string()),
+        })
+    }
+
+    /// A JSON number: an option's number, 1–9.
+    fn number(n: f64) -> Result<Self, InvalidChoice> {
+        if n.fract() == 0.0 && (1.0..=9.0).contains(&n) {
+            Ok(Self::Number(n as u8))
+        } else {
+            Err(InvalidChoice(n.to_string()))
         }
     }
 }
@@ -99,7 +111,7 @@ impl schemars::JsonSchema for Choice {
 
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
         schemars::json_schema!({
-            "oneOf": [{"type": "integer", "minimum": 1, "maximum": 9}, {"type": "string", "minLength": 1, "maxLength": MAX_LABEL}],
+            "oneOf": [{"type": "integer", "minimum": 1, "maximum": 9}, {"type": "string", "minLength": 1, "maxLength": MAX_LABEL, "pattern": LABEL_PATTERN}],
             "description": "The option's number as the dialog shows it; yes (the first option saying Yes, else the first) / no (the option saying No); or an option's label (e.g. a question's answer), in any case.",
         })
     }
@@ -115,15 +127,12 @@ impl<'de> Deserialize<'de> for Choice {
             Float(f64),
             Word(String),
         }
-        let text = match Raw::deserialize(d)? {
-            Raw::Number(n) => n.to_string(),
-            Raw::Float(f) if f.fract() == 0.0 && (0.0..=255.0).contains(&f) => {
-                (f as u8).to_string()
-            }
-            Raw::Float(f) => return Err(serde::de::Error::custom(InvalidChoice(f.to_string()))),
-            Raw::Word(w) => w,
-        };
-        Choice::parse(&text).map_err(serde::de::Error::custom)
+        match Raw::deserialize(d)? {
+            Raw::Number(n) => Choice::number(n as f64),
+            Raw::Float(f) => Choice::number(f),
+            Raw::Word(w) => Choice::parse(&w),
+        }
+        .map_err(serde::de::Error::custom)
     }
 }
 
@@ -223,5 +232,7 @@ mod tests {
         assert_eq!(serde_json::to_string(&Choice::Number(3)).unwrap(), "3");
         assert_eq!(Choice::parse("2"), Ok(Choice::Number(2)));
         assert_eq!(parse("\" Luxon \"").unwrap(), Choice::Label("Luxon".into()));
+        assert_eq!(parse("\"0\"").unwrap(), Choice::Label("0".into()));
+        assert!(parse("\"  \"").is_err(), "blank");
     }
 }
