@@ -21,6 +21,7 @@ pub mod paths;
 pub mod protocol;
 pub mod recording;
 pub mod runtime;
+pub mod screen;
 pub mod server;
 pub mod session;
 pub mod tui;

@@ -1,11 +1,10 @@
-//! One client connection: its requests in, its workspace's sessions and terminals out.
+//! One client connection: its requests in, its workspace's sessions and screens out.
 //!
-//! Everything sent to the client goes through one bounded queue drained by a writer task. A
-//! session's terminal bytes reach that queue through a forwarder per session; when the client
-//! cannot keep up the forwarder waits, the session's stream leaves it behind, and it starts
-//! over from a fresh replay. So a slow client costs a bounded queue and never slows a session.
+//! Everything sent to the client goes through one bounded queue drained by a writer task. The
+//! sessions' screens reach that queue as frames (see `screens.rs`), pulled when the client has
+//! taken the ones before: a slow client gets the newest screen later, never a backlog, and
+//! never slows a session. Typed input is encoded with the session's modes and written at once.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -13,12 +12,13 @@ use tokio::sync::{mpsc, watch};
 
 use crate::manager::{ClientId, ManagerError};
 use crate::protocol::{self, ClientMessage, ServerMessage, WorkspaceListing};
-use crate::server::forward::Forwarder;
+use crate::screen::input;
+use crate::server::screens::{Read, Screens};
 use crate::server::usage_feed::UsageFeed;
 use crate::server::{Hub, workspace};
 use crate::session::{Session, SessionError, SessionId, SessionInfo};
 
-/// Messages waiting for a client: at most this many (terminal chunks are ≤ 64 KiB each).
+/// Messages waiting for a client: at most this many (frames are at most two in flight).
 const OUTGOING_QUEUE: usize = 64;
 /// Requests read ahead of the one being carried out.
 const INCOMING_QUEUE: usize = 64;
@@ -46,17 +46,17 @@ pub async fn serve(
     let (requests_tx, requests) = mpsc::channel(INCOMING_QUEUE);
     let reading = tokio::spawn(read_requests(reader, requests_tx));
     let client = hub.client_joined();
+    let screens = Screens::start(hub.manager.clone(), hub.frame_cap, out.clone());
     let mut connection = Connection {
         hub: hub.clone(),
         client,
         out,
         workspace: None,
-        forwarders: HashMap::new(),
+        screens,
         last_sent: Vec::new(),
         usage: None,
     };
     connection.run(requests).await;
-    connection.stop_forwarders();
     hub.manager.client_left(client);
     reading.abort();
     drop(connection);
@@ -77,7 +77,7 @@ struct Connection {
     client: ClientId,
     out: Outgoing,
     workspace: Option<String>,
-    forwarders: HashMap<SessionId, Forwarder>,
+    screens: Screens,
     /// The session list the client has, so unchanged lists are not sent again.
     last_sent: Vec<SessionInfo>,
     /// Resource use sent while the client shows it; ends when dropped.
@@ -157,17 +157,32 @@ impl Connection {
                 }
                 Ok(())
             }
-            ClientMessage::Input { session, bytes } => {
-                manager.client_input(self.client, session, bytes).await
-            }
+            ClientMessage::Input { session, input } => self.type_into(session, input).await,
             ClientMessage::PaneSize { session, size } => {
                 manager.client_shows(self.client, session, size).await
             }
-            ClientMessage::Consumed { session, bytes } => {
-                if let Some(forwarder) = self.forwarders.get(&session) {
-                    forwarder.consumed(bytes as usize);
-                }
+            ClientMessage::FrameTaken { frame } => {
+                self.screens.taken(frame);
                 Ok(())
+            }
+            ClientMessage::Page { session, offset } => {
+                self.read(session, Read::Page { offset }).await
+            }
+            ClientMessage::Search {
+                session,
+                needle,
+                offset,
+                direction,
+            } => {
+                let read = Read::Search {
+                    needle,
+                    offset,
+                    direction,
+                };
+                self.read(session, read).await
+            }
+            ClientMessage::Copy { session, from, to } => {
+                self.read(session, Read::Copy { from, to }).await
             }
             ClientMessage::Report(post) => {
                 let reply = crate::claude::receive(manager, post).await;
@@ -267,9 +282,39 @@ impl Connection {
         true
     }
 
-    /// Attaches the client to `workspace`: its sessions, then their terminals.
+    /// Encodes typed input with the session's modes and writes it: the keystroke path waits
+    /// for no frame.
+    async fn type_into(&self, session: SessionId, typed: input::Input) -> Result<(), ManagerError> {
+        let manager = &self.hub.manager;
+        let encoded = {
+            let s = manager.get(session)?;
+            let terminal = s.terminal().lock();
+            input::encode(&typed, &terminal)
+        };
+        match encoded {
+            Ok(Some(bytes)) => manager.client_input(self.client, session, bytes).await,
+            Ok(None) => Ok(()),
+            Err(e) => {
+                let text = format!("session {session}: {e}");
+                let _ = self.out.send(ServerMessage::Notice { text }).await;
+                Ok(())
+            }
+        }
+    }
+
+    /// Queues a read of a session's history; a client with too many waiting is told so.
+    async fn read(&self, session: SessionId, read: Read) -> Result<(), ManagerError> {
+        let s = self.hub.manager.get(session)?;
+        if !self.screens.read(s, read) {
+            let text = "still reading the history; try again".to_string();
+            let _ = self.out.send(ServerMessage::Notice { text }).await;
+        }
+        Ok(())
+    }
+
+    /// Attaches the client to `workspace`: its sessions, then their screens.
     async fn show(&mut self, workspace: String) {
-        self.stop_forwarders();
+        self.screens.show(&[]);
         self.last_sent.clear();
         self.hub.used(&workspace);
         self.workspace = Some(workspace.clone());
@@ -300,24 +345,13 @@ impl Connection {
             .out
             .send(ServerMessage::Sessions { sessions: infos })
             .await;
-        self.forwarders
-            .retain(|id, _| sessions.iter().any(|s| s.id() == *id));
-        for session in sessions {
-            if !self.forwarders.contains_key(&session.id()) {
-                let forwarder = Forwarder::start(session.clone(), self.out.clone());
-                self.forwarders.insert(session.id(), forwarder);
-            }
-        }
+        self.screens.show(&sessions);
     }
 
     fn usage_feed(&self) -> Option<UsageFeed> {
         let workspace = self.workspace.clone()?;
         let manager = self.hub.manager.clone();
         Some(UsageFeed::start(manager, workspace, self.out.clone()))
-    }
-
-    fn stop_forwarders(&mut self) {
-        self.forwarders.clear();
     }
 }
 
@@ -331,7 +365,7 @@ fn infos(sessions: &[Session]) -> Vec<SessionInfo> {
 }
 
 /// Whether two lists differ only in what changes with every byte of output: not worth a
-/// message, since the client sees the output itself.
+/// message, since the client sees the screen itself.
 fn same_but_counters(a: &[SessionInfo], b: &[SessionInfo]) -> bool {
     a.len() == b.len()
         && a.iter().zip(b).all(|(a, b)| {

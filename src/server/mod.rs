@@ -2,8 +2,8 @@
 //! Unix socket. Sessions outlive the clients that show them; a client detaches and comes back.
 
 mod connection;
-mod forward;
 pub mod info;
+mod screens;
 pub mod socket;
 pub mod state_file;
 mod usage_feed;
@@ -46,6 +46,8 @@ pub struct ServeOptions {
 pub struct Hub {
     pub manager: Manager,
     pub api: Option<SocketAddr>,
+    /// Most frames a second a client is sent (`ui.frame_cap`).
+    pub frame_cap: u32,
     /// Workspaces by last use, most recent last.
     recent: Mutex<Vec<String>>,
     /// `Some(reason)` once the server is going away.
@@ -60,10 +62,11 @@ pub struct Hub {
 }
 
 impl Hub {
-    fn new(manager: Manager, api: Option<SocketAddr>) -> Self {
+    fn new(manager: Manager, api: Option<SocketAddr>, frame_cap: u32) -> Self {
         Self {
             manager,
             api,
+            frame_cap,
             recent: Mutex::default(),
             stop: watch::channel(None).0,
             next_client: AtomicU64::new(1),
@@ -141,7 +144,11 @@ impl Hub {
 pub async fn run(ctx: Context, options: ServeOptions) -> anyhow::Result<()> {
     let listener = socket::bind(&options.socket).await?;
     let running = Running::start(&ctx, hook_endpoint(&options.socket)).await?;
-    let hub = Arc::new(Hub::new(running.manager.clone(), running.api_addr));
+    let hub = Arc::new(Hub::new(
+        running.manager.clone(),
+        running.api_addr,
+        ctx.config.ui.frame_cap,
+    ));
     let state = state_file::StateFile::new(&crate::paths::data_dir(), &options.socket.name);
     if options.restore {
         let problems = restore(&hub.manager, &ctx, &state).await;
@@ -276,7 +283,8 @@ async fn save_now(manager: &Manager, state: &state_file::StateFile) {
 /// A client connected to a server over `manager` in this process, through a socket pair: the
 /// TUI's tests drive the real protocol without a server process.
 pub async fn connect_in_process(manager: Manager) -> crate::client::Connection {
-    let hub = Arc::new(Hub::new(manager, None));
+    let frame_cap = crate::config::Config::default().ui.frame_cap;
+    let hub = Arc::new(Hub::new(manager, None, frame_cap));
     let (server_end, client_end) =
         tokio::net::UnixStream::pair().expect("a socket pair can be made");
     let (reader, writer) = server_end.into_split();

@@ -15,6 +15,7 @@ use tokio::sync::mpsc;
 use crate::config::{Config, Keymap, Layout};
 use crate::keys::chord_matches;
 use crate::protocol::{ClientMessage, NewSession};
+use crate::screen::input::Input;
 use crate::session::{SessionId, SessionState, TerminalSize};
 use crate::tui::attention::Attention;
 use crate::tui::macro_picker::MacroPicker;
@@ -80,14 +81,13 @@ pub struct App {
     pub message: Option<String>,
     /// Set when the client should end: the user detached or quit, or the server went away.
     pub quit: Option<Leave>,
-    /// The pane keys went to since its output was last drawn: its next output (the echo) is
+    /// The pane keys went to since its screen was last drawn: its next frame (the echo) is
     /// drawn the moment it arrives, whatever the frame cap says.
     pub awaiting_echo: Option<SessionId>,
     /// Counts what went to panes, so the loop can tell a forwarded key from a ccmux command.
     pub forwarded: u64,
-    /// When the panes' deferred history is to be captured: output has paused this long (see
-    /// `session/terminal/deferred.rs`). Pushed back by each output.
-    pub settle_at: Option<Instant>,
+    /// Reads of the history (pages, searches, copies) asked for and not answered yet.
+    pub pending: usize,
     /// A session was asked for from this client's prompt: it gets the focus when it appears.
     pub spawned_here: bool,
     pub frames: u64,
@@ -139,7 +139,7 @@ impl App {
             quit: None,
             awaiting_echo: None,
             forwarded: 0,
-            settle_at: None,
+            pending: 0,
             spawned_here: false,
             frames: 0,
             usage: None,
@@ -289,14 +289,35 @@ impl App {
         self.request(ClientMessage::Create(new));
     }
 
-    /// Queues bytes for a session behind the keys typed before them.
-    pub(super) fn send_to(&mut self, session: Pane, bytes: Vec<u8>) {
-        self.awaiting_echo = Some(session.id());
+    /// Queues input for a session behind the keys typed before them.
+    pub(super) fn send_to(&mut self, session: SessionId, input: Input) {
+        self.awaiting_echo = Some(session);
         self.forwarded += 1;
-        self.request(ClientMessage::Input {
-            session: session.id(),
-            bytes,
-        });
+        self.request(ClientMessage::Input { session, input });
+    }
+
+    /// Asks the server for a read of the history, answered later by a message of its own.
+    pub(super) fn ask(&mut self, message: ClientMessage) {
+        self.pending += 1;
+        self.request(message);
+    }
+
+    /// Asks for the page each scrolled pane shows, unless it is asked for already.
+    pub fn ask_pages(&mut self) {
+        let mut asks = Vec::new();
+        for pane in &mut self.panes {
+            let offset = self.scroll.get(&pane.id()).copied().unwrap_or(0);
+            if offset > 0 && pane.asked != Some(offset) {
+                pane.asked = Some(offset);
+                asks.push(ClientMessage::Page {
+                    session: pane.id(),
+                    offset,
+                });
+            }
+        }
+        for ask in asks {
+            self.ask(ask);
+        }
     }
 
     /// Tells the server the size each pane is shown at, when that changed.

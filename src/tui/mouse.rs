@@ -1,11 +1,13 @@
 //! The mouse: a click focuses a pane; the wheel scrolls its history and a drag selects text
 //! (copied when the button is released, see `select.rs`), unless the program asked for mouse
-//! reports, in which case the events its mode asks for go to it, in its encoding.
+//! reports, in which case the events go to the server, which reports the ones its mode asks
+//! for in its encoding.
 
-use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::Position;
 
-use crate::keys;
+use crate::screen::input::{Input, MouseKind, MouseReport};
+use crate::screen::styled::MouseMode;
 use crate::tui::app::{App, inner};
 
 /// Rows one wheel notch scrolls.
@@ -37,25 +39,25 @@ impl App {
             return;
         };
         let inner = inner(rect);
-        let (mode, encoding) = {
-            let terminal = session.terminal().lock();
-            let screen = terminal.screen();
-            (
-                screen.mouse_protocol_mode(),
-                screen.mouse_protocol_encoding(),
-            )
-        };
+        let reported = session.grid().modes.mouse != MouseMode::None;
         let wheel_up = match mouse.kind {
             MouseEventKind::ScrollUp => Some(true),
             MouseEventKind::ScrollDown => Some(false),
             _ => None,
         };
         let pressed = matches!(mouse.kind, MouseEventKind::Down(_));
-        if mode != vt100::MouseProtocolMode::None && inner.contains(at) {
-            let cell = (mouse.column - inner.x + 1, mouse.row - inner.y + 1);
-            let report = keys::mouse(mouse.kind, mouse.modifiers, cell, mode, encoding);
-            if let Some(bytes) = report {
-                self.send_to(session, bytes);
+        if reported && inner.contains(at) {
+            if let Some(kind) = MouseKind::from_event(mouse.kind) {
+                let m = mouse.modifiers;
+                let report = MouseReport {
+                    kind,
+                    col: mouse.column - inner.x + 1,
+                    row: mouse.row - inner.y + 1,
+                    ctrl: m.contains(KeyModifiers::CONTROL),
+                    alt: m.contains(KeyModifiers::ALT),
+                    shift: m.contains(KeyModifiers::SHIFT),
+                };
+                self.send_to(session.id(), Input::Mouse(report));
             }
         } else if matches!(mouse.kind, MouseEventKind::Down(MouseButton::Left))
             && inner.contains(at)
