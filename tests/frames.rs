@@ -1,0 +1,173 @@
+//! What a client of the server's socket is sent while a session floods: frames of the screen,
+//! pulled with a window of unacknowledged frames — never a backlog, and never more than
+//! `ui.frame_cap` screens a second, however much the program prints. Through a real server
+//! process and its Unix socket, speaking the protocol as the TUI does.
+
+mod common;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use ccmux::protocol::{self, Attach, ClientMessage, ServerMessage};
+use ccmux::screen::Frame;
+use ccmux::screen::schedule::WINDOW;
+use ccmux::screen::styled::{Row, row_text};
+use common::server::start_server_with_config;
+use tokio::sync::mpsc;
+
+const FRAME_CAP: u32 = 20;
+
+/// Prints `line N` for ever increasing N, as fast as it can.
+const FLOOD: &str =
+    "import itertools, sys\nfor i in itertools.count():\n    sys.stdout.write(f'line {i}\\n')";
+
+struct Client {
+    to_server: mpsc::Sender<ClientMessage>,
+    from_server: mpsc::Receiver<ServerMessage>,
+    /// The screen as the frames so far draw it.
+    rows: Vec<Row>,
+}
+
+impl Client {
+    /// Attaches to a new workspace whose one session floods.
+    async fn attach_to_a_flood(home: &Path) -> Self {
+        let socket = home.join("run/ccmux/default");
+        let stream = tokio::net::UnixStream::connect(&socket).await.unwrap();
+        let channels = ccmux::client::handshake(stream)
+            .await
+            .unwrap()
+            .into_channels();
+        let attach = Attach {
+            workspace: None,
+            create: true,
+            cwd: home.to_path_buf(),
+            config: None,
+            run: vec!["python3".into(), "-c".into(), FLOOD.into()],
+        };
+        channels
+            .to_server
+            .send(ClientMessage::Attach(attach))
+            .await
+            .unwrap();
+        Self {
+            to_server: channels.to_server,
+            from_server: channels.from_server,
+            rows: Vec::new(),
+        }
+    }
+
+    /// The frames that come within `wait`, applied to `rows`, with their encoded sizes.
+    async fn frames_within(&mut self, wait: Duration, ack: bool) -> Vec<(u64, usize)> {
+        let deadline = tokio::time::Instant::now() + wait;
+        let mut got = Vec::new();
+        while let Ok(Some(message)) =
+            tokio::time::timeout_at(deadline, self.from_server.recv()).await
+        {
+            let size = protocol::encode(&message).unwrap().len();
+            if let ServerMessage::Frame { frame, screens } = message {
+                for (_, screen) in screens {
+                    self.apply(screen);
+                }
+                got.push((frame, size));
+                if ack {
+                    self.take(frame).await;
+                }
+            }
+        }
+        got
+    }
+
+    async fn take(&self, frame: u64) {
+        let taken = ClientMessage::FrameTaken { frame };
+        self.to_server.send(taken).await.unwrap();
+    }
+
+    fn apply(&mut self, frame: Frame) {
+        if frame.full {
+            self.rows = vec![Row::new(); usize::from(frame.rows)];
+        }
+        for (at, row) in frame.changed {
+            self.rows[usize::from(at)] = row;
+        }
+    }
+
+    /// The `N` of each `line N` on the screen, top to bottom.
+    fn numbers(&self) -> Vec<u64> {
+        self.rows
+            .iter()
+            .filter_map(|r| row_text(r).strip_prefix("line ")?.parse().ok())
+            .collect()
+    }
+}
+
+/// Whether the screen is one moment of the flood: consecutive lines, not rows of two.
+fn one_moment(numbers: &[u64]) -> bool {
+    numbers.len() > 10 && numbers.windows(2).all(|w| w[1] == w[0] + 1)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_falls_behind_gets_the_newest_screen_not_a_backlog() {
+    let server = start_server_with_config(&format!("[ui]\nframe_cap = {FRAME_CAP}\n"));
+    let mut client = Client::attach_to_a_flood(server.home.path()).await;
+    // Taking none: the server sends its window's worth and waits.
+    let unacked = client.frames_within(Duration::from_secs(2), false).await;
+    assert!(!unacked.is_empty(), "no frame at all");
+    assert!(
+        unacked.len() as u64 <= WINDOW,
+        "{} frames sent without an acknowledgement",
+        unacked.len()
+    );
+    let before = *client.numbers().last().expect("the flood is on screen");
+    std::thread::sleep(Duration::from_millis(500));
+
+    let last = unacked.last().unwrap().0;
+    client.take(last).await;
+    let next = client
+        .frames_within(Duration::from_millis(300), false)
+        .await;
+    assert_eq!(
+        next.first().map(|f| f.0),
+        Some(last + 1),
+        "the next frame, not a queue of old ones"
+    );
+    let numbers = client.numbers();
+    assert!(one_moment(&numbers), "a whole screen: {numbers:?}");
+    let after = *numbers.last().unwrap();
+    assert!(
+        after > before + 10_000,
+        "the newest screen: line {after}, half a second after line {before}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_costs_a_client_at_most_frame_cap_screens_a_second() {
+    let server = start_server_with_config(&format!("[ui]\nframe_cap = {FRAME_CAP}\n"));
+    let mut client = Client::attach_to_a_flood(server.home.path()).await;
+    client.frames_within(Duration::from_secs(1), true).await;
+    let started = Instant::now();
+    let frames = client.frames_within(Duration::from_secs(3), true).await;
+    let seconds = started.elapsed().as_secs_f64();
+    let bytes: usize = frames.iter().map(|f| f.1).sum();
+    // A full frame of the default 80×24 screen: each cell a byte of text, each row's run and
+    // index a few bytes, the frame's header some more.
+    let screen = 80 * 24 + 24 * 16 + 256;
+    let most_frames = (f64::from(FRAME_CAP) * seconds).ceil() as usize + 1;
+    eprintln!(
+        "{} frames, {bytes} bytes in {seconds:.2} s: {:.0} bytes/s (bound {} frames/s × {screen})",
+        frames.len(),
+        bytes as f64 / seconds,
+        FRAME_CAP
+    );
+    assert!(
+        frames.len() >= 10,
+        "the flood is shown: {} frames",
+        frames.len()
+    );
+    assert!(frames.len() <= most_frames, "{} frames", frames.len());
+    assert!(
+        frames.iter().all(|f| f.1 <= screen),
+        "a frame is at most a screen: {:?}",
+        frames.iter().map(|f| f.1).max()
+    );
+    assert!(one_moment(&client.numbers()), "{:?}", client.numbers());
+}
