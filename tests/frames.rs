@@ -26,6 +26,8 @@ struct Client {
     from_server: mpsc::Receiver<ServerMessage>,
     /// The screen as the frames so far draw it.
     rows: Vec<Row>,
+    /// Its size, columns × rows.
+    size: (usize, usize),
 }
 
 impl Client {
@@ -53,6 +55,7 @@ impl Client {
             to_server: channels.to_server,
             from_server: channels.from_server,
             rows: Vec::new(),
+            size: (0, 0),
         }
     }
 
@@ -86,6 +89,7 @@ impl Client {
         if frame.full {
             self.rows = vec![Row::new(); usize::from(frame.rows)];
         }
+        self.size = (usize::from(frame.cols), usize::from(frame.rows));
         for (at, row) in frame.changed {
             self.rows[usize::from(at)] = row;
         }
@@ -100,9 +104,11 @@ impl Client {
     }
 }
 
-/// Whether the screen is one moment of the flood: consecutive lines, not rows of two.
+/// Whether the screen is one moment of the flood: consecutive lines, not rows of two (the
+/// last may be a line half written).
 fn one_moment(numbers: &[u64]) -> bool {
-    numbers.len() > 10 && numbers.windows(2).all(|w| w[1] == w[0] + 1)
+    let whole = &numbers[..numbers.len().saturating_sub(1)];
+    whole.len() > 10 && whole.windows(2).all(|w| w[1] == w[0] + 1)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -148,9 +154,10 @@ async fn a_flood_costs_a_client_at_most_frame_cap_screens_a_second() {
     let frames = client.frames_within(Duration::from_secs(3), true).await;
     let seconds = started.elapsed().as_secs_f64();
     let bytes: usize = frames.iter().map(|f| f.1).sum();
-    // A full frame of the default 80×24 screen: each cell a byte of text, each row's run and
-    // index a few bytes, the frame's header some more.
-    let screen = 80 * 24 + 24 * 16 + 256;
+    // A full frame of the screen: each cell a byte of text, each row's run and index a few
+    // bytes, the frame's header some more.
+    let (cols, rows) = client.size;
+    let screen = cols * rows + rows * 16 + 256;
     let most_frames = (f64::from(FRAME_CAP) * seconds).ceil() as usize + 1;
     eprintln!(
         "{} frames, {bytes} bytes in {seconds:.2} s: {:.0} bytes/s (bound {} frames/s × {screen})",
@@ -170,4 +177,37 @@ async fn a_flood_costs_a_client_at_most_frame_cap_screens_a_second() {
         frames.iter().map(|f| f.1).max()
     );
     assert!(one_moment(&client.numbers()), "{:?}", client.numbers());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_is_sent_frames_only_of_the_sessions_it_draws() {
+    let server = start_server_with_config(&format!("[ui]\nframe_cap = {FRAME_CAP}\n"));
+    let mut client = Client::attach_to_a_flood(server.home.path()).await;
+    assert!(
+        !client
+            .frames_within(Duration::from_secs(1), true)
+            .await
+            .is_empty()
+    );
+    // As a client zoomed on another pane says.
+    let hidden = ClientMessage::Shown { sessions: vec![] };
+    client.to_server.send(hidden).await.unwrap();
+    client.frames_within(Duration::from_millis(300), true).await;
+    let frames = client.frames_within(Duration::from_secs(1), true).await;
+    assert!(
+        frames.is_empty(),
+        "{} frames of a pane not drawn",
+        frames.len()
+    );
+
+    let id = ccmux::session::SessionId(1);
+    let shown = ClientMessage::Shown { sessions: vec![id] };
+    client.to_server.send(shown).await.unwrap();
+    client.rows.clear();
+    client.frames_within(Duration::from_millis(500), true).await;
+    assert!(
+        one_moment(&client.numbers()),
+        "drawn again in full: {:?}",
+        client.numbers()
+    );
 }

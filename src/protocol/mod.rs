@@ -52,6 +52,11 @@ pub enum ClientMessage {
         session: SessionId,
         size: TerminalSize,
     },
+    /// The sessions the client draws now (a zoomed pane hides the others): only their frames
+    /// are sent. Until a client says, it is sent all of its workspace's.
+    Shown {
+        sessions: Vec<SessionId>,
+    },
     /// The client has taken every frame up to this one: the server may send more (see
     /// `screen::schedule`).
     FrameTaken {

@@ -5,6 +5,7 @@
 //! taken the ones before: a slow client gets the newest screen later, never a backlog, and
 //! never slows a session. Typed input is encoded with the session's modes and written at once.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -53,6 +54,7 @@ pub async fn serve(
         out,
         workspace: None,
         screens,
+        shown: None,
         last_sent: Vec::new(),
         usage: None,
     };
@@ -78,6 +80,8 @@ struct Connection {
     out: Outgoing,
     workspace: Option<String>,
     screens: Screens,
+    /// The sessions the client draws, when it said; `None`: all of the workspace's.
+    shown: Option<HashSet<SessionId>>,
     /// The session list the client has, so unchanged lists are not sent again.
     last_sent: Vec<SessionInfo>,
     /// Resource use sent while the client shows it; ends when dropped.
@@ -160,6 +164,11 @@ impl Connection {
             ClientMessage::Input { session, input } => self.type_into(session, input).await,
             ClientMessage::PaneSize { session, size } => {
                 manager.client_shows(self.client, session, size).await
+            }
+            ClientMessage::Shown { sessions } => {
+                self.shown = Some(sessions.into_iter().collect());
+                self.update_view();
+                Ok(())
             }
             ClientMessage::FrameTaken { frame } => {
                 self.screens.taken(frame);
@@ -315,6 +324,7 @@ impl Connection {
     /// Attaches the client to `workspace`: its sessions, then their screens.
     async fn show(&mut self, workspace: String) {
         self.screens.show(&[]);
+        self.shown = None;
         self.last_sent.clear();
         self.hub.used(&workspace);
         self.workspace = Some(workspace.clone());
@@ -345,6 +355,18 @@ impl Connection {
             .out
             .send(ServerMessage::Sessions { sessions: infos })
             .await;
+        self.update_view();
+    }
+
+    /// Frames go for the workspace's sessions the client draws.
+    fn update_view(&self) {
+        let Some(workspace) = &self.workspace else {
+            return;
+        };
+        let mut sessions = self.hub.manager.workspace_sessions(workspace);
+        if let Some(shown) = &self.shown {
+            sessions.retain(|s| shown.contains(&s.id()));
+        }
         self.screens.show(&sessions);
     }
 

@@ -58,6 +58,8 @@ pub struct App {
     pub panes: Vec<Pane>,
     /// The size last asked for each pane, so a size is sent once, not every frame.
     pub asked_sizes: HashMap<SessionId, TerminalSize>,
+    /// The panes last told the server as drawn (only their frames are sent).
+    pub told_shown: Vec<SessionId>,
     pub mode: Mode,
     pub focus: Option<SessionId>,
     pub layout: Layout,
@@ -124,6 +126,7 @@ impl App {
             workspaces: Vec::new(),
             panes: Vec::new(),
             asked_sizes: HashMap::new(),
+            told_shown: Vec::new(),
             mode: Mode::Normal,
             focus: None,
             weights: Vec::new(),
@@ -320,8 +323,13 @@ impl App {
         }
     }
 
-    /// Tells the server the size each pane is shown at, when that changed.
+    /// Tells the server which panes are drawn and the size each is shown at, when that changed.
     pub fn fit_ptys(&mut self) {
+        let shown: Vec<SessionId> = self.areas.iter().map(|(id, _)| *id).collect();
+        if shown != self.told_shown {
+            self.told_shown = shown.clone();
+            self.request(ClientMessage::Shown { sessions: shown });
+        }
         let areas = self.areas.clone();
         for (id, rect) in areas {
             let inner = inner(rect);

@@ -21,6 +21,7 @@ impl App {
                 self.panes.clear();
                 self.areas.clear();
                 self.asked_sizes.clear();
+                self.told_shown.clear();
                 self.scroll.clear();
                 self.focus = None;
             }
