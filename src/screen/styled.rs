@@ -91,6 +91,10 @@ pub struct Cursor {
     pub row: u16,
     pub col: u16,
     pub visible: bool,
+    /// DECSCUSR's number: 0 the user's default, 1–2 a block, 3–4 an underline, 5–6 a bar;
+    /// odd numbers blink.
+    #[serde(default)]
+    pub shape: u8,
 }
 
 /// Which mouse events the program asked to be told of.
@@ -197,6 +201,7 @@ pub fn styled(terminal: &Terminal) -> Styled {
             row: cursor_row,
             col: cursor_col,
             visible: !screen.hide_cursor(),
+            shape: terminal.cursor_shape(),
         },
         modes: Modes::of(screen),
         title: terminal.title().to_string(),
@@ -312,8 +317,10 @@ mod tests {
 
     #[test]
     fn the_modes_a_client_needs_are_read_from_the_screen() {
-        let t = screen(b"\x1b[?1002h\x1b[?1006h\x1b[?2004h\x1b[?1h\x1b[?1049h\x1b]2;hi\x07");
+        let t =
+            screen(b"\x1b[?1002h\x1b[?1006h\x1b[?2004h\x1b[?1h\x1b[?1049h\x1b]2;hi\x07\x1b[5 q");
         let s = styled(&t);
+        assert_eq!(s.cursor.shape, 5, "a blinking bar");
         assert_eq!(s.modes.mouse, MouseMode::ButtonMotion);
         assert_eq!(s.modes.mouse_encoding, MouseEncoding::Sgr);
         assert!(s.modes.bracketed_paste && s.modes.application_cursor);

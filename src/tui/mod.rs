@@ -35,6 +35,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
+use crossterm::cursor::SetCursorStyle;
 use crossterm::event::{
     DisableBracketedPaste, DisableFocusChange, DisableMouseCapture, EnableBracketedPaste,
     EnableFocusChange, EnableMouseCapture, Event, EventStream, KeyEventKind,
@@ -122,6 +123,7 @@ fn leave() {
         DisableBracketedPaste,
         DisableMouseCapture,
         LeaveAlternateScreen,
+        SetCursorStyle::DefaultUserShape,
         crossterm::cursor::Show
     );
     let _ = disable_raw_mode();
@@ -140,6 +142,7 @@ async fn event_loop(
     let mut last_frame = Instant::now() - interval;
     let mut dirty = true;
     let mut recheck: Option<Instant> = None;
+    let mut cursor_shape = 0;
     while app.quit.is_none() {
         let next_frame = match (dirty, recheck) {
             (true, _) => Some(last_frame + interval),
@@ -194,11 +197,32 @@ async fn event_loop(
             if echo {
                 app.awaiting_echo = None;
             }
+            let shape = app
+                .focused()
+                .and_then(|p| p.grid().cursor)
+                .map_or(0, |c| c.shape);
+            if shape != cursor_shape {
+                cursor_shape = shape;
+                let _ = execute!(std::io::stdout(), cursor_style(shape));
+            }
             last_frame = Instant::now();
             dirty = false;
         }
     }
     Ok(())
+}
+
+/// The cursor a program asked for with DECSCUSR's number.
+fn cursor_style(shape: u8) -> SetCursorStyle {
+    match shape {
+        1 => SetCursorStyle::BlinkingBlock,
+        2 => SetCursorStyle::SteadyBlock,
+        3 => SetCursorStyle::BlinkingUnderScore,
+        4 => SetCursorStyle::SteadyUnderScore,
+        5 => SetCursorStyle::BlinkingBar,
+        6 => SetCursorStyle::SteadyBar,
+        _ => SetCursorStyle::DefaultUserShape,
+    }
 }
 
 fn on_terminal_event(app: &mut App, event: Event) -> Option<Effect> {
