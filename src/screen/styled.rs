@@ -201,7 +201,7 @@ pub fn styled(terminal: &Terminal) -> Styled {
             row: cursor_row,
             col: cursor_col,
             visible: !screen.hide_cursor(),
-            shape: terminal.cursor_shape(),
+            shape: shape(screen.cursor_style()),
         },
         modes: Modes::of(screen),
         title: terminal.title().to_string(),
@@ -216,6 +216,20 @@ pub fn rows_of(size: TerminalSize, bytes: &[u8]) -> Vec<Row> {
     let mut terminal = Terminal::new(size, 0);
     terminal.process(bytes);
     rows(terminal.screen())
+}
+
+/// DECSCUSR's number for a cursor style.
+fn shape(style: vt100::CursorStyle) -> u8 {
+    use vt100::CursorStyle::*;
+    match style {
+        Default => 0,
+        BlinkBlock => 1,
+        SteadyBlock => 2,
+        BlinkUnderline => 3,
+        SteadyUnderline => 4,
+        BlinkVerticalBar => 5,
+        SteadyVerticalBar => 6,
+    }
 }
 
 /// Every row of `screen` as styled runs.

@@ -27,8 +27,6 @@ pub(super) struct Host {
     pub(super) focus_reporting: bool,
     /// The window title the program set last (OSC 0 or 2).
     pub(super) title: String,
-    /// The cursor shape the program asked for last (DECSCUSR's number; 0 the user's default).
-    pub(super) cursor_shape: u8,
 }
 
 impl vt100::Callbacks for Host {
@@ -72,7 +70,6 @@ impl vt100::Callbacks for Host {
             }
             (None, None, 'n') if first == 5 => answer(b"\x1b[0n"),
             (None, None, 'c') if first == 0 => answer(b"\x1b[?1;2c"),
-            (Some(b' '), None, 'q') => self.cursor_shape = first.min(6) as u8,
             (Some(b'>'), None, 'c') if first == 0 => answer(b"\x1b[>0;10;1c"),
             (Some(b'>'), None, 'q') => {
                 answer(concat!("\x1bP>|ccmux ", env!("CARGO_PKG_VERSION"), "\x1b\\").as_bytes());

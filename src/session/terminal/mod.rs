@@ -160,12 +160,6 @@ impl Terminal {
         self.parser.callbacks().synchronized_since
     }
 
-    /// The cursor shape the program asked for (DECSCUSR: 0 the user's default, 1–2 a block,
-    /// 3–4 an underline, 5–6 a bar; odd numbers blink).
-    pub fn cursor_shape(&self) -> u8 {
-        self.parser.callbacks().cursor_shape
-    }
-
     pub fn focus_reporting(&self) -> bool {
         self.parser.callbacks().focus_reporting
     }
