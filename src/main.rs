@@ -7,7 +7,7 @@ use ccmux::cli::{Cli, Command, ConfigCommand, GlobalArgs};
 use ccmux::client::{self, ServerCommand};
 use ccmux::config::trust::{self, Trust, TrustAction};
 use ccmux::protocol::Attach;
-use ccmux::runtime::{self, Context};
+use ccmux::server::runtime::{self, Context};
 use ccmux::server::{self, ServeOptions, SocketPath};
 use ccmux::tui::Leave;
 use ccmux::{config, ctl, logging};
@@ -16,8 +16,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     // Hooks first and alone: they must answer Claude Code quickly, whatever else is set.
     match cli.command {
-        Some(Command::Hook) => return ccmux::claude::client::hook(),
-        Some(Command::StatusLine) => return ccmux::claude::client::status_line(),
+        Some(Command::Hook) => return ccmux::hook::hook(),
+        Some(Command::StatusLine) => return ccmux::hook::status_line(),
         _ => {}
     }
     match run(cli) {
@@ -57,19 +57,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             print!("{}", trust::run(action, &std::env::current_dir()?)?);
         }
-        Some(Command::Play { file, speed }) => ccmux::recording::play::run(&file, speed)?,
+        Some(Command::Play { file, speed }) => ccmux::ctl::play::run(&file, speed)?,
         Some(Command::Detect { file, profile }) => {
             let ctx = Context::load(cli.global)?;
             print!(
                 "{}",
-                ccmux::recording::detect::run(&file, profile.as_deref(), &ctx.config)?
+                ccmux::ctl::detect::run(&file, profile.as_deref(), &ctx.config)?
             );
         }
         Some(Command::Token) => println!("{}", Context::load(cli.global)?.token()?),
         Some(Command::Web { open, revoke }) => {
             let ctx = Context::load(cli.global)?;
             let endpoint = ctl_endpoint(&ctx, &socket)?;
-            ccmux::web::cli::run(ccmux::web::cli::WebArgs { open, revoke }, endpoint)?;
+            ccmux::ctl::web::run(ccmux::ctl::web::WebArgs { open, revoke }, endpoint)?;
         }
         Some(Command::Ctl(args)) => {
             let ctx = Context::load(cli.global)?;
@@ -218,7 +218,7 @@ fn ctl_endpoint(ctx: &Context, socket: &SocketPath) -> anyhow::Result<ctl::Endpo
                 && ctx.global.token_file.is_none()
                 && std::env::var_os("CCMUX_API_TOKEN").is_none() =>
         {
-            ccmux::api::token::stored(&file)?
+            ccmux::http::token::stored(&file)?
         }
         _ => ctx.token()?,
     };

@@ -13,18 +13,6 @@ fn bash_body(task: &str, dir: &std::path::Path) -> Value {
            "environment": {"PS1": "ccmux-test$ "}, "terminal_size": [100, 30]})
 }
 
-fn wait_for_state(server: &Server, id: u64, want: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        let (_, info) = server.call("GET", &format!("/api/v1/sessions/{id}"), None);
-        if info["state"] == want {
-            return info;
-        }
-        assert!(Instant::now() < deadline, "never {want}: {info}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 #[test]
 fn a_bash_session_from_create_to_delete() {
     let server = start_server();
@@ -39,7 +27,7 @@ fn a_bash_session_from_create_to_delete() {
     assert_eq!(info["task_id"], "api-bash");
     assert_eq!(info["profile"], "shell");
     assert_eq!(info["terminal_size"], json!({"cols": 100, "rows": 30}));
-    wait_for_state(&server, id, "ready");
+    server.wait_for_state(id, "ready");
 
     let (status, result) = server.call(
         "POST",
@@ -104,7 +92,7 @@ fn a_bash_session_from_create_to_delete() {
         &format!("/api/v1/sessions/{id}/input"),
         Some(json!({"data": "sleep 100\r"})),
     );
-    let busy = wait_for_state(&server, id, "busy");
+    let busy = server.wait_for_state(id, "busy");
     let pid = busy["pid"].as_u64().unwrap() as u32;
     common::wait_for_process("sleep", || common::session_processes(pid));
     let (status, _) = server.call(
@@ -119,7 +107,7 @@ fn a_bash_session_from_create_to_delete() {
             .0,
         200
     );
-    wait_for_state(&server, id, "idle");
+    server.wait_for_state(id, "idle");
 
     let (_, list) = server.call("GET", "/api/v1/sessions?task_id=api-bash", None);
     assert_eq!(list["sessions"].as_array().unwrap().len(), 1);
@@ -146,7 +134,7 @@ fn a_claude_fixture_session_answers_a_command() {
     let (status, info) = server.call("POST", "/api/v1/sessions/claude", Some(body));
     assert_eq!(status, 201, "{info}");
     let id = info["session_id"].as_u64().unwrap();
-    wait_for_state(&server, id, "ready");
+    server.wait_for_state(id, "ready");
     let (_, result) = server.call(
         "POST",
         &format!("/api/v1/sessions/{id}/commands"),
@@ -257,7 +245,7 @@ fn bad_requests_name_the_field_and_leave_nothing_behind() {
         (status, conflict["error"]["code"].as_str()),
         (409, Some("task_conflict"))
     );
-    wait_for_state(&server, id, "ready");
+    server.wait_for_state(id, "ready");
     for timeout in [json!(0), json!(-1)] {
         let (status, error) = server.call(
             "POST",
@@ -443,7 +431,7 @@ fn ready_bash(server: &Server, task: &str, dir: &std::path::Path) -> u64 {
     );
     assert_eq!(status, 201, "{info}");
     let id = info["session_id"].as_u64().unwrap();
-    wait_for_state(server, id, "ready");
+    server.wait_for_state(id, "ready");
     id
 }
 
@@ -493,11 +481,11 @@ fn the_websocket_streams_a_session_and_takes_its_controls() {
     assert!(saw_output && saw_state);
     assert_eq!(result["data"]["output"], "from-ws\n25 90");
     send(&mut socket, json!({"type": "input", "data": "sleep 100\r"}));
-    let busy = wait_for_state(&server, id, "busy");
+    let busy = server.wait_for_state(id, "busy");
     let pid = busy["pid"].as_u64().unwrap() as u32;
     common::wait_for_process("sleep", || common::session_processes(pid));
     send(&mut socket, json!({"type": "interrupt"}));
-    wait_for_state(&server, id, "idle");
+    server.wait_for_state(id, "idle");
     send(&mut socket, json!({"type": "bogus"}));
     loop {
         let message = next_json(&mut socket);

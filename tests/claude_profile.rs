@@ -5,7 +5,7 @@ mod common;
 use std::time::Duration;
 
 use ccmux::session::event::EventKind;
-use ccmux::session::{SessionError, SessionState};
+use ccmux::session::{Ending, SessionError, SessionState};
 use common::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -220,7 +220,7 @@ async fn a_startup_failure_message_is_an_error_state() {
     .to_vec();
     let session = manager.create_session(config).await.unwrap();
     wait_state(&session, SessionState::Error).await;
-    let info = session.terminate(false).await;
+    let info = session.terminate(Ending::Graceful).await;
     assert_eq!(info.status.state, SessionState::Terminated);
 }
 

@@ -257,18 +257,6 @@ fn recording_server() -> Server {
     start_server_with_config("[recording]\nrecord_input = true\n")
 }
 
-fn wait_for_state(server: &Server, id: u64, want: &str) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let (_, info) = server.call("GET", &format!("/api/v1/sessions/{id}"), None);
-        if info["state"] == want {
-            return;
-        }
-        assert!(Instant::now() < deadline, "never {want}: {info}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 fn start_claude(server: &Server, task: &str, dir: &Path, logged_in: bool) -> u64 {
     let mut body = json!({"task_id": task, "project_path": dir,
         "command": ["python3", fixture("fake_claude.py")], "profile": "claude",
@@ -279,11 +267,7 @@ fn start_claude(server: &Server, task: &str, dir: &Path, logged_in: bool) -> u64
     let (status, info) = server.call("POST", "/api/v1/sessions/claude", Some(body));
     assert_eq!(status, 201, "{info}");
     let id = info["session_id"].as_u64().unwrap();
-    wait_for_state(
-        server,
-        id,
-        if logged_in { "ready" } else { "authenticating" },
-    );
+    server.wait_for_state(id, if logged_in { "ready" } else { "authenticating" });
     id
 }
 
@@ -337,7 +321,7 @@ fn regenerate_the_fixture_recordings() {
         Some(json!({"data": "1"})),
     );
     assert_eq!(status, 200);
-    wait_for_state(&server, id, "idle");
+    server.wait_for_state(id, "idle");
     keep("permission", id);
 
     let id = start_claude(&server, "interrupt", dir.path(), true);
@@ -347,11 +331,11 @@ fn regenerate_the_fixture_recordings() {
         Some(json!({"data": "a slow task\r"})),
     );
     assert_eq!(status, 200);
-    wait_for_state(&server, id, "busy");
+    server.wait_for_state(id, "busy");
     std::thread::sleep(Duration::from_millis(700));
     let (status, _) = server.call("POST", &format!("/api/v1/sessions/{id}/interrupt"), None);
     assert_eq!(status, 200);
-    wait_for_state(&server, id, "idle");
+    server.wait_for_state(id, "idle");
     keep("interrupt", id);
 
     let id = start_claude(&server, "logged_out", dir.path(), false);

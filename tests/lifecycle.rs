@@ -5,7 +5,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use ccmux::manager::{Manager, ManagerConfig, ManagerError};
-use ccmux::session::{SessionConfig, SessionError, SessionState};
+use ccmux::session::{Ending, SessionConfig, SessionError, SessionState};
 use common::*;
 
 fn sleeper(task_name: &str, dir: &std::path::Path) -> SessionConfig {
@@ -32,7 +32,10 @@ async fn terminate_kills_a_grandchild_that_ignores_hangup() {
     );
 
     let started = Instant::now();
-    let info = manager.terminate(session.id(), false).await.unwrap();
+    let info = manager
+        .terminate(session.id(), Ending::Graceful)
+        .await
+        .unwrap();
     assert_eq!(info.status.state, SessionState::Terminated);
     assert_eq!(session_processes(pid), Vec::<i32>::new());
     // Polite hangup, grace period, then SIGKILL for the one that ignored it.
@@ -50,7 +53,10 @@ async fn force_terminate_skips_the_grace_period() {
     wait_state(&session, SessionState::Ready).await;
     session.send_command("trap '' HUP", WAIT).await.unwrap();
     let started = Instant::now();
-    manager.terminate(session.id(), true).await.unwrap();
+    manager
+        .terminate(session.id(), Ending::Forced)
+        .await
+        .unwrap();
     assert!(
         started.elapsed() < Duration::from_secs(2),
         "took {:?}",
@@ -81,7 +87,7 @@ async fn a_missing_program_is_a_clear_error_and_no_session() {
         .create_session(sleeper("missing", dir.path()))
         .await
         .unwrap();
-    manager.terminate(ok.id(), true).await.unwrap();
+    manager.terminate(ok.id(), Ending::Forced).await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -130,7 +136,7 @@ async fn a_task_has_one_live_session_at_a_time() {
             session_id: first.id()
         }
     );
-    manager.terminate(first.id(), true).await.unwrap();
+    manager.terminate(first.id(), Ending::Forced).await.unwrap();
     let second = manager
         .create_session(sleeper("dup", dir.path()))
         .await
@@ -145,7 +151,8 @@ async fn the_session_limit_counts_live_sessions() {
     let manager = Manager::new(ManagerConfig {
         max_sessions: 2,
         ..ManagerConfig::default()
-    });
+    })
+    .expect("the manager starts");
     let a = manager
         .create_session(sleeper("a", dir.path()))
         .await
@@ -159,7 +166,7 @@ async fn the_session_limit_counts_live_sessions() {
         .await
         .unwrap_err();
     assert_eq!(err, ManagerError::TooManySessions(2));
-    manager.terminate(a.id(), true).await.unwrap();
+    manager.terminate(a.id(), Ending::Forced).await.unwrap();
     manager
         .create_session(sleeper("c", dir.path()))
         .await
@@ -173,7 +180,8 @@ async fn an_idle_session_is_terminated_after_the_idle_timeout() {
     let manager = Manager::new(ManagerConfig {
         idle_timeout: Some(Duration::from_millis(700)),
         ..ManagerConfig::default()
-    });
+    })
+    .expect("the manager starts");
     let session = manager
         .create_session(bash("idle", dir.path()))
         .await
@@ -195,7 +203,8 @@ async fn a_busy_session_is_not_idle_timed_out() {
     let manager = Manager::new(ManagerConfig {
         idle_timeout: Some(Duration::from_millis(500)),
         ..ManagerConfig::default()
-    });
+    })
+    .expect("the manager starts");
     let session = manager
         .create_session(bash("busy", dir.path()))
         .await
@@ -251,7 +260,10 @@ async fn commands_to_an_ended_session_are_refused() {
         .create_session(sleeper("ended", dir.path()))
         .await
         .unwrap();
-    manager.terminate(session.id(), true).await.unwrap();
+    manager
+        .terminate(session.id(), Ending::Forced)
+        .await
+        .unwrap();
     assert_eq!(
         session.send_command("hi", WAIT).await.unwrap_err(),
         SessionError::Ended
@@ -271,7 +283,10 @@ async fn a_program_ended_by_a_signal_is_killed_by_the_signals_name() {
         .create_session(sleeper("hup", dir.path()))
         .await
         .unwrap();
-    let info = manager.terminate(hung_up.id(), false).await.unwrap();
+    let info = manager
+        .terminate(hung_up.id(), Ending::Graceful)
+        .await
+        .unwrap();
     assert_eq!(info.status.state_reason, "killed by SIGHUP");
 
     let killed = manager

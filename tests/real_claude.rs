@@ -12,7 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use ccmux::session::event::EventKind;
-use ccmux::session::{ProfileKind, SessionConfig, SessionState};
+use ccmux::session::{Ending, ProfileKind, SessionConfig, SessionState};
 use common::*;
 
 const KEY: &str = "sk-ant-api03-ccmux-offline-test-key-0123456789";
@@ -140,7 +140,10 @@ async fn real_claude_code_goes_through_every_state() {
     wait_state(&session, SessionState::Idle).await;
     assert!(project_path.join("created_by_tool.txt").exists());
 
-    let info = manager.terminate(session.id(), false).await.unwrap();
+    let info = manager
+        .terminate(session.id(), Ending::Graceful)
+        .await
+        .unwrap();
     assert_eq!(info.status.state, SessionState::Terminated);
     assert!(session_processes(session.pid()).is_empty());
 

@@ -13,18 +13,6 @@ use common::fixture;
 use common::server::{Server, TOKEN, serve, start_server, start_server_with_config};
 use serde_json::{Value, json};
 
-fn wait_for_state(server: &Server, id: u64, want: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let (_, info) = server.call("GET", &format!("/api/v1/sessions/{id}"), None);
-        if info["state"] == want {
-            return info;
-        }
-        assert!(Instant::now() < deadline, "never {want}: {info}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 fn wait_until(what: impl Fn() -> bool, why: &str) {
     let deadline = Instant::now() + Duration::from_secs(20);
     while !what() {
@@ -141,7 +129,7 @@ fn a_recording_is_asciicast_v2_and_replays_to_the_screen_the_live_session_had() 
     let server = start_server();
     let dir = tempfile::tempdir().unwrap();
     let id = create(&server, claude_body("rec", dir.path()));
-    wait_for_state(&server, id, "ready");
+    server.wait_for_state(id, "ready");
     let say = |text: &str| {
         let (status, result) = server.call(
             "POST",
@@ -222,7 +210,7 @@ fn keys_are_recorded_only_when_record_input_is_on() {
         json!({"task_id": "keys", "project_path": dir.path(), "command": ["bash", "--norc", "--noprofile", "-i"],
                "environment": {"PS1": "rec$ "}}),
     );
-    wait_for_state(&server, id, "ready");
+    server.wait_for_state(id, "ready");
     let (status, result) = server.call(
         "POST",
         &format!("/api/v1/sessions/{id}/commands"),
@@ -252,7 +240,7 @@ fn files_rotate_at_max_file_bytes_and_the_oldest_are_pruned_past_max_total_bytes
         json!({"task_id": "flood", "project_path": dir.path(), "command": ["python3", "-c", script],
                "profile": "generic"}),
     );
-    wait_for_state(&server, id, "terminated");
+    server.wait_for_state(id, "terminated");
     let (status, _, last) = get_raw(&server, &format!("/api/v1/sessions/{id}/recording"));
     assert_eq!(status, 200);
     let (_, events) = parse_cast(&last);
@@ -287,7 +275,7 @@ fn ctl_record_writes_the_current_recording_to_stdout() {
     let server = start_server();
     let dir = tempfile::tempdir().unwrap();
     let id = create(&server, claude_body("ctl-rec", dir.path()));
-    wait_for_state(&server, id, "ready");
+    server.wait_for_state(id, "ready");
     let out = common::server::ccmux(server.home.path())
         .args(["--listen", &server.addr, "--token", TOKEN, "ctl", "record"])
         .arg(id.to_string())
@@ -328,7 +316,7 @@ fn recordings_can_be_turned_off() {
     let server = start_server_with_config("[recording]\nenabled = false\n");
     let dir = tempfile::tempdir().unwrap();
     let id = create(&server, claude_body("off", dir.path()));
-    wait_for_state(&server, id, "ready");
+    server.wait_for_state(id, "ready");
     let (status, _, body) = get_raw(&server, &format!("/api/v1/sessions/{id}/recording"));
     assert_eq!(status, 404, "{body}");
     assert!(body.contains("enabled = false"), "{body}");
@@ -443,7 +431,7 @@ fn a_recordings_dir_that_cannot_be_used_is_reported_and_sessions_still_run() {
     );
     let dir = tempfile::tempdir().unwrap();
     let id = create(&server, claude_body("unrecorded", dir.path()));
-    wait_for_state(&server, id, "ready");
+    server.wait_for_state(id, "ready");
     let (status, _, _) = get_raw(&server, &format!("/api/v1/sessions/{id}/recording"));
     assert_eq!(status, 404);
 }

@@ -6,7 +6,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use ccmux::manager::{Manager, ManagerConfig};
-use ccmux::session::{SessionConfig, SessionState};
+use ccmux::session::{Ending, SessionConfig, SessionState};
 use common::*;
 use tokio::sync::Mutex;
 
@@ -22,9 +22,10 @@ async fn warmed_up_manager(dir: &std::path::Path) -> Manager {
     let manager = Manager::new(ManagerConfig {
         retain_ended: 0,
         ..ManagerConfig::default()
-    });
+    })
+    .expect("the manager starts");
     let warm = manager.create_session(sleeper("warm", dir)).await.unwrap();
-    manager.terminate(warm.id(), true).await.unwrap();
+    manager.terminate(warm.id(), Ending::Forced).await.unwrap();
     drop(warm);
     tokio::time::sleep(Duration::from_millis(200)).await;
     manager
@@ -44,7 +45,10 @@ async fn hundreds_of_sessions_come_and_go_without_leaking_fds_or_threads() {
             .await
             .unwrap();
         pids.push(session.pid());
-        manager.terminate(session.id(), i % 2 == 0).await.unwrap();
+        manager
+            .terminate(session.id(), Ending::forced(i % 2 == 0))
+            .await
+            .unwrap();
     }
     // Reading, writing and waiting end once their PTY and child are gone.
     let deadline = Instant::now() + WAIT;
@@ -140,7 +144,10 @@ async fn sessions_flooded_with_input_they_never_read_leave_no_thread_or_fd_behin
             // Refused once 1 MiB waits; what matters here is what is left after the end.
             let _ = session.send_input(vec![b'x'; 1_000_000]).await;
         }
-        manager.terminate(session.id(), i % 2 == 0).await.unwrap();
+        manager
+            .terminate(session.id(), Ending::forced(i % 2 == 0))
+            .await
+            .unwrap();
     }
     let deadline = Instant::now() + WAIT;
     while (open_fds() > fds_before || threads() > threads_before) && Instant::now() < deadline {
@@ -181,7 +188,10 @@ async fn a_process_that_left_the_session_but_kept_its_terminal_is_killed_at_term
             .next()
             .unwrap_or_else(|| panic!("no pid on screen:\n{screen}"));
         wait_for_process("sleep", || vec![pid]);
-        manager.terminate(session.id(), false).await.unwrap();
+        manager
+            .terminate(session.id(), Ending::Graceful)
+            .await
+            .unwrap();
         let reaped = !std::path::Path::new(&format!("/proc/{pid}")).exists();
         assert!(
             reaped,

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use ccmux::client::Channels;
 use ccmux::manager::{Manager, ManagerConfig};
 use ccmux::protocol::{Attach, ClientMessage};
-use ccmux::session::SessionConfig;
+use ccmux::session::{Ending, SessionConfig};
 use common::*;
 
 /// Clients that attached and then stopped reading, kept open a while before they go.
@@ -49,7 +49,9 @@ fn cycle_config(i: usize, dir: &std::path::Path) -> (SessionConfig, Option<&'sta
 
 /// A client that attaches to the session's workspace and then never reads.
 async fn stalled_client(manager: &Manager, dir: &std::path::Path) -> Channels {
-    let connection = ccmux::server::connect_in_process(manager.clone()).await;
+    let connection = ccmux::client::handshake(ccmux::server::serve_in_process(manager.clone()))
+        .await
+        .expect("the in-process server says hello");
     let channels = connection.into_channels();
     let attach = Attach {
         workspace: Some(ccmux::session::DEFAULT_WORKSPACE.to_string()),
@@ -73,11 +75,15 @@ async fn soak_sessions_floods_queries_and_stalled_clients_leave_nothing_behind()
     let manager = Manager::new(ManagerConfig {
         retain_ended: 0,
         ..ManagerConfig::default()
-    });
+    })
+    .expect("the manager starts");
     // Warm up what starts lazily (the blocking pool, the registry), so it does not count.
     let (warm, _) = cycle_config(2, dir.path());
     let session = manager.create_session(warm).await.unwrap();
-    manager.terminate(session.id(), true).await.unwrap();
+    manager
+        .terminate(session.id(), Ending::Forced)
+        .await
+        .unwrap();
     drop(session);
     tokio::time::sleep(Duration::from_millis(300)).await;
     let (fds, threads_before, rss) = (open_fds(), threads(), rss_kib());
@@ -109,7 +115,10 @@ async fn soak_sessions_floods_queries_and_stalled_clients_leave_nothing_behind()
             }
             None => tokio::time::sleep(Duration::from_millis(30)).await,
         }
-        manager.terminate(session.id(), i % 3 == 0).await.unwrap();
+        manager
+            .terminate(session.id(), Ending::forced(i % 3 == 0))
+            .await
+            .unwrap();
     }
     stalled.clear();
     let deadline = Instant::now() + Duration::from_secs(30);

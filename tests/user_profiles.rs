@@ -4,10 +4,9 @@
 mod common;
 
 use std::path::Path;
-use std::time::{Duration, Instant};
 
-use common::server::{Server, ccmux, start_server_with_config};
-use serde_json::{Value, json};
+use common::server::{ccmux, start_server_with_config};
+use serde_json::json;
 
 /// `config check` refuses `text` with status 2, naming the file, `place` (`line:column: key`)
 /// and saying `message`.
@@ -114,18 +113,6 @@ drop = ['^\s*$', '^[✻✽✶✢·*] ']
 strip_prefixes = ["● "]
 "#;
 
-fn wait_for_state(server: &Server, id: &str, state: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let (_, info) = server.call("GET", &format!("/api/v1/sessions/{id}"), None);
-        if info["state"] == state {
-            return info;
-        }
-        assert!(Instant::now() < deadline, "never {state}: {info}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 #[test]
 fn a_user_profile_with_reply_rules_and_an_enter_delay_drives_a_real_session() {
     let server = start_server_with_config(FIXTURE_PROFILE);
@@ -138,7 +125,7 @@ fn a_user_profile_with_reply_rules_and_an_enter_delay_drives_a_real_session() {
     assert_eq!(status, 201, "{info}");
     assert_eq!(info["profile"], "fixture", "{info}");
     let id = info["session_id"].to_string();
-    let ready = wait_for_state(&server, &id, "ready");
+    let ready = server.wait_for_state(&id, "ready");
     assert_eq!(ready["state_reason"], "fixture prompt", "{ready}");
 
     // Over 64 characters with Enter in the same write, the fixture (like Claude Code) takes

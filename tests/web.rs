@@ -123,18 +123,6 @@ fn bash_session(server: &Server, task: &str, dir: &Path) -> u64 {
     info["session_id"].as_u64().unwrap()
 }
 
-fn wait_for_state(server: &Server, id: u64, want: &str) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let (_, info) = server.call("GET", &format!("/api/v1/sessions/{id}"), None);
-        if info["state"] == want {
-            return;
-        }
-        assert!(Instant::now() < deadline, "never {want}: {info}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 #[test]
 fn ccmux_web_prints_a_login_link_that_works_once() {
     let server = start_server();
@@ -218,7 +206,7 @@ fn a_browser_cookie_counts_only_from_the_servers_own_origin() {
     let server = start_server();
     let dir = tempfile::tempdir().unwrap();
     let id = bash_session(&server, "web-cookie", dir.path());
-    wait_for_state(&server, id, "ready");
+    server.wait_for_state(id, "ready");
     let cookie = browser_cookie(&server);
     let own = own_origin(&server);
     let other = "http://127.0.0.1:1";
@@ -332,7 +320,7 @@ fn the_page_socket_draws_screens_sizes_sessions_and_takes_typed_keys() {
     let server = start_server();
     let dir = tempfile::tempdir().unwrap();
     let id = bash_session(&server, "web-keys", dir.path());
-    wait_for_state(&server, id, "ready");
+    server.wait_for_state(id, "ready");
     let auth = format!("ccmux, ccmux.token.{TOKEN}");
     let mut socket = page_socket(&server, &[("sec-websocket-protocol", &auth)]).unwrap();
     send(
@@ -508,8 +496,8 @@ fn the_web_view_works_in_a_real_chromium() {
     let (status, info) = server.call("POST", "/api/v1/sessions", Some(claude));
     assert_eq!(status, 201, "{info}");
     let claude = info["session_id"].as_u64().unwrap();
-    wait_for_state(&server, bash, "ready");
-    wait_for_state(&server, claude, "ready");
+    server.wait_for_state(bash, "ready");
+    server.wait_for_state(claude, "ready");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/web/browser_test.py");
     let out = Command::new("python3")
         .arg(&script)

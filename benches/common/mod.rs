@@ -27,7 +27,7 @@ pub fn build_log(size: usize) -> Vec<u8> {
 
 /// How long a session takes from its start until its program has exited and been reaped.
 pub async fn time_to_exit(config: SessionConfig) -> Duration {
-    let manager = Manager::new(ManagerConfig::default());
+    let manager = Manager::new(ManagerConfig::default()).expect("the manager starts");
     let started = Instant::now();
     let session = manager.create_session(config).await.unwrap();
     let mut status = session.watch_status();

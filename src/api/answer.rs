@@ -7,8 +7,8 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 
 use crate::api::AppState;
-use crate::api::error::ApiError;
 use crate::api::routes::Id;
+use crate::http::error::{ApiError, ErrorCode};
 use crate::session::SessionInfo;
 use crate::session::dialog::{AnswerError, Choice};
 
@@ -33,10 +33,16 @@ impl From<AnswerError> for ApiError {
     fn from(e: AnswerError) -> Self {
         let message = e.to_string();
         match e {
-            AnswerError::NotWaiting(_) => Self::new(StatusCode::CONFLICT, "not_waiting", message),
+            AnswerError::NotWaiting(_) => {
+                Self::new(StatusCode::CONFLICT, ErrorCode::NotWaiting, message)
+            }
             AnswerError::NoSuchOption { .. } => Self::invalid("choice", message),
-            AnswerError::NoOptions => Self::new(StatusCode::CONFLICT, "no_options", message),
-            AnswerError::NotTaken => Self::new(StatusCode::CONFLICT, "answer_not_taken", message),
+            AnswerError::NoOptions => {
+                Self::new(StatusCode::CONFLICT, ErrorCode::NoOptions, message)
+            }
+            AnswerError::NotTaken => {
+                Self::new(StatusCode::CONFLICT, ErrorCode::AnswerNotTaken, message)
+            }
             AnswerError::Session(e) => e.into(),
         }
     }

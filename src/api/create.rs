@@ -13,10 +13,10 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use crate::api::AppState;
-use crate::api::error::ApiError;
 use crate::api::number::Whole;
 use crate::api::routes::size;
 use crate::config::SessionRequest;
+use crate::http::error::ApiError;
 use crate::session::config::{
     MAX_EXEC_COUNT, MAX_EXEC_STRING, MAX_EXEC_TOTAL, MAX_TERMINAL_COLS, MAX_TERMINAL_ROWS,
     MIN_TERMINAL_DIM,

@@ -10,8 +10,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::api::error::ApiError;
-use crate::api::token;
+use crate::http::error::{ApiError, ErrorCode};
+use crate::http::token;
 use crate::web::auth::Cookie;
 use crate::web::{self, Caller, Web, same_origin};
 
@@ -28,7 +28,7 @@ pub async fn check(State(guard): State<Arc<Guard>>, mut request: Request, next: 
     if !guard.host_allowed(headers) {
         return ApiError::new(
             StatusCode::FORBIDDEN,
-            "forbidden_host",
+            ErrorCode::ForbiddenHost,
             "the Host header is not a loopback address or in api.allowed_hosts",
         )
         .into_response();
@@ -42,7 +42,7 @@ pub async fn check(State(guard): State<Arc<Guard>>, mut request: Request, next: 
     {
         return ApiError::new(
             StatusCode::FORBIDDEN,
-            "forbidden_origin",
+            ErrorCode::ForbiddenOrigin,
             "this Origin is not in api.allowed_origins",
         )
         .into_response();
@@ -50,7 +50,7 @@ pub async fn check(State(guard): State<Arc<Guard>>, mut request: Request, next: 
     if web::token_in_query(request.uri()) {
         return ApiError::new(
             StatusCode::BAD_REQUEST,
-            "token_in_url",
+            ErrorCode::TokenInUrl,
             "a token in a URL ends up in logs and history; send `Authorization: Bearer <token>` \
              (or, for a WebSocket, the protocol `ccmux.token.<token>`)",
         )
@@ -68,7 +68,7 @@ pub async fn check(State(guard): State<Arc<Guard>>, mut request: Request, next: 
         if !same_origin::from_own_page(request.method(), headers) {
             return ApiError::new(
                 StatusCode::FORBIDDEN,
-                "cross_origin",
+                ErrorCode::CrossOrigin,
                 "a browser session counts only on requests from this server's own page",
             )
             .into_response();
@@ -77,7 +77,7 @@ pub async fn check(State(guard): State<Arc<Guard>>, mut request: Request, next: 
     } else {
         let mut response = ApiError::new(
             StatusCode::UNAUTHORIZED,
-            "unauthorized",
+            ErrorCode::Unauthorized,
             "send `Authorization: Bearer <token>`; `ccmux token` prints it \
              (in a browser, log in with the link `ccmux web` prints)",
         )

@@ -8,9 +8,9 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::api::AppState;
-use crate::api::error::ApiError;
 use crate::api::routes::Id;
 use crate::history::Entry;
+use crate::http::error::ApiError;
 use crate::manager::{Manager, Stats};
 use crate::usage::Resources;
 

@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 
 use crate::api::AppState;
-use crate::api::error::ApiError;
+use crate::http::error::{ApiError, ErrorCode};
 use crate::macros::MacroReport;
 use crate::session::SessionId;
 
@@ -17,7 +17,7 @@ pub async fn run(
     let id: u64 = id.parse().map_err(|_| {
         ApiError::new(
             StatusCode::NOT_FOUND,
-            "not_found",
+            ErrorCode::NotFound,
             format!("no session with id {id}"),
         )
     })?;
@@ -31,7 +31,7 @@ pub async fn run(
         };
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,
-            "unknown_macro",
+            ErrorCode::UnknownMacro,
             format!("no macro `{name}`: {known}"),
         ));
     };

@@ -4,7 +4,6 @@
 mod answer;
 mod body_timeout;
 mod create;
-pub(crate) mod error;
 mod guard;
 mod insight;
 mod listen;
@@ -14,12 +13,11 @@ mod openapi;
 mod recording;
 pub(crate) mod routes;
 mod text;
-pub mod token;
+mod track;
 mod ws;
 mod ws_cap;
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::Router;
@@ -27,21 +25,12 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{MethodRouter, delete, get, post};
 use tokio::net::TcpListener;
 
-use crate::config::Config;
-use crate::manager::Manager;
 use crate::session::{ScreenSnapshot, SessionInfo};
 
 /// Largest request body accepted.
 pub const MAX_BODY: usize = 1024 * 1024;
 
-/// What every handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    pub manager: Manager,
-    pub config: Arc<Config>,
-    /// Where sessions start when a request names no project path.
-    pub cwd: PathBuf,
-}
+pub use crate::http::AppState;
 
 /// Who may connect, and with what.
 #[derive(Debug, Clone)]
@@ -143,10 +132,7 @@ pub fn router(state: AppState, access: Access) -> Router {
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(guard, guard::check))
-        .layer(axum::middleware::from_fn_with_state(
-            metrics,
-            crate::metrics::track,
-        ))
+        .layer(axum::middleware::from_fn_with_state(metrics, track::track))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::Extension(Arc::new(ws_cap::WsCap::default())))
         .layer(axum::Extension(web))

@@ -8,8 +8,8 @@ use schemars::generate::SchemaSettings;
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde_json::{Map, Value, json};
 
-use crate::api::error::ErrorBody;
 use crate::api::{ROUTES, Route};
+use crate::http::error::ErrorBody;
 use crate::session::SessionId;
 
 pub fn document() -> Value {

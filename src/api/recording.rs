@@ -9,15 +9,16 @@ use futures_util::stream;
 use std::io::Read;
 
 use crate::api::AppState;
-use crate::api::error::ApiError;
 use crate::api::routes::Id;
+use crate::http::error::{ApiError, ErrorCode};
 
 /// Bytes read from the file per chunk of the response.
 const CHUNK: usize = 64 * 1024;
 
 pub async fn recording(State(app): State<AppState>, Id(id): Id) -> Result<Response, ApiError> {
     let session = app.manager.get(id)?;
-    let not_recorded = |why: &str| ApiError::new(StatusCode::NOT_FOUND, "not_recorded", why);
+    let not_recorded =
+        |why: &str| ApiError::new(StatusCode::NOT_FOUND, ErrorCode::NotRecorded, why);
     let recorder = app
         .manager
         .recorder()
@@ -28,7 +29,7 @@ pub async fn recording(State(app): State<AppState>, Id(id): Id) -> Result<Respon
         .ok_or_else(|| not_recorded("this session has no recording yet"))?;
     tokio::task::spawn_blocking(move || recorder.sync())
         .await
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+        .map_err(ApiError::internal)?;
     let gone = |e: std::io::Error| {
         not_recorded(&format!(
             "the recording {} cannot be read: {e}",

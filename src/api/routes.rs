@@ -16,12 +16,12 @@ use axum::http::{HeaderName, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::api::AppState;
-use crate::api::error::ApiError;
 use crate::api::number::{QueryWhole, Whole};
+use crate::http::error::{ApiError, ErrorCode};
 use crate::output_filter::{self, FilterQuery, Format};
 use crate::session::config::{MAX_TERMINAL_COLS, MAX_TERMINAL_ROWS, MIN_TERMINAL_DIM};
 use crate::session::{
-    CommandResult, ScreenSnapshot, SessionId, SessionInfo, SessionOutput, TerminalSize,
+    CommandResult, Ending, ScreenSnapshot, SessionId, SessionInfo, SessionOutput, TerminalSize,
 };
 
 /// A session id from the path; anything that is not one is a 404 like an unknown id.
@@ -33,11 +33,17 @@ impl<S: Send + Sync> FromRequestParts<S> for Id {
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         let Path(raw) = Path::<String>::from_request_parts(parts, state)
             .await
-            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", e.body_text()))?;
+            .map_err(|e| {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    ErrorCode::BadRequest,
+                    e.body_text(),
+                )
+            })?;
         raw.parse().map(|n| Id(SessionId(n))).map_err(|_| {
             ApiError::new(
                 StatusCode::NOT_FOUND,
-                "not_found",
+                ErrorCode::NotFound,
                 format!("no session with id {raw}"),
             )
         })
@@ -219,7 +225,7 @@ pub async fn output(
     let (entries, next_seq) = session.output(query.since.0, limit as usize).await;
     let entries = tokio::task::spawn_blocking(move || filter.apply_all(entries))
         .await
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+        .map_err(ApiError::internal)?;
     Ok(match query.format.unwrap_or_default() {
         Format::Json => Json(OutputPage { entries, next_seq }).into_response(),
         Format::Text => (
@@ -283,10 +289,16 @@ pub async fn delete(
 ) -> ApiResult<SessionInfo> {
     let Query(query) = query?;
     if query.remove_worktree {
-        let ended = app.manager.terminate_removing_worktree(id, query.force);
+        let ended = app
+            .manager
+            .terminate_removing_worktree(id, Ending::forced(query.force));
         return Ok(Json(ended.await?));
     }
-    Ok(Json(app.manager.terminate(id, query.force).await?))
+    Ok(Json(
+        app.manager
+            .terminate(id, Ending::forced(query.force))
+            .await?,
+    ))
 }
 
 pub async fn stats(State(app): State<AppState>) -> Json<crate::api::insight::StatsWithUsage> {
@@ -314,14 +326,14 @@ pub async fn openapi() -> Json<Value> {
 }
 
 pub async fn not_found() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route")
+    ApiError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, "no such route")
 }
 
 /// A known path asked with a method it does not take; axum adds the `Allow` header.
 pub async fn method_not_allowed(method: Method) -> ApiError {
     ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
+        ErrorCode::MethodNotAllowed,
         format!("this route does not take {method}; the Allow header lists what it takes"),
     )
 }

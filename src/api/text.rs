@@ -8,13 +8,12 @@
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::api::AppState;
-use crate::api::error::ApiError;
 use crate::api::routes::Id;
+use crate::http::error::ApiError;
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct TextQuery {
@@ -68,7 +67,7 @@ pub async fn text(
         .await
         .map_err(|e| {
             let message = format!("reading the history failed: {e}");
-            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", message)
+            ApiError::internal(message)
         })?;
     let text_ends = lines
         .iter()

@@ -28,9 +28,9 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::sync::{broadcast, mpsc};
 
 use crate::api::AppState;
-use crate::api::error::ApiError;
 use crate::api::routes::{Id, size, timeout};
 use crate::api::ws_cap::{WsCap, WsPlace};
+use crate::http::error::ApiError;
 use crate::manager::{Manager, ManagerError};
 use crate::output_filter::{FilterQuery, Format, OutputFilter};
 use crate::protocol::websocket::{CommandOutcome, ScreenState, WsEvent, WsRequest};
@@ -264,7 +264,7 @@ async fn carry_out(
                     }
                     Err(e) => Some(WsEvent::error("session_ended", e.to_string())),
                 },
-                Err(e) => Some(WsEvent::error(e.code, e.message)),
+                Err(e) => Some(WsEvent::error(e.code.as_str(), e.message)),
             },
             WsRequest::Input { data } => ack(session.send_input(data).await),
             WsRequest::Resize { cols, rows } => match size("cols/rows", cols, rows) {
@@ -276,7 +276,7 @@ async fn carry_out(
                         ManagerError::Session(e) => e,
                         _ => SessionError::Ended,
                     })),
-                Err(e) => Some(WsEvent::error(e.code, e.message)),
+                Err(e) => Some(WsEvent::error(e.code.as_str(), e.message)),
             },
             WsRequest::Interrupt => ack(session.interrupt().await),
             WsRequest::Answer { choice } => {
@@ -321,7 +321,7 @@ fn answer_reply(result: Result<SessionInfo, AnswerError>) -> WsEvent {
         Ok(info) => WsEvent::Answered(Box::new(info)),
         Err(e) => {
             let e = ApiError::from(e);
-            WsEvent::error(e.code, e.message)
+            WsEvent::error(e.code.as_str(), e.message)
         }
     }
 }

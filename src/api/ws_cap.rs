@@ -8,7 +8,7 @@ use std::sync::Arc;
 use axum::http::StatusCode;
 use parking_lot::Mutex;
 
-use crate::api::error::ApiError;
+use crate::http::error::{ApiError, ErrorCode};
 use crate::session::SessionId;
 
 /// WebSockets open to one session at most.
@@ -34,7 +34,7 @@ impl WsCap {
         let refuse = |message: String| {
             ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
-                "too_many_websockets",
+                ErrorCode::TooManyWebsockets,
                 message,
             )
         };

@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 
 use crate::claude::capability::Capability;
 use crate::claude::policy::Policies;
-use crate::session::{ProfileKind, SessionConfig, SessionId};
+use crate::ids::SessionId;
 
 /// The environment variables a session's hook processes read.
 pub const ENV_SOCKET: &str = "CCMUX_HOOK_SOCKET";
@@ -115,64 +115,8 @@ pub struct Hooked {
     pub settings: SettingsFile,
 }
 
-/// Whether `config` is a Claude Code session that gets hooks.
-pub fn wants_hooks(config: &SessionConfig) -> bool {
-    let claude =
-        config.effective_profile() == ProfileKind::Claude && config.custom_profile.is_none();
-    let own = |flag: &str| {
-        config
-            .command
-            .iter()
-            .any(|a| a == flag || a.starts_with(&format!("{flag}=")))
-    };
-    claude && config.claude.hooks && !own("--bare") && !own("--settings")
-}
-
-/// Writes the session's settings file and sets `config.claude.launch`; `None` (and a logged
-/// reason) when the session gets no hooks.
-pub fn prepare(id: SessionId, config: &mut SessionConfig) -> Option<Hooked> {
-    let endpoint = config.claude.endpoint.clone()?;
-    if !wants_hooks(config) {
-        return None;
-    }
-    let hooked = write_settings(id, &endpoint).and_then(|settings| {
-        Ok(Hooked {
-            capability: Capability::generate()?,
-            settings,
-        })
-    });
-    let hooked = match hooked {
-        Ok(h) => h,
-        Err(e) => {
-            tracing::warn!(session = %id, error = %e, "no hooks: the settings file could not be written");
-            return None;
-        }
-    };
-    let mut env = vec![
-        (
-            ENV_SOCKET.to_string(),
-            endpoint.socket.display().to_string(),
-        ),
-        (ENV_SESSION.to_string(), id.to_string()),
-        (
-            ENV_CAPABILITY.to_string(),
-            hooked.capability.as_str().to_string(),
-        ),
-    ];
-    if let Some(command) = user_status_line(config) {
-        env.push((ENV_USER_STATUS_LINE.to_string(), command));
-    }
-    config.claude.launch = Some(Launch {
-        args: vec![
-            "--settings".to_string(),
-            hooked.settings.path().display().to_string(),
-        ],
-        env,
-    });
-    Some(hooked)
-}
-
-fn write_settings(id: SessionId, endpoint: &HookEndpoint) -> std::io::Result<SettingsFile> {
+/// Writes the settings file of session `id`, removed when the returned guard drops.
+pub fn write_settings(id: SessionId, endpoint: &HookEndpoint) -> std::io::Result<SettingsFile> {
     std::fs::DirBuilder::new()
         .recursive(true)
         .mode(0o700)
@@ -215,34 +159,6 @@ pub fn settings(exe: &Path) -> Value {
     })
 }
 
-/// The user's own status line command: the last of `~/.claude/settings.json` and the
-/// project's `.claude/settings.json` and `.claude/settings.local.json` that sets one.
-fn user_status_line(config: &SessionConfig) -> Option<String> {
-    let home = config
-        .environment
-        .get("HOME")
-        .cloned()
-        .or_else(|| std::env::var("HOME").ok())
-        .map(PathBuf::from);
-    let project = config.project_path.join(".claude");
-    let files = [
-        home.map(|h| h.join(".claude/settings.json")),
-        Some(project.join("settings.json")),
-        Some(project.join("settings.local.json")),
-    ];
-    files
-        .into_iter()
-        .flatten()
-        .filter_map(|file| {
-            let text = std::fs::read_to_string(file).ok()?;
-            let settings: Value = serde_json::from_str(&text).ok()?;
-            settings["statusLine"]["command"]
-                .as_str()
-                .map(str::to_string)
-        })
-        .next_back()
-}
-
 fn shell_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
@@ -265,21 +181,5 @@ mod tests {
             settings["statusLine"]["command"],
             r"'/opt/it'\''s/ccmux' statusline"
         );
-    }
-
-    #[test]
-    fn bare_or_own_settings_or_hooks_off_mean_no_hooks() {
-        let base = SessionConfig::new(crate::session::TaskId::new("t").unwrap(), "/tmp");
-        assert!(wants_hooks(&base));
-        let bare = base.clone().with_command(["claude", "--bare"]);
-        assert!(!wants_hooks(&bare));
-        let own = base
-            .clone()
-            .with_command(["claude", "--settings", "x.json"]);
-        assert!(!wants_hooks(&own));
-        let mut off = base.clone();
-        off.claude.hooks = false;
-        assert!(!wants_hooks(&off));
-        assert!(!wants_hooks(&base.with_command(["bash"])));
     }
 }

@@ -28,7 +28,6 @@
 //! decided by the screen alone, as before.
 
 pub mod capability;
-pub mod client;
 pub mod event;
 pub mod info;
 pub mod launch;
@@ -42,9 +41,7 @@ pub use event::Report;
 pub use info::ClaudeInfo;
 pub use launch::{ClaudeOptions, HookEndpoint};
 
-use crate::manager::Manager;
-use crate::protocol::ServerMessage;
-use crate::session::SessionId;
+use crate::ids::SessionId;
 
 /// How long a hook's state holds against a screen that has not caught up with it.
 pub const HOOK_HOLD: Duration = Duration::from_secs(2);
@@ -67,22 +64,4 @@ pub enum ReportRefused {
     NoHooks(SessionId),
     #[error("no session {0}")]
     NoSession(SessionId),
-}
-
-/// Hands a hook's report to its session, if the capability is that session's.
-pub async fn receive(manager: &Manager, post: ReportPost) -> ServerMessage {
-    let session = post.session;
-    let taken = match manager.get(session) {
-        Ok(s) => s.report(post.capability, post.report).await,
-        Err(_) => Err(ReportRefused::NoSession(session)),
-    };
-    match taken {
-        Ok(output) => ServerMessage::ReportTaken { output },
-        Err(e) => {
-            tracing::warn!(%session, error = %e, "refused a hook report");
-            ServerMessage::Refused {
-                reason: e.to_string(),
-            }
-        }
-    }
 }

@@ -8,39 +8,6 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::config::key::KeyChord;
 
-/// Something the TUI does when its key follows the prefix.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Action {
-    New,
-    Close,
-    Interrupt,
-    FocusLeft,
-    FocusRight,
-    FocusUp,
-    FocusDown,
-    Next,
-    Previous,
-    SwapPrevious,
-    SwapNext,
-    Rename,
-    Zoom,
-    Layout,
-    Shrink,
-    Grow,
-    Scroll,
-    Macro,
-    Usage,
-    Select,
-    Copy,
-    Help,
-    Detach,
-    NextWorkspace,
-    Quit,
-    AnswerYes,
-    AnswerNo,
-    NextWaiting,
-}
-
 /// How an action is named, bound and explained.
 struct Spec {
     /// Its name in `[ui] keybindings`.
@@ -53,192 +20,67 @@ struct Spec {
     description: &'static str,
 }
 
-impl Action {
-    /// Every action, in the order help lists them.
-    pub const ALL: [Action; 28] = {
-        use Action::*;
-        [
-            New,
-            Close,
-            Interrupt,
-            FocusLeft,
-            FocusRight,
-            FocusUp,
-            FocusDown,
-            Next,
-            Previous,
-            SwapPrevious,
-            SwapNext,
-            Rename,
-            Zoom,
-            Layout,
-            Shrink,
-            Grow,
-            Scroll,
-            Macro,
-            Usage,
-            Select,
-            Copy,
-            Help,
-            Detach,
-            NextWorkspace,
-            Quit,
-            AnswerYes,
-            AnswerNo,
-            NextWaiting,
-        ]
-    };
-
-    fn spec(self) -> Spec {
-        use Action::*;
-        let (name, keys, hint, description) = match self {
-            New => (
-                "new",
-                "c",
-                "new",
-                "new session (task, path, command; @NAME: a template)",
-            ),
-            Close => (
-                "close",
-                "x",
-                "close",
-                "close the focused pane, ending its session",
-            ),
-            Interrupt => (
-                "interrupt",
-                "i",
-                "interrupt",
-                "interrupt (Esc for Claude Code, Ctrl-C otherwise)",
-            ),
-            FocusLeft => (
-                "focus_left",
-                "left h",
-                "focus",
-                "focus the pane to the left",
-            ),
-            FocusRight => (
-                "focus_right",
-                "right l",
-                "focus",
-                "focus the pane to the right",
-            ),
-            FocusUp => ("focus_up", "up k", "focus", "focus the pane above"),
-            FocusDown => ("focus_down", "down j", "focus", "focus the pane below"),
-            Next => ("next", "n", "cycle", "focus the next pane"),
-            Previous => ("previous", "p", "cycle", "focus the previous pane"),
-            SwapPrevious => (
-                "swap_previous",
-                "{",
-                "swap",
-                "swap the focused pane with the previous one",
-            ),
-            SwapNext => (
-                "swap_next",
-                "}",
-                "swap",
-                "swap the focused pane with the next one",
-            ),
-            Rename => (
-                "rename",
-                ",",
-                "rename",
-                "name the focused pane (in this client only)",
-            ),
-            Zoom => ("zoom", "z", "zoom", "zoom the focused pane, or unzoom"),
-            Layout => (
-                "layout",
-                "space",
-                "layout",
-                "cycle layout: grid, columns, rows",
-            ),
-            Shrink => (
-                "shrink",
-                "<",
-                "resize",
-                "shrink the focused pane's column (its row in rows)",
-            ),
-            Grow => (
-                "grow",
-                ">",
-                "resize",
-                "grow the focused pane's column (its row in rows)",
-            ),
-            Scroll => (
-                "scroll",
-                "[",
-                "scroll",
-                "scroll mode: history, / search, n N, q leaves",
-            ),
-            Macro => (
-                "macro",
-                "m",
-                "macro",
-                "run a [macros.NAME] on the focused pane (a picker)",
-            ),
-            Usage => (
-                "usage",
-                "u",
-                "usage",
-                "show or hide CPU and memory in the status bar",
-            ),
-            Select => (
-                "select",
-                "v",
-                "select",
-                "select text (in scroll mode too): move, then copy key or Enter",
-            ),
-            Copy => (
-                "copy",
-                "y",
-                "copy",
-                "copy the selection, or else the screen, to the clipboard",
-            ),
-            Help => ("help", "?", "help", "this help"),
-            Detach => (
-                "detach",
-                "d",
-                "detach",
-                "detach: sessions keep running (`ccmux attach`)",
-            ),
-            NextWorkspace => (
-                "next_workspace",
-                "w",
-                "workspace",
-                "show the next workspace",
-            ),
-            Quit => (
-                "quit",
-                "q",
-                "quit",
-                "end this workspace's sessions (asks when working)",
-            ),
-            AnswerYes => (
-                "answer_yes",
-                "a",
-                "answer",
-                "answer the focused pane's permission dialog: yes (allow)",
-            ),
-            AnswerNo => (
-                "answer_no",
-                "b",
-                "answer",
-                "answer the focused pane's permission dialog: no (block)",
-            ),
-            NextWaiting => (
-                "next_waiting",
-                "tab",
-                "waiting",
-                "focus the next pane waiting for input",
-            ),
-        };
-        Spec {
-            name,
-            keys,
-            hint,
-            description,
+/// Writes the actions once: the enum, `Action::ALL` in the order help lists them, and each
+/// one's [`Spec`] (its name, default keys, hint word and help line).
+macro_rules! actions {
+    ($($action:ident => ($name:literal, $keys:literal, $hint:literal, $description:literal),)*) => {
+        /// Something the TUI does when its key follows the prefix.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Action {
+            $($action,)*
         }
-    }
 
+        impl Action {
+            /// Every action, in the order help lists them.
+            pub const ALL: [Action; [$($name),*].len()] = [$(Action::$action),*];
+
+            fn spec(self) -> Spec {
+                let (name, keys, hint, description) = match self {
+                    $(Action::$action => ($name, $keys, $hint, $description),)*
+                };
+                Spec {
+                    name,
+                    keys,
+                    hint,
+                    description,
+                }
+            }
+        }
+    };
+}
+
+actions! {
+    New => ("new", "c", "new", "new session (task, path, command; @NAME: a template)"),
+    Close => ("close", "x", "close", "close the focused pane, ending its session"),
+    Interrupt => ("interrupt", "i", "interrupt", "interrupt (Esc for Claude Code, Ctrl-C otherwise)"),
+    FocusLeft => ("focus_left", "left h", "focus", "focus the pane to the left"),
+    FocusRight => ("focus_right", "right l", "focus", "focus the pane to the right"),
+    FocusUp => ("focus_up", "up k", "focus", "focus the pane above"),
+    FocusDown => ("focus_down", "down j", "focus", "focus the pane below"),
+    Next => ("next", "n", "cycle", "focus the next pane"),
+    Previous => ("previous", "p", "cycle", "focus the previous pane"),
+    SwapPrevious => ("swap_previous", "{", "swap", "swap the focused pane with the previous one"),
+    SwapNext => ("swap_next", "}", "swap", "swap the focused pane with the next one"),
+    Rename => ("rename", ",", "rename", "name the focused pane (in this client only)"),
+    Zoom => ("zoom", "z", "zoom", "zoom the focused pane, or unzoom"),
+    Layout => ("layout", "space", "layout", "cycle layout: grid, columns, rows"),
+    Shrink => ("shrink", "<", "resize", "shrink the focused pane's column (its row in rows)"),
+    Grow => ("grow", ">", "resize", "grow the focused pane's column (its row in rows)"),
+    Scroll => ("scroll", "[", "scroll", "scroll mode: history, / search, n N, q leaves"),
+    Macro => ("macro", "m", "macro", "run a [macros.NAME] on the focused pane (a picker)"),
+    Usage => ("usage", "u", "usage", "show or hide CPU and memory in the status bar"),
+    Select => ("select", "v", "select", "select text (in scroll mode too): move, then copy key or Enter"),
+    Copy => ("copy", "y", "copy", "copy the selection, or else the screen, to the clipboard"),
+    Help => ("help", "?", "help", "this help"),
+    Detach => ("detach", "d", "detach", "detach: sessions keep running (`ccmux attach`)"),
+    NextWorkspace => ("next_workspace", "w", "workspace", "show the next workspace"),
+    Quit => ("quit", "q", "quit", "end this workspace's sessions (asks when working)"),
+    AnswerYes => ("answer_yes", "a", "answer", "answer the focused pane's permission dialog: yes (allow)"),
+    AnswerNo => ("answer_no", "b", "answer", "answer the focused pane's permission dialog: no (block)"),
+    NextWaiting => ("next_waiting", "tab", "waiting", "focus the next pane waiting for input"),
+}
+
+impl Action {
     /// Its line in help.
     pub fn description(self) -> &'static str {
         self.spec().description

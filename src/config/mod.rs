@@ -5,12 +5,10 @@
 
 pub mod action;
 mod check;
-pub mod key;
 mod key_path;
 pub mod keymap;
 mod load;
 pub mod macro_spec;
-mod profile_spec;
 mod resolve;
 pub mod trust;
 
@@ -20,13 +18,13 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::keys::chord::{self as key, KeyChord};
+pub use crate::session::profile_spec::ProfileSpec;
 pub use action::Action;
-pub use key::KeyChord;
 pub use keymap::Keymap;
 pub use load::{
     ConfigError, ConfigWarning, Flags, LoadedConfig, Place, find_project_file, load, load_file,
 };
-pub use profile_spec::ProfileSpec;
 pub use resolve::{ResolveError, SessionRequest, workspace_name};
 
 use crate::session::{ProfileKind, TerminalSize};

@@ -8,6 +8,8 @@ use std::str::FromStr;
 use anyhow::Context;
 use serde_json::Value;
 
+use super::Form;
+
 /// `A:B` from the command line; a missing end means the first or the last line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LineRange {
@@ -58,9 +60,9 @@ pub fn path(id: u64, range: Option<LineRange>) -> String {
 }
 
 /// Writes the answer's lines (or, with `--json`, the answer) to `output` or stdout.
-pub fn write(answer: &Value, output: Option<&Path>, json_out: bool) -> anyhow::Result<()> {
+pub fn write(answer: &Value, output: Option<&Path>, form: Form) -> anyhow::Result<()> {
     let mut text = String::new();
-    if json_out {
+    if form == Form::Json {
         text = serde_json::to_string_pretty(answer)? + "\n";
     } else {
         for line in answer["lines"].as_array().into_iter().flatten() {

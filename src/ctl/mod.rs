@@ -4,8 +4,11 @@
 mod args;
 mod client;
 mod copy;
+pub mod detect;
 mod format;
 mod output;
+pub mod play;
+pub mod web;
 
 pub use args::{CtlArgs, CtlCommand};
 pub use client::Endpoint;
@@ -56,6 +59,13 @@ impl SendOutcome {
     }
 }
 
+/// How `ctl` prints an answer: for people, or the API's JSON as it is (`--json`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Form {
+    Human,
+    Json,
+}
+
 /// The part of a command's result that decides `ctl send`'s exit code.
 #[derive(Deserialize)]
 struct Finished {
@@ -65,7 +75,7 @@ struct Finished {
 /// Runs one subcommand; the exit code says more than success only for `send`.
 pub fn run(args: CtlArgs, endpoint: Endpoint) -> anyhow::Result<ExitCode> {
     let client = Client::new(endpoint);
-    let json_out = args.json;
+    let form = if args.json { Form::Json } else { Form::Human };
     let value = match args.command {
         CtlCommand::List => client.call("GET", "/api/v1/sessions", None)?,
         CtlCommand::New {
@@ -98,7 +108,7 @@ pub fn run(args: CtlArgs, endpoint: Endpoint) -> anyhow::Result<ExitCode> {
             client.call("POST", "/api/v1/sessions/claude", Some(body))?
         }
         CtlCommand::Send { id, text, timeout } => {
-            return send(&client, id, &text, timeout, json_out);
+            return send(&client, id, &text, timeout, form);
         }
         CtlCommand::Input { id, data } => client.call(
             "POST",
@@ -115,13 +125,13 @@ pub fn run(args: CtlArgs, endpoint: Endpoint) -> anyhow::Result<ExitCode> {
             use std::io::IsTerminal;
             let terminal = std::io::stdout().is_terminal();
             let filter = FilterQuery {
-                strip_ansi: terminal && !raw && !json_out,
+                strip_ansi: terminal && !raw && form == Form::Human,
                 grep,
                 types,
                 format: None,
             };
             let show = output::Show {
-                json: json_out,
+                form,
                 raw: raw || !terminal,
             };
             output::print_log(&client, id, follow, &filter, show)?;
@@ -133,7 +143,7 @@ pub fn run(args: CtlArgs, endpoint: Endpoint) -> anyhow::Result<ExitCode> {
         }
         CtlCommand::Copy { id, lines, output } => {
             let text = client.call("GET", &copy::path(id, lines), None)?;
-            copy::write(&text, output.as_deref(), json_out)?;
+            copy::write(&text, output.as_deref(), form)?;
             return Ok(ExitCode::SUCCESS);
         }
         CtlCommand::Screen { id } => {
@@ -164,25 +174,25 @@ pub fn run(args: CtlArgs, endpoint: Endpoint) -> anyhow::Result<ExitCode> {
         CtlCommand::History { id } => {
             client.call("GET", &format!("/api/v1/sessions/{id}/history"), None)?
         }
-        CtlCommand::Macro { id, name } => return run_macro(&client, id, &name, json_out),
+        CtlCommand::Macro { id, name } => return run_macro(&client, id, &name, form),
         CtlCommand::Metrics => {
             print!("{}", client.text("/metrics")?);
             return Ok(ExitCode::SUCCESS);
         }
         CtlCommand::Stats => client.call("GET", "/api/v1/stats/claude", None)?,
     };
-    print(&value, json_out)?;
+    print(&value, form)?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// `ctl macro`: prints each step; exits 1 when a step failed.
-fn run_macro(client: &Client, id: u64, name: &str, json_out: bool) -> anyhow::Result<ExitCode> {
+fn run_macro(client: &Client, id: u64, name: &str, form: Form) -> anyhow::Result<ExitCode> {
     let value = client.call(
         "POST",
         &format!("/api/v1/sessions/{id}/macros/{name}"),
         None,
     )?;
-    print(&value, json_out)?;
+    print(&value, form)?;
     Ok(if value["ok"] == true {
         ExitCode::SUCCESS
     } else {
@@ -196,7 +206,7 @@ fn send(
     id: u64,
     text: &str,
     timeout: f64,
-    json_out: bool,
+    form: Form,
 ) -> anyhow::Result<ExitCode> {
     let answer = client.call(
         "POST",
@@ -213,16 +223,15 @@ fn send(
         }
         answer => answer?,
     };
-    print(&value, json_out)?;
+    print(&value, form)?;
     let finished = Finished::deserialize(&value).context("the API's answer has no state")?;
     Ok(SendOutcome::of(finished.state).exit_code())
 }
 
-fn print(value: &Value, json_out: bool) -> anyhow::Result<()> {
-    if json_out {
-        println!("{}", serde_json::to_string_pretty(value)?);
-    } else {
-        print!("{}", for_stdout(&format::human(value)));
+fn print(value: &Value, form: Form) -> anyhow::Result<()> {
+    match form {
+        Form::Json => println!("{}", serde_json::to_string_pretty(value)?),
+        Form::Human => print!("{}", for_stdout(&format::human(value))),
     }
     Ok(())
 }

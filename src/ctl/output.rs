@@ -7,7 +7,7 @@ use anyhow::Context;
 use serde_json::Value;
 
 use super::client::Client;
-use super::{for_stdout, format};
+use super::{Form, for_stdout, format};
 use crate::output_filter::FilterQuery;
 use crate::protocol::websocket::WsEvent;
 use crate::session::SessionState;
@@ -113,8 +113,8 @@ pub fn ws_request_filtered(
 /// How `ctl output` prints entries.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Show {
-    /// One JSON object per entry.
-    pub(super) json: bool,
+    /// `Json`: one JSON object per entry.
+    pub(super) form: Form,
     /// Output as it is, control sequences included: to a pipe or file, or asked with `--raw`.
     pub(super) raw: bool,
 }
@@ -123,7 +123,7 @@ fn print_entries(entries: &[Value], show: Show) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     for entry in entries {
         let content = entry["content"].as_str().unwrap_or_default();
-        if show.json {
+        if show.form == Form::Json {
             writeln!(out, "{entry}")?;
         } else if entry["type"] != "output" {
             // Other types are shown only when asked for with --type.

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use crate::history::{self, Entry};
 use crate::manager::{Manager, ManagerError};
-use crate::session::{Session, SessionConfig, SessionId, SessionInfo};
+use crate::session::{Ending, Session, SessionConfig, SessionId, SessionInfo};
 use crate::usage::Resources;
 use crate::worktree::{self, Placement, WorktreeError};
 
@@ -121,7 +121,7 @@ impl Manager {
     pub async fn terminate_removing_worktree(
         &self,
         id: SessionId,
-        force: bool,
+        ending: Ending,
     ) -> Result<SessionInfo, ManagerError> {
         let session = self.get(id)?;
         let Some(info) = session.info().worktree else {
@@ -136,7 +136,7 @@ impl Manager {
             }
             .into());
         }
-        let ended = session.terminate(force).await;
+        let ended = session.terminate(ending).await;
         blocking(move || worktree::remove(&info)).await?;
         Ok(ended)
     }

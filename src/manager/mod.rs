@@ -4,6 +4,7 @@
 //! may start (task conflicts, the session limit) so those checks cannot race. Reads go to the
 //! snapshot it publishes; commands, keys and resizes go straight to the session.
 
+mod commands;
 mod insight;
 mod registry;
 mod sizes;
@@ -14,15 +15,14 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use schemars::JsonSchema;
-use serde::Serialize;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
 use crate::session::event::Event;
 use crate::session::{
-    Session, SessionConfig, SessionError, SessionId, SessionInfo, SessionState, TaskId,
+    Ending, Session, SessionConfig, SessionError, SessionId, SessionInfo, SessionState, TaskId,
     TerminalSize,
 };
+use commands::CommandLog;
 use registry::{Registry, Request};
 use sizes::SizeOwners;
 
@@ -77,19 +77,7 @@ pub enum ManagerError {
     Worktree(#[from] crate::worktree::WorktreeError),
 }
 
-/// Counts for `stats`.
-#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
-pub struct Stats {
-    pub by_state: BTreeMap<String, usize>,
-    pub live: usize,
-    pub created_total: u64,
-    pub terminated_total: u64,
-    pub commands_run: u64,
-    pub bytes_read: u64,
-    /// What Claude Code reported the sessions still listed have cost, in US dollars.
-    pub cost_usd: f64,
-    pub uptime_secs: u64,
-}
+pub use crate::metrics::Stats;
 
 struct Shared {
     requests: mpsc::Sender<Request>,
@@ -103,7 +91,7 @@ struct Shared {
     usage: Arc<parking_lot::Mutex<crate::usage::Sampler>>,
     history_dir: Option<std::path::PathBuf>,
     /// Where finished commands go; read back through `history`.
-    commands: crate::history::CommandSink,
+    commands: CommandLog,
 }
 
 /// Wakes when sessions start, end, change state or are forgotten: not on output.
@@ -123,16 +111,18 @@ pub struct Manager {
 }
 
 impl Manager {
-    /// Starts the manager. Must be called inside a tokio runtime.
-    pub fn new(config: ManagerConfig) -> Self {
+    /// Starts the manager. Must be called inside a tokio runtime. Fails when the threads
+    /// sessions share (the reaper, the parsers) cannot start.
+    pub fn new(config: ManagerConfig) -> std::io::Result<Self> {
         crate::session::process::become_subreaper();
         let (events, _) = broadcast::channel(config.event_capacity.max(16));
         let recorder = config.recorder.clone();
         let metrics = Arc::new(crate::metrics::Metrics::default());
         let history_dir = config.history_dir.clone();
-        let commands = crate::history::CommandSink::new(metrics.clone(), history_dir.clone());
-        let (requests, registry) = registry::start(config, events.clone(), commands.clone());
-        Self {
+        let commands = CommandLog::new(metrics.clone(), history_dir.clone());
+        let (requests, registry) =
+            registry::start(config, events.clone(), Arc::new(commands.clone()))?;
+        Ok(Self {
             shared: Arc::new(Shared {
                 requests,
                 registry,
@@ -145,7 +135,7 @@ impl Manager {
                 history_dir,
                 commands,
             }),
-        }
+        })
     }
 
     /// Starts a session. A task may have one live session; the limit counts live sessions.
@@ -246,8 +236,12 @@ impl Manager {
     }
 
     /// Ends a session and every process it started; `force` skips the polite hangup.
-    pub async fn terminate(&self, id: SessionId, force: bool) -> Result<SessionInfo, ManagerError> {
-        Ok(self.get(id)?.terminate(force).await)
+    pub async fn terminate(
+        &self,
+        id: SessionId,
+        ending: Ending,
+    ) -> Result<SessionInfo, ManagerError> {
+        Ok(self.get(id)?.terminate(ending).await)
     }
 
     /// What records the sessions, when recordings are on.
@@ -322,7 +316,7 @@ impl Manager {
             .unwrap_or_default();
         let mut ending = tokio::task::JoinSet::new();
         for session in live {
-            ending.spawn(async move { session.terminate(false).await });
+            ending.spawn(async move { session.terminate(Ending::Graceful).await });
         }
         while ending.join_next().await.is_some() {}
     }

@@ -8,8 +8,10 @@ use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio::time::sleep_until;
 
 use super::{ManagerConfig, ManagerError};
-use crate::session::event::{Event, Notifier, StateNote};
-use crate::session::{Session, SessionConfig, SessionId, SessionServices, SessionState, TaskId};
+use crate::session::event::{CommandSink, Event, Notifier, StateNote};
+use crate::session::{
+    Ending, Session, SessionConfig, SessionId, SessionServices, SessionState, TaskId,
+};
 
 pub enum Request {
     Create {
@@ -58,8 +60,9 @@ impl Registry {
 pub fn start(
     config: ManagerConfig,
     events: broadcast::Sender<Event>,
-    commands: crate::history::CommandSink,
-) -> (mpsc::Sender<Request>, watch::Receiver<Arc<Registry>>) {
+    commands: Arc<dyn CommandSink>,
+) -> std::io::Result<(mpsc::Sender<Request>, watch::Receiver<Arc<Registry>>)> {
+    let services = SessionServices::start()?;
     let (requests_tx, requests) = mpsc::channel(64);
     let (states_tx, states) = mpsc::unbounded_channel();
     let (published, registry_rx) = watch::channel(Arc::new(Registry::default()));
@@ -72,13 +75,13 @@ pub fn start(
             states: states_tx,
             commands,
         },
-        services: SessionServices::start().expect("the reaper and the parse threads can start"),
+        services,
         next_id: 1,
         idle_since: HashMap::new(),
         shutting_down: false,
     };
     tokio::spawn(actor.run(requests, states));
-    (requests_tx, registry_rx)
+    Ok((requests_tx, registry_rx))
 }
 
 struct RegistryActor {
@@ -150,7 +153,7 @@ impl RegistryActor {
         }
         let id = SessionId(self.next_id);
         if let Some(recorder) = &self.config.recorder {
-            config.recording = Some(recorder.tap_for(id, &config));
+            config.recording = Some(Arc::new(recorder.tap_for(id, &config)));
         }
         config.claude.endpoint = self.config.hooks.clone();
         let session = Session::spawn(id, config, self.notifier.clone(), &self.services)?;
@@ -199,7 +202,9 @@ impl RegistryActor {
             if let Some(session) = self.registry.sessions.get(&id).cloned() {
                 tracing::info!(session = %id, "idle timeout reached; terminating");
                 let reason = format!("idle for {}s (idle_timeout)", timeout.as_secs_f32());
-                tokio::spawn(async move { session.terminate_because(false, reason).await });
+                tokio::spawn(
+                    async move { session.terminate_because(Ending::Graceful, reason).await },
+                );
             }
         }
     }

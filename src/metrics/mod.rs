@@ -3,22 +3,36 @@
 //! knows (sessions by state, bytes read) is read from it when scraped; see `render.rs`.
 
 mod render;
-mod track;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use parking_lot::Mutex;
+use schemars::JsonSchema;
+use serde::Serialize;
 
-use crate::history::Outcome;
+use crate::session::command::Outcome;
 
 pub use render::render;
-pub use track::track;
 
 /// Upper bounds of the command-duration histogram, in seconds: from a shell's echo to an
 /// hour-long agent run.
 pub const DURATION_BUCKETS: [f64; 10] =
     [0.1, 0.5, 1.0, 5.0, 15.0, 60.0, 300.0, 900.0, 1800.0, 3600.0];
+
+/// Counts for `stats`.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct Stats {
+    pub by_state: BTreeMap<String, usize>,
+    pub live: usize,
+    pub created_total: u64,
+    pub terminated_total: u64,
+    pub commands_run: u64,
+    pub bytes_read: u64,
+    /// What Claude Code reported the sessions still listed have cost, in US dollars.
+    pub cost_usd: f64,
+    pub uptime_secs: u64,
+}
 
 #[derive(Debug, Default)]
 pub struct Metrics {

@@ -3,9 +3,9 @@
 use std::fmt::Write;
 use std::sync::atomic::Ordering;
 
-use crate::history::Outcome;
-use crate::manager::Stats;
+use crate::metrics::Stats;
 use crate::metrics::{DURATION_BUCKETS, Metrics};
+use crate::session::command::Outcome;
 
 /// Everything `GET /metrics` shows.
 pub fn render(stats: &Stats, metrics: &Metrics) -> String {

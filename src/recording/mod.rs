@@ -3,13 +3,12 @@
 //! play` and `ccmux detect`.
 
 pub mod asciicast;
-pub mod detect;
 mod files;
-pub mod play;
 mod recorder;
 
+pub use crate::session::tap::CurrentFile;
 pub use files::Limits;
-pub use recorder::{CurrentFile, Recorder, Tap};
+pub use recorder::{Recorder, Tap};
 
 use std::path::{Path, PathBuf};
 

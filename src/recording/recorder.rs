@@ -10,9 +10,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError, sync_channel};
 use std::time::{Duration, Instant};
 
-use parking_lot::Mutex;
-
 use crate::recording::files::{Files, Limits};
+use crate::session::tap::{CurrentFile, OutputTap};
 use crate::session::{SessionId, TaskId, TerminalSize};
 
 /// Events waiting to be written, all sessions together. A PTY read is at most 64 KiB, so a
@@ -52,22 +51,6 @@ pub(crate) struct Meta {
     /// Unix time the session began.
     pub began: i64,
     pub current: CurrentFile,
-}
-
-/// The file a session's recording is being written to now; `None` until the recorder opened
-/// it. Held apart from the session's taps, so that a session that has ended (and dropped its
-/// taps) lets the recorder close its file while its handle can still say where it is.
-#[derive(Debug, Clone, Default)]
-pub struct CurrentFile(Arc<Mutex<Option<std::path::PathBuf>>>);
-
-impl CurrentFile {
-    pub fn get(&self) -> Option<std::path::PathBuf> {
-        self.0.lock().clone()
-    }
-
-    pub(crate) fn set(&self, path: std::path::PathBuf) {
-        *self.0.lock() = Some(path);
-    }
 }
 
 /// The server's recorder; clones share its thread.
@@ -155,34 +138,32 @@ impl std::fmt::Debug for Tap {
     }
 }
 
-impl Tap {
-    /// What the program printed.
-    pub fn output(&self, bytes: &[u8]) {
+impl OutputTap for Tap {
+    fn output(&self, bytes: &[u8]) {
         self.send(Kind::Output(bytes.to_vec()));
     }
 
-    /// What was typed to the program; recorded only with `record_input = true`, since keys
-    /// may be secrets.
-    pub fn input(&self, bytes: &[u8]) {
+    /// Recorded only with `record_input = true`, since keys may be secrets.
+    fn input(&self, bytes: &[u8]) {
         if self.0.record_input {
             self.send(Kind::Input(bytes.to_vec()));
         }
     }
 
-    /// Whether keys are recorded: callers need not copy them otherwise.
-    pub fn records_input(&self) -> bool {
+    fn records_input(&self) -> bool {
         self.0.record_input
     }
 
-    pub fn resize(&self, size: TerminalSize) {
+    fn resize(&self, size: TerminalSize) {
         self.send(Kind::Resize(size));
     }
 
-    /// Where the recording is being written, for as long as anybody asks.
-    pub fn current_file(&self) -> CurrentFile {
+    fn current_file(&self) -> CurrentFile {
         self.0.meta.current.clone()
     }
+}
 
+impl Tap {
     fn send(&self, kind: Kind) {
         let inner = &self.0;
         let lost_before = inner.lost.swap(0, Ordering::Relaxed);

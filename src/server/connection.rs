@@ -11,13 +11,16 @@ use std::sync::Arc;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::{mpsc, watch};
 
+use crate::claude::ReportPost;
+use crate::config::macro_spec::MacroSpec;
 use crate::manager::{ClientId, ManagerError};
-use crate::protocol::{self, ClientMessage, ServerMessage, WorkspaceListing};
+use crate::protocol::{self, Attach, ClientMessage, NewSession, ServerMessage, WorkspaceListing};
 use crate::screen::input;
 use crate::server::screens::{Read, Screens};
 use crate::server::usage_feed::UsageFeed;
 use crate::server::{Hub, workspace};
-use crate::session::{Session, SessionError, SessionId, SessionInfo};
+use crate::session::dialog::Choice;
+use crate::session::{Ending, Session, SessionError, SessionId, SessionInfo};
 
 /// Messages waiting for a client: at most this many (frames are at most two in flight).
 const OUTGOING_QUEUE: usize = 64;
@@ -25,6 +28,18 @@ const OUTGOING_QUEUE: usize = 64;
 const INCOMING_QUEUE: usize = 64;
 
 type Outgoing = mpsc::Sender<ServerMessage>;
+
+/// Whether the connection goes on after a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Flow {
+    Continue,
+    End,
+}
+
+/// Ends `session` gracefully, apart from the connection: it may take its grace period.
+fn end(session: Session) {
+    tokio::spawn(async move { session.terminate(Ending::Graceful).await });
+}
 
 /// Serves one client until it leaves or the server stops.
 pub async fn serve(
@@ -116,7 +131,7 @@ impl Connection {
             tokio::select! {
                 request = requests.recv() => match request {
                     Some(request) => {
-                        if !self.on_request(request).await {
+                        if self.on_request(request).await == Flow::End {
                             return;
                         }
                     }
@@ -140,27 +155,13 @@ impl Connection {
         let _ = self.out.send(ServerMessage::Refused { reason }).await;
     }
 
-    /// Carries out one request; false when the connection should end.
-    async fn on_request(&mut self, request: ClientMessage) -> bool {
+    /// Carries out one request.
+    async fn on_request(&mut self, request: ClientMessage) -> Flow {
         let manager = &self.hub.manager;
         let outcome = match request {
             ClientMessage::Hello { .. } => Ok(()),
-            ClientMessage::Attach(attach) => {
-                match workspace::open(&self.hub, &attach).await {
-                    Ok((name, problems)) => {
-                        self.show(name).await;
-                        let notices = self.hub.take_startup_notices();
-                        for text in notices.into_iter().chain(problems) {
-                            let _ = self.out.send(ServerMessage::Notice { text }).await;
-                        }
-                    }
-                    Err(e) => {
-                        self.refuse(e.to_string()).await;
-                        return false;
-                    }
-                }
-                Ok(())
-            }
+            ClientMessage::Attach(attach) => return self.attach(&attach).await,
+            ClientMessage::Report(post) => return self.report(post).await,
             ClientMessage::Input { session, input } => self.type_into(session, input).await,
             ClientMessage::PaneSize { session, size } => {
                 manager.client_shows(self.client, session, size).await
@@ -193,66 +194,23 @@ impl Connection {
             ClientMessage::Copy { session, from, to } => {
                 self.read(session, Read::Copy { from, to }).await
             }
-            ClientMessage::Report(post) => {
-                let reply = crate::claude::receive(manager, post).await;
-                let _ = self.out.send(reply).await;
-                return false;
-            }
             ClientMessage::Interrupt { session } => manager.interrupt(session).await,
-            ClientMessage::Answer { session, choice } => manager.get(session).map(|s| {
-                // Awaited apart: an answer waits for the dialog, the client's keys must not.
-                let out = self.out.clone();
-                tokio::spawn(async move {
-                    if let Err(e) = s.answer(choice).await {
-                        let text = format!("session {session}: {e}");
-                        let _ = out.send(ServerMessage::Notice { text }).await;
-                    }
-                });
-            }),
-            ClientMessage::Close { session } => manager.get(session).map(|s| {
-                tokio::spawn(async move { s.terminate(false).await });
-            }),
+            ClientMessage::Answer { session, choice } => self.answer(session, choice),
+            ClientMessage::Close { session } => manager.get(session).map(end),
             ClientMessage::Create(new) => {
-                let Some(workspace) = self.workspace.clone() else {
-                    return true;
-                };
-                if let Err(e) = self.hub.create(new, workspace).await {
-                    let text = format!("could not start: {e}");
-                    let _ = self.out.send(ServerMessage::Notice { text }).await;
-                }
+                self.create(new).await;
                 Ok(())
             }
             ClientMessage::SwitchWorkspace { step } => {
-                let names = manager.workspaces();
-                let current = self
-                    .workspace
-                    .as_ref()
-                    .and_then(|w| names.iter().position(|n| n == w))
-                    .unwrap_or(0) as i64;
-                if !names.is_empty() {
-                    let next = (current + i64::from(step)).rem_euclid(names.len() as i64);
-                    self.show(names[next as usize].clone()).await;
-                }
+                self.switch_workspace(step).await;
                 Ok(())
             }
             ClientMessage::CloseWorkspace => {
-                if let Some(workspace) = &self.workspace {
-                    for session in manager.workspace_sessions(workspace) {
-                        tokio::spawn(async move { session.terminate(false).await });
-                    }
-                }
+                self.close_workspace();
                 Ok(())
             }
             ClientMessage::List => {
-                let workspaces = manager
-                    .workspaces()
-                    .into_iter()
-                    .map(|name| WorkspaceListing {
-                        sessions: infos(&manager.workspace_sessions(&name)),
-                        name,
-                    })
-                    .collect();
-                let _ = self.out.send(ServerMessage::Listing { workspaces }).await;
+                self.list().await;
                 Ok(())
             }
             ClientMessage::KillServer => {
@@ -263,14 +221,7 @@ impl Connection {
                 session,
                 name,
                 spec,
-            } => manager.get(session).map(|session| {
-                let out = self.out.clone();
-                tokio::spawn(async move {
-                    let report = crate::macros::run(&session, &name, &spec).await;
-                    let text = report.summary();
-                    let _ = out.send(ServerMessage::Notice { text }).await;
-                });
-            }),
+            } => self.run_macro(session, name, spec),
             ClientMessage::WatchUsage { on } => {
                 self.usage = on.then(|| self.usage_feed()).flatten();
                 Ok(())
@@ -284,11 +235,117 @@ impl Connection {
             // should see, not lose silently.
             Err(e) => {
                 tracing::debug!(client = self.client.0, error = %e, "a client request failed");
-                let text = e.to_string();
-                let _ = self.out.send(ServerMessage::Notice { text }).await;
+                self.notice(e.to_string()).await;
             }
         }
-        true
+        Flow::Continue
+    }
+
+    async fn notice(&self, text: String) {
+        let _ = self.out.send(ServerMessage::Notice { text }).await;
+    }
+
+    /// Runs `work` apart from the connection (it may wait on a session; the client's keys
+    /// must not) and shows the client what it says when it ends, if anything.
+    fn notice_when_done(&self, work: impl Future<Output = Option<String>> + Send + 'static) {
+        let out = self.out.clone();
+        tokio::spawn(async move {
+            if let Some(text) = work.await {
+                let _ = out.send(ServerMessage::Notice { text }).await;
+            }
+        });
+    }
+
+    async fn attach(&mut self, attach: &Attach) -> Flow {
+        match workspace::open(&self.hub, attach).await {
+            Ok((name, problems)) => {
+                self.show(name).await;
+                let notices = self.hub.take_startup_notices();
+                for text in notices.into_iter().chain(problems) {
+                    self.notice(text).await;
+                }
+                Flow::Continue
+            }
+            Err(e) => {
+                self.refuse(e.to_string()).await;
+                Flow::End
+            }
+        }
+    }
+
+    /// A hook's report: answered, and the hook's connection ends.
+    async fn report(&self, post: ReportPost) -> Flow {
+        let reply = crate::server::hooks::receive(&self.hub.manager, post).await;
+        let _ = self.out.send(reply).await;
+        Flow::End
+    }
+
+    fn answer(&self, session: SessionId, choice: Choice) -> Result<(), ManagerError> {
+        let s = self.hub.manager.get(session)?;
+        self.notice_when_done(async move {
+            let answered = s.answer(choice).await;
+            answered.err().map(|e| format!("session {session}: {e}"))
+        });
+        Ok(())
+    }
+
+    fn run_macro(
+        &self,
+        session: SessionId,
+        name: String,
+        spec: MacroSpec,
+    ) -> Result<(), ManagerError> {
+        let session = self.hub.manager.get(session)?;
+        self.notice_when_done(async move {
+            let report = crate::macros::run(&session, &name, &spec).await;
+            Some(report.summary())
+        });
+        Ok(())
+    }
+
+    async fn create(&self, new: NewSession) {
+        let Some(workspace) = self.workspace.clone() else {
+            return;
+        };
+        if let Err(e) = self.hub.create(new, workspace).await {
+            self.notice(format!("could not start: {e}")).await;
+        }
+    }
+
+    async fn switch_workspace(&mut self, step: i32) {
+        let names = self.hub.manager.workspaces();
+        let current = self
+            .workspace
+            .as_ref()
+            .and_then(|w| names.iter().position(|n| n == w))
+            .unwrap_or(0) as i64;
+        if !names.is_empty() {
+            let next = (current + i64::from(step)).rem_euclid(names.len() as i64);
+            self.show(names[next as usize].clone()).await;
+        }
+    }
+
+    fn close_workspace(&self) {
+        if let Some(workspace) = &self.workspace {
+            self.hub
+                .manager
+                .workspace_sessions(workspace)
+                .into_iter()
+                .for_each(end);
+        }
+    }
+
+    async fn list(&self) {
+        let manager = &self.hub.manager;
+        let workspaces = manager
+            .workspaces()
+            .into_iter()
+            .map(|name| WorkspaceListing {
+                sessions: infos(&manager.workspace_sessions(&name)),
+                name,
+            })
+            .collect();
+        let _ = self.out.send(ServerMessage::Listing { workspaces }).await;
     }
 
     /// Encodes typed input with the session's modes and writes it: the keystroke path waits

@@ -1,8 +1,11 @@
 //! The per-user server: it owns the manager, the sessions and the API, and serves clients on a
 //! Unix socket. Sessions outlive the clients that show them; a client detaches and comes back.
 
+pub mod args;
 mod connection;
+mod hooks;
 pub mod info;
+pub mod runtime;
 mod screens;
 pub mod socket;
 pub mod state_file;
@@ -19,7 +22,7 @@ use tokio::sync::watch;
 use crate::config::{self, SessionRequest};
 use crate::manager::{ClientId, Manager};
 use crate::protocol::NewSession;
-use crate::runtime::{Context, Running, StartError, start_session, termination_signal};
+use runtime::{Context, Running, StartError, start_session, termination_signal};
 pub use socket::SocketPath;
 pub use workspace::default_task;
 
@@ -280,18 +283,16 @@ async fn save_now(manager: &Manager, state: &state_file::StateFile) {
     }
 }
 
-/// A client connected to a server over `manager` in this process, through a socket pair: the
-/// TUI's tests drive the real protocol without a server process.
-pub async fn connect_in_process(manager: Manager) -> crate::client::Connection {
+/// The client's end of a socket pair served over `manager` in this process: the TUI's tests
+/// drive the real protocol without a server process (`client::handshake` it).
+pub fn serve_in_process(manager: Manager) -> tokio::net::UnixStream {
     let frame_cap = crate::config::Config::default().ui.frame_cap;
     let hub = Arc::new(Hub::new(manager, None, frame_cap));
     let (server_end, client_end) =
         tokio::net::UnixStream::pair().expect("a socket pair can be made");
     let (reader, writer) = server_end.into_split();
     tokio::spawn(connection::serve(hub, reader, writer));
-    crate::client::handshake(client_end)
-        .await
-        .expect("the in-process server says hello")
+    client_end
 }
 
 async fn accept(listener: tokio::net::UnixListener, hub: Arc<Hub>) {

@@ -6,8 +6,8 @@ use std::path::Path;
 
 use crate::config::{self, Flags, SessionRequest};
 use crate::protocol::Attach;
-use crate::runtime::start_session;
 use crate::server::Hub;
+use crate::server::runtime::start_session;
 
 /// Why an attach found nothing to show.
 #[derive(Debug, thiserror::Error)]

@@ -77,3 +77,63 @@ impl ActiveCommand {
         String::from_utf8_lossy(&self.captured).into_owned()
     }
 }
+
+/// How a command ended, as a script would sort it.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// The session is ready or idle again.
+    Finished,
+    /// Its time ran out while it was still running.
+    TimedOut,
+    /// It stopped at a question, a permission prompt or a login.
+    WaitingInput,
+    /// The session ended under it.
+    Ended,
+    /// The session reports an error.
+    Error,
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 5] = [
+        Outcome::Finished,
+        Outcome::TimedOut,
+        Outcome::WaitingInput,
+        Outcome::Ended,
+        Outcome::Error,
+    ];
+
+    pub fn of(state: SessionState, timed_out: bool) -> Self {
+        use SessionState::*;
+        match state {
+            _ if timed_out => Self::TimedOut,
+            Ready | Idle => Self::Finished,
+            Initializing | Busy => Self::TimedOut,
+            WaitingInput | Authenticating => Self::WaitingInput,
+            Terminating | Terminated => Self::Ended,
+            Error => Self::Error,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Finished => "finished",
+            Self::TimedOut => "timed_out",
+            Self::WaitingInput => "waiting_input",
+            Self::Ended => "ended",
+            Self::Error => "error",
+        }
+    }
+}

@@ -1,10 +1,13 @@
 //! What sessions announce: to subscribers (TUI, WebSocket clients) and to the manager.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
-use crate::session::SessionId;
+use crate::session::command::{CommandRecord, CommandResult};
 use crate::session::output::SessionOutput;
 use crate::session::state::StateChange;
+use crate::session::{SessionId, TaskId};
 
 /// Broadcast to every subscriber. A subscriber that falls behind loses old events (it is told
 /// so by the channel) and never slows a session down.
@@ -36,8 +39,19 @@ pub struct StateNote {
 pub struct Notifier {
     pub events: tokio::sync::broadcast::Sender<Event>,
     pub states: tokio::sync::mpsc::UnboundedSender<StateNote>,
-    /// Finished commands, for the metrics and the history file.
-    pub commands: crate::history::CommandSink,
+    /// Finished commands.
+    pub commands: Arc<dyn CommandSink>,
+}
+
+/// Where a session reports each command it finishes (the manager counts it and keeps it).
+pub trait CommandSink: Send + Sync + std::fmt::Debug {
+    fn finished(
+        &self,
+        task_id: &TaskId,
+        session_id: SessionId,
+        record: &CommandRecord,
+        result: &CommandResult,
+    );
 }
 
 impl Notifier {

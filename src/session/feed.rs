@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use parking_lot::Mutex;
 
-use crate::recording::Tap;
 use crate::session::pty_io::Parse;
+use crate::session::tap::Tap;
 use crate::session::terminal::Terminal;
 
 /// The parse step of a session's parse thread; the recording never blocks it.

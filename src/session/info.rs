@@ -2,7 +2,6 @@
 //! what `list` and the API show, and the recipe a restarted server starts it again from.
 //! Kept apart from the [`Session`](super::Session) handle, which hands these out.
 
-use std::fmt;
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
@@ -11,19 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::conversation;
 use super::{SessionState, TaskId, TerminalSize};
-
-/// A session's id, unique within one manager.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
-)]
-#[serde(transparent)]
-pub struct SessionId(pub u64);
-
-impl fmt::Display for SessionId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.0, f)
-    }
-}
+pub use crate::ids::SessionId;
 
 /// What changes over a session's life, published by its actor.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -59,7 +46,7 @@ pub struct SessionInfo {
     pub status: SessionStatus,
     /// CPU and memory of its processes: sampled when asked for (API, stats), else `None`.
     #[serde(default)]
-    pub resources: Option<crate::usage::Resources>,
+    pub resources: Option<Resources>,
     /// The git worktree it runs in, if any.
     #[serde(default)]
     pub worktree: Option<crate::worktree::WorktreeInfo>,
@@ -86,4 +73,15 @@ pub struct Recipe {
     pub hooks_off: bool,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub policy_off: bool,
+}
+
+/// A session's use of the machine at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Resources {
+    /// CPU time over the last interval, in percent of one core (a busy loop reads about 100).
+    pub cpu_percent: f64,
+    /// Resident memory of every process of the session.
+    pub rss_bytes: u64,
+    /// How many processes that is.
+    pub processes: u32,
 }

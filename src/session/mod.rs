@@ -17,6 +17,7 @@ pub mod error;
 pub mod event;
 mod feed;
 mod history;
+mod hooks;
 mod info;
 mod input;
 pub mod osc_limit;
@@ -26,6 +27,7 @@ mod poller;
 pub mod probe;
 pub mod process;
 pub mod profile;
+pub mod profile_spec;
 mod pty;
 mod pty_io;
 mod reaper;
@@ -34,6 +36,7 @@ pub mod replay;
 pub mod reply;
 mod services;
 pub mod state;
+pub mod tap;
 pub mod terminal;
 
 use std::fmt;
@@ -48,8 +51,9 @@ use tokio::sync::{mpsc, oneshot, watch};
 pub use command::{CommandRecord, CommandResult, PendingCommand};
 pub use config::{DEFAULT_WORKSPACE, InvalidTaskId, SessionConfig, TaskId, TerminalSize};
 pub use error::SessionError;
-pub use info::{Recipe, SessionId, SessionInfo, SessionStatus};
+pub use info::{Recipe, Resources, SessionId, SessionInfo, SessionStatus};
 pub use output::{OutputType, SessionOutput};
+pub use process::Ending;
 pub use profile::ProfileKind;
 pub use pty::{ExitInfo, resolve_program};
 pub use services::SessionServices;
@@ -73,7 +77,7 @@ struct Inner {
     worktree: Option<crate::worktree::WorktreeInfo>,
     status: watch::Receiver<SessionStatus>,
     control: mpsc::Sender<Control>,
-    recording: Option<crate::recording::CurrentFile>,
+    recording: Option<tap::CurrentFile>,
 }
 
 /// When the last handle goes, the actor sees its control channel close and kills the process
@@ -122,7 +126,7 @@ impl Session {
                 recording.output(&screen);
             }
         }
-        let hooked = crate::claude::launch::prepare(id, &mut config);
+        let hooked = hooks::prepare(id, &mut config);
         let recording = config.recording.clone();
         let spawned = pty::spawn(
             &config,
@@ -307,21 +311,24 @@ impl Session {
     }
 
     /// Ends the session and everything it started; returns once none of it is left.
-    pub async fn terminate(&self, force: bool) -> SessionInfo {
-        let reason = if force {
-            "force terminate requested"
-        } else {
-            "terminate requested"
+    pub async fn terminate(&self, ending: Ending) -> SessionInfo {
+        let reason = match ending {
+            Ending::Forced => "force terminate requested",
+            Ending::Graceful => "terminate requested",
         };
-        self.terminate_because(force, reason).await
+        self.terminate_because(ending, reason).await
     }
 
     /// `terminate`, with the reason the `terminating` state should show.
-    pub async fn terminate_because(&self, force: bool, reason: impl Into<String>) -> SessionInfo {
+    pub async fn terminate_because(
+        &self,
+        ending: Ending,
+        reason: impl Into<String>,
+    ) -> SessionInfo {
         let reason = reason.into();
         let _ = self
             .request(|reply| Control::Terminate {
-                force,
+                ending,
                 reason,
                 reply,
             })

@@ -212,3 +212,17 @@ fn reap_session(sid: i32) -> usize {
     }
     session_members(sid).len()
 }
+
+/// How a session is ended: its processes get a hangup and a grace period, or a kill at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    Graceful,
+    Forced,
+}
+
+impl Ending {
+    /// `Forced` when a caller asked for force (the API's `?force=true`).
+    pub fn forced(asked: bool) -> Self {
+        if asked { Self::Forced } else { Self::Graceful }
+    }
+}

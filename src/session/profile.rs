@@ -12,7 +12,7 @@ use std::time::Duration;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
-use crate::config::ProfileSpec;
+use crate::session::profile_spec::ProfileSpec;
 use crate::session::region::Region;
 use crate::session::state::SessionState;
 

@@ -42,7 +42,7 @@ impl Harness {
     /// The same, with `config` for the `App`.
     pub async fn start_with(config: Config, scripts: &[&str]) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let manager = Manager::new(ManagerConfig::default());
+        let manager = Manager::new(ManagerConfig::default()).expect("the manager starts");
         let mut sessions = Vec::new();
         for (i, script) in scripts.iter().enumerate() {
             let task = TaskId::new(format!("t{}", i + 1)).unwrap();
@@ -52,7 +52,9 @@ impl Harness {
             config.workspace = WORKSPACE.to_string();
             sessions.push(manager.create_session(config).await.unwrap());
         }
-        let connection = crate::server::connect_in_process(manager).await;
+        let connection = crate::client::handshake(crate::server::serve_in_process(manager))
+            .await
+            .expect("the in-process server says hello");
         let channels = connection.into_channels();
         let (to_server, from_server) = (channels.to_server, channels.from_server);
         let attach = Attach {

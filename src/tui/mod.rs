@@ -53,7 +53,7 @@ use tokio::time::sleep_until;
 use crate::client::Connection;
 use crate::config::Config;
 use crate::protocol::{Attach, ClientMessage, ServerMessage};
-use crate::runtime::termination_signal;
+use crate::server::runtime::termination_signal;
 pub use app::Leave;
 use app::{App, Effect};
 

@@ -86,6 +86,7 @@ impl App {
 mod tests {
     use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 
+    use crate::screen::styled::{Modes, MouseMode};
     use crate::tui::harness::{Harness, screen_has, wait_for};
 
     fn mouse(kind: MouseEventKind, column: u16, row: u16) -> MouseEvent {
@@ -134,7 +135,7 @@ mod tests {
                       dd bs=1 count=10 2>/dev/null | od -An -c; sleep 30";
         let mut h = Harness::start(&[script]).await;
         wait_for(&h.sessions[0], |s| {
-            s.terminal().lock().screen().mouse_protocol_mode() != vt100::MouseProtocolMode::None
+            Modes::of(s.terminal().lock().screen()).mouse != MouseMode::None
         })
         .await;
         h.frame().await;
@@ -153,8 +154,7 @@ mod tests {
                       dd bs=1 count=18 2>/dev/null | od -An -tx1 -w18; sleep 30";
         let mut h = Harness::start(&[script]).await;
         wait_for(&h.sessions[0], |s| {
-            s.terminal().lock().screen().mouse_protocol_mode()
-                == vt100::MouseProtocolMode::ButtonMotion
+            Modes::of(s.terminal().lock().screen()).mouse == MouseMode::ButtonMotion
         })
         .await;
         h.frame().await;
@@ -169,25 +169,5 @@ mod tests {
         // release: button 3.
         let want = "1b 5b 4d 20 25 23 1b 5b 4d 40 26 23 1b 5b 4d 23 26 23";
         wait_for(&h.sessions[0], |s| screen_has(s, want)).await;
-    }
-
-    #[test]
-    fn sgr_reports_say_which_button_was_released() {
-        use crate::keys;
-        use vt100::{MouseProtocolEncoding as Encoding, MouseProtocolMode as Mode};
-        let report =
-            |kind, mode| keys::mouse(kind, KeyModifiers::CONTROL, (7, 2), mode, Encoding::Sgr);
-        let up = MouseEventKind::Up(MouseButton::Right);
-        assert_eq!(report(up, Mode::PressRelease).unwrap(), b"\x1b[<18;7;2m");
-        assert_eq!(
-            report(up, Mode::Press),
-            None,
-            "X10 mode reports presses only"
-        );
-        assert_eq!(report(MouseEventKind::Moved, Mode::ButtonMotion), None);
-        assert_eq!(
-            report(MouseEventKind::Moved, Mode::AnyMotion).unwrap(),
-            b"\x1b[<51;7;2M"
-        );
     }
 }

@@ -10,8 +10,7 @@ mod proc_tree;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use serde::{Deserialize, Serialize};
-
+pub use crate::session::Resources;
 use crate::session::SessionId;
 
 /// How long a sample answers for before the next request takes a new one.
@@ -20,17 +19,6 @@ pub const FRESH_FOR: Duration = Duration::from_secs(1);
 const CPU_WINDOW: Duration = Duration::from_millis(250);
 /// An earlier sample older than this says nothing about what the session does now.
 const STALE_AFTER: Duration = Duration::from_secs(10);
-
-/// A session's use of the machine at one moment.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct Resources {
-    /// CPU time over the last interval, in percent of one core (a busy loop reads about 100).
-    pub cpu_percent: f64,
-    /// Resident memory of every process of the session.
-    pub rss_bytes: u64,
-    /// How many processes that is.
-    pub processes: u32,
-}
 
 /// The last reading of each session, kept to difference CPU times and to answer again soon.
 #[derive(Debug, Default)]

@@ -6,7 +6,7 @@ use axum::extract::Path;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::api::error::ApiError;
+use crate::http::error::{ApiError, ErrorCode};
 
 const INDEX: &str = include_str!("../../assets/web/index.html");
 const SCRIPT: &str = include_str!("../../assets/web/app.js");
@@ -40,6 +40,7 @@ pub async fn file(Path(name): Path<String>) -> Response {
     match name.as_str() {
         "app.js" => respond("text/javascript; charset=utf-8", SCRIPT),
         "style.css" => respond("text/css; charset=utf-8", STYLE),
-        _ => ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such file").into_response(),
+        _ => ApiError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, "no such file")
+            .into_response(),
     }
 }

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use parking_lot::Mutex;
 use tokio::sync::watch;
 
-use crate::api::token;
+use crate::http::token;
 use crate::manager::ClientId;
 
 /// How long a login code may wait to be used.

@@ -11,7 +11,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::api::error::ApiError;
+use crate::http::error::{ApiError, ErrorCode};
 use crate::web::auth::{CODE_LIFETIME, LoginError};
 use crate::web::{Web, same_origin};
 
@@ -66,7 +66,7 @@ pub async fn login(
     if !same_origin::origin_is_own(&headers) {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
-            "cross_origin",
+            ErrorCode::CrossOrigin,
             "log in from this server's own page: open the link `ccmux web` prints",
         ));
     }
@@ -74,7 +74,7 @@ pub async fn login(
     let cookie = web.browsers.redeem(body.code.trim()).map_err(|e| match e {
         LoginError::InvalidCode => ApiError::new(
             StatusCode::UNAUTHORIZED,
-            "login_code_invalid",
+            ErrorCode::LoginCodeInvalid,
             e.to_string(),
         ),
         other => internal(other),
@@ -91,7 +91,7 @@ pub async fn login(
 fn internal(e: LoginError) -> ApiError {
     ApiError::new(
         StatusCode::INTERNAL_SERVER_ERROR,
-        "login_unavailable",
+        ErrorCode::LoginUnavailable,
         e.to_string(),
     )
 }

@@ -10,7 +10,6 @@
 
 pub mod assets;
 pub mod auth;
-pub mod cli;
 mod frames;
 pub mod login;
 pub mod page_keys;
@@ -21,7 +20,7 @@ use axum::Router;
 use axum::http::{Method, Uri};
 use axum::routing::{get, post};
 
-use crate::api::AppState;
+use crate::http::AppState;
 use auth::{Browsers, Cookie};
 
 /// The WebSocket protocol the server selects; a client that sends its token as a protocol

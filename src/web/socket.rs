@@ -24,8 +24,8 @@ use serde::Deserialize;
 use serde_json::json;
 use tokio::sync::{mpsc, watch};
 
-use crate::api::AppState;
-use crate::api::error::ApiError;
+use crate::http::AppState;
+use crate::http::error::{ApiError, ErrorCode};
 use crate::manager::{ClientId, Manager, ManagerError};
 use crate::screen::input::{self, Input};
 use crate::screen::schedule::{self, View};
@@ -69,7 +69,7 @@ fn claim(web: &Arc<Web>) -> Result<PagePlace, ApiError> {
         Ok(_) => Ok(PagePlace(web.clone())),
         Err(_) => Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
-            "too_many_pages",
+            ErrorCode::TooManyPages,
             format!("{MAX_PAGES} web pages are open to this server; close one first"),
         )),
     }
@@ -206,8 +206,13 @@ impl Page {
     }
 
     async fn handle(&self, raw: &str) -> Result<(), ApiError> {
-        let message: FromPage = serde_json::from_str(raw)
-            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", e.to_string()))?;
+        let message: FromPage = serde_json::from_str(raw).map_err(|e| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::BadRequest,
+                e.to_string(),
+            )
+        })?;
         match message {
             FromPage::View { sessions } => self.show(sessions).await,
             FromPage::Key { session, key } => {
@@ -268,7 +273,7 @@ impl Page {
 
     /// An error for the page; dropped when its queue is full (the page is not reading).
     fn tell(&self, e: ApiError) {
-        let body = json!({"type": "error", "code": e.code, "message": e.message});
+        let body = json!({"type": "error", "code": e.code.as_str(), "message": e.message});
         let _ = self.out.try_send(Message::Text(body.to_string().into()));
     }
 }

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::session::TaskId;
+use crate::ids::TaskId;
 
 /// Where worktrees go, under the repository's top directory.
 pub const WORKTREES_DIR: &str = ".ccmux/worktrees";

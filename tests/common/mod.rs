@@ -19,7 +19,7 @@ pub fn fixture(name: &str) -> String {
 }
 
 pub fn manager() -> Manager {
-    Manager::new(ManagerConfig::default())
+    Manager::new(ManagerConfig::default()).expect("the manager starts")
 }
 
 pub fn task(name: &str) -> TaskId {

@@ -116,6 +116,19 @@ pub fn launch(mut cmd: Command, home: Rc<tempfile::TempDir>) -> Server {
 }
 
 impl Server {
+    /// Polls session `id` until its state is `want`; returns its info then.
+    pub fn wait_for_state(&self, id: impl std::fmt::Display, want: &str) -> Value {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let (_, info) = self.call("GET", &format!("/api/v1/sessions/{id}"), None);
+            if info["state"] == want {
+                return info;
+            }
+            assert!(std::time::Instant::now() < deadline, "never {want}: {info}");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
     }

@@ -123,7 +123,8 @@ impl Actor {
         }
     }
 
-    pub(super) fn complete_command(&mut self, timed_out: bool) {
+    pub(super) fn complete_command(&mut self, end: CommandEnd) {
+        let timed_out = end == CommandEnd::TimedOut;
         let Some(cmd) = self.commands.take() else {
             return;
         };
@@ -146,11 +147,19 @@ impl Actor {
             timed_out,
         };
         if let Some(record) = self.commands.settle(&result) {
-            let entry = crate::history::Entry::finished(&self.task_id, self.id, record, &result);
-            self.notifier.commands.finished(entry);
+            (self.notifier.commands).finished(&self.task_id, self.id, record, &result);
         }
         let _ = cmd.reply.send(Ok(result));
     }
+}
+
+/// Why a running command is completed now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum CommandEnd {
+    /// The session left `busy`.
+    Settled,
+    /// Its deadline passed first.
+    TimedOut,
 }
 
 fn is_prompt(profile: &Profile, line: &str) -> bool {

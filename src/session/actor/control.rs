@@ -29,7 +29,7 @@ pub enum Control {
         reply: oneshot::Sender<Result<(), SessionError>>,
     },
     Terminate {
-        force: bool,
+        ending: crate::session::Ending,
         reason: String,
         reply: oneshot::Sender<()>,
     },

@@ -17,14 +17,14 @@ impl Actor {
             && self.timers.reap.is_none()
     }
 
-    pub(super) fn begin_terminate(&mut self, force: bool, reason: &str) {
+    pub(super) fn begin_terminate(&mut self, ending: Ending, reason: &str) {
         if self.machine.state() == SessionState::Terminated {
             self.answer_terminate_waiters();
             return;
         }
         self.transition(SessionState::Terminating, reason);
         let now = Instant::now();
-        if force || self.exit.is_some() {
+        if ending == Ending::Forced || self.exit.is_some() {
             self.timers.kill = Some(now);
         } else if self.timers.kill.is_none() {
             self.signal_leftovers(Signal::Hangup);

@@ -22,8 +22,9 @@ use crate::session::profile::{ProfileKind, Verdict};
 use crate::session::pty::{ExitInfo, OUTPUT_QUEUE, Spawned};
 use crate::session::pty_io::Chunk;
 use crate::session::state::{SessionState, StateMachine};
+use crate::session::tap::Tap;
 use crate::session::terminal::Terminal;
-use crate::session::{SessionId, SessionStatus, TaskId};
+use crate::session::{Ending, SessionId, SessionStatus, TaskId};
 
 /// Output is looked at no more often than this while it flows.
 const EVAL_DEBOUNCE: Duration = Duration::from_millis(15);
@@ -45,6 +46,7 @@ mod lifecycle;
 mod signals;
 mod timers;
 
+use commands::CommandEnd;
 pub use control::Control;
 use signals::ScreenSays;
 use timers::Timers;
@@ -119,7 +121,7 @@ struct Actor {
     terminal: Arc<Mutex<Terminal>>,
     /// Told of resizes (under the terminal's lock) and of keys; output reaches it in
     /// `feed::feed`.
-    recording: Option<crate::recording::Tap>,
+    recording: Option<Tap>,
     log: OutputLog,
     utf8: Utf8Stream,
     /// Dropped once the session has ended, closing our side of the PTY.
@@ -157,7 +159,7 @@ impl Actor {
                     // Nobody can reach this session any more: it must not outlive its handles.
                     None => {
                         control_open = false;
-                        self.begin_terminate(true, "every handle to the session was dropped");
+                        self.begin_terminate(Ending::Forced, "every handle to the session was dropped");
                     }
                 },
                 info = &mut exit, if exit_pending => {
@@ -211,7 +213,7 @@ impl Actor {
                 let _ = reply.send(self.write(keys, "<interrupt>".to_string()));
             }
             Control::Terminate {
-                force,
+                ending,
                 reason,
                 reply,
             } => {
@@ -219,7 +221,7 @@ impl Actor {
                     let _ = reply.send(());
                 } else {
                     self.terminate_waiters.push(reply);
-                    self.begin_terminate(force, &reason);
+                    self.begin_terminate(ending, &reason);
                 }
             }
             Control::Output {
@@ -319,7 +321,7 @@ impl Actor {
             self.evaluate(now);
         }
         if due(self.commands.deadline()) {
-            self.complete_command(true);
+            self.complete_command(CommandEnd::TimedOut);
         }
     }
 
@@ -370,7 +372,7 @@ impl Actor {
                 });
                 self.notifier.state(self.id, change);
                 if to != SessionState::Busy {
-                    self.complete_command(false);
+                    self.complete_command(CommandEnd::Settled);
                 }
             }
             Ok(None) => {

@@ -252,7 +252,7 @@ fn claude_a_spinner_in_the_title_is_busy_and_the_resting_mark_is_not() {
 
 #[test]
 fn a_reported_error_gives_way_once_the_program_prints_more_unless_it_shows_again() {
-    let spec: crate::config::ProfileSpec =
+    let spec: crate::session::profile_spec::ProfileSpec =
         toml::from_str("idle = ['(?m)^>>> $']\nerror = ['Traceback']\nquiet_ms = 0\n").unwrap();
     let t0 = Instant::now();
     let mut d = Detector::new(spec.to_profile("py"), t0);

@@ -9,10 +9,10 @@ use anyhow::Context as _;
 use tokio::sync::watch;
 
 use crate::api::{self, Access, AppState};
-use crate::cli::GlobalArgs;
 use crate::config::{self, Config, Flags, ResolveError, SessionRequest};
 use crate::manager::{Manager, ManagerError};
 use crate::paths;
+use crate::server::args::GlobalArgs;
 use crate::session::{Session, TaskId};
 
 /// The merged config, and where ccmux was started.
@@ -52,9 +52,9 @@ impl Context {
 
     pub fn token(&self) -> anyhow::Result<String> {
         if let Some(file) = &self.global.token_file {
-            return Ok(api::token::read(file)?);
+            return Ok(crate::http::token::read(file)?);
         }
-        Ok(api::token::resolve(
+        Ok(crate::http::token::resolve(
             self.global.token.as_deref(),
             &self.token_file(),
         )?)
@@ -117,7 +117,7 @@ impl Running {
                 }
             }
         }
-        let manager = Manager::new(manager_config);
+        let manager = Manager::new(manager_config).context("the session threads cannot start")?;
         let (stop_api, mut stopped) = watch::channel(false);
         let (mut api_addr, mut api_task) = (None, None);
         if ctx.config.api.enabled {

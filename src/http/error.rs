@@ -9,18 +9,19 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::config::ResolveError;
+pub use crate::http::code::ErrorCode;
 use crate::manager::ManagerError;
 use crate::session::SessionError;
 
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub message: String,
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
             status,
             code,
@@ -28,11 +29,20 @@ impl ApiError {
         }
     }
 
+    /// Something failed inside the server, not in the request.
+    pub fn internal(message: impl std::fmt::Display) -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::Internal,
+            message.to_string(),
+        )
+    }
+
     /// A value out of range: names the field.
     pub fn invalid(field: &str, message: impl std::fmt::Display) -> Self {
         Self::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_value",
+            ErrorCode::InvalidValue,
             format!("{field}: {message}"),
         )
     }
@@ -57,7 +67,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = ErrorBody {
             error: ErrorDetail {
-                code: self.code,
+                code: self.code.as_str(),
                 message: self.message,
             },
         };
@@ -70,10 +80,10 @@ impl From<ManagerError> for ApiError {
         use StatusCode as S;
         let message = e.to_string();
         let (status, code) = match &e {
-            ManagerError::NotFound(_) => (S::NOT_FOUND, "not_found"),
-            ManagerError::TaskConflict { .. } => (S::CONFLICT, "task_conflict"),
-            ManagerError::TooManySessions(_) => (S::TOO_MANY_REQUESTS, "too_many_sessions"),
-            ManagerError::ShuttingDown => (S::SERVICE_UNAVAILABLE, "shutting_down"),
+            ManagerError::NotFound(_) => (S::NOT_FOUND, ErrorCode::NotFound),
+            ManagerError::TaskConflict { .. } => (S::CONFLICT, ErrorCode::TaskConflict),
+            ManagerError::TooManySessions(_) => (S::TOO_MANY_REQUESTS, ErrorCode::TooManySessions),
+            ManagerError::ShuttingDown => (S::SERVICE_UNAVAILABLE, ErrorCode::ShuttingDown),
             ManagerError::Session(e) => return e.clone().into(),
             ManagerError::Worktree(e) => return e.clone().into(),
         };
@@ -85,9 +95,11 @@ impl From<SessionError> for ApiError {
     fn from(e: SessionError) -> Self {
         use StatusCode as S;
         let (status, code) = match &e {
-            SessionError::NotAcceptingCommands(_) => (S::CONFLICT, "not_accepting_commands"),
-            SessionError::Ended => (S::CONFLICT, "session_ended"),
-            SessionError::InputQueueFull { .. } => (S::TOO_MANY_REQUESTS, "input_queue_full"),
+            SessionError::NotAcceptingCommands(_) => (S::CONFLICT, ErrorCode::NotAcceptingCommands),
+            SessionError::Ended => (S::CONFLICT, ErrorCode::SessionEnded),
+            SessionError::InputQueueFull { .. } => {
+                (S::TOO_MANY_REQUESTS, ErrorCode::InputQueueFull)
+            }
             SessionError::ProjectPathMissing(_) | SessionError::ProjectPathNotDirectory(_) => {
                 return Self::invalid("project_path", e);
             }
@@ -98,7 +110,7 @@ impl From<SessionError> for ApiError {
                 return Self::invalid(field, problem);
             }
             SessionError::Pty(_) | SessionError::Spawn { .. } => {
-                (S::INTERNAL_SERVER_ERROR, "spawn_failed")
+                (S::INTERNAL_SERVER_ERROR, ErrorCode::SpawnFailed)
             }
         };
         Self::new(status, code, e.to_string())
@@ -109,7 +121,7 @@ impl From<crate::output_filter::FilterError> for ApiError {
     fn from(e: crate::output_filter::FilterError) -> Self {
         Self::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_value",
+            ErrorCode::InvalidValue,
             e.to_string(),
         )
     }
@@ -119,11 +131,13 @@ impl From<crate::worktree::WorktreeError> for ApiError {
     fn from(e: crate::worktree::WorktreeError) -> Self {
         use crate::worktree::WorktreeError as W;
         let (status, code) = match &e {
-            W::Dirty { .. } => (StatusCode::CONFLICT, "worktree_dirty"),
-            W::None => (StatusCode::CONFLICT, "no_worktree"),
+            W::Dirty { .. } => (StatusCode::CONFLICT, ErrorCode::WorktreeDirty),
+            W::None => (StatusCode::CONFLICT, ErrorCode::NoWorktree),
             W::BadName(_) | W::NotARepository(_) => return Self::invalid("worktree", e),
             W::NoProject(_) => return Self::invalid("project_path", e),
-            W::NoGit(_) | W::Git { .. } => (StatusCode::INTERNAL_SERVER_ERROR, "git_failed"),
+            W::NoGit(_) | W::Git { .. } => {
+                (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::GitFailed)
+            }
         };
         Self::new(status, code, e.to_string())
     }
@@ -146,10 +160,10 @@ impl From<JsonRejection> for ApiError {
     fn from(e: JsonRejection) -> Self {
         let status = e.status();
         let code = match status {
-            StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
-            StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
-            StatusCode::UNPROCESSABLE_ENTITY => "invalid_value",
-            _ => "bad_request",
+            StatusCode::PAYLOAD_TOO_LARGE => ErrorCode::PayloadTooLarge,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => ErrorCode::UnsupportedMediaType,
+            StatusCode::UNPROCESSABLE_ENTITY => ErrorCode::InvalidValue,
+            _ => ErrorCode::BadRequest,
         };
         Self::new(status, code, e.body_text())
     }
@@ -157,7 +171,11 @@ impl From<JsonRejection> for ApiError {
 
 impl From<QueryRejection> for ApiError {
     fn from(e: QueryRejection) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "bad_request", e.body_text())
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::BadRequest,
+            e.body_text(),
+        )
     }
 }
 
@@ -166,7 +184,7 @@ impl From<WebSocketUpgradeRejection> for ApiError {
     fn from(e: WebSocketUpgradeRejection) -> Self {
         Self::new(
             e.status(),
-            "websocket_required",
+            ErrorCode::WebsocketRequired,
             format!(
                 "this route only takes a WebSocket handshake: {}",
                 e.body_text()

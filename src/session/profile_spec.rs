@@ -6,7 +6,7 @@ use std::time::Duration;
 use regex::Regex;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::config::KeyChord;
+use crate::keys::chord::KeyChord;
 use crate::session::ProfileKind;
 use crate::session::profile::{Profile, ReplyRules, Rule, Verdict};
 use crate::session::region::Region;

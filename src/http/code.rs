@@ -1,0 +1,78 @@
+//! The stable codes of the API's errors, one enum so that a program matching on them reads
+//! the whole list in one place. On the wire each is its snake_case name.
+
+/// What went wrong, for programs (`error.code` in every error body).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    NotFound,
+    TaskConflict,
+    TooManySessions,
+    ShuttingDown,
+    NotAcceptingCommands,
+    SessionEnded,
+    InputQueueFull,
+    SpawnFailed,
+    InvalidValue,
+    WorktreeDirty,
+    NoWorktree,
+    GitFailed,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    BadRequest,
+    WebsocketRequired,
+    Internal,
+    CrossOrigin,
+    TooManyPages,
+    LoginCodeInvalid,
+    LoginUnavailable,
+    TooManyWebsockets,
+    UnknownMacro,
+    NotRecorded,
+    NotWaiting,
+    NoOptions,
+    AnswerNotTaken,
+    MethodNotAllowed,
+    ForbiddenHost,
+    ForbiddenOrigin,
+    TokenInUrl,
+    Unauthorized,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NotFound => "not_found",
+            Self::TaskConflict => "task_conflict",
+            Self::TooManySessions => "too_many_sessions",
+            Self::ShuttingDown => "shutting_down",
+            Self::NotAcceptingCommands => "not_accepting_commands",
+            Self::SessionEnded => "session_ended",
+            Self::InputQueueFull => "input_queue_full",
+            Self::SpawnFailed => "spawn_failed",
+            Self::InvalidValue => "invalid_value",
+            Self::WorktreeDirty => "worktree_dirty",
+            Self::NoWorktree => "no_worktree",
+            Self::GitFailed => "git_failed",
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::BadRequest => "bad_request",
+            Self::WebsocketRequired => "websocket_required",
+            Self::Internal => "internal",
+            Self::CrossOrigin => "cross_origin",
+            Self::TooManyPages => "too_many_pages",
+            Self::LoginCodeInvalid => "login_code_invalid",
+            Self::LoginUnavailable => "login_unavailable",
+            Self::TooManyWebsockets => "too_many_websockets",
+            Self::UnknownMacro => "unknown_macro",
+            Self::NotRecorded => "not_recorded",
+            Self::NotWaiting => "not_waiting",
+            Self::NoOptions => "no_options",
+            Self::AnswerNotTaken => "answer_not_taken",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::ForbiddenHost => "forbidden_host",
+            Self::ForbiddenOrigin => "forbidden_origin",
+            Self::TokenInUrl => "token_in_url",
+            Self::Unauthorized => "unauthorized",
+        }
+    }
+}
