@@ -305,24 +305,6 @@ impl App {
         self.request(message);
     }
 
-    /// Asks for the page each scrolled pane shows, unless it is asked for already.
-    pub fn ask_pages(&mut self) {
-        let mut asks = Vec::new();
-        for pane in &mut self.panes {
-            let offset = self.scroll.get(&pane.id()).copied().unwrap_or(0);
-            if offset > 0 && pane.asked != Some(offset) {
-                pane.asked = Some(offset);
-                asks.push(ClientMessage::Page {
-                    session: pane.id(),
-                    offset,
-                });
-            }
-        }
-        for ask in asks {
-            self.ask(ask);
-        }
-    }
-
     /// Tells the server which panes are drawn and the size each is shown at, when that changed.
     pub fn fit_ptys(&mut self) {
         let shown: Vec<SessionId> = self.areas.iter().map(|(id, _)| *id).collect();

@@ -43,6 +43,24 @@ fn scroll_mode(search: String, typing: bool) -> Mode {
 }
 
 impl App {
+    /// Asks for the page each scrolled pane shows, unless it is asked for already.
+    pub fn ask_pages(&mut self) {
+        let mut asks = Vec::new();
+        for pane in &mut self.panes {
+            let offset = self.scroll.get(&pane.id()).copied().unwrap_or(0);
+            if offset > 0 && pane.asked != Some(offset) {
+                pane.asked = Some(offset);
+                asks.push(ClientMessage::Page {
+                    session: pane.id(),
+                    offset,
+                });
+            }
+        }
+        for ask in asks {
+            self.ask(ask);
+        }
+    }
+
     pub(super) fn on_scroll_key(&mut self, key: KeyEvent, search: String, typing: bool) {
         let Some(session) = self.focused() else {
             return;

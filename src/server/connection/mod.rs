@@ -15,12 +15,13 @@ use crate::claude::ReportPost;
 use crate::config::macro_spec::MacroSpec;
 use crate::manager::{ClientId, ManagerError};
 use crate::protocol::{self, Attach, ClientMessage, NewSession, ServerMessage, WorkspaceListing};
-use crate::screen::input;
-use crate::server::screens::{Read, Screens};
+use crate::server::screens::Screens;
 use crate::server::usage_feed::UsageFeed;
 use crate::server::{Hub, workspace};
 use crate::session::dialog::Choice;
 use crate::session::{Ending, Session, SessionError, SessionId, SessionInfo};
+
+mod screen_requests;
 
 /// Messages waiting for a client: at most this many (frames are at most two in flight).
 const OUTGOING_QUEUE: usize = 64;
@@ -162,38 +163,15 @@ impl Connection {
             ClientMessage::Hello { .. } => Ok(()),
             ClientMessage::Attach(attach) => return self.attach(&attach).await,
             ClientMessage::Report(post) => return self.report(post).await,
-            ClientMessage::Input { session, input } => self.type_into(session, input).await,
             ClientMessage::PaneSize { session, size } => {
                 manager.client_shows(self.client, session, size).await
             }
-            ClientMessage::Shown { sessions } => {
-                self.shown = Some(sessions.into_iter().collect());
-                self.update_view();
-                Ok(())
-            }
-            ClientMessage::FrameTaken { frame } => {
-                self.screens.taken(frame);
-                Ok(())
-            }
-            ClientMessage::Page { session, offset } => {
-                self.read(session, Read::Page { offset }).await
-            }
-            ClientMessage::Search {
-                session,
-                needle,
-                offset,
-                direction,
-            } => {
-                let read = Read::Search {
-                    needle,
-                    offset,
-                    direction,
-                };
-                self.read(session, read).await
-            }
-            ClientMessage::Copy { session, from, to } => {
-                self.read(session, Read::Copy { from, to }).await
-            }
+            request @ (ClientMessage::Input { .. }
+            | ClientMessage::Shown { .. }
+            | ClientMessage::FrameTaken { .. }
+            | ClientMessage::Page { .. }
+            | ClientMessage::Search { .. }
+            | ClientMessage::Copy { .. }) => self.on_screen_request(request).await,
             ClientMessage::Interrupt { session } => manager.interrupt(session).await,
             ClientMessage::Answer { session, choice } => self.answer(session, choice),
             ClientMessage::Close { session } => manager.get(session).map(end),
@@ -348,36 +326,6 @@ impl Connection {
         let _ = self.out.send(ServerMessage::Listing { workspaces }).await;
     }
 
-    /// Encodes typed input with the session's modes and writes it: the keystroke path waits
-    /// for no frame.
-    async fn type_into(&self, session: SessionId, typed: input::Input) -> Result<(), ManagerError> {
-        let manager = &self.hub.manager;
-        let encoded = {
-            let s = manager.get(session)?;
-            let terminal = s.terminal().lock();
-            input::encode(&typed, &terminal)
-        };
-        match encoded {
-            Ok(Some(bytes)) => manager.client_input(self.client, session, bytes).await,
-            Ok(None) => Ok(()),
-            Err(e) => {
-                let text = format!("session {session}: {e}");
-                let _ = self.out.send(ServerMessage::Notice { text }).await;
-                Ok(())
-            }
-        }
-    }
-
-    /// Queues a read of a session's history; a client with too many waiting is told so.
-    async fn read(&self, session: SessionId, read: Read) -> Result<(), ManagerError> {
-        let s = self.hub.manager.get(session)?;
-        if !self.screens.read(s, read) {
-            let text = "still reading the history; try again".to_string();
-            let _ = self.out.send(ServerMessage::Notice { text }).await;
-        }
-        Ok(())
-    }
-
     /// Attaches the client to `workspace`: its sessions, then their screens.
     async fn show(&mut self, workspace: String) {
         self.screens.show(&[]);
@@ -413,18 +361,6 @@ impl Connection {
             .send(ServerMessage::Sessions { sessions: infos })
             .await;
         self.update_view();
-    }
-
-    /// Frames go for the workspace's sessions the client draws.
-    fn update_view(&self) {
-        let Some(workspace) = &self.workspace else {
-            return;
-        };
-        let mut sessions = self.hub.manager.workspace_sessions(workspace);
-        if let Some(shown) = &self.shown {
-            sessions.retain(|s| shown.contains(&s.id()));
-        }
-        self.screens.show(&sessions);
     }
 
     fn usage_feed(&self) -> Option<UsageFeed> {
