@@ -235,3 +235,58 @@ async fn a_client_is_sent_frames_only_of_the_sessions_it_draws() {
         client.numbers()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_echo_beside_a_flood_is_sent_at_once_not_at_the_next_tick() {
+    use ccmux::screen::input::{Input, Key, TypedKey};
+    // Two frames a second: a tick is half a second away.
+    let server = start_server_with_config("[ui]\nframe_cap = 2\n");
+    let mut client = Client::attach_to_a_flood(server.home.path()).await;
+    client.frames_within(Duration::from_millis(500), true).await;
+    let workspace = server.home.path().file_name().unwrap().to_string_lossy();
+    let body = serde_json::json!({"task_id": "echo", "project_path": server.home.path(),
+                                  "workspace": workspace, "command": ["cat"]});
+    let (status, info) = server.call("POST", "/api/v1/sessions", Some(body));
+    assert_eq!(status, 201, "{info}");
+    let echo = ccmux::session::SessionId(info["session_id"].as_u64().unwrap());
+    client.frames_within(Duration::from_secs(2), true).await;
+
+    let mut waits = Vec::new();
+    for c in ['a', 'b', 'c', 'd', 'e'] {
+        let key = TypedKey {
+            key: Key::Char(c),
+            ctrl: false,
+            alt: false,
+            shift: false,
+        };
+        let typed = ClientMessage::Input {
+            session: echo,
+            input: Input::Key(key),
+        };
+        let sent = Instant::now();
+        client.to_server.send(typed).await.unwrap();
+        loop {
+            let message = tokio::time::timeout(Duration::from_secs(5), client.from_server.recv())
+                .await
+                .expect("the echo comes")
+                .unwrap();
+            if let ServerMessage::Frame { frame, screens } = message {
+                client.take(frame).await;
+                let echoed = screens.iter().any(|(id, f)| {
+                    *id == echo && f.changed.iter().any(|(_, row)| row_text(row).ends_with(c))
+                });
+                if echoed {
+                    waits.push(sent.elapsed());
+                    break;
+                }
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(600)).await;
+    }
+    waits.sort();
+    eprintln!("echo frames after {waits:?}");
+    assert!(
+        waits[2] < Duration::from_millis(250),
+        "the echo waited for a tick: {waits:?}"
+    );
+}

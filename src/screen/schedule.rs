@@ -9,8 +9,8 @@
 //! newest screen (all of it, if all of it changed) and never a backlog. Output is never queued
 //! for a client, so a client can neither slow a session nor make the server hold its output.
 //!
-//! A change to a quiet screen (an echo) goes at once: the frame cap only spaces frames out, it
-//! never delays the first. A program in the middle of a synchronized update (`CSI ? 2026 h`)
+//! A change to a quiet screen (an echo) goes at once, even while another session floods: the
+//! frame cap spaces out each session's frames, it never delays a quiet one's first. A program in the middle of a synchronized update (`CSI ? 2026 h`)
 //! is not drawn half-way: its screen is held back until the update ends or [`SYNC_LIMIT`].
 //!
 //! Reading the screen and diffing run on the blocking pool, not on tokio's workers. What the
@@ -123,6 +123,25 @@ struct State<P> {
     /// Sessions held back by a synchronized update, and when to look at them again.
     held: HashSet<SessionId>,
     recheck: Option<Instant>,
+    /// When each session last had a frame (a look that found nothing changed does not count).
+    drawn_at: HashMap<SessionId, Instant>,
+}
+
+/// Which dirty sessions a frame looks at.
+#[derive(Clone, Copy)]
+enum Due {
+    /// The frame cap's tick: all of them.
+    All,
+    /// Between ticks: only those without a frame for an interval (an echo).
+    Quiet(Duration),
+}
+
+impl<P> State<P> {
+    fn quiet(&self, id: SessionId, interval: Duration) -> bool {
+        self.drawn_at
+            .get(&id)
+            .is_none_or(|at| at.elapsed() >= interval)
+    }
 }
 
 /// Sends `client` frames for the sessions its view names until it goes (its `out` or `view`
@@ -147,6 +166,7 @@ pub async fn run<P: Painter>(
         sent: HashMap::new(),
         held: HashSet::new(),
         recheck: None,
+        drawn_at: HashMap::new(),
     };
     let mut shown = View::new();
     let mut list_dirty = true;
@@ -155,6 +175,12 @@ pub async fn run<P: Painter>(
     watchers.sync(&manager.list(), &dirty);
     loop {
         let work = list_dirty || !dirty.sessions.lock().is_empty();
+        let quiet = dirty
+            .sessions
+            .lock()
+            .iter()
+            .any(|id| shown.contains_key(id) && state.quiet(*id, interval));
+        let due = if quiet { Instant::now() } else { next_frame };
         let room = frame.saturating_sub(*acked.borrow()) < WINDOW;
         let recheck = state.recheck;
         tokio::select! {
@@ -166,6 +192,7 @@ pub async fn run<P: Painter>(
                 let sessions = manager.list();
                 watchers.sync(&sessions, &dirty);
                 state.sent.retain(|id, _| sessions.iter().any(|s| s.id() == *id));
+                state.drawn_at.retain(|id, _| sessions.iter().any(|s| s.id() == *id));
                 list_dirty = true;
             }
             changed = view.changed() => {
@@ -193,13 +220,20 @@ pub async fn run<P: Painter>(
                     dirty.mark(id);
                 }
             }
-            () = tokio::time::sleep_until(next_frame), if work && room => {
+            () = tokio::time::sleep_until(due), if work && room => {
                 frame += 1;
-                let message = draw(&manager, &dirty, &shown, &mut state, frame).await;
-                list_dirty = false;
-                // Even a look that found nothing to send waits a frame before the next: a
-                // flood in a session the client does not show must not make this loop spin.
-                next_frame = Instant::now() + interval;
+                let which = if Instant::now() >= next_frame {
+                    Due::All
+                } else {
+                    Due::Quiet(interval)
+                };
+                let message = draw(&manager, &dirty, &shown, &mut state, frame, which).await;
+                if let Due::All = which {
+                    list_dirty = false;
+                    // Even a look that found nothing to send waits a frame before the next: a
+                    // flood in a session the client does not show must not make this loop spin.
+                    next_frame = Instant::now() + interval;
+                }
                 match message {
                     Some(message) => {
                         if out.send(message).await.is_err() {
@@ -224,11 +258,26 @@ async fn draw<P: Painter>(
     shown: &View,
     state: &mut State<P>,
     frame: u64,
+    which: Due,
 ) -> Option<P::Message> {
-    let ids: Vec<SessionId> = std::mem::take(&mut *dirty.sessions.lock())
-        .into_iter()
-        .filter(|id| shown.contains_key(id))
-        .collect();
+    let ids: Vec<SessionId> = {
+        let mut marked = dirty.sessions.lock();
+        let taken: Vec<SessionId> = marked
+            .iter()
+            .copied()
+            .filter(|id| match which {
+                Due::All => true,
+                Due::Quiet(interval) => shown.contains_key(id) && state.quiet(*id, interval),
+            })
+            .collect();
+        for id in &taken {
+            marked.remove(id);
+        }
+        taken
+            .into_iter()
+            .filter(|id| shown.contains_key(id))
+            .collect()
+    };
     let jobs: Vec<(Session, Sent)> = ids
         .iter()
         .filter_map(|id| {
@@ -255,13 +304,18 @@ async fn draw<P: Painter>(
             };
             kept.push((session.id(), last, held));
         }
+        let framed: Vec<SessionId> = screens.iter().map(|(id, _)| *id).collect();
         let message = painter.paint(frame, screens);
-        (painter, kept, message)
+        (painter, kept, framed, message)
     })
     .await;
-    let Ok((painter, kept, message)) = drawn else {
+    let Ok((painter, kept, framed, message)) = drawn else {
         return None;
     };
+    let now = Instant::now();
+    for id in framed {
+        state.drawn_at.insert(id, now);
+    }
     state.painter = Some(painter);
     for (id, last, held) in kept {
         state.sent.insert(id, last);
