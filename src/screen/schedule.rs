@@ -171,7 +171,8 @@ pub async fn run<P: Painter>(
     let mut shown = View::new();
     let mut list_dirty = true;
     let mut frame = 0u64;
-    let mut next_frame = Instant::now();
+    let started = Instant::now();
+    let mut next_frame = started;
     watchers.sync(&manager.list(), &dirty);
     loop {
         let work = list_dirty || !dirty.sessions.lock().is_empty();
@@ -180,7 +181,9 @@ pub async fn run<P: Painter>(
             .lock()
             .iter()
             .any(|id| shown.contains_key(id) && state.quiet(*id, interval));
-        let due = if quiet { Instant::now() } else { next_frame };
+        // A deadline already past fires at once; `now` would wait for the timer's next
+        // millisecond, as much again as the whole echo path.
+        let due = if quiet { started } else { next_frame };
         let room = frame.saturating_sub(*acked.borrow()) < WINDOW;
         let recheck = state.recheck;
         tokio::select! {
