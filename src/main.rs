@@ -65,7 +65,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             ccmux::terminal_text::out!("{}", trust::run(action, &std::env::current_dir()?)?);
         }
-        Some(Command::Play { file, speed }) => ccmux::tui::play::run(&file, speed)?,
+        Some(Command::Play { file, speed }) => ccmux::ctl::play::run(&file, speed)?,
         Some(Command::Detect { file, profile }) => {
             let ctx = Context::load(cli.global)?;
             let timeline = ccmux::ctl::detect::run(&file, profile.as_deref(), &ctx.config)?;

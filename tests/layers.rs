@@ -39,6 +39,7 @@ const FLOORS: &[Floor] = &[
         Siblings::Independent,
     ),
     floor("manager", &["manager"], Siblings::MayUse),
+    floor("screens", &["screen"], Siblings::MayUse),
     floor("config", &["config"], Siblings::MayUse),
     floor("macros", &["macros"], Siblings::MayUse),
     floor("protocol", &["protocol"], Siblings::MayUse),
@@ -78,6 +79,29 @@ fn every_module_imports_only_from_its_floor_or_below() {
         problems.is_empty(),
         "layering broken:\n{}",
         problems.join("\n")
+    );
+}
+
+/// The TUI paints what the server renders: no file of it names the session's terminal or a
+/// terminal parser (its tests read the server's sessions through their handles).
+#[test]
+fn the_tui_parses_no_terminal_output() {
+    let tui = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/tui");
+    let mut files = Vec::new();
+    collect(&tui, &tui, &mut files);
+    let parsing: Vec<&str> = files
+        .iter()
+        .filter(|(_, text)| {
+            let code = code_only(text);
+            ["vt100", "session::Terminal", "terminal::Terminal"]
+                .iter()
+                .any(|name| code.contains(name))
+        })
+        .map(|(path, _)| path.as_str())
+        .collect();
+    assert!(
+        parsing.is_empty(),
+        "tui/ parses terminal output in {parsing:?}"
     );
 }
 

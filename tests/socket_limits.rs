@@ -10,6 +10,7 @@ use std::os::unix::net::UnixStream;
 use std::time::{Duration, Instant};
 
 use ccmux::protocol::{self, ClientMessage, ServerMessage};
+use ccmux::screen::input::Input;
 use ccmux::session::SessionId;
 use common::fixture_api::*;
 use common::server::{Server, ccmux, start_server_with_config_and_fd_limit};
@@ -192,7 +193,7 @@ fn empty_input_on_a_full_queue_is_refused_over_the_api_and_the_socket() {
     let mut stream = hello(&server);
     let input = ClientMessage::Input {
         session: SessionId(id),
-        bytes: Vec::new(),
+        input: Input::Text(String::new()),
     };
     send(&mut stream, &input);
     send(&mut stream, &ClientMessage::List);

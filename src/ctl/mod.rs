@@ -7,6 +7,7 @@ mod copy;
 pub mod detect;
 mod format;
 mod output;
+pub mod play;
 mod wait;
 pub mod web;
 

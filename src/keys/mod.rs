@@ -297,4 +297,22 @@ mod tests {
         assert_eq!(paste("a\nb", true), b"\x1b[200~a\rb\x1b[201~");
         assert_eq!(paste("a\r\nb", false), b"a\rb");
     }
+
+    #[test]
+    fn sgr_reports_say_which_button_was_released() {
+        use vt100::{MouseProtocolEncoding as Encoding, MouseProtocolMode as Mode};
+        let report = |kind, mode| mouse(kind, KeyModifiers::CONTROL, (7, 2), mode, Encoding::Sgr);
+        let up = MouseEventKind::Up(MouseButton::Right);
+        assert_eq!(report(up, Mode::PressRelease).unwrap(), b"\x1b[<18;7;2m");
+        assert_eq!(
+            report(up, Mode::Press),
+            None,
+            "X10 mode reports presses only"
+        );
+        assert_eq!(report(MouseEventKind::Moved, Mode::ButtonMotion), None);
+        assert_eq!(
+            report(MouseEventKind::Moved, Mode::AnyMotion).unwrap(),
+            b"\x1b[<51;7;2M"
+        );
+    }
 }

@@ -6,8 +6,9 @@
 //! [`ClientMessage::Hello`] and the server's [`ServerMessage::Welcome`]; a client that speaks
 //! another [`VERSION`] is told so and closed, never misread.
 //!
-//! Per-session streams: a client receives the terminal bytes of the sessions of the workspace
-//! it is attached to, and of no other.
+//! Screens, not bytes: a client receives frames (the rows that changed, see `crate::screen`)
+//! of the sessions of the workspace it is attached to, and of no other, and sends typed input
+//! that the server encodes with the session's modes. It parses no terminal output.
 //!
 //! The WebSocket API's JSON messages are in [`websocket`].
 
@@ -19,12 +20,17 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
+use crate::screen::Frame;
+use crate::screen::history::{Direction, Point};
+use crate::screen::input::Input;
+use crate::screen::styled::Row;
 use crate::session::{SessionId, SessionInfo, TerminalSize};
 
 /// Bumped whenever a message changes shape.
-pub const VERSION: u32 = 3;
+pub const VERSION: u32 = 4;
 
-/// Largest frame either side accepts. A replay of a full history is the largest message.
+/// Largest frame either side accepts. A selection's text over a full history is the largest
+/// message.
 pub const MAX_FRAME: usize = 64 * 1024 * 1024;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -34,11 +40,11 @@ pub enum ClientMessage {
     },
     /// Show a workspace: see [`Attach`].
     Attach(Attach),
-    /// Keys, pastes and mouse reports, already encoded for the program's terminal modes.
+    /// Keys, pastes, mouse reports and focus changes, encoded by the server for the
+    /// program's terminal modes.
     Input {
         session: SessionId,
-        #[serde(with = "serde_bytes")]
-        bytes: Vec<u8>,
+        input: Input,
     },
     /// The size this client shows a session's pane at. Whether the session takes it depends
     /// on who typed into it last (see `server::sizes`).
@@ -46,11 +52,36 @@ pub enum ClientMessage {
         session: SessionId,
         size: TerminalSize,
     },
-    /// The client has taken this many bytes of a session's output: the server may send more
-    /// (see `server::forward`).
-    Consumed {
+    /// The sessions the client draws now (a zoomed pane hides the others): only their frames
+    /// are sent. Until a client says, it is sent all of its workspace's.
+    Shown {
+        sessions: Vec<SessionId>,
+    },
+    /// The client has taken every frame up to this one: the server may send more (see
+    /// `screen::schedule`).
+    FrameTaken {
+        frame: u64,
+    },
+    /// The session's screen scrolled back `offset` rows into its history, answered by
+    /// [`ServerMessage::Page`].
+    Page {
         session: SessionId,
-        bytes: u64,
+        offset: usize,
+    },
+    /// The next line holding `needle` beyond the view scrolled back `offset` rows, answered by
+    /// [`ServerMessage::Found`].
+    Search {
+        session: SessionId,
+        needle: String,
+        offset: usize,
+        direction: Direction,
+    },
+    /// The text between two places of the session's history and screen, answered by
+    /// [`ServerMessage::Copied`].
+    Copy {
+        session: SessionId,
+        from: Point,
+        to: Point,
     },
     /// The session's interrupt key (Esc for Claude Code, Ctrl-C otherwise).
     Interrupt {
@@ -134,24 +165,27 @@ pub enum ServerMessage {
     Sessions {
         sessions: Vec<SessionInfo>,
     },
-    /// Start (or restart, after falling behind) a session's terminal from these bytes, in a
-    /// fresh terminal of this size.
-    Replay {
-        session: SessionId,
-        size: TerminalSize,
-        #[serde(with = "serde_bytes")]
-        bytes: Vec<u8>,
+    /// The screens that changed since the frame before, numbered for
+    /// [`ClientMessage::FrameTaken`].
+    Frame {
+        frame: u64,
+        screens: Vec<(SessionId, Frame)>,
     },
-    /// Program output, after the replay and in order.
-    Output {
+    /// A screenful of a session's history, scrolled back `offset` rows.
+    Page {
         session: SessionId,
-        #[serde(with = "serde_bytes")]
-        bytes: Vec<u8>,
+        offset: usize,
+        rows: Vec<Row>,
     },
-    /// The session's terminal changed size at this point of its output.
-    Resized {
+    /// Where a search for `needle` goes: the offset that shows the match, or none.
+    Found {
         session: SessionId,
-        size: TerminalSize,
+        needle: String,
+        offset: Option<usize>,
+    },
+    /// A selection's text, for the client's clipboard.
+    Copied {
+        text: String,
     },
     /// Something the user should read (a session that did not start, say).
     Notice {
@@ -254,9 +288,8 @@ mod tests {
     #[tokio::test]
     async fn messages_survive_the_trip_through_frames() {
         let (mut a, mut b) = tokio::io::duplex(1 << 16);
-        let sent = ServerMessage::Output {
-            session: SessionId(7),
-            bytes: b"\x1b[31mred\xff".to_vec(),
+        let sent = ServerMessage::Copied {
+            text: "red\u{1b}".into(),
         };
         write(&mut a, &sent).await.unwrap();
         write(&mut a, &ClientMessage::SwitchWorkspace { step: -1 })
@@ -284,15 +317,5 @@ mod tests {
             read::<ClientMessage>(&mut b).await,
             Err(ProtocolError::TooLarge(_))
         ));
-    }
-
-    #[test]
-    fn output_bytes_travel_as_binary() {
-        let frame = encode(&ServerMessage::Output {
-            session: SessionId(1),
-            bytes: vec![b'x'; 1000],
-        })
-        .unwrap();
-        assert!(frame.len() < 1100, "{} bytes", frame.len());
     }
 }

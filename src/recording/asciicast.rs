@@ -2,6 +2,7 @@
 //! `[seconds, code, data]`. Codes: `o` output, `i` input, `r` resize (`COLSxROWS`), `m` marker.
 //! <https://docs.asciinema.org/manual/asciicast/v2/>
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::BufRead;
 
@@ -67,11 +68,12 @@ pub struct Event {
 impl Event {
     /// The event as its line, newline included.
     pub fn line(&self) -> String {
+        // Borrowed, not copied: an output event is a flood's whole chunk.
         let (code, data) = match &self.kind {
-            EventKind::Output(s) => ("o", s.clone()),
-            EventKind::Input(s) => ("i", s.clone()),
-            EventKind::Resize(size) => ("r", format!("{}x{}", size.cols, size.rows)),
-            EventKind::Marker(s) => ("m", s.clone()),
+            EventKind::Output(s) => ("o", Cow::Borrowed(s.as_str())),
+            EventKind::Input(s) => ("i", Cow::Borrowed(s.as_str())),
+            EventKind::Resize(size) => ("r", Cow::Owned(format!("{}x{}", size.cols, size.rows))),
+            EventKind::Marker(s) => ("m", Cow::Borrowed(s.as_str())),
         };
         // Microsecond precision, as asciinema writes it.
         let time = (self.time * 1e6).round() / 1e6;

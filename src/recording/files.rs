@@ -283,6 +283,10 @@ pub(crate) fn last_part(path: &Path) -> PathBuf {
 fn pieces(text: &str, file_bytes: u64, header_bytes: u64) -> Vec<&str> {
     let room = file_bytes.saturating_sub(header_bytes + 64) / 6;
     let most = usize::try_from(room).unwrap_or(usize::MAX).max(1);
+    // A chunk of no more bytes than a piece has characters is one piece: no need to walk it.
+    if text.len() <= most {
+        return vec![text];
+    }
     let mut pieces = Vec::new();
     let mut rest = text;
     while !rest.is_empty() {

@@ -3,11 +3,11 @@
 
 pub mod args;
 mod connection;
-mod forward;
 mod hooks;
 pub mod info;
 mod intake;
 pub mod runtime;
+mod screens;
 pub mod socket;
 pub mod state_file;
 mod usage_feed;
@@ -53,6 +53,8 @@ pub struct Hub {
     pub api: Option<SocketAddr>,
     /// What a socket client may make the server hold (see `intake`).
     limits: SocketLimits,
+    /// Most frames a second a client is sent (`ui.frame_cap`).
+    pub frame_cap: u32,
     /// Workspaces by last use, most recent last.
     recent: Mutex<Vec<String>>,
     /// `Some(reason)` once the server is going away.
@@ -69,11 +71,17 @@ pub struct Hub {
 }
 
 impl Hub {
-    fn new(manager: Manager, api: Option<SocketAddr>, limits: SocketLimits) -> Self {
+    fn new(
+        manager: Manager,
+        api: Option<SocketAddr>,
+        limits: SocketLimits,
+        frame_cap: u32,
+    ) -> Self {
         Self {
             manager,
             api,
             limits,
+            frame_cap,
             recent: Mutex::default(),
             stop: watch::channel(None).0,
             next_client: AtomicU64::new(1),
@@ -154,7 +162,12 @@ pub async fn run(ctx: Context, options: ServeOptions) -> anyhow::Result<()> {
     let listener = socket::bind(&options.socket).await?;
     let running = Running::start(&ctx, hook_endpoint(&options.socket)).await?;
     let limits = ctx.config.limits.socket();
-    let hub = Arc::new(Hub::new(running.manager.clone(), running.api_addr, limits));
+    let hub = Arc::new(Hub::new(
+        running.manager.clone(),
+        running.api_addr,
+        limits,
+        ctx.config.ui.frame_cap,
+    ));
     let state = state_file::StateFile::new(&crate::paths::data_dir(), &options.socket.name);
     if options.restore {
         let problems = restore(&hub.manager, &ctx, &state).await;
@@ -292,7 +305,8 @@ async fn save_now(manager: &Manager, state: &state_file::StateFile) {
 /// The client's end of a socket pair served over `manager` in this process: the TUI's tests
 /// drive the real protocol without a server process (`client::handshake` it).
 pub fn serve_in_process(manager: Manager) -> tokio::net::UnixStream {
-    let hub = Arc::new(Hub::new(manager, None, SocketLimits::default()));
+    let frame_cap = crate::config::Config::default().ui.frame_cap;
+    let hub = Arc::new(Hub::new(manager, None, SocketLimits::default(), frame_cap));
     let (server_end, client_end) =
         tokio::net::UnixStream::pair().expect("a socket pair can be made");
     let (reader, writer) = server_end.into_split();

@@ -15,6 +15,7 @@ pub mod detector;
 pub mod dialog;
 pub mod error;
 pub mod event;
+mod feed;
 mod history;
 mod hooks;
 mod info;
@@ -37,7 +38,6 @@ pub mod replay;
 pub mod reply;
 mod services;
 pub mod state;
-mod stream;
 pub mod tap;
 pub mod terminal;
 
@@ -48,7 +48,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use parking_lot::Mutex;
-use tokio::sync::{broadcast, mpsc, oneshot, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 
 pub use command::{CommandRecord, CommandResult, PendingCommand};
 pub use config::{DEFAULT_WORKSPACE, InvalidTaskId, SessionConfig, TaskId, TerminalSize};
@@ -60,7 +60,6 @@ pub use profile::ProfileKind;
 pub use pty::{ExitInfo, IN_A_PANE, preflight, resolve_program};
 pub use services::SessionServices;
 pub use state::SessionState;
-pub use stream::{StreamItem, TerminalView};
 pub use terminal::{ScreenSnapshot, Terminal};
 
 use actor::Control;
@@ -80,7 +79,6 @@ struct Inner {
     worktree: Option<crate::worktree::WorktreeInfo>,
     status: watch::Receiver<SessionStatus>,
     control: mpsc::Sender<Control>,
-    stream: broadcast::Sender<StreamItem>,
     recording: Option<tap::CurrentFile>,
 }
 
@@ -130,13 +128,12 @@ impl Session {
                 recording.output(&screen);
             }
         }
-        let stream = stream::channel();
         let hooked = hooks::prepare(id, &mut config);
         let recording = config.recording.clone();
         let spawned = pty::spawn(
             &config,
             pty_io::Parser::new(
-                stream::feed(terminal.clone(), stream.clone(), recording.clone()),
+                feed::feed(terminal.clone(), recording.clone()),
                 terminal.clone(),
             ),
             services.parse_shard(id),
@@ -144,15 +141,8 @@ impl Session {
         )?;
         let pid = spawned.pid;
         let profile = config.detector_profile().name;
-        let (control, status) = actor::start(
-            id,
-            &config,
-            terminal.clone(),
-            stream.clone(),
-            notifier,
-            spawned,
-            hooked,
-        );
+        let (control, status) =
+            actor::start(id, &config, terminal.clone(), notifier, spawned, hooked);
         tracing::info!(session = %id, task = %config.task_id, command = ?crate::logging::argv(&config.command), "session started");
         let created_at = Utc::now();
         let recipe = Recipe {
@@ -189,7 +179,6 @@ impl Session {
                 worktree: config.worktree.and_then(crate::worktree::Placement::made),
                 status,
                 control,
-                stream,
                 recording: recording.map(|r| r.current_file()),
             }),
         })
@@ -258,19 +247,6 @@ impl Session {
     /// The live terminal. Hold the lock only to read or draw.
     pub fn terminal(&self) -> &Arc<Mutex<Terminal>> {
         &self.inner.terminal
-    }
-
-    /// The terminal as it stands and every change after it, with nothing lost or repeated in
-    /// between: the actor feeds the terminal and the stream under the same lock.
-    pub fn view_terminal(&self) -> TerminalView {
-        let mut terminal = self.inner.terminal.lock();
-        // The replay carries the whole history: capture what a flood deferred, once, here.
-        terminal.settle_history();
-        TerminalView {
-            size: terminal.size(),
-            replay: replay::replay(&terminal),
-            stream: self.inner.stream.subscribe(),
-        }
     }
 
     /// The recording file being written now, when the session is recorded.

@@ -24,7 +24,7 @@ impl App {
         let prefix = self.config.ui.prefix;
         if chord_matches(prefix, key) {
             // Prefix twice: the program gets the prefix key itself.
-            self.send_bytes(prefix.to_bytes());
+            self.send_chord(prefix);
         } else if let Some(action) = self.keymap.action(|chord| chord_matches(chord, key)) {
             self.run(action);
         } else if let KeyCode::Char(c @ '1'..='9') = key.code {

@@ -15,6 +15,7 @@ use tokio::sync::mpsc;
 use crate::config::{Config, Keymap, Layout};
 use crate::keys::chord_matches;
 use crate::protocol::{ClientMessage, NewSession};
+use crate::screen::input::Input;
 use crate::session::{SessionId, SessionState, TerminalSize};
 use crate::tui::attention::Attention;
 use crate::tui::macro_picker::MacroPicker;
@@ -57,6 +58,8 @@ pub struct App {
     pub panes: Vec<Pane>,
     /// The size last asked for each pane, so a size is sent once, not every frame.
     pub asked_sizes: HashMap<SessionId, TerminalSize>,
+    /// The panes last told the server as drawn (only their frames are sent).
+    pub told_shown: Vec<SessionId>,
     pub mode: Mode,
     pub focus: Option<SessionId>,
     pub layout: Layout,
@@ -80,14 +83,13 @@ pub struct App {
     pub message: Option<String>,
     /// Set when the client should end: the user detached or quit, or the server went away.
     pub quit: Option<Leave>,
-    /// The pane keys went to since its output was last drawn: its next output (the echo) is
+    /// The pane keys went to since its screen was last drawn: its next frame (the echo) is
     /// drawn the moment it arrives, whatever the frame cap says.
     pub awaiting_echo: Option<SessionId>,
     /// Counts what went to panes, so the loop can tell a forwarded key from a ccmux command.
     pub forwarded: u64,
-    /// When the panes' deferred history is to be captured: output has paused this long (see
-    /// `session/terminal/deferred.rs`). Pushed back by each output.
-    pub settle_at: Option<Instant>,
+    /// Reads of the history (pages, searches, copies) asked for and not answered yet.
+    pub pending: usize,
     /// A session was asked for from this client's prompt: it gets the focus when it appears.
     pub spawned_here: bool,
     pub frames: u64,
@@ -124,6 +126,7 @@ impl App {
             workspaces: Vec::new(),
             panes: Vec::new(),
             asked_sizes: HashMap::new(),
+            told_shown: Vec::new(),
             mode: Mode::Normal,
             focus: None,
             weights: Vec::new(),
@@ -139,7 +142,7 @@ impl App {
             quit: None,
             awaiting_echo: None,
             forwarded: 0,
-            settle_at: None,
+            pending: 0,
             spawned_here: false,
             frames: 0,
             usage: None,
@@ -289,18 +292,26 @@ impl App {
         self.request(ClientMessage::Create(new));
     }
 
-    /// Queues bytes for a session behind the keys typed before them.
-    pub(super) fn send_to(&mut self, session: Pane, bytes: Vec<u8>) {
-        self.awaiting_echo = Some(session.id());
+    /// Queues input for a session behind the keys typed before them.
+    pub(super) fn send_to(&mut self, session: SessionId, input: Input) {
+        self.awaiting_echo = Some(session);
         self.forwarded += 1;
-        self.request(ClientMessage::Input {
-            session: session.id(),
-            bytes,
-        });
+        self.request(ClientMessage::Input { session, input });
     }
 
-    /// Tells the server the size each pane is shown at, when that changed.
+    /// Asks the server for a read of the history, answered later by a message of its own.
+    pub(super) fn ask(&mut self, message: ClientMessage) {
+        self.pending += 1;
+        self.request(message);
+    }
+
+    /// Tells the server which panes are drawn and the size each is shown at, when that changed.
     pub fn fit_ptys(&mut self) {
+        let shown: Vec<SessionId> = self.areas.iter().map(|(id, _)| *id).collect();
+        if shown != self.told_shown {
+            self.told_shown = shown.clone();
+            self.request(ClientMessage::Shown { sessions: shown });
+        }
         let areas = self.areas.clone();
         for (id, rect) in areas {
             let inner = inner(rect);

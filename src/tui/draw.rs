@@ -1,36 +1,25 @@
 //! One frame: the panes, the status bar, and any overlay.
 
-use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use ratatui::Frame;
-use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
 use ratatui::style::{Color, Style};
 use ratatui::widgets::Paragraph;
 
 use crate::config::Action;
-use crate::session::{SessionId, SessionState};
+use crate::session::SessionState;
 use crate::tui::app::{App, Mode, inner};
 use crate::tui::layout::pane_areas;
 use crate::tui::overlay;
 use crate::tui::pane::Pane as Session;
-use crate::tui::render::draw_screen;
+use crate::tui::render::paint;
 use crate::tui::status_bar::status_line;
 use crate::tui::title::PaneHeader;
 
-/// How long a pane mid-way through a synchronized update keeps showing its previous frame.
-pub const SYNC_LIMIT: Duration = Duration::from_millis(150);
-
-/// The last complete picture of each pane, shown while its program is mid-update.
-#[derive(Default)]
-pub struct PaneCache {
-    frames: HashMap<SessionId, Buffer>,
-}
-
-/// Draws everything; returns when the picture will change by itself (a pane held back by a
-/// synchronized update, a flashing mark), so the loop can wake for it.
-pub fn draw(frame: &mut Frame, app: &mut App, cache: &mut PaneCache) -> Option<Instant> {
+/// Draws everything; returns when the picture will change by itself (a flashing mark), so the
+/// loop can wake for it.
+pub fn draw(frame: &mut Frame, app: &mut App) -> Option<Instant> {
     let area = frame.area();
     let (main, status) = (
         Rect::new(area.x, area.y, area.width, area.height.saturating_sub(1)),
@@ -57,12 +46,7 @@ pub fn draw(frame: &mut Frame, app: &mut App, cache: &mut PaneCache) -> Option<I
         .zip(&rects)
         .map(|(s, r)| (s.id(), *r))
         .collect();
-    cache
-        .frames
-        .retain(|id, _| sessions.iter().any(|s| s.id() == *id));
-
     let now = Instant::now();
-    let mut recheck = None;
     for (session, rect) in shown.iter().zip(rects) {
         let is_focused = Some(session.id()) == focused;
         let stopped = matches!(
@@ -83,13 +67,9 @@ pub fn draw(frame: &mut Frame, app: &mut App, cache: &mut PaneCache) -> Option<I
             claude: &claude,
         };
         frame.render_widget(header.block(rect.width), rect);
-        let held = draw_pane(frame, app, session, inner(rect), is_focused, cache);
-        recheck = recheck.into_iter().chain(held).min();
+        draw_pane(frame, app, session, inner(rect), is_focused);
     }
-    recheck = recheck
-        .into_iter()
-        .chain(app.attention.next_change(now))
-        .min();
+    let recheck = app.attention.next_change(now);
     if sessions.is_empty() {
         let (prefix, keymap) = (app.config.ui.prefix, &app.keymap);
         let hint = format!(
@@ -108,36 +88,17 @@ pub fn draw(frame: &mut Frame, app: &mut App, cache: &mut PaneCache) -> Option<I
     recheck
 }
 
-/// Draws a pane's screen (or its cached frame while the program is mid-update).
-fn draw_pane(
-    frame: &mut Frame,
-    app: &App,
-    session: &Session,
-    area: Rect,
-    focused: bool,
-    cache: &mut PaneCache,
-) -> Option<Instant> {
+/// Draws a pane's screen as the server last sent it (or the page of history it is scrolled to).
+fn draw_pane(frame: &mut Frame, app: &App, session: &Session, area: Rect, focused: bool) {
     let offset = app.scroll.get(&session.id()).copied().unwrap_or(0);
-    let terminal = session.terminal().lock();
-    if let Some(since) = terminal.synchronized_since()
-        && since.elapsed() < SYNC_LIMIT
-        && let Some(old) = cache.frames.get(&session.id())
-        && old.area == area
+    paint(session.rows(offset), area, frame.buffer_mut());
+    if focused
+        && offset == 0
+        && let Some(cursor) = session.grid().cursor.filter(|c| c.visible)
+        && cursor.row < area.height
+        && cursor.col < area.width
     {
-        frame.buffer_mut().merge(old);
-        return Some(since + SYNC_LIMIT);
-    }
-    let scrolled = terminal.scrolled(offset);
-    let screen = scrolled
-        .as_ref()
-        .map_or(terminal.screen(), |view| view.screen());
-    let buf = frame.buffer_mut();
-    draw_screen(screen, area, buf);
-    if focused && offset == 0 && !screen.hide_cursor() {
-        let (row, col) = screen.cursor_position();
-        if row < area.height && col < area.width {
-            frame.set_cursor_position(Position::new(area.x + col, area.y + row));
-        }
+        frame.set_cursor_position(Position::new(area.x + cursor.col, area.y + cursor.row));
     }
     if let Mode::Scroll { search, .. } = &app.mode
         && focused
@@ -145,23 +106,16 @@ fn draw_pane(
         crate::tui::scroll::highlight(frame.buffer_mut(), area, search);
     }
     if let Some(selection) = app.selection.filter(|s| s.pane == session.id()) {
-        let top = crate::tui::select::view_top(&terminal, offset);
+        let top = crate::tui::select::view_top(session, offset);
         let keyboard = matches!(app.mode, Mode::Scroll { .. });
         crate::tui::select::highlight(frame.buffer_mut(), area, top, &selection, keyboard);
     }
-    let mut copy = Buffer::empty(area);
-    for y in area.top()..area.bottom() {
-        for x in area.left()..area.right() {
-            copy[(x, y)] = frame.buffer_mut()[(x, y)].clone();
-        }
-    }
-    cache.frames.insert(session.id(), copy);
-    None
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::screen::schedule::SYNC_LIMIT;
     use crate::tui::harness::{Harness, screen_has, wait_for};
 
     #[tokio::test]
@@ -178,10 +132,12 @@ mod tests {
         let (text, recheck) = h.frame().await;
         assert!(text.contains("whole-frame"), "held back:\n{text}");
         assert!(!text.contains("half"), "no half-drawn frame:\n{text}");
-        let recheck = recheck.expect("the loop is told when to look again");
-        assert!(recheck <= Instant::now() + SYNC_LIMIT);
+        assert!(
+            recheck.is_none(),
+            "the server sends the screen when the hold ends"
+        );
 
-        tokio::time::sleep_until(recheck.into()).await;
+        tokio::time::sleep(SYNC_LIMIT).await;
         let (text, _) = h.frame().await;
         assert!(
             text.contains("half") && !text.contains("whole-frame"),

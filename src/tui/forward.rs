@@ -1,27 +1,26 @@
-//! What reaches the focused program besides mouse reports: keys, pastes and focus events,
-//! each encoded as a terminal would for the modes the program has set.
+//! What reaches the focused program besides mouse reports: keys, pastes and focus events, sent
+//! as typed events for the server to encode with the program's modes.
 
 use crossterm::event::KeyEvent;
 
-use crate::keys::{self, Modes};
+use crate::config::KeyChord;
+use crate::screen::input::{Input, TypedKey};
 use crate::tui::app::App;
 
 impl App {
     pub fn on_paste(&mut self, text: &str) {
-        let Some(session) = self.focused() else {
-            return;
-        };
-        let bracketed = session.terminal().lock().screen().bracketed_paste();
-        self.send_to(session, keys::paste(text, bracketed));
+        if let Some(session) = self.focused() {
+            self.send_to(session.id(), Input::Paste(text.to_string()));
+        }
     }
 
     pub fn on_focus_change(&mut self, gained: bool) {
-        let Some(session) = self.focused() else {
-            return;
-        };
-        if session.terminal().lock().focus_reporting() {
-            let report = if gained { b"\x1b[I" } else { b"\x1b[O" };
-            self.send_to(session, report.to_vec());
+        if let Some(session) = self.focused() {
+            // Not an echo to wait for: most programs ignore it.
+            self.request(crate::protocol::ClientMessage::Input {
+                session: session.id(),
+                input: Input::Focus(gained),
+            });
         }
     }
 
@@ -29,18 +28,18 @@ impl App {
         let Some(session) = self.focused() else {
             return;
         };
-        let modes = Modes {
-            application_cursor: session.terminal().lock().screen().application_cursor(),
-        };
-        if let Some(bytes) = keys::encode(key, modes) {
+        if let Some(typed) = TypedKey::from_event(key) {
             self.scroll.remove(&session.id());
-            self.send_to(session, bytes);
+            self.send_to(session.id(), Input::Key(typed));
         }
     }
 
-    pub(super) fn send_bytes(&mut self, bytes: Vec<u8>) {
-        if let Some(session) = self.focused() {
-            self.send_to(session, bytes);
+    /// A configured key (the prefix, pressed twice) as the program gets it.
+    pub(super) fn send_chord(&mut self, chord: KeyChord) {
+        if let Some(session) = self.focused()
+            && let Some(typed) = TypedKey::from_event(chord.to_event())
+        {
+            self.send_to(session.id(), Input::Key(typed));
         }
     }
 }

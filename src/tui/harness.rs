@@ -14,9 +14,11 @@ use crate::config::key::KeyCode as ChordCode;
 use crate::config::{Config, KeyChord};
 use crate::manager::{Manager, ManagerConfig};
 use crate::protocol::{Attach, ClientMessage, ServerMessage};
+use crate::screen::schedule::SYNC_LIMIT;
+use crate::screen::styled::styled;
 use crate::session::{ProfileKind, Session, SessionConfig, TaskId};
 use crate::tui::app::App;
-use crate::tui::draw::{PaneCache, draw};
+use crate::tui::draw::draw;
 
 /// The workspace the harness's sessions belong to.
 const WORKSPACE: &str = "harness";
@@ -27,7 +29,6 @@ pub struct Harness {
     /// In pane order; task ids `t1`, `t2`, …
     pub sessions: Vec<Session>,
     from_server: mpsc::Receiver<ServerMessage>,
-    cache: PaneCache,
     _dir: tempfile::TempDir,
 }
 
@@ -70,22 +71,22 @@ impl Harness {
             terminal: Terminal::new(TestBackend::new(80, 12)).unwrap(),
             sessions,
             from_server,
-            cache: PaneCache::default(),
             _dir: dir,
         };
         harness.sync().await;
         harness
     }
 
-    /// Handles the server's messages until every pane shows what its session shows, in the
-    /// state it is in.
+    /// Handles the server's messages until every pane shows what its session shows (unless
+    /// the server holds it back, mid-way through a synchronized update), in the state it is
+    /// in, and every read of the history asked for is answered.
     pub async fn sync(&mut self) {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             while let Ok(message) = self.from_server.try_recv() {
                 self.app.on_server(message);
             }
-            if self.in_step() {
+            if self.in_step() && self.app.pending == 0 {
                 return;
             }
             assert!(Instant::now() < deadline, "the client never caught up");
@@ -98,7 +99,7 @@ impl Harness {
             self.app.panes.iter().any(|pane| {
                 pane.id() == session.id()
                     && pane.state() == session.state()
-                    && same_terminal(&pane.terminal().lock(), &session.terminal().lock())
+                    && same_screen(pane.grid(), session)
             })
         })
     }
@@ -124,14 +125,16 @@ impl Harness {
         }
     }
 
-    /// Catches up with the server, then draws a frame; returns its text and when the picture
-    /// changes by itself.
+    /// Catches up with the server (pages of history included), then draws a frame; returns
+    /// its text and when the picture changes by itself.
     pub async fn frame(&mut self) -> (String, Option<Instant>) {
         self.sync().await;
+        self.app.ask_pages();
+        self.sync().await;
         let mut recheck = None;
-        let (app, cache) = (&mut self.app, &mut self.cache);
+        let app = &mut self.app;
         self.terminal
-            .draw(|frame| recheck = draw(frame, app, cache))
+            .draw(|frame| recheck = draw(frame, app))
             .unwrap();
         (text(self.terminal.backend().buffer()), recheck)
     }
@@ -165,10 +168,18 @@ fn key_event(chord: KeyChord) -> KeyEvent {
     KeyEvent::new(code, modifiers)
 }
 
-/// Same screen, cursor and modes.
-fn same_terminal(a: &crate::session::Terminal, b: &crate::session::Terminal) -> bool {
-    a.screen().state_formatted() == b.screen().state_formatted()
-        && a.focus_reporting() == b.focus_reporting()
+/// Whether the pane shows the session's screen, cursor and modes as they are, or the server
+/// holds them back (a synchronized update).
+fn same_screen(grid: &crate::tui::pane::Grid, session: &Session) -> bool {
+    let terminal = session.terminal().lock();
+    if terminal
+        .synchronized_since()
+        .is_some_and(|since| since.elapsed() < SYNC_LIMIT)
+    {
+        return true;
+    }
+    let now = styled(&terminal);
+    grid.lines == now.rows && grid.cursor == Some(now.cursor) && grid.modes == now.modes
 }
 
 /// Row `y` of a buffer, one symbol per cell.

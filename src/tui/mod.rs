@@ -1,9 +1,11 @@
 //! The full-screen TUI: a client of the server, showing one workspace's sessions as panes.
 //!
-//! Each pane has its own terminal, fed the session's bytes by the server, so drawing never
-//! waits on a session. Redraws happen only when something changed, at most `frame_cap` times
-//! a second — except the echo of a key, which is drawn the moment it arrives: the keystroke
-//! path never waits for a frame tick. With nothing happening the loop sleeps on its channels.
+//! The server renders, this client paints: each pane keeps the rows the server's frames last
+//! brought (see `crate::screen`) and nothing else — no terminal parser, no history; scroll
+//! mode, search and copy ask the server. Keys go to the server as typed events. Redraws happen
+//! only when something changed, at most `frame_cap` times a second — except the echo of a key,
+//! which is drawn the moment its frame arrives: the keystroke path never waits for a frame
+//! tick. With nothing happening the loop sleeps on its channels.
 
 mod action;
 mod app;
@@ -17,7 +19,6 @@ mod macro_picker;
 mod mouse;
 mod overlay;
 mod pane;
-pub mod play;
 mod prompt;
 mod remote;
 pub mod render;
@@ -34,6 +35,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
+use crossterm::cursor::SetCursorStyle;
 use crossterm::event::{
     DisableBracketedPaste, DisableFocusChange, DisableMouseCapture, EnableBracketedPaste,
     EnableFocusChange, EnableMouseCapture, Event, EventStream, KeyEventKind,
@@ -121,6 +123,7 @@ fn leave() {
         DisableBracketedPaste,
         DisableMouseCapture,
         LeaveAlternateScreen,
+        SetCursorStyle::DefaultUserShape,
         crossterm::cursor::Show
     );
     let _ = disable_raw_mode();
@@ -136,10 +139,10 @@ async fn event_loop(
     let signal = termination_signal();
     tokio::pin!(signal);
     let interval = Duration::from_secs(1) / app.config.ui.frame_cap.clamp(1, 240);
-    let mut cache = draw::PaneCache::default();
     let mut last_frame = Instant::now() - interval;
     let mut dirty = true;
     let mut recheck: Option<Instant> = None;
+    let mut cursor_shape = 0;
     while app.quit.is_none() {
         let next_frame = match (dirty, recheck) {
             (true, _) => Some(last_frame + interval),
@@ -157,26 +160,19 @@ async fn event_loop(
                     if let Some(effect) = on_terminal_event(app, event) {
                         apply(effect);
                     }
-                    if let Some(text) = app.clipboard.take() {
-                        let mut out = std::io::stdout();
-                        let _ = out.write_all(&select::osc52(&text)).and_then(|_| out.flush());
-                    }
                     // Keys for a pane redraw with their echo; anything else redraws now.
                     dirty |= app.forwarded == forwarded;
                 }
                 Some(Err(_)) | None => app.quit = Some(Leave::Detached),
             },
-            _ = sleep_until(app.settle_at.unwrap_or_else(Instant::now).into()), if app.settle_at.is_some() => {
-                app.settle_histories();
-            }
             // Before server messages, so a flood of output cannot hold frames back.
             _ = sleep_until(next_frame.unwrap_or_else(Instant::now).into()), if next_frame.is_some() => {
                 dirty = true;
             }
             message = from_server.recv() => match message {
                 Some(message) => {
-                    echo = matches!(&message, ServerMessage::Output { session, .. }
-                        if app.awaiting_echo == Some(*session));
+                    echo = matches!(&message, ServerMessage::Frame { screens, .. }
+                        if screens.iter().any(|(id, _)| app.awaiting_echo == Some(*id)));
                     if let Some(effect) = app.on_server(message) {
                         apply(effect);
                     }
@@ -185,19 +181,48 @@ async fn event_loop(
                 None => app.quit = Some(Leave::ServerLost),
             },
         }
+        app.ask_pages();
+        // A selection's text comes from the server: whichever message brought it.
+        if let Some(text) = app.clipboard.take() {
+            let mut out = std::io::stdout();
+            let _ = out
+                .write_all(&select::osc52(&text))
+                .and_then(|_| out.flush());
+        }
         // The echo of a key is drawn now, not at the next tick (and not through a timer, whose
         // millisecond granularity alone would double tmux's latency).
         if dirty && (echo || last_frame.elapsed() >= interval) {
-            terminal.draw(|frame| recheck = draw::draw(frame, app, &mut cache))?;
+            terminal.draw(|frame| recheck = draw::draw(frame, app))?;
             app.fit_ptys();
             if echo {
                 app.awaiting_echo = None;
+            }
+            let shape = app
+                .focused()
+                .and_then(|p| p.grid().cursor)
+                .map_or(0, |c| c.shape);
+            if shape != cursor_shape {
+                cursor_shape = shape;
+                let _ = execute!(std::io::stdout(), cursor_style(shape));
             }
             last_frame = Instant::now();
             dirty = false;
         }
     }
     Ok(())
+}
+
+/// The cursor a program asked for with DECSCUSR's number.
+fn cursor_style(shape: u8) -> SetCursorStyle {
+    match shape {
+        1 => SetCursorStyle::BlinkingBlock,
+        2 => SetCursorStyle::SteadyBlock,
+        3 => SetCursorStyle::BlinkingUnderScore,
+        4 => SetCursorStyle::SteadyUnderScore,
+        5 => SetCursorStyle::BlinkingBar,
+        6 => SetCursorStyle::SteadyBar,
+        _ => SetCursorStyle::DefaultUserShape,
+    }
 }
 
 fn on_terminal_event(app: &mut App, event: Event) -> Option<Effect> {

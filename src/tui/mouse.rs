@@ -1,11 +1,13 @@
 //! The mouse: a click focuses a pane; the wheel scrolls its history and a drag selects text
 //! (copied when the button is released, see `select.rs`), unless the program asked for mouse
-//! reports, in which case the events its mode asks for go to it, in its encoding.
+//! reports, in which case the events go to the server, which reports the ones its mode asks
+//! for in its encoding.
 
-use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::Position;
 
-use crate::keys;
+use crate::screen::input::{Input, MouseKind, MouseReport};
+use crate::screen::styled::MouseMode;
 use crate::tui::app::{App, inner};
 
 /// Rows one wheel notch scrolls.
@@ -37,25 +39,25 @@ impl App {
             return;
         };
         let inner = inner(rect);
-        let (mode, encoding) = {
-            let terminal = session.terminal().lock();
-            let screen = terminal.screen();
-            (
-                screen.mouse_protocol_mode(),
-                screen.mouse_protocol_encoding(),
-            )
-        };
+        let reported = session.grid().modes.mouse != MouseMode::None;
         let wheel_up = match mouse.kind {
             MouseEventKind::ScrollUp => Some(true),
             MouseEventKind::ScrollDown => Some(false),
             _ => None,
         };
         let pressed = matches!(mouse.kind, MouseEventKind::Down(_));
-        if mode != vt100::MouseProtocolMode::None && inner.contains(at) {
-            let cell = (mouse.column - inner.x + 1, mouse.row - inner.y + 1);
-            let report = keys::mouse(mouse.kind, mouse.modifiers, cell, mode, encoding);
-            if let Some(bytes) = report {
-                self.send_to(session, bytes);
+        if reported && inner.contains(at) {
+            if let Some(kind) = MouseKind::from_event(mouse.kind) {
+                let m = mouse.modifiers;
+                let report = MouseReport {
+                    kind,
+                    col: mouse.column - inner.x + 1,
+                    row: mouse.row - inner.y + 1,
+                    ctrl: m.contains(KeyModifiers::CONTROL),
+                    alt: m.contains(KeyModifiers::ALT),
+                    shift: m.contains(KeyModifiers::SHIFT),
+                };
+                self.send_to(session.id(), Input::Mouse(report));
             }
         } else if matches!(mouse.kind, MouseEventKind::Down(MouseButton::Left))
             && inner.contains(at)
@@ -84,6 +86,7 @@ impl App {
 mod tests {
     use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 
+    use crate::screen::styled::{Modes, MouseMode};
     use crate::tui::harness::{Harness, screen_has, wait_for};
 
     fn mouse(kind: MouseEventKind, column: u16, row: u16) -> MouseEvent {
@@ -132,7 +135,7 @@ mod tests {
                       dd bs=1 count=10 2>/dev/null | od -An -c; sleep 30";
         let mut h = Harness::start(&[script]).await;
         wait_for(&h.sessions[0], |s| {
-            s.terminal().lock().screen().mouse_protocol_mode() != vt100::MouseProtocolMode::None
+            Modes::of(s.terminal().lock().screen()).mouse != MouseMode::None
         })
         .await;
         h.frame().await;
@@ -151,8 +154,7 @@ mod tests {
                       dd bs=1 count=18 2>/dev/null | od -An -tx1 -w18; sleep 30";
         let mut h = Harness::start(&[script]).await;
         wait_for(&h.sessions[0], |s| {
-            s.terminal().lock().screen().mouse_protocol_mode()
-                == vt100::MouseProtocolMode::ButtonMotion
+            Modes::of(s.terminal().lock().screen()).mouse == MouseMode::ButtonMotion
         })
         .await;
         h.frame().await;
@@ -167,25 +169,5 @@ mod tests {
         // release: button 3.
         let want = "1b 5b 4d 20 25 23 1b 5b 4d 40 26 23 1b 5b 4d 23 26 23";
         wait_for(&h.sessions[0], |s| screen_has(s, want)).await;
-    }
-
-    #[test]
-    fn sgr_reports_say_which_button_was_released() {
-        use crate::keys;
-        use vt100::{MouseProtocolEncoding as Encoding, MouseProtocolMode as Mode};
-        let report =
-            |kind, mode| keys::mouse(kind, KeyModifiers::CONTROL, (7, 2), mode, Encoding::Sgr);
-        let up = MouseEventKind::Up(MouseButton::Right);
-        assert_eq!(report(up, Mode::PressRelease).unwrap(), b"\x1b[<18;7;2m");
-        assert_eq!(
-            report(up, Mode::Press),
-            None,
-            "X10 mode reports presses only"
-        );
-        assert_eq!(report(MouseEventKind::Moved, Mode::ButtonMotion), None);
-        assert_eq!(
-            report(MouseEventKind::Moved, Mode::AnyMotion).unwrap(),
-            b"\x1b[<51;7;2M"
-        );
     }
 }

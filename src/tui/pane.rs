@@ -1,29 +1,70 @@
-//! A pane: what this client knows of one session — its info as the server last sent it, and
-//! the client's own terminal, fed the session's replay and then its output.
-//!
-//! Drawing reads this terminal, never the server's, so a frame takes no lock a session needs;
-//! keys are encoded from its modes, which are the program's modes since it parses the same
-//! bytes.
+//! A pane: what this client knows of one session — its info as the server last sent it, the
+//! screen as the server last drew it (the rows of its frames, never terminal output: the
+//! client parses none), and the page of history scroll mode shows.
 
 use std::path::Path;
 use std::sync::Arc;
 
-use parking_lot::Mutex;
+use crate::screen::Frame;
+use crate::screen::styled::{Cursor, Modes, Row};
+use crate::session::{SessionId, SessionInfo, SessionState, TerminalSize};
 
-use crate::session::{SessionId, SessionInfo, SessionState, Terminal, TerminalSize};
+/// A session's screen as this client was last sent it.
+#[derive(Debug, Clone, Default)]
+pub struct Grid {
+    pub size: Option<TerminalSize>,
+    pub lines: Vec<Row>,
+    pub cursor: Option<Cursor>,
+    pub modes: Modes,
+    pub title: String,
+    /// Rows of history the server keeps above the screen.
+    pub history: usize,
+}
+
+impl Grid {
+    /// Applies a frame: its rows replace the ones it names.
+    pub fn apply(&mut self, frame: Frame) {
+        let size = TerminalSize {
+            cols: frame.cols,
+            rows: frame.rows,
+        };
+        if frame.full || self.size != Some(size) {
+            self.lines = vec![Row::new(); usize::from(frame.rows)];
+        }
+        self.size = Some(size);
+        for (at, row) in frame.changed {
+            if let Some(line) = self.lines.get_mut(usize::from(at)) {
+                *line = row;
+            }
+        }
+        self.cursor = Some(frame.cursor);
+        self.history = frame.history;
+        if let Some(modes) = frame.modes {
+            self.modes = modes;
+        }
+        if let Some(title) = frame.title {
+            self.title = title;
+        }
+    }
+}
 
 #[derive(Clone)]
 pub struct Pane {
     info: Arc<SessionInfo>,
-    terminal: Arc<Mutex<Terminal>>,
+    grid: Arc<Grid>,
+    /// The screenful of history the server last sent for scroll mode.
+    page: Option<Arc<Vec<Row>>>,
+    /// The offset whose page was asked for and not yet answered (or answered, and not stale).
+    pub asked: Option<usize>,
 }
 
 impl Pane {
-    pub fn new(info: SessionInfo, scrollback: usize) -> Self {
-        let terminal = Terminal::new(info.status.terminal_size, scrollback);
+    pub fn new(info: SessionInfo) -> Self {
         Self {
             info: Arc::new(info),
-            terminal: Arc::new(Mutex::new(terminal)),
+            grid: Arc::default(),
+            page: None,
+            asked: None,
         }
     }
 
@@ -53,52 +94,39 @@ impl Pane {
         &self.info.project_path
     }
 
-    /// The size the session's program was last told.
+    /// The size of the session's screen: as last drawn, else as its info says.
     pub fn terminal_size(&self) -> TerminalSize {
-        self.terminal.lock().size()
+        self.grid.size.unwrap_or(self.info.status.terminal_size)
     }
 
-    /// This client's copy of the session's terminal.
-    pub fn terminal(&self) -> &Arc<Mutex<Terminal>> {
-        &self.terminal
+    pub fn grid(&self) -> &Grid {
+        &self.grid
     }
 
-    /// Newer info from the server; the terminal stays.
+    /// Rows of history above the screen.
+    pub fn history_len(&self) -> usize {
+        self.grid.history
+    }
+
+    /// The rows shown scrolled back `offset` rows: the live screen at 0, else the page the
+    /// server sent (the one before it while the next is on its way).
+    pub fn rows(&self, offset: usize) -> &[Row] {
+        match &self.page {
+            Some(page) if offset > 0 => page,
+            _ => &self.grid.lines,
+        }
+    }
+
+    /// Newer info from the server; the screen stays.
     pub fn update(&mut self, info: SessionInfo) {
         self.info = Arc::new(info);
     }
 
-    /// Starts the terminal over from the server's replay, deferring the capture of its
-    /// history as [`output`](Self::output) does; says whether some is waiting.
-    pub fn replay(&self, size: TerminalSize, bytes: &[u8], scrollback: usize) -> bool {
-        let mut terminal = Terminal::new(size, scrollback);
-        terminal.defer_history();
-        terminal.process(bytes);
-        let deferred = terminal.history_deferred();
-        *self.terminal.lock() = terminal;
-        deferred
+    pub fn apply(&mut self, frame: Frame) {
+        Arc::make_mut(&mut self.grid).apply(frame);
     }
 
-    /// Program output. Query replies are the server's to send, so this copy drops its own.
-    /// With `defer`, the rows it scrolls off are captured later (see
-    /// `session/terminal/deferred.rs`); says whether some are waiting to be.
-    pub fn output(&self, bytes: &[u8], defer: bool) -> bool {
-        let mut terminal = self.terminal.lock();
-        if defer {
-            terminal.defer_history();
-        } else {
-            terminal.settle_history();
-        }
-        terminal.process(bytes);
-        terminal.history_deferred()
-    }
-
-    /// Captures the rows of history whose capture was deferred.
-    pub fn settle_history(&self) {
-        self.terminal.lock().settle_history();
-    }
-
-    pub fn resized(&self, size: TerminalSize) {
-        self.terminal.lock().resize(size);
+    pub fn set_page(&mut self, page: Vec<Row>) {
+        self.page = Some(Arc::new(page));
     }
 }

@@ -1,17 +1,14 @@
-//! What the server's messages do to the TUI: the workspace shown, its panes, their terminals.
-
-use std::time::Instant;
+//! What the server's messages do to the TUI: the workspace shown, its panes, their screens.
 
 use crate::protocol::{ClientMessage, ServerMessage};
-use crate::session::terminal::SETTLE_AFTER;
+use crate::screen::Frame;
 use crate::session::{SessionId, SessionInfo};
-use crate::tui::app::{App, Effect, Leave, Mode};
+use crate::tui::app::{App, Effect, Leave};
 use crate::tui::pane::Pane;
 
 impl App {
     /// Applies one message from the server; returns what the loop must do besides redraw.
     pub fn on_server(&mut self, message: ServerMessage) -> Option<Effect> {
-        let scrollback = self.config.limits.scrollback;
         match message {
             ServerMessage::Attached {
                 workspace,
@@ -24,36 +21,38 @@ impl App {
                 self.panes.clear();
                 self.areas.clear();
                 self.asked_sizes.clear();
+                self.told_shown.clear();
                 self.scroll.clear();
                 self.focus = None;
             }
             ServerMessage::Sessions { sessions } => return self.on_sessions(sessions),
-            ServerMessage::Replay {
-                session,
-                size,
-                bytes,
-            } => {
-                if let Some(pane) = self.pane(session)
-                    && pane.replay(size, &bytes, scrollback)
-                {
-                    self.settle_at = Some(Instant::now() + SETTLE_AFTER);
-                }
+            ServerMessage::Frame { frame, screens } => {
+                self.on_frame(screens);
+                self.request(ClientMessage::FrameTaken { frame });
             }
-            ServerMessage::Output { session, bytes } => {
-                // Scroll mode reads the history every frame: it is kept captured meanwhile.
-                let defer = !matches!(self.mode, Mode::Scroll { .. });
-                if let Some(pane) = self.pane(session)
-                    && pane.output(&bytes, defer)
-                {
-                    self.settle_at = Some(Instant::now() + SETTLE_AFTER);
-                }
-                let bytes = bytes.len() as u64;
-                self.request(ClientMessage::Consumed { session, bytes });
-            }
-            ServerMessage::Resized { session, size } => {
+            ServerMessage::Page { session, rows, .. } => {
+                self.pending = self.pending.saturating_sub(1);
                 if let Some(pane) = self.pane(session) {
-                    pane.resized(size);
+                    pane.set_page(rows);
                 }
+            }
+            ServerMessage::Found {
+                session,
+                needle,
+                offset,
+            } => {
+                self.pending = self.pending.saturating_sub(1);
+                match offset {
+                    Some(offset) => {
+                        self.scroll.insert(session, offset);
+                        self.message = None;
+                    }
+                    None => self.message = Some(format!("no more matches for `{needle}`")),
+                }
+            }
+            ServerMessage::Copied { text } => {
+                self.pending = self.pending.saturating_sub(1);
+                self.copy_to_clipboard(text);
             }
             ServerMessage::Notice { text } => self.message = Some(text),
             ServerMessage::Refused { reason } | ServerMessage::Bye { reason } => {
@@ -71,23 +70,28 @@ impl App {
         None
     }
 
-    /// Captures every pane's deferred history: output has paused.
-    pub fn settle_histories(&mut self) {
-        self.settle_at = None;
-        for pane in &self.panes {
-            pane.settle_history();
+    /// New rows for the panes; a scrolled pane's page is asked for again, since the history
+    /// under it moved.
+    fn on_frame(&mut self, screens: Vec<(SessionId, Frame)>) {
+        for (id, frame) in screens {
+            let scrolled = self.scroll.get(&id).is_some_and(|o| *o > 0);
+            if let Some(pane) = self.pane(id) {
+                pane.apply(frame);
+                if scrolled {
+                    pane.asked = None;
+                }
+            }
         }
     }
 
-    fn pane(&self, id: SessionId) -> Option<&Pane> {
-        self.panes.iter().find(|p| p.id() == id)
+    fn pane(&mut self, id: SessionId) -> Option<&mut Pane> {
+        self.panes.iter_mut().find(|p| p.id() == id)
     }
 
     /// A new session list: panes come and go, and state changes may ask for attention. Panes
     /// keep this client's order (swaps change it); new ones follow, oldest first.
     fn on_sessions(&mut self, sessions: Vec<SessionInfo>) -> Option<Effect> {
         let mut effect = None;
-        let scrollback = self.config.limits.scrollback;
         let order: Vec<SessionId> = self.panes.iter().map(Pane::id).collect();
         let mut panes = Vec::with_capacity(sessions.len());
         let mut changes = Vec::new();
@@ -102,7 +106,7 @@ impl App {
                     pane.update(info);
                     panes.push(pane);
                 }
-                None => panes.push(Pane::new(info, scrollback)),
+                None => panes.push(Pane::new(info)),
             }
         }
         let place = |id: SessionId| order.iter().position(|o| *o == id).unwrap_or(usize::MAX);

@@ -1,64 +1,81 @@
-//! Drawing a vt100 screen into a ratatui buffer, cell by cell, and a pane's frame around it.
+//! Painting the rows of a server's frame into a ratatui buffer, cell by cell, and a pane's frame
+//! around it.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
+use unicode_width::UnicodeWidthChar;
 
+use crate::screen::styled::{BOLD, Colour, DIM, INVERSE, ITALIC, Row, Run, UNDERLINE, WIDE};
 use crate::session::SessionState;
 
-/// Copies the visible part of `screen` into `area` of `buf`.
-pub fn draw_screen(screen: &vt100::Screen, area: Rect, buf: &mut Buffer) {
-    let (rows, cols) = screen.size();
-    let (rows, cols) = (rows.get().min(area.height), cols.get().min(area.width));
-    for row in 0..rows {
-        for col in 0..cols {
-            let Some(cell) = screen.cell(row, col) else {
-                continue;
-            };
-            if cell.is_wide_continuation() {
+/// Paints `rows` into `area` of `buf`, clipped to it.
+pub fn paint(rows: &[Row], area: Rect, buf: &mut Buffer) {
+    for (y, row) in (area.y..area.bottom()).zip(rows) {
+        let mut x = area.x;
+        for run in row {
+            let style = run_style(run);
+            if run.a & WIDE != 0 {
+                if x >= area.right() {
+                    break;
+                }
+                buf[(x, y)].set_symbol(&run.t).set_style(style);
+                // A wide character's second column must be blank, or ratatui draws it twice.
+                if x + 1 < area.right() {
+                    buf[(x + 1, y)].set_symbol("").set_style(style);
+                }
+                x = x.saturating_add(2);
                 continue;
             }
-            let Some(target) = buf.cell_mut((area.x + col, area.y + row)) else {
-                continue;
-            };
-            let symbol = cell.contents();
-            target.set_symbol(if symbol.is_empty() { " " } else { symbol });
-            target.set_style(cell_style(cell));
-            // A wide character's second column must be blank, or ratatui draws it twice.
-            if cell.is_wide()
-                && col + 1 < cols
-                && let Some(next) = buf.cell_mut((area.x + col + 1, area.y + row))
-            {
-                next.set_symbol("");
+            let mut cell = String::new();
+            for c in run.t.chars() {
+                // A zero-width character belongs to the cell before it.
+                if c.width() == Some(0) && !cell.is_empty() {
+                    cell.push(c);
+                    continue;
+                }
+                if !cell.is_empty() {
+                    if x >= area.right() {
+                        break;
+                    }
+                    buf[(x, y)].set_symbol(&cell).set_style(style);
+                    x += 1;
+                    cell.clear();
+                }
+                cell.push(c);
+            }
+            if !cell.is_empty() && x < area.right() {
+                buf[(x, y)].set_symbol(&cell).set_style(style);
+                x += 1;
             }
         }
     }
 }
 
-pub fn cell_style(cell: &vt100::Cell) -> Style {
+pub fn run_style(run: &Run) -> Style {
     let mut modifier = Modifier::empty();
-    for (on, m) in [
-        (cell.bold(), Modifier::BOLD),
-        (cell.dim(), Modifier::DIM),
-        (cell.italic(), Modifier::ITALIC),
-        (cell.underline(), Modifier::UNDERLINED),
-        (cell.inverse(), Modifier::REVERSED),
+    for (bit, m) in [
+        (BOLD, Modifier::BOLD),
+        (DIM, Modifier::DIM),
+        (ITALIC, Modifier::ITALIC),
+        (UNDERLINE, Modifier::UNDERLINED),
+        (INVERSE, Modifier::REVERSED),
     ] {
-        if on {
+        if run.a & bit != 0 {
             modifier |= m;
         }
     }
     Style::default()
-        .fg(color(cell.fgcolor()))
-        .bg(color(cell.bgcolor()))
+        .fg(color(run.fg))
+        .bg(color(run.bg))
         .add_modifier(modifier)
 }
 
-pub fn color(c: vt100::Color) -> Color {
+fn color(c: Option<Colour>) -> Color {
     match c {
-        vt100::Color::Default => Color::Reset,
-        vt100::Color::Idx(i) => Color::Indexed(i),
-        vt100::Color::Rgb(r, g, b) => Color::Rgb(r, g, b),
+        None => Color::Reset,
+        Some(Colour::Index(i)) => Color::Indexed(i),
+        Some(Colour::Rgb(r, g, b)) => Color::Rgb(r, g, b),
     }
 }
 
@@ -116,22 +133,25 @@ pub fn short_path(path: &std::path::Path, max: usize) -> String {
 mod tests {
     use super::*;
 
-    fn screen_of(bytes: &[u8], cols: u16, rows: u16) -> vt100::Parser {
-        let nz = |n: u16| std::num::NonZeroU16::new(n).unwrap();
-        let mut parser = vt100::Parser::new(nz(rows), nz(cols), 0);
-        parser.process(bytes);
-        parser
+    fn run(t: &str, fg: Option<Colour>, a: u8) -> Run {
+        Run {
+            t: t.into(),
+            fg,
+            bg: None,
+            a,
+        }
     }
 
     #[test]
     fn colours_and_attributes_reach_the_buffer() {
-        let parser = screen_of(
-            b"\x1b[1;31mR\x1b[0m\x1b[38;5;208mI\x1b[38;2;1;2;3;4mT\x1b[0m\x1b[7mV",
-            10,
-            2,
-        );
+        let rows = vec![vec![
+            run("R", Some(Colour::Index(1)), BOLD),
+            run("I", Some(Colour::Index(208)), 0),
+            run("T", Some(Colour::Rgb(1, 2, 3)), UNDERLINE),
+            run("V", None, INVERSE),
+        ]];
         let mut buf = Buffer::empty(Rect::new(0, 0, 10, 2));
-        draw_screen(parser.screen(), Rect::new(0, 0, 10, 2), &mut buf);
+        paint(&rows, Rect::new(0, 0, 10, 2), &mut buf);
         let r = &buf[(0, 0)];
         assert_eq!((r.symbol(), r.fg), ("R", Color::Indexed(1)));
         assert!(r.modifier.contains(Modifier::BOLD));
@@ -143,32 +163,30 @@ mod tests {
     }
 
     #[test]
-    fn wide_characters_take_two_cells() {
-        let parser = screen_of("a漢b".as_bytes(), 10, 1);
+    fn wide_characters_take_two_cells_and_combining_marks_stay_with_theirs() {
+        let rows = vec![vec![
+            run("a", None, 0),
+            run("漢", None, WIDE),
+            run("be\u{301}c", None, 0),
+        ]];
         let mut buf = Buffer::empty(Rect::new(0, 0, 10, 1));
-        draw_screen(parser.screen(), Rect::new(0, 0, 10, 1), &mut buf);
+        paint(&rows, Rect::new(0, 0, 10, 1), &mut buf);
         assert_eq!(buf[(0, 0)].symbol(), "a");
         assert_eq!(buf[(1, 0)].symbol(), "漢");
         assert_eq!(buf[(3, 0)].symbol(), "b");
+        assert_eq!(buf[(4, 0)].symbol(), "e\u{301}");
+        assert_eq!(buf[(5, 0)].symbol(), "c");
     }
 
     #[test]
-    fn the_screen_is_drawn_at_the_area_offset_and_clipped() {
-        let parser = screen_of(b"hello\r\nworld", 5, 2);
+    fn rows_are_painted_at_the_area_offset_and_clipped() {
+        let rows = vec![vec![run("hello", None, 0)], vec![run("world", None, 0)]];
         let mut buf = Buffer::empty(Rect::new(0, 0, 8, 3));
-        draw_screen(parser.screen(), Rect::new(3, 1, 3, 1), &mut buf);
+        paint(&rows, Rect::new(3, 1, 3, 1), &mut buf);
         assert_eq!(buf[(3, 1)].symbol(), "h");
         assert_eq!(buf[(5, 1)].symbol(), "l");
         assert_eq!(buf[(6, 1)].symbol(), " ");
         assert_eq!(buf[(3, 2)].symbol(), " ");
-    }
-
-    #[test]
-    fn the_alternate_screen_is_what_is_drawn_while_active() {
-        let parser = screen_of(b"main\x1b[?1049h\x1b[Halt", 6, 1);
-        let mut buf = Buffer::empty(Rect::new(0, 0, 6, 1));
-        draw_screen(parser.screen(), Rect::new(0, 0, 6, 1), &mut buf);
-        assert_eq!(buf[(0, 0)].symbol(), "a");
     }
 
     #[test]

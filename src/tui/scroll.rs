@@ -1,10 +1,14 @@
-//! Scroll mode: browsing a pane's history and searching it with `/`, `n` and `N`.
+//! Scroll mode: browsing a pane's history and searching it with `/`, `n` and `N`. The history
+//! is the server's: the client shows the page it asks for (see `App::ask_pages`), and a search
+//! runs in the server, which answers with the offset that shows the match.
 
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Style};
 
+use crate::protocol::ClientMessage;
+use crate::screen::history::Direction;
 use crate::tui::app::{App, Mode};
 use crate::tui::pane::Pane as Session;
 
@@ -39,6 +43,24 @@ fn scroll_mode(search: String, typing: bool) -> Mode {
 }
 
 impl App {
+    /// Asks for the page each scrolled pane shows, unless it is asked for already.
+    pub fn ask_pages(&mut self) {
+        let mut asks = Vec::new();
+        for pane in &mut self.panes {
+            let offset = self.scroll.get(&pane.id()).copied().unwrap_or(0);
+            if offset > 0 && pane.asked != Some(offset) {
+                pane.asked = Some(offset);
+                asks.push(ClientMessage::Page {
+                    session: pane.id(),
+                    offset,
+                });
+            }
+        }
+        for ask in asks {
+            self.ask(ask);
+        }
+    }
+
     pub(super) fn on_scroll_key(&mut self, key: KeyEvent, search: String, typing: bool) {
         let Some(session) = self.focused() else {
             return;
@@ -105,46 +127,27 @@ impl App {
             KeyCode::Char('G') | KeyCode::End => 0,
             _ => offset,
         };
-        let history = session.terminal().lock().history_len();
+        let history = session.history_len();
         self.scroll.insert(id, offset.min(history));
         scroll_mode(search, false)
     }
 
-    /// Scrolls to the next match of `needle` above (`older`) or below the current view.
+    /// Asks for the next match of `needle` above (`older`) or below the current view; the
+    /// answer scrolls to it, or says there is none.
     fn find(&mut self, session: &Session, needle: &str, older: bool) {
         if needle.is_empty() {
             return;
         }
-        let (lines, history) = {
-            let terminal = session.terminal().lock();
-            let lines = terminal.lines_with_history();
-            let history = lines.len().saturating_sub(terminal.size().rows as usize);
-            (lines, history)
-        };
-        let offset = self
-            .scroll
-            .get(&session.id())
-            .copied()
-            .unwrap_or(0)
-            .min(history);
-        let top = history - offset;
-        let hit = if older {
-            lines[..top].iter().rposition(|l| l.contains(needle))
-        } else {
-            lines
-                .iter()
-                .enumerate()
-                .skip(top + 1)
-                .find(|(_, l)| l.contains(needle))
-                .map(|(i, _)| i)
-        };
-        match hit {
-            Some(line) => {
-                self.scroll
-                    .insert(session.id(), history.saturating_sub(line.min(history)));
-                self.message = None;
-            }
-            None => self.message = Some(format!("no more matches for `{needle}`")),
-        }
+        let offset = self.scroll.get(&session.id()).copied().unwrap_or(0);
+        self.ask(ClientMessage::Search {
+            session: session.id(),
+            needle: needle.to_string(),
+            offset,
+            direction: if older {
+                Direction::Older
+            } else {
+                Direction::Newer
+            },
+        });
     }
 }

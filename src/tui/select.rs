@@ -4,8 +4,9 @@
 //! reading order, both included, like a terminal's drag. Places are a line of the pane's
 //! history followed by its screen (0 the oldest kept) and a column. It is made with the keyboard
 //! in scroll mode (the `select` key, movement keys, the `copy` key or Enter) or by dragging
-//! with the mouse, and copied by writing OSC 52 to the outer terminal, which sets the clipboard
-//! (tmux with `set-clipboard on`, and most terminal emulators).
+//! with the mouse; its text comes from the server, which has the history, and is copied by
+//! writing OSC 52 to the outer terminal, which sets the clipboard (tmux with `set-clipboard
+//! on`, and most terminal emulators).
 
 use base64::Engine;
 use crossterm::event::{KeyCode, KeyEvent, MouseEventKind};
@@ -15,16 +16,12 @@ use ratatui::style::{Color, Style};
 
 use crate::config::Action;
 use crate::keys::chord_matches;
-use crate::session::{SessionId, Terminal};
+use crate::protocol::ClientMessage;
+pub use crate::screen::history::Point;
+use crate::screen::styled::row_text;
+use crate::session::SessionId;
 use crate::tui::app::{App, Mode};
 use crate::tui::pane::Pane;
-
-/// A place in a pane's history and screen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Point {
-    pub line: usize,
-    pub col: usize,
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Selection {
@@ -44,28 +41,6 @@ impl Selection {
         let (start, end) = self.ordered();
         start <= at && at <= end
     }
-
-    /// The selected text: lines joined with `\n`, each cut at its selected columns.
-    pub fn text(&self, lines: &[String]) -> String {
-        let (start, end) = self.ordered();
-        let mut out = Vec::new();
-        for line in start.line..=end.line.min(lines.len().saturating_sub(1)) {
-            let Some(text) = lines.get(line) else { break };
-            let from = if line == start.line { start.col } else { 0 };
-            let to = if line == end.line {
-                end.col + 1
-            } else {
-                usize::MAX
-            };
-            out.push(
-                text.chars()
-                    .skip(from)
-                    .take(to.saturating_sub(from))
-                    .collect::<String>(),
-            );
-        }
-        out.join("\n")
-    }
 }
 
 /// What sets the outer terminal's clipboard to `text`: OSC 52, base64 of the UTF-8.
@@ -75,8 +50,8 @@ pub fn osc52(text: &str) -> Vec<u8> {
 }
 
 /// The line of history + screen shown at the pane's top row, scrolled back `offset` rows.
-pub fn view_top(terminal: &Terminal, offset: usize) -> usize {
-    let history = terminal.history_len();
+pub fn view_top(pane: &Pane, offset: usize) -> usize {
+    let history = pane.history_len();
     history - offset.min(history)
 }
 
@@ -105,16 +80,13 @@ impl App {
     pub(super) fn start_selection(&mut self) {
         let Some(pane) = self.focused() else { return };
         let offset = self.scroll.get(&pane.id()).copied().unwrap_or(0);
-        let rows = usize::from(pane.terminal_size().rows);
-        let (top, lines) = {
-            let terminal = pane.terminal().lock();
-            (view_top(&terminal, offset), terminal.lines_with_history())
-        };
-        let bottom = (top + rows).min(lines.len());
-        let line = (top..bottom)
-            .rev()
-            .find(|&l| !lines[l].is_empty())
-            .unwrap_or(top);
+        let top = view_top(&pane, offset);
+        let line = top
+            + pane
+                .rows(offset)
+                .iter()
+                .rposition(|row| !row_text(row).is_empty())
+                .unwrap_or(0);
         let at = Point { line, col: 0 };
         self.selection = Some(Selection {
             pane: pane.id(),
@@ -130,7 +102,7 @@ impl App {
     /// (to the pane's edge when the pointer leaves it), a release copies it.
     pub(super) fn on_drag(&mut self, pane: &Pane, inner: Rect, at: Position, kind: MouseEventKind) {
         let offset = self.scroll.get(&pane.id()).copied().unwrap_or(0);
-        let top = view_top(&pane.terminal().lock(), offset);
+        let top = view_top(pane, offset);
         let clamp = |v: u16, start: u16, len: u16| v.clamp(start, start + len.max(1) - 1) - start;
         let point = Point {
             line: top + usize::from(clamp(at.y, inner.y, inner.height)),
@@ -157,8 +129,7 @@ impl App {
                 selection.cursor = point;
                 // A click is not a selection.
                 if selection.anchor != selection.cursor {
-                    let lines = pane.terminal().lock().lines_with_history();
-                    self.copy_to_clipboard(selection.text(&lines));
+                    self.copy_selection(&selection);
                 }
             }
         }
@@ -193,15 +164,13 @@ impl App {
             };
         }
         if copy || key.code == KeyCode::Enter {
-            let lines = pane.terminal().lock().lines_with_history();
-            self.copy_to_clipboard(selection.text(&lines));
+            self.copy_selection(&selection);
             self.scroll.remove(&pane.id());
             return Mode::Normal;
         }
         let size = pane.terminal_size();
         let (rows, cols) = (usize::from(size.rows), usize::from(size.cols));
-        let terminal = pane.terminal().lock();
-        let lines = terminal.lines_with_history().len();
+        let lines = pane.history_len() + rows;
         let cursor = &mut selection.cursor;
         match key.code {
             KeyCode::Esc => {
@@ -224,7 +193,7 @@ impl App {
         }
         // Keep the cursor in view: scroll when it leaves the top or the bottom.
         let offset = self.scroll.get(&pane.id()).copied().unwrap_or(0);
-        let top = view_top(&terminal, offset);
+        let top = view_top(pane, offset);
         let offset = if cursor.line < top {
             offset + (top - cursor.line)
         } else if cursor.line >= top + rows {
@@ -243,12 +212,21 @@ impl App {
     /// The focused pane's screen as text, for the `copy` key after the prefix.
     pub(super) fn copy_screen(&mut self) {
         let Some(pane) = self.focused() else { return };
-        let lines = pane.terminal().lock().lines();
+        let lines: Vec<String> = pane.grid().lines.iter().map(row_text).collect();
         let end = lines
             .iter()
             .rposition(|l| !l.is_empty())
             .map_or(0, |i| i + 1);
         self.copy_to_clipboard(lines[..end].join("\n"));
+    }
+
+    /// Asks the server for the selection's text; the answer goes to the clipboard.
+    fn copy_selection(&mut self, selection: &Selection) {
+        self.ask(ClientMessage::Copy {
+            session: selection.pane,
+            from: selection.anchor,
+            to: selection.cursor,
+        });
     }
 
     /// Hands `text` to the loop, which writes it to the outer terminal's clipboard.
@@ -276,19 +254,9 @@ mod tests {
     }
 
     #[test]
-    fn a_selection_reads_in_order_from_its_first_to_its_last_cell() {
-        let lines: Vec<String> = ["alpha beta", "gamma", "delta epsilon"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        assert_eq!(selection((0, 6), (2, 4)).text(&lines), "beta\ngamma\ndelta");
-        assert_eq!(
-            selection((2, 4), (0, 6)).text(&lines),
-            "beta\ngamma\ndelta",
-            "dragged upwards"
-        );
-        assert_eq!(selection((1, 1), (1, 2)).text(&lines), "am");
+    fn a_selection_holds_the_cells_from_its_first_to_its_last() {
         assert!(selection((0, 6), (2, 4)).contains(Point { line: 1, col: 40 }));
+        assert!(selection((2, 4), (0, 6)).contains(Point { line: 2, col: 4 }));
         assert!(!selection((0, 6), (2, 4)).contains(Point { line: 0, col: 5 }));
     }
 

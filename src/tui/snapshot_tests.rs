@@ -1,5 +1,5 @@
-//! Snapshot tests of rendered panes: a screen fed to a terminal as bytes (no process), drawn
-//! with its border as `draw` draws a pane, into a `TestBackend`, and compared with
+//! Snapshot tests of rendered panes: a screen fed to the server's terminal as bytes (no
+//! process), read as the rows a frame carries, painted with its border as `draw` paints a pane, into a `TestBackend`, and compared with
 //! `tests/snapshots/NAME.txt`. `UPDATE_SNAPSHOTS=1 cargo test --lib snapshot` rewrites the
 //! files; the diff is then the review.
 
@@ -9,10 +9,11 @@ use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::text::Span;
 
-use crate::session::{SessionState, Terminal, TerminalSize};
+use crate::screen::styled::rows_of;
+use crate::session::{SessionState, TerminalSize};
 use crate::tui::app::inner;
 use crate::tui::attention::Mark;
-use crate::tui::render::draw_screen;
+use crate::tui::render::paint;
 use crate::tui::title::PaneHeader;
 
 fn manifest(path: &str) -> PathBuf {
@@ -33,18 +34,15 @@ fn screen(name: &str) -> Vec<u8> {
 fn render(header: &PaneHeader, bytes: &[u8], width: u16, height: u16) -> String {
     let mut backend = ratatui::Terminal::new(TestBackend::new(width, height)).unwrap();
     let area = ratatui::layout::Rect::new(0, 0, width, height);
-    let mut terminal = Terminal::new(
-        TerminalSize {
-            cols: inner(area).width,
-            rows: inner(area).height,
-        },
-        0,
-    );
-    terminal.process(bytes);
+    let size = TerminalSize {
+        cols: inner(area).width,
+        rows: inner(area).height,
+    };
+    let rows = rows_of(size, bytes);
     backend
         .draw(|frame| {
             frame.render_widget(header.block(width), area);
-            draw_screen(terminal.screen(), inner(area), frame.buffer_mut());
+            paint(&rows, inner(area), frame.buffer_mut());
         })
         .unwrap();
     text(backend.backend().buffer())

@@ -4,8 +4,8 @@
 //! - `assets`: the page (`assets/web/`), embedded in the binary.
 //! - `auth`, `same_origin`, `login`: one-time login codes, the cookie they become, and when a
 //!   cookie counts (the guard in `api::guard` applies these).
-//! - `screen`: a vt100 screen as rows of styled runs, and what changed since the last frame.
-//! - `socket`, `frames`, `page_keys`: the page's WebSocket: key events in, frames out.
+//! - `socket`, `frames`, `page_keys`: the page's WebSocket: key events in, frames (drawn by
+//!   `crate::screen`, wrapped as JSON) out.
 //! - `cli`: `ccmux web`, which asks the running server for a login link.
 
 pub mod assets;
@@ -14,7 +14,6 @@ mod frames;
 pub mod login;
 pub mod page_keys;
 pub mod same_origin;
-pub mod screen;
 mod socket;
 
 use axum::Router;

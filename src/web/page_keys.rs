@@ -1,11 +1,11 @@
 //! Keys typed in the page: a browser's key event (its `key`, modifiers and text) turned into the
-//! key the TUI would have seen, and encoded by the same code (`crate::keys`), so a key means
-//! the same bytes whichever client typed it.
+//! typed key the TUI sends, which the server encodes the same way (`crate::screen::input`), so
+//! a key means the same bytes whichever client typed it.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde::Deserialize;
 
-use crate::keys::{self, Modes};
+use crate::screen::input::{Input, TypedKey};
 
 /// The longest `key` or `text` taken: DOM key names are short, and one key event types little.
 const MAX_KEY_TEXT: usize = 32;
@@ -35,18 +35,16 @@ pub enum KeyError {
     NotSent(String),
 }
 
-/// The bytes a terminal would send for `key`, given the program's modes.
-pub fn encode(key: &PageKey, modes: Modes) -> Result<Vec<u8>, KeyError> {
+/// What `key` types: a key a terminal sends, or else the text the browser composed.
+pub fn input(key: &PageKey) -> Result<Input, KeyError> {
     if key.key.len() > MAX_KEY_TEXT || key.text.as_ref().is_some_and(|t| t.len() > MAX_KEY_TEXT) {
         return Err(KeyError::TooLong);
     }
-    if let Some(event) = key_event(key)
-        && let Some(bytes) = keys::encode(event, modes)
-    {
-        return Ok(bytes);
+    if let Some(typed) = key_event(key).and_then(TypedKey::from_event) {
+        return Ok(Input::Key(typed));
     }
     match &key.text {
-        Some(text) if !text.is_empty() && !key.ctrl && !key.alt => Ok(text.as_bytes().to_vec()),
+        Some(text) if !text.is_empty() && !key.ctrl && !key.alt => Ok(Input::Text(text.clone())),
         _ => Err(KeyError::NotSent(key.key.clone())),
     }
 }
@@ -90,6 +88,8 @@ fn key_event(key: &PageKey) -> Option<KeyEvent> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::screen::input::encode;
+    use crate::session::{Terminal, TerminalSize};
 
     fn key(name: &str) -> PageKey {
         PageKey {
@@ -101,34 +101,34 @@ mod tests {
         }
     }
 
+    /// The bytes the server sends for a page's key to a program that set `modes`.
+    fn bytes(key: &PageKey, modes: &[u8]) -> Vec<u8> {
+        let mut terminal = Terminal::new(TerminalSize { cols: 20, rows: 5 }, 0);
+        terminal.process(modes);
+        encode(&input(key).unwrap(), &terminal).unwrap().unwrap()
+    }
+
     #[test]
     fn page_keys_encode_as_the_tuis_keys_do() {
-        let plain = Modes::default();
-        assert_eq!(encode(&key("a"), plain).unwrap(), b"a");
-        assert_eq!(encode(&key("Enter"), plain).unwrap(), b"\r");
-        assert_eq!(encode(&key("F5"), plain).unwrap(), b"\x1b[15~");
+        assert_eq!(bytes(&key("a"), b""), b"a");
+        assert_eq!(bytes(&key("Enter"), b""), b"\r");
+        assert_eq!(bytes(&key("F5"), b""), b"\x1b[15~");
         let ctrl_c = PageKey {
             ctrl: true,
             ..key("c")
         };
-        assert_eq!(encode(&ctrl_c, plain).unwrap(), b"\x03");
+        assert_eq!(bytes(&ctrl_c, b""), b"\x03");
         let back_tab = PageKey {
             shift: true,
             ..key("Tab")
         };
-        assert_eq!(encode(&back_tab, plain).unwrap(), b"\x1b[Z");
+        assert_eq!(bytes(&back_tab, b""), b"\x1b[Z");
     }
 
     #[test]
     fn arrows_follow_the_programs_cursor_mode() {
-        assert_eq!(
-            encode(&key("ArrowUp"), Modes::default()).unwrap(),
-            b"\x1b[A"
-        );
-        let app = Modes {
-            application_cursor: true,
-        };
-        assert_eq!(encode(&key("ArrowUp"), app).unwrap(), b"\x1bOA");
+        assert_eq!(bytes(&key("ArrowUp"), b""), b"\x1b[A");
+        assert_eq!(bytes(&key("ArrowUp"), b"\x1b[?1h"), b"\x1bOA");
     }
 
     #[test]
@@ -137,17 +137,8 @@ mod tests {
             text: Some("日本".into()),
             ..key("Process")
         };
-        assert_eq!(
-            encode(&composed, Modes::default()).unwrap(),
-            "日本".as_bytes()
-        );
-        assert!(matches!(
-            encode(&key("Shift"), Modes::default()),
-            Err(KeyError::NotSent(_))
-        ));
-        assert_eq!(
-            encode(&key(&"x".repeat(40)), Modes::default()),
-            Err(KeyError::TooLong)
-        );
+        assert_eq!(bytes(&composed, b""), "日本".as_bytes());
+        assert!(matches!(input(&key("Shift")), Err(KeyError::NotSent(_))));
+        assert_eq!(input(&key(&"x".repeat(40))), Err(KeyError::TooLong));
     }
 }

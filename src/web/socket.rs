@@ -26,10 +26,11 @@ use tokio::sync::{mpsc, watch};
 
 use crate::http::AppState;
 use crate::http::error::{ApiError, ErrorCode};
-use crate::keys::{self, Modes};
 use crate::manager::{ClientId, Manager, ManagerError};
+use crate::screen::input::{self, Input};
+use crate::screen::schedule::{self, View};
 use crate::session::{SessionId, TerminalSize};
-use crate::web::frames::{self, View};
+use crate::web::frames::PagePainter;
 use crate::web::page_keys::{self, PageKey};
 use crate::web::{Caller, LOGGED_OUT, LOGGED_OUT_REASON, PROTOCOL, Web};
 
@@ -119,7 +120,7 @@ pub async fn upgrade(
 }
 
 async fn serve(socket: WebSocket, app: AppState, web: Arc<Web>, caller: Caller, _place: PagePlace) {
-    let client = web.browsers.next_client();
+    let client_id = web.browsers.next_client();
     let (mut sink, stream) = socket.split();
     let (out, mut queued) = mpsc::channel::<Message>(OUT_QUEUE);
     let writer = tokio::spawn(async move {
@@ -132,23 +133,31 @@ async fn serve(socket: WebSocket, app: AppState, web: Arc<Web>, caller: Caller, 
     });
     let (view, viewed) = watch::channel(View::new());
     let (acked, acks) = watch::channel(0u64);
-    let frames = tokio::spawn(frames::run(
+    let painter = PagePainter {
+        manager: app.manager.clone(),
+        last_list: None,
+    };
+    let client = schedule::Client {
+        view: viewed,
+        acked: acks,
+        out: out.clone(),
+    };
+    let frames = tokio::spawn(schedule::run(
         app.manager.clone(),
         app.config.ui.frame_cap,
-        viewed,
-        acks,
-        out.clone(),
+        client,
+        painter,
     ));
     let page = Page {
         manager: app.manager.clone(),
-        client,
+        client: client_id,
         view,
         acked,
         out: out.clone(),
     };
     let ending = page.read(stream, &web, &caller).await;
     frames.abort();
-    app.manager.client_left(client);
+    app.manager.client_left(client_id);
     if let Some(frame) = ending {
         let _ = out.send(Message::Close(Some(frame))).await;
     }
@@ -207,26 +216,10 @@ impl Page {
         match message {
             FromPage::View { sessions } => self.show(sessions).await,
             FromPage::Key { session, key } => {
-                let modes = self.modes(session)?;
-                let bytes =
-                    page_keys::encode(&key, modes).map_err(|e| ApiError::invalid("key", e))?;
-                Ok(self
-                    .manager
-                    .client_input(self.client, session, bytes)
-                    .await?)
+                let typed = page_keys::input(&key).map_err(|e| ApiError::invalid("key", e))?;
+                self.type_into(session, typed).await
             }
-            FromPage::Paste { session, text } => {
-                let bracketed = {
-                    let s = self.manager.get(session)?;
-                    let terminal = s.terminal().lock();
-                    terminal.screen().bracketed_paste()
-                };
-                let bytes = keys::paste(&text, bracketed);
-                Ok(self
-                    .manager
-                    .client_input(self.client, session, bytes)
-                    .await?)
-            }
+            FromPage::Paste { session, text } => self.type_into(session, Input::Paste(text)).await,
             FromPage::Ack { frame } => {
                 self.acked.send_if_modified(|last| {
                     let newer = frame > *last;
@@ -262,12 +255,20 @@ impl Page {
         Ok(())
     }
 
-    fn modes(&self, session: SessionId) -> Result<Modes, ApiError> {
-        let session = self.manager.get(session)?;
-        let terminal = session.terminal().lock();
-        Ok(Modes {
-            application_cursor: terminal.screen().application_cursor(),
-        })
+    /// Encodes `typed` with the session's modes and sends it, straight away.
+    async fn type_into(&self, session: SessionId, typed: Input) -> Result<(), ApiError> {
+        let bytes = {
+            let s = self.manager.get(session)?;
+            let terminal = s.terminal().lock();
+            input::encode(&typed, &terminal).map_err(|e| ApiError::invalid("text", e))?
+        };
+        match bytes {
+            Some(bytes) => Ok(self
+                .manager
+                .client_input(self.client, session, bytes)
+                .await?),
+            None => Ok(()),
+        }
     }
 
     /// An error for the page; dropped when its queue is full (the page is not reading).

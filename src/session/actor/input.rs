@@ -72,7 +72,6 @@ impl Actor {
             .map_err(|e| SessionError::Pty(e.to_string()))?;
         let mut terminal = self.terminal.lock();
         terminal.resize(size);
-        let _ = self.stream.send(StreamItem::Resized(size));
         if let Some(recording) = &self.recording {
             recording.resize(size);
         }

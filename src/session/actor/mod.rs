@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use parking_lot::Mutex;
 use portable_pty::MasterPty;
-use tokio::sync::{broadcast, mpsc, oneshot, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::sleep_until;
 
 use crate::session::answers::{Answers, TtyMoment};
@@ -24,7 +24,7 @@ use crate::session::pty_io::Chunk;
 use crate::session::state::{SessionState, StateMachine};
 use crate::session::tap::Tap;
 use crate::session::terminal::Terminal;
-use crate::session::{Ending, SessionId, SessionStatus, StreamItem, TaskId};
+use crate::session::{Ending, SessionId, SessionStatus, TaskId};
 
 /// Output is looked at no more often than this while it flows.
 const EVAL_DEBOUNCE: Duration = Duration::from_millis(15);
@@ -58,7 +58,6 @@ pub fn start(
     id: SessionId,
     config: &SessionConfig,
     terminal: Arc<Mutex<Terminal>>,
-    stream: broadcast::Sender<StreamItem>,
     notifier: Notifier,
     spawned: Spawned,
     hooked: Option<crate::claude::launch::Hooked>,
@@ -94,7 +93,6 @@ pub fn start(
         detector: Detector::new(profile, now),
         machine,
         terminal,
-        stream,
         recording: config.recording.clone(),
         log: OutputLog::new(config.output_limit, DEFAULT_LOG_BYTES),
         utf8: Utf8Stream::default(),
@@ -131,9 +129,8 @@ struct Actor {
     detector: Detector,
     machine: StateMachine,
     terminal: Arc<Mutex<Terminal>>,
-    /// Viewers' feed; sent to under the terminal lock so it lines up with their replay.
-    stream: broadcast::Sender<StreamItem>,
-    /// Told of resizes (under the same lock) and of keys; output reaches it in `stream::feed`.
+    /// Told of resizes (under the terminal's lock) and of keys; output reaches it in
+    /// `feed::feed`.
     recording: Option<Tap>,
     log: OutputLog,
     utf8: Utf8Stream,

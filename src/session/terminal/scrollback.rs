@@ -1,5 +1,5 @@
 //! Reading a terminal's history: as text (search, command replies), as escape codes (a
-//! viewer's replay), and as a screen scrolled back into it (scroll mode).
+//! recording's replay), and as a screen scrolled back into it (scroll mode).
 
 use std::borrow::Cow;
 use std::fmt::Write as _;

@@ -162,7 +162,8 @@ impl<'a> Player<'a> {
         let block = Block::default().borders(Borders::ALL).title(title);
         let inner = block.inner(outer);
         frame.render_widget(block, outer);
-        crate::tui::render::draw_screen(self.terminal.screen(), inner, frame.buffer_mut());
+        let rows = crate::screen::styled::rows(self.terminal.screen());
+        crate::tui::render::paint(&rows, inner, frame.buffer_mut());
     }
 }
 

@@ -1,11 +1,11 @@
-//! One client connection: its requests in, its workspace's sessions and terminals out.
+//! One client connection: its requests in, its workspace's sessions and screens out.
 //!
-//! Everything sent to the client goes through one bounded queue drained by a writer task. A
-//! session's terminal bytes reach that queue through a forwarder per session; when the client
-//! cannot keep up the forwarder waits, the session's stream leaves it behind, and it starts
-//! over from a fresh replay. So a slow client costs a bounded queue and never slows a session.
+//! Everything sent to the client goes through one bounded queue drained by a writer task. The
+//! sessions' screens reach that queue as frames (see `screens.rs`), pulled when the client has
+//! taken the ones before: a slow client gets the newest screen later, never a backlog, and
+//! never slows a session. Typed input is encoded with the session's modes and written at once.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -16,14 +16,16 @@ use crate::claude::ReportPost;
 use crate::config::macro_spec::MacroSpec;
 use crate::manager::{ClientId, ManagerError};
 use crate::protocol::{self, Attach, ClientMessage, NewSession, ServerMessage, WorkspaceListing};
-use crate::server::forward::Forwarder;
 use crate::server::intake::{self, Request};
+use crate::server::screens::Screens;
 use crate::server::usage_feed::UsageFeed;
 use crate::server::{Hub, workspace};
 use crate::session::dialog::Choice;
 use crate::session::{Ending, Session, SessionError, SessionId, SessionInfo};
 
-/// Messages waiting for a client: at most this many (terminal chunks are ≤ 64 KiB each).
+mod screen_requests;
+
+/// Messages waiting for a client: at most this many (frames are at most two in flight).
 const OUTGOING_QUEUE: usize = 64;
 /// Requests read ahead of the one being carried out.
 const INCOMING_QUEUE: usize = 64;
@@ -69,18 +71,19 @@ pub async fn serve(
         requests_tx,
     ));
     let client = hub.client_joined();
+    let screens = Screens::start(hub.manager.clone(), hub.frame_cap, out.clone());
     let mut connection = Connection {
         hub: hub.clone(),
         client,
         out,
         attached,
         workspace: None,
-        forwarders: HashMap::new(),
+        screens,
+        shown: None,
         last_sent: Vec::new(),
         usage: None,
     };
     connection.run(requests).await;
-    connection.stop_forwarders();
     hub.manager.client_left(client);
     reading.abort();
     drop(connection);
@@ -95,7 +98,9 @@ struct Connection {
     /// Set once it shows a workspace: from then on it may stay silent (see `intake`).
     attached: Arc<AtomicBool>,
     workspace: Option<String>,
-    forwarders: HashMap<SessionId, Forwarder>,
+    screens: Screens,
+    /// The sessions the client draws, when it said; `None`: all of the workspace's.
+    shown: Option<HashSet<SessionId>>,
     /// The session list the client has, so unchanged lists are not sent again.
     last_sent: Vec<SessionInfo>,
     /// Resource use sent while the client shows it; ends when dropped.
@@ -162,16 +167,15 @@ impl Connection {
             ClientMessage::Hello { .. } => Ok(()),
             ClientMessage::Attach(attach) => return self.attach(&attach).await,
             ClientMessage::Report(post) => return self.report(post).await,
-            ClientMessage::Input { session, bytes } => {
-                manager.client_input(self.client, session, bytes).await
-            }
             ClientMessage::PaneSize { session, size } => {
                 manager.client_shows(self.client, session, size).await
             }
-            ClientMessage::Consumed { session, bytes } => {
-                self.consumed(session, bytes);
-                Ok(())
-            }
+            request @ (ClientMessage::Input { .. }
+            | ClientMessage::Shown { .. }
+            | ClientMessage::FrameTaken { .. }
+            | ClientMessage::Page { .. }
+            | ClientMessage::Search { .. }
+            | ClientMessage::Copy { .. }) => self.on_screen_request(request).await,
             ClientMessage::Interrupt { session } => manager.interrupt(session).await,
             ClientMessage::Answer { session, choice } => self.answer(session, choice),
             ClientMessage::Close { session } => manager.get(session).map(end),
@@ -258,12 +262,6 @@ impl Connection {
         Flow::End
     }
 
-    fn consumed(&self, session: SessionId, bytes: u64) {
-        if let Some(forwarder) = self.forwarders.get(&session) {
-            forwarder.consumed(bytes as usize);
-        }
-    }
-
     fn answer(&self, session: SessionId, choice: Choice) -> Result<(), ManagerError> {
         let s = self.hub.manager.get(session)?;
         self.notice_when_done(async move {
@@ -332,9 +330,10 @@ impl Connection {
         let _ = self.out.send(ServerMessage::Listing { workspaces }).await;
     }
 
-    /// Attaches the client to `workspace`: its sessions, then their terminals.
+    /// Attaches the client to `workspace`: its sessions, then their screens.
     async fn show(&mut self, workspace: String) {
-        self.stop_forwarders();
+        self.screens.show(&[]);
+        self.shown = None;
         self.last_sent.clear();
         self.hub.used(&workspace);
         self.attached.store(true, Ordering::Release);
@@ -366,24 +365,13 @@ impl Connection {
             .out
             .send(ServerMessage::Sessions { sessions: infos })
             .await;
-        self.forwarders
-            .retain(|id, _| sessions.iter().any(|s| s.id() == *id));
-        for session in sessions {
-            if !self.forwarders.contains_key(&session.id()) {
-                let forwarder = Forwarder::start(session.clone(), self.out.clone());
-                self.forwarders.insert(session.id(), forwarder);
-            }
-        }
+        self.update_view();
     }
 
     fn usage_feed(&self) -> Option<UsageFeed> {
         let workspace = self.workspace.clone()?;
         let manager = self.hub.manager.clone();
         Some(UsageFeed::start(manager, workspace, self.out.clone()))
-    }
-
-    fn stop_forwarders(&mut self) {
-        self.forwarders.clear();
     }
 }
 
@@ -397,7 +385,7 @@ fn infos(sessions: &[Session]) -> Vec<SessionInfo> {
 }
 
 /// Whether two lists differ only in what changes with every byte of output: not worth a
-/// message, since the client sees the output itself.
+/// message, since the client sees the screen itself.
 fn same_but_counters(a: &[SessionInfo], b: &[SessionInfo]) -> bool {
     a.len() == b.len()
         && a.iter().zip(b).all(|(a, b)| {

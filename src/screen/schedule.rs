@@ -1,0 +1,333 @@
+//! The frames one client gets: for each session it shows, the rows of the screen that changed
+//! since the frame before, at most `ui.frame_cap` times a second.
+//!
+//! Frames are pulled, not pushed: a session's output only marks it dirty (its status watch
+//! wakes on every read), and a frame is drawn from the screen as it stands when the client has
+//! room for one. The client acknowledges each frame once it has taken it, and at most
+//! [`WINDOW`] frames are unacknowledged; a client that falls behind (a busy tab, a slow link)
+//! simply gets its next frame later, computed against what it was last sent, so it is the
+//! newest screen (all of it, if all of it changed) and never a backlog. Output is never queued
+//! for a client, so a client can neither slow a session nor make the server hold its output.
+//!
+//! A change to a quiet screen (an echo) goes at once, even while another session floods: the
+//! frame cap spaces out each session's frames, it never delays a quiet one's first. A program in the middle of a synchronized update (`CSI ? 2026 h`)
+//! is not drawn half-way: its screen is held back until the update ends or [`SYNC_LIMIT`].
+//!
+//! Reading the screen and diffing run on the blocking pool, not on tokio's workers. What the
+//! frames are wrapped in (the page's JSON, the socket's MessagePack) is the [`Painter`]'s.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use parking_lot::Mutex;
+use tokio::sync::{Notify, mpsc, watch};
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
+use crate::manager::Manager;
+use crate::screen::diff::{Frame, Sent};
+use crate::screen::styled::styled;
+use crate::session::{Session, SessionId, TerminalSize};
+
+/// Frames a client may have unacknowledged.
+pub const WINDOW: u64 = 2;
+/// The fastest frame rate whatever the config says.
+const MAX_FRAME_RATE: u32 = 240;
+/// How long a screen mid-way through a synchronized update keeps showing its previous frame.
+pub const SYNC_LIMIT: Duration = Duration::from_millis(150);
+
+/// The sessions a client shows, at the size (in cells) it shows each.
+pub type View = HashMap<SessionId, TerminalSize>;
+
+/// Wraps a frame's screens in the client's message. Runs on the blocking pool.
+pub trait Painter: Send + 'static {
+    type Message: Send + 'static;
+    /// The message for frame number `frame`, or `None` when there is nothing to send. Called
+    /// with no screens too when the session list changed.
+    fn paint(&mut self, frame: u64, screens: Vec<(SessionId, Frame)>) -> Option<Self::Message>;
+}
+
+/// What a client tells the frame loop, and where its frames go.
+pub struct Client<M> {
+    /// The sessions it shows; the loop ends when this closes.
+    pub view: watch::Receiver<View>,
+    /// The last frame it has taken.
+    pub acked: watch::Receiver<u64>,
+    pub out: mpsc::Sender<M>,
+}
+
+/// Sessions whose status (and so, maybe, screen) changed since their last frame.
+#[derive(Default)]
+struct Dirty {
+    sessions: Mutex<HashSet<SessionId>>,
+    wake: Notify,
+}
+
+impl Dirty {
+    /// Wakes the frame loop only for a session not already dirty: a flood changes the
+    /// status thousands of times a second.
+    fn mark(&self, id: SessionId) {
+        if self.sessions.lock().insert(id) {
+            self.wake.notify_one();
+        }
+    }
+}
+
+/// One watcher task per session, marking it dirty on every status change; aborted when the
+/// client goes.
+#[derive(Default)]
+struct Watchers(HashMap<SessionId, JoinHandle<()>>);
+
+impl Watchers {
+    /// Watches the sessions in `sessions` not yet watched; stops watching the ones gone.
+    fn sync(&mut self, sessions: &[Session], dirty: &Arc<Dirty>) {
+        let ids: HashSet<SessionId> = sessions.iter().map(Session::id).collect();
+        self.0.retain(|id, task| {
+            let keep = ids.contains(id);
+            if !keep {
+                task.abort();
+            }
+            keep
+        });
+        for session in sessions {
+            let id = session.id();
+            if self.0.contains_key(&id) {
+                continue;
+            }
+            let mut status = session.watch_status();
+            let marks = dirty.clone();
+            let task = tokio::spawn(async move {
+                while status.changed().await.is_ok() {
+                    marks.mark(id);
+                }
+            });
+            self.0.insert(id, task);
+            dirty.mark(id);
+        }
+    }
+}
+
+impl Drop for Watchers {
+    fn drop(&mut self) {
+        for task in self.0.values() {
+            task.abort();
+        }
+    }
+}
+
+/// Everything the loop keeps between frames.
+struct State<P> {
+    painter: Option<P>,
+    sent: HashMap<SessionId, Sent>,
+    /// Sessions held back by a synchronized update, and when to look at them again.
+    held: HashSet<SessionId>,
+    recheck: Option<Instant>,
+    /// When each session last had a frame (a look that found nothing changed does not count).
+    drawn_at: HashMap<SessionId, Instant>,
+}
+
+/// Which dirty sessions a frame looks at.
+#[derive(Clone, Copy)]
+enum Due {
+    /// The frame cap's tick: all of them.
+    All,
+    /// Between ticks: only those without a frame for an interval (an echo).
+    Quiet(Duration),
+}
+
+impl<P> State<P> {
+    fn quiet(&self, id: SessionId, interval: Duration) -> bool {
+        self.drawn_at
+            .get(&id)
+            .is_none_or(|at| at.elapsed() >= interval)
+    }
+}
+
+/// Sends `client` frames for the sessions its view names until it goes (its `out` or `view`
+/// closes).
+pub async fn run<P: Painter>(
+    manager: Manager,
+    frame_cap: u32,
+    client: Client<P::Message>,
+    painter: P,
+) {
+    let Client {
+        mut view,
+        mut acked,
+        out,
+    } = client;
+    let interval = Duration::from_secs(1) / frame_cap.clamp(1, MAX_FRAME_RATE);
+    let dirty = Arc::new(Dirty::default());
+    let mut watchers = Watchers::default();
+    let mut changes = manager.changes();
+    let mut state = State {
+        painter: Some(painter),
+        sent: HashMap::new(),
+        held: HashSet::new(),
+        recheck: None,
+        drawn_at: HashMap::new(),
+    };
+    let mut shown = View::new();
+    let mut list_dirty = true;
+    let mut frame = 0u64;
+    let started = Instant::now();
+    let mut next_frame = started;
+    watchers.sync(&manager.list(), &dirty);
+    loop {
+        let work = list_dirty || !dirty.sessions.lock().is_empty();
+        let quiet = dirty
+            .sessions
+            .lock()
+            .iter()
+            .any(|id| shown.contains_key(id) && state.quiet(*id, interval));
+        // A deadline already past fires at once; `now` would wait for the timer's next
+        // millisecond, as much again as the whole echo path.
+        let due = if quiet { started } else { next_frame };
+        let room = frame.saturating_sub(*acked.borrow()) < WINDOW;
+        let recheck = state.recheck;
+        tokio::select! {
+            () = dirty.wake.notified() => {}
+            alive = changes.changed() => {
+                if !alive {
+                    return;
+                }
+                let sessions = manager.list();
+                watchers.sync(&sessions, &dirty);
+                state.sent.retain(|id, _| sessions.iter().any(|s| s.id() == *id));
+                state.drawn_at.retain(|id, _| sessions.iter().any(|s| s.id() == *id));
+                list_dirty = true;
+            }
+            changed = view.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+                let new = view.borrow_and_update().clone();
+                for (id, size) in &new {
+                    if shown.get(id) != Some(size) {
+                        state.sent.entry(*id).or_default().forget();
+                        dirty.mark(*id);
+                    }
+                }
+                state.sent.retain(|id, _| new.contains_key(id));
+                shown = new;
+            }
+            changed = acked.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+            }
+            () = tokio::time::sleep_until(recheck.unwrap_or_else(Instant::now)), if recheck.is_some() => {
+                state.recheck = None;
+                for id in std::mem::take(&mut state.held) {
+                    dirty.mark(id);
+                }
+            }
+            () = tokio::time::sleep_until(due), if work && room => {
+                frame += 1;
+                let which = if Instant::now() >= next_frame {
+                    Due::All
+                } else {
+                    Due::Quiet(interval)
+                };
+                let message = draw(&manager, &dirty, &shown, &mut state, frame, which).await;
+                if let Due::All = which {
+                    list_dirty = false;
+                    // Even a look that found nothing to send waits a frame before the next: a
+                    // flood in a session the client does not show must not make this loop spin.
+                    next_frame = Instant::now() + interval;
+                }
+                match message {
+                    Some(message) => {
+                        if out.send(message).await.is_err() {
+                            return;
+                        }
+                    }
+                    // Nothing visible changed: the frame number was not used.
+                    None => frame -= 1,
+                }
+            }
+        }
+        if state.painter.is_none() {
+            return;
+        }
+    }
+}
+
+/// The next frame's message, if anything the client shows changed.
+async fn draw<P: Painter>(
+    manager: &Manager,
+    dirty: &Dirty,
+    shown: &View,
+    state: &mut State<P>,
+    frame: u64,
+    which: Due,
+) -> Option<P::Message> {
+    let ids: Vec<SessionId> = {
+        let mut marked = dirty.sessions.lock();
+        let taken: Vec<SessionId> = marked
+            .iter()
+            .copied()
+            .filter(|id| match which {
+                Due::All => true,
+                Due::Quiet(interval) => shown.contains_key(id) && state.quiet(*id, interval),
+            })
+            .collect();
+        for id in &taken {
+            marked.remove(id);
+        }
+        taken
+            .into_iter()
+            .filter(|id| shown.contains_key(id))
+            .collect()
+    };
+    let jobs: Vec<(Session, Sent)> = ids
+        .iter()
+        .filter_map(|id| {
+            let session = manager.get(*id).ok()?;
+            Some((session, state.sent.remove(id).unwrap_or_default()))
+        })
+        .collect();
+    let mut painter = state.painter.take()?;
+    let drawn = tokio::task::spawn_blocking(move || {
+        let mut screens = Vec::new();
+        let mut kept = Vec::with_capacity(jobs.len());
+        for (session, mut last) in jobs {
+            let held = {
+                let terminal = session.terminal().lock();
+                match terminal.synchronized_since() {
+                    Some(since) if since.elapsed() < SYNC_LIMIT => Some(since),
+                    _ => {
+                        if let Some(frame) = last.frame(styled(&terminal)) {
+                            screens.push((session.id(), frame));
+                        }
+                        None
+                    }
+                }
+            };
+            kept.push((session.id(), last, held));
+        }
+        let framed: Vec<SessionId> = screens.iter().map(|(id, _)| *id).collect();
+        let message = painter.paint(frame, screens);
+        (painter, kept, framed, message)
+    })
+    .await;
+    let Ok((painter, kept, framed, message)) = drawn else {
+        return None;
+    };
+    let now = Instant::now();
+    for id in framed {
+        state.drawn_at.insert(id, now);
+    }
+    state.painter = Some(painter);
+    for (id, last, held) in kept {
+        state.sent.insert(id, last);
+        if let Some(since) = held {
+            // Mid-way through a synchronized update: looked at again when the hold runs out.
+            state.held.insert(id);
+            let at = Instant::from_std(since + SYNC_LIMIT);
+            state.recheck = Some(state.recheck.map_or(at, |r| r.min(at)));
+        }
+    }
+    message
+}
