@@ -12,7 +12,7 @@ const DIRECT_WRITERS: &[(&str, &str)] = &[
         "the TUI paints cells with ratatui, which never emits their controls",
     ),
     (
-        "src/tui/play.rs",
+        "src/ctl/play.rs",
         "`ccmux play` replays a recording the user chose, into a screen",
     ),
     (
