@@ -54,7 +54,28 @@ pub struct Client<M> {
     pub view: watch::Receiver<View>,
     /// The last frame it has taken.
     pub acked: watch::Receiver<u64>,
+    /// The sessions it has typed into since their last frame.
+    pub typed: Arc<Typed>,
     pub out: mpsc::Sender<M>,
+}
+
+/// Sessions a client typed into: the frame that brings a key's echo is due at once, however
+/// soon after the last one (the keystroke path never waits for a frame tick).
+#[derive(Default)]
+pub struct Typed(Mutex<HashSet<SessionId>>);
+
+impl Typed {
+    pub fn mark(&self, id: SessionId) {
+        self.0.lock().insert(id);
+    }
+
+    fn contains(&self, id: SessionId) -> bool {
+        self.0.lock().contains(&id)
+    }
+
+    fn drawn(&self, id: SessionId) {
+        self.0.lock().remove(&id);
+    }
 }
 
 /// Sessions whose status (and so, maybe, screen) changed since their last frame.
@@ -119,6 +140,7 @@ impl Drop for Watchers {
 /// Everything the loop keeps between frames.
 struct State<P> {
     painter: Option<P>,
+    typed: Arc<Typed>,
     sent: HashMap<SessionId, Sent>,
     /// Sessions held back by a synchronized update, and when to look at them again.
     held: HashSet<SessionId>,
@@ -137,10 +159,14 @@ enum Due {
 }
 
 impl<P> State<P> {
+    /// Whether a change to session `id` may be drawn now, between ticks: it was typed into,
+    /// or it has had no frame for an interval.
     fn quiet(&self, id: SessionId, interval: Duration) -> bool {
-        self.drawn_at
-            .get(&id)
-            .is_none_or(|at| at.elapsed() >= interval)
+        self.typed.contains(id)
+            || self
+                .drawn_at
+                .get(&id)
+                .is_none_or(|at| at.elapsed() >= interval)
     }
 }
 
@@ -155,6 +181,7 @@ pub async fn run<P: Painter>(
     let Client {
         mut view,
         mut acked,
+        typed,
         out,
     } = client;
     let interval = Duration::from_secs(1) / frame_cap.clamp(1, MAX_FRAME_RATE);
@@ -163,6 +190,7 @@ pub async fn run<P: Painter>(
     let mut changes = manager.changes();
     let mut state = State {
         painter: Some(painter),
+        typed,
         sent: HashMap::new(),
         held: HashSet::new(),
         recheck: None,
@@ -318,6 +346,7 @@ async fn draw<P: Painter>(
     let now = Instant::now();
     for id in framed {
         state.drawn_at.insert(id, now);
+        state.typed.drawn(id);
     }
     state.painter = Some(painter);
     for (id, last, held) in kept {

@@ -2,6 +2,8 @@
 //! `crate::screen::schedule`, sent as MessagePack), and its reads of their history — a page,
 //! a search, a selection's text — answered one at a time, off the async workers.
 
+use std::sync::Arc;
+
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
@@ -48,6 +50,8 @@ impl Painter for SocketPainter {
 pub struct Screens {
     view: watch::Sender<View>,
     acked: watch::Sender<u64>,
+    /// Sessions this client typed into: their echo's frame goes at once.
+    pub typed: Arc<schedule::Typed>,
     reads: mpsc::Sender<(Session, Read)>,
     tasks: [JoinHandle<()>; 2],
 }
@@ -56,9 +60,11 @@ impl Screens {
     pub fn start(manager: Manager, frame_cap: u32, out: mpsc::Sender<ServerMessage>) -> Self {
         let (view, viewed) = watch::channel(View::new());
         let (acked, acks) = watch::channel(0u64);
+        let typed = Arc::new(schedule::Typed::default());
         let client = schedule::Client {
             view: viewed,
             acked: acks,
+            typed: typed.clone(),
             out: out.clone(),
         };
         let frames = tokio::spawn(schedule::run(manager, frame_cap, client, SocketPainter));
@@ -67,6 +73,7 @@ impl Screens {
         Self {
             view,
             acked,
+            typed,
             reads,
             tasks: [frames, reader],
         }

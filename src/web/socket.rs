@@ -137,9 +137,11 @@ async fn serve(socket: WebSocket, app: AppState, web: Arc<Web>, caller: Caller, 
         manager: app.manager.clone(),
         last_list: None,
     };
+    let typed = Arc::new(schedule::Typed::default());
     let client = schedule::Client {
         view: viewed,
         acked: acks,
+        typed: typed.clone(),
         out: out.clone(),
     };
     let frames = tokio::spawn(schedule::run(
@@ -153,6 +155,7 @@ async fn serve(socket: WebSocket, app: AppState, web: Arc<Web>, caller: Caller, 
         client: client_id,
         view,
         acked,
+        typed,
         out: out.clone(),
     };
     let ending = page.read(stream, &web, &caller).await;
@@ -170,6 +173,8 @@ struct Page {
     client: ClientId,
     view: watch::Sender<View>,
     acked: watch::Sender<u64>,
+    /// Sessions the page typed into: their echo's frame goes at once.
+    typed: Arc<schedule::Typed>,
     out: mpsc::Sender<Message>,
 }
 
@@ -263,10 +268,13 @@ impl Page {
             input::encode(&typed, &terminal).map_err(|e| ApiError::invalid("text", e))?
         };
         match bytes {
-            Some(bytes) => Ok(self
-                .manager
-                .client_input(self.client, session, bytes)
-                .await?),
+            Some(bytes) => {
+                self.typed.mark(session);
+                Ok(self
+                    .manager
+                    .client_input(self.client, session, bytes)
+                    .await?)
+            }
             None => Ok(()),
         }
     }

@@ -58,7 +58,10 @@ impl Connection {
             input::encode(&typed, &terminal)
         };
         match encoded {
-            Ok(Some(bytes)) => manager.client_input(self.client, session, bytes).await,
+            Ok(Some(bytes)) => {
+                self.screens.typed.mark(session);
+                manager.client_input(self.client, session, bytes).await
+            }
             Ok(None) => Ok(()),
             Err(e) => {
                 let text = format!("session {session}: {e}");
