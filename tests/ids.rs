@@ -4,28 +4,10 @@
 mod common;
 
 use std::path::Path;
-use std::process::Output;
 use std::rc::Rc;
 
-use common::server::{Server, TOKEN, ccmux, serve};
+use common::server::{Server, TOKEN, ctl, said, serve};
 use serde_json::{Value, json};
-
-fn ctl(server: &Server, args: &[&str]) -> Output {
-    ccmux(server.home.path())
-        .args(["--listen", &server.addr, "--token", TOKEN, "ctl"])
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn said(out: &Output) -> String {
-    format!(
-        "status {:?}\nstdout: {}\nstderr: {}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
 
 /// A `cat` session for `task` in `dir` (whose name is its workspace's).
 fn create(server: &Server, task: &str, dir: &Path) -> u64 {

@@ -7,17 +7,8 @@ mod common;
 use std::process::Output;
 use std::rc::Rc;
 
-use common::server::{Server, ccmux, launch};
+use common::server::{Server, ccmux, launch, said};
 use serde_json::Value;
-
-fn said(out: &Output) -> String {
-    format!(
-        "status {:?}\nstdout: {}\nstderr: {}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
 
 /// `ccmux [-L NAME] serve`, with no `--listen` and no token flag: as a user starts it.
 fn serve_as_a_user(home: &Rc<tempfile::TempDir>, name: Option<&str>) -> Server {

@@ -3,28 +3,9 @@
 
 mod common;
 
-use std::process::Output;
-
 use common::fixture;
-use common::server::{Server, TOKEN, ccmux, start_server};
+use common::server::{Server, ctl, said, start_server};
 use serde_json::json;
-
-fn ctl(server: &Server, args: &[&str]) -> Output {
-    ccmux(server.home.path())
-        .args(["--listen", &server.addr, "--token", TOKEN, "ctl"])
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn said(out: &Output) -> String {
-    format!(
-        "status {:?}\nstdout: {}\nstderr: {}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
 
 /// A shell that takes a second to show its prompt: `initializing` until then.
 const SLOW_SHELL: &[&str] = &[

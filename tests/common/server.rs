@@ -261,3 +261,22 @@ pub fn detect(file: &Path) -> Vec<(String, String)> {
         .map(|(_, state, reason)| (state, reason))
         .collect()
 }
+
+/// `ccmux ctl ARGS` against `server`, run to its end.
+pub fn ctl(server: &Server, args: &[&str]) -> std::process::Output {
+    ccmux(server.home.path())
+        .args(["--listen", &server.addr, "--token", TOKEN, "ctl"])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// A finished command's exit status and output, for an assertion's message.
+pub fn said(out: &std::process::Output) -> String {
+    format!(
+        "status {:?}\nstdout: {}\nstderr: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
