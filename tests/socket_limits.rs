@@ -133,22 +133,34 @@ fn a_client_attached_to_nothing_and_silent_is_closed_at_the_idle_limit() {
 fn frames_announced_and_never_sent_hold_no_memory_and_are_dropped() {
     let server = server();
     let before = server.rss_kib();
+    // 16 MiB is the default budget: the largest frame a client may announce.
     let mut half_sent: Vec<UnixStream> = (0..8)
         .map(|_| {
             let mut stream = hello(&server);
-            stream.write_all(&(64u32 << 20).to_be_bytes()).unwrap();
+            stream.write_all(&(16u32 << 20).to_be_bytes()).unwrap();
             stream.write_all(b"x").unwrap();
             stream
         })
         .collect();
     std::thread::sleep(Duration::from_millis(300));
     let grown = server.rss_kib().saturating_sub(before);
-    eprintln!("RSS grew {grown} KiB with 8 frames of 64 MiB announced");
+    eprintln!("RSS grew {grown} KiB with 8 frames of 16 MiB announced");
     assert!(grown < 32 * 1024, "{grown} KiB");
     for stream in &mut half_sent {
         let took = closed_after(stream).expect("a half-sent frame is kept");
         assert!(took < Duration::from_secs(3), "closed after {took:?}");
     }
+}
+
+#[test]
+fn a_frame_announced_over_the_budget_is_refused_at_once() {
+    let server = server();
+    let mut stream = hello(&server);
+    stream.write_all(&(64u32 << 20).to_be_bytes()).unwrap();
+    // The server may already have closed: a refused write is the answer too.
+    let _ = stream.write_all(b"x");
+    let took = closed_after(&mut stream).expect("an over-budget frame is kept");
+    assert!(took < Duration::from_millis(400), "closed after {took:?}");
 }
 
 /// A session whose program never reads its input (in raw mode, so that the terminal does not
