@@ -161,13 +161,32 @@ pub async fn connect_or_start(
             Err(ClientError::NoServer(_)) => {
                 return Err(did_not_start("it did not open its socket in time".into()));
             }
-            other => return other,
+            // The socket may be open before the server finds it cannot run (its API's port
+            // taken, say): a connection it drops as it exits is its failure to start.
+            Err(error) => {
+                return Err(match exit_under_way(&mut child).await {
+                    Some(status) => did_not_start(format!("it exited ({status})")),
+                    None => error,
+                });
+            }
+            connected => return connected,
         }
         if let Ok(Some(status)) = child.try_wait() {
             return Err(did_not_start(format!("it exited ({status})")));
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+}
+
+/// The exit status of a server that is exiting, waited for briefly.
+async fn exit_under_way(child: &mut std::process::Child) -> Option<std::process::ExitStatus> {
+    for _ in 0..50 {
+        if let Ok(Some(status)) = child.try_wait() {
+            return Some(status);
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    None
 }
 
 /// Starts `ccmux serve --background` in a session of its own, so the terminal's hang-up does

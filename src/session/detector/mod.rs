@@ -278,13 +278,19 @@ impl Detector {
     /// while one runs; an error already reported only until the program prints more.
     fn first_match(&self, view: &ScreenView) -> Option<Matched> {
         let running = self.submission.is_some();
+        // Output since the error, or a submission made after it (whose output may not have
+        // arrived yet), moves past it: the error's old text on screen no longer matches.
+        let moved_past = |seen: &ReportedError| {
+            self.last_output > seen.output_at
+                || self.submission.is_some_and(|s| s.at > seen.output_at)
+        };
         let rule = self.profile.rules.iter().find(|rule| {
             if rule.when_stalled.is_some() && !running {
                 return false;
             }
             let text = view.region(rule.region);
             match &self.error {
-                Some(seen) if seen.rule == rule.id && self.last_output > seen.output_at => {
+                Some(seen) if seen.rule == rule.id && moved_past(seen) => {
                     rule.pattern.find_iter(text).count() > seen.matches
                 }
                 _ => rule.pattern.is_match(text),

@@ -262,6 +262,20 @@ fn claude_a_spinner_in_the_title_is_busy_and_the_resting_mark_is_not() {
 }
 
 #[test]
+fn a_command_sent_after_an_error_is_not_ended_by_that_errors_old_text_before_its_echo() {
+    let spec: crate::session::profile_spec::ProfileSpec =
+        toml::from_str("based_on = 'shell'\nerror = ['it-broke']\n").unwrap();
+    let t0 = Instant::now();
+    let mut d = Detector::new(spec.to_profile("fails"), t0);
+    let broke = obs("errs$ echo it-broke\nit-broke\nerrs$ ", "errs$ ");
+    let verdict = |d: &mut Detector, at: Instant| d.decide(&broke, at).verdict.map(|(v, _)| v);
+    assert_eq!(verdict(&mut d, t0), Some(Verdict::Error));
+    // The next command's keys are written; the screen has not changed yet.
+    d.on_submit(t0 + Duration::from_secs(1));
+    assert_eq!(verdict(&mut d, t0 + Duration::from_millis(1010)), None);
+}
+
+#[test]
 fn a_reported_error_gives_way_once_the_program_prints_more_unless_it_shows_again() {
     let spec: crate::session::profile_spec::ProfileSpec =
         toml::from_str("idle = ['(?m)^>>> $']\nerror = ['Traceback']\nquiet_ms = 0\n").unwrap();
