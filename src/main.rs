@@ -8,6 +8,7 @@ use ccmux::cli::{Cli, Command, ConfigCommand, GlobalArgs};
 use ccmux::client::{self, ServerCommand};
 use ccmux::config::trust::{self, Trust, TrustAction};
 use ccmux::protocol::Attach;
+use ccmux::remote::{self, Host, Ssh};
 use ccmux::server::runtime::{self, Context};
 use ccmux::server::{self, ServeOptions, SocketPath};
 use ccmux::tui::Leave;
@@ -87,6 +88,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Command::Ctl(args)) => {
             let ctx = Context::load(cli.global)?;
+            if let Some(host) = &args.host {
+                return remote_ctl(&ctx, &socket, host);
+            }
             let endpoint = ctl_endpoint(&ctx, &socket)?;
             return ctl::run(args, endpoint);
         }
@@ -103,12 +107,23 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             tokio_runtime()?.block_on(server::run(ctx, options))?;
         }
-        Some(Command::Ls) => {
-            let workspaces = tokio_runtime()?.block_on(client::list(&socket))?;
+        Some(Command::Bridge) => {
+            let start = server_command(&cli.global, &socket, &log_file, false)?;
+            return ccmux::remote::bridge::run(&socket, &start);
+        }
+        Some(Command::Ls { host }) => {
+            let remote = host.map(|h| remote_of(cli.global, &h)).transpose()?;
+            let workspaces = tokio_runtime()?.block_on(async {
+                let connection = match &remote {
+                    Some((ssh, host)) => remote::connect(ssh, host, &socket.name).await?,
+                    None => client::connect(&socket).await?,
+                };
+                anyhow::Ok(client::list(connection).await?)
+            })?;
             ccmux::terminal_text::out!("{}", ccmux::ls::format(&workspaces));
         }
         Some(Command::KillServer) => tokio_runtime()?.block_on(client::kill_server(&socket))?,
-        Some(Command::Attach { workspace }) => {
+        Some(Command::Attach { workspace, host }) => {
             let attach = Attach {
                 workspace,
                 create: false,
@@ -116,6 +131,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 config: None,
                 run: Vec::new(),
             };
+            if let Some(host) = host {
+                return attach_remote(cli.global, socket, attach, &host, log_file);
+            }
             return attach_tui(cli.global, socket, attach, false, log_file);
         }
         None => {
@@ -167,7 +185,12 @@ fn attach_tui(
         };
         ccmux::tui::run(connection, attach, ctx.config.clone(), ctx.cwd.clone()).await
     })?;
-    Ok(match leave {
+    Ok(tell_leave(leave))
+}
+
+/// What the terminal is told when the TUI ends, and the exit status.
+fn tell_leave(leave: Leave) -> ExitCode {
+    match leave {
         Leave::Detached => {
             ccmux::terminal_text::outln!("[detached; `ccmux attach` comes back]");
             ExitCode::SUCCESS
@@ -183,7 +206,58 @@ fn attach_tui(
             );
             ExitCode::FAILURE
         }
-    })
+    }
+}
+
+/// `ccmux attach --host HOST`: the TUI as a client of HOST's server, through ssh and the
+/// bridge there (which starts that server when none runs).
+fn attach_remote(
+    global: GlobalArgs,
+    socket: SocketPath,
+    attach: Attach,
+    host: &str,
+    log_file: PathBuf,
+) -> anyhow::Result<ExitCode> {
+    logging::init(&log_file);
+    let ctx = Context::load(global)?;
+    let (ssh, host) = (Ssh::from_config(&ctx.config.remote), Host::parse(host)?);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let leave = runtime.block_on(async {
+        let connection = remote::connect(&ssh, &host, &socket.name).await?;
+        ccmux::tui::run(connection, attach, ctx.config.clone(), ctx.cwd.clone()).await
+    })?;
+    if let Leave::ServerLost = leave {
+        ccmux::terminal_text::errln!(
+            "ccmux: lost the link to {host} (ssh ended, or its server was killed); \
+             `ccmux attach --host {host}` comes back"
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(tell_leave(leave))
+}
+
+/// How `--host` reaches HOST: the ssh of `CCMUX_SSH` or the config.
+fn remote_of(global: GlobalArgs, host: &str) -> anyhow::Result<(Ssh, Host)> {
+    let ctx = Context::load(global)?;
+    Ok((Ssh::from_config(&ctx.config.remote), Host::parse(host)?))
+}
+
+/// `ccmux ctl --host HOST ARGS…`: the remote ctl, which finds its own server's API.
+fn remote_ctl(ctx: &Context, socket: &SocketPath, host: &str) -> anyhow::Result<ExitCode> {
+    let local_api = ctx.global.listen.is_some()
+        || ctx.global.token.is_some()
+        || ctx.global.token_file.is_some();
+    anyhow::ensure!(
+        !local_api,
+        "--listen, --token and --token-file name an API here; with --host, the ccmux on {host} \
+         finds its own server's"
+    );
+    let (ssh, host) = (Ssh::from_config(&ctx.config.remote), Host::parse(host)?);
+    let argv: Vec<String> = std::env::args().collect();
+    let args = remote::ctl::args_after_ctl(&argv);
+    Ok(remote::ctl::run(&ssh, &host, &socket.name, &args)?)
 }
 
 /// A server started for this client that did not come up said why on its stderr, which went

@@ -1,0 +1,170 @@
+//! Sessions on other machines: a real sshd on the loopback stands for the other machine, and
+//! the test's ccmux, with a home of its own, is that machine's ccmux. Everything goes through
+//! the user's door: `ccmux ls --host`, `ccmux ctl --host`, `ccmux attach --host`.
+
+mod common;
+
+use std::path::Path;
+use std::process::Output;
+use std::rc::Rc;
+
+use common::server::{self, Server, TOKEN, said};
+use common::sshd::Sshd;
+use serde_json::json;
+
+/// The other machine: its ccmux server (with an API for the test to set it up) behind sshd.
+struct Remote {
+    server: Server,
+    sshd: Sshd,
+}
+
+impl Remote {
+    /// Its server keeps the token in a file, as a user's does, so its own `ctl` finds it.
+    fn start() -> Self {
+        let home = tempfile::tempdir().unwrap();
+        let token_file = home.path().join("token");
+        std::fs::write(&token_file, TOKEN).unwrap();
+        let cwd = home.path().to_path_buf();
+        let token_file = token_file.display().to_string();
+        let server = server::serve(Rc::new(home), &cwd, &["--token-file", &token_file]);
+        let sshd = Sshd::start(server.home.path());
+        Self { server, sshd }
+    }
+
+    /// A shell session on the remote server, once it shows its prompt.
+    fn shell(&self, task: &str) -> u64 {
+        let body = json!({"task_id": task, "project_path": self.server.home.path(),
+            "command": ["bash", "--norc", "--noprofile", "-i"],
+            "environment": {"PS1": format!("{task}$ ")}});
+        let (status, info) = self.server.call("POST", "/api/v1/sessions", Some(body));
+        assert_eq!(status, 201, "{info}");
+        info["session_id"].as_u64().unwrap()
+    }
+}
+
+/// This machine's ccmux, with a home of its own and a config saying `config`.
+fn local(home: &Path, config: &str) -> std::process::Command {
+    let dir = home.join("config/ccmux");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("config.toml"), config).unwrap();
+    server::ccmux(home)
+}
+
+fn run_local(remote: &Remote, args: &[&str]) -> Output {
+    let home = tempfile::tempdir().unwrap();
+    local(home.path(), "")
+        .env("CCMUX_SSH", remote.sshd.ssh_command())
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn ls_with_a_host_lists_that_machines_sessions() {
+    let remote = Remote::start();
+    remote.shell("far-task");
+    let host = remote.sshd.host();
+    let out = run_local(&remote, &["ls", "--host", &host]);
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        said(&out),
+        remote.sshd.log()
+    );
+    let listed = String::from_utf8_lossy(&out.stdout);
+    assert!(listed.contains("far-task"), "{listed}");
+}
+
+#[test]
+fn ctl_with_a_host_runs_on_that_machine_and_passes_its_exit_status() {
+    let remote = Remote::start();
+    let id = remote.shell("far-ctl");
+    remote.server.wait_for_state(id, "ready");
+    let host = remote.sshd.host();
+    let out = run_local(&remote, &["ctl", "--host", &host, "list"]);
+    assert!(out.status.success(), "{}", said(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("far-ctl"),
+        "{}",
+        said(&out)
+    );
+    // Arguments arrive as typed, however the remote shell would read them.
+    let text = "echo 'quoted; $(not run)' && echo done-$((40+2))";
+    let out = run_local(
+        &remote,
+        &["ctl", "-H", &host, "send", &id.to_string(), text],
+    );
+    assert!(out.status.success(), "{}", said(&out));
+    let screen = remote
+        .server
+        .call("GET", &format!("/api/v1/sessions/{id}/screen"), None);
+    let lines = screen.1["lines"].to_string();
+    assert!(
+        lines.contains("quoted; $(not run)") && lines.contains("done-42"),
+        "{lines}"
+    );
+    let out = run_local(
+        &remote,
+        &["ctl", "--host", &host, "send", "no-such-task", "x"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", said(&out));
+    assert!(
+        !out.stderr.is_empty(),
+        "the remote ctl's error reaches stderr"
+    );
+}
+
+#[test]
+fn a_remote_of_another_version_is_named_with_what_to_upgrade() {
+    let remote = Remote::start();
+    let host = remote.sshd.host();
+    let old = common::fixture("old_ccmux.sh");
+    let cases = [
+        (format!("{old} protocol-1"), "older than this one"),
+        (format!("{old} no-bridge"), "has no `ccmux bridge`"),
+        (format!("{old} protocol-999"), "this ccmux (0"),
+        (
+            "ccmux-not-installed".to_string(),
+            "has no `ccmux-not-installed` on the PATH",
+        ),
+    ];
+    for (command, says) in cases {
+        let home = tempfile::tempdir().unwrap();
+        let config = format!(
+            "[remote]\nssh = \"{}\"\ncommand = \"{command}\"\n",
+            remote.sshd.ssh_command()
+        );
+        let out = local(home.path(), &config)
+            .args(["ls", "--host", &host])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success() && stderr.contains(says),
+            "{command}: {}",
+            said(&out)
+        );
+        assert!(
+            stderr.contains("upgrade") || stderr.contains("install"),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn a_host_without_a_running_server_gets_one_started_by_the_bridge() {
+    let sshd_home = tempfile::tempdir().unwrap();
+    let sshd = Sshd::start(sshd_home.path());
+    let home = tempfile::tempdir().unwrap();
+    let out = local(home.path(), "")
+        .env("CCMUX_SSH", sshd.ssh_command())
+        .args(["ls", "-H", &sshd.host()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}\n{}", said(&out), sshd.log());
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "no sessions\n");
+    // The server it started is that machine's, on its socket.
+    assert!(sshd_home.path().join("run/ccmux/default").exists());
+    let mut kill = server::ccmux(sshd_home.path());
+    assert!(kill.arg("kill-server").status().unwrap().success());
+}
