@@ -10,6 +10,7 @@ use std::rc::Rc;
 
 use common::server::{self, Server, TOKEN, said};
 use common::sshd::Sshd;
+use common::tmux::Tmux;
 use serde_json::json;
 
 /// The other machine: its ccmux server (with an API for the test to set it up) behind sshd.
@@ -167,4 +168,27 @@ fn a_host_without_a_running_server_gets_one_started_by_the_bridge() {
     assert!(sshd_home.path().join("run/ccmux/default").exists());
     let mut kill = server::ccmux(sshd_home.path());
     assert!(kill.arg("kill-server").status().unwrap().success());
+}
+
+#[test]
+fn attach_with_a_host_shows_a_remote_pane_that_echoes_what_is_typed() {
+    let remote = Remote::start();
+    let id = remote.shell("far-pane");
+    remote.server.wait_for_state(id, "ready");
+    let home = tempfile::tempdir().unwrap();
+    let config = format!("[remote]\nssh = \"{}\"\n", remote.sshd.ssh_command());
+    local(home.path(), &config);
+    let cwd = home.path().to_path_buf();
+    let args = format!("attach --host {}", remote.sshd.host());
+    let tmux = Tmux::run(Rc::new(home), &cwd, &[], (100, 30), &args);
+    tmux.wait_for(
+        |s| s.contains("far-pane$"),
+        "the remote pane shows its prompt",
+    );
+    tmux.text("echo far-$((6*7))");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(
+        |s| s.contains("far-42"),
+        "the remote shell echoes what is typed",
+    );
 }
