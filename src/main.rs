@@ -183,7 +183,15 @@ fn attach_tui(
         } else {
             client::connect(&socket).await?
         };
-        ccmux::tui::run(connection, attach, ctx.config.clone(), ctx.cwd.clone()).await
+        let link = ccmux::tui::Link::Local;
+        ccmux::tui::run(
+            connection,
+            link,
+            attach,
+            ctx.config.clone(),
+            ctx.cwd.clone(),
+        )
+        .await
     })?;
     Ok(tell_leave(leave))
 }
@@ -226,15 +234,28 @@ fn attach_remote(
         .build()?;
     let leave = runtime.block_on(async {
         let connection = remote::connect(&ssh, &host, &socket.name).await?;
-        ccmux::tui::run(connection, attach, ctx.config.clone(), ctx.cwd.clone()).await
+        let (name, to) = (socket.name.clone(), host.clone());
+        let dial: ccmux::tui::Dial = std::sync::Arc::new(move || {
+            let (ssh, host, name) = (ssh.clone(), to.clone(), name.clone());
+            Box::pin(async move {
+                let connected = remote::connect(&ssh, &host, &name).await;
+                connected.map_err(|e| e.to_string())
+            })
+        });
+        let link = ccmux::tui::Link::Remote {
+            host: host.to_string(),
+            dial,
+            down_since: None,
+        };
+        ccmux::tui::run(
+            connection,
+            link,
+            attach,
+            ctx.config.clone(),
+            ctx.cwd.clone(),
+        )
+        .await
     })?;
-    if let Leave::ServerLost = leave {
-        ccmux::terminal_text::errln!(
-            "ccmux: lost the link to {host} (ssh ended, or its server was killed); \
-             `ccmux attach --host {host}` comes back"
-        );
-        return Ok(ExitCode::FAILURE);
-    }
     Ok(tell_leave(leave))
 }
 

@@ -192,3 +192,73 @@ fn attach_with_a_host_shows_a_remote_pane_that_echoes_what_is_typed() {
         "the remote shell echoes what is typed",
     );
 }
+
+/// The last `tick-N` on the screen.
+fn last_tick(screen: &str) -> u64 {
+    screen
+        .split("tick-")
+        .skip(1)
+        .filter_map(|rest| rest.split_whitespace().next()?.parse().ok())
+        .max()
+        .unwrap_or(0)
+}
+
+#[test]
+fn a_dropped_link_says_reconnecting_refuses_keys_and_comes_back_with_the_newest_screen() {
+    let mut remote = Remote::start();
+    let id = remote.shell("far-flood");
+    remote.server.wait_for_state(id, "ready");
+    let home = tempfile::tempdir().unwrap();
+    let config = format!("[remote]\nssh = \"{}\"\n", remote.sshd.ssh_command());
+    local(home.path(), &config);
+    let cwd = home.path().to_path_buf();
+    let args = format!("attach --host {}", remote.sshd.host());
+    let tmux = Tmux::run(Rc::new(home), &cwd, &[], (100, 30), &args);
+    tmux.wait_for(
+        |s| s.contains("far-flood$"),
+        "the remote pane shows its prompt",
+    );
+    tmux.text("i=0; while :; do i=$((i+1)); echo tick-$i; sleep 0.02; done");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(|s| last_tick(s) > 20, "the remote pane floods");
+
+    // The link drops and cannot come back yet: sshd is down, ssh is killed.
+    remote.sshd.stop();
+    for pid in common::sshd::descendants(tmux.ccmux_pid()) {
+        unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+    }
+    let down = tmux.wait_for(|s| s.contains("reconnecting"), "the pane says reconnecting");
+    assert!(
+        down.contains("far-flood"),
+        "the pane is still there:\n{down}"
+    );
+    tmux.text("x");
+    tmux.wait_for(
+        |s| s.contains("not sent"),
+        "keys into a dropped link are refused",
+    );
+    let before = last_tick(&tmux.screen());
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert_eq!(
+        last_tick(&tmux.screen()),
+        before,
+        "a dropped link shows no new frames"
+    );
+
+    remote.sshd.restart();
+    let back = tmux.wait_for(
+        |s| !s.contains("reconnecting") && last_tick(s) > before + 20,
+        "the link comes back with the newest screen",
+    );
+    assert!(
+        back.contains(&remote.sshd.host()),
+        "the status bar names the host:\n{back}"
+    );
+    tmux.keys(&["C-c"]);
+    tmux.text("echo back-$((6*7))");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(
+        |s| s.contains("back-42"),
+        "typing reaches the remote pane again",
+    );
+}

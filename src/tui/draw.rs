@@ -47,6 +47,8 @@ pub fn draw(frame: &mut Frame, app: &mut App) -> Option<Instant> {
         .map(|(s, r)| (s.id(), *r))
         .collect();
     let now = Instant::now();
+    let mut recheck = app.attention.next_change(now);
+    let down = app.link.host().zip(app.link.down_since());
     for (session, rect) in shown.iter().zip(rects) {
         let is_focused = Some(session.id()) == focused;
         let stopped = matches!(
@@ -68,8 +70,11 @@ pub fn draw(frame: &mut Frame, app: &mut App) -> Option<Instant> {
         };
         frame.render_widget(header.block(rect.width), rect);
         draw_pane(frame, app, session, inner(rect), is_focused);
+        if let Some((host, since)) = down {
+            let next = crate::tui::link::draw_down(frame, rect, inner(rect), host, since);
+            recheck = Some(recheck.map_or(next, |r| r.min(next)));
+        }
     }
-    let recheck = app.attention.next_change(now);
     if sessions.is_empty() {
         let (prefix, keymap) = (app.config.ui.prefix, &app.keymap);
         let hint = format!(

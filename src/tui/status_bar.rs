@@ -17,10 +17,11 @@ use crate::tui::render::{state_glyph, state_style};
 /// question or a notice. What the user must read comes before the sessions, so a narrow screen
 /// cuts the session list rather than the question.
 pub fn status_line<'a>(app: &App, sessions: &[Session]) -> Paragraph<'a> {
-    let mut spans = vec![Span::styled(
-        format!(" [{}] ", app.workspace),
-        Style::default().fg(Color::Cyan),
-    )];
+    let place = match app.link.host() {
+        Some(host) => format!(" [{host}: {}] ", app.workspace),
+        None => format!(" [{}] ", app.workspace),
+    };
+    let mut spans = vec![Span::styled(place, Style::default().fg(Color::Cyan))];
     if app.zoom {
         spans.push(Span::styled("[zoom] ", Style::default().fg(Color::Cyan)));
     }

@@ -74,18 +74,22 @@ impl Sshd {
         if unsafe { libc::geteuid() } == 0 {
             let _ = std::fs::create_dir_all("/run/sshd");
         }
-        let log = std::fs::File::create(at("sshd.log")).unwrap();
-        let child = Command::new("/usr/sbin/sshd")
-            .args(["-D", "-e", "-f"])
-            .arg(at("sshd_config"))
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .expect("sshd is installed by .ci/run (openssh-server)");
+        let child = listen(dir.path());
         let sshd = Self { child, dir, port };
         sshd.wait_listening();
         sshd
+    }
+
+    /// Stops listening; the connections it serves go on (each has an sshd of its own).
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Listens again on the same port, with the same keys.
+    pub fn restart(&mut self) {
+        self.child = listen(self.dir.path());
+        self.wait_listening();
     }
 
     fn wait_listening(&self) {
@@ -119,6 +123,39 @@ impl Sshd {
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("sshd.log")).unwrap_or_default()
     }
+}
+
+/// `sshd -D` with the config in `dir`, logging to `dir/sshd.log`.
+fn listen(dir: &Path) -> Child {
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join("sshd.log"))
+        .unwrap();
+    Command::new("/usr/sbin/sshd")
+        .args(["-D", "-e", "-f"])
+        .arg(dir.join("sshd_config"))
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .expect("sshd is installed by .ci/run (openssh-server)")
+}
+
+/// Every process below `pid`, children first.
+pub fn descendants(pid: u32) -> Vec<u32> {
+    let mut found = Vec::new();
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task"))
+        .into_iter()
+        .flatten();
+    for task in tasks.flatten() {
+        let children = std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
+        for child in children.split_whitespace().filter_map(|c| c.parse().ok()) {
+            found.push(child);
+            found.extend(descendants(child));
+        }
+    }
+    found
 }
 
 fn keygen(path: &PathBuf) {
