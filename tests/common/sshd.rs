@@ -37,11 +37,16 @@ impl Sshd {
     /// An sshd whose one key runs ccmux (the test's binary) with `remote_home` as its home;
     /// any other remote command is run as it is (for a missing or an older ccmux).
     pub fn start(remote_home: &Path) -> Self {
+        Self::start_with_env(&remote_env(remote_home))
+    }
+
+    /// An sshd whose key runs ccmux with `env` (a home and XDG dirs) as that machine's.
+    pub fn start_with_env(env: &[(String, String)]) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let at = |name: &str| dir.path().join(name);
         keygen(&at("host_key"));
         keygen(&at("client_key"));
-        let exports: String = remote_env(remote_home)
+        let exports: String = env
             .iter()
             .map(|(k, v)| format!("export {k}='{v}'\n"))
             .collect();
