@@ -8,7 +8,7 @@ use ccmux::cli::{Cli, Command, ConfigCommand, GlobalArgs};
 use ccmux::client::{self, ServerCommand};
 use ccmux::config::trust::{self, Trust, TrustAction};
 use ccmux::protocol::Attach;
-use ccmux::remote::{self, Host, Ssh};
+use ccmux::remote::{self, Host, Prompts, Ssh};
 use ccmux::server::runtime::{self, Context};
 use ccmux::server::{self, ServeOptions, SocketPath};
 use ccmux::tui::Leave;
@@ -115,7 +115,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let remote = host.map(|h| remote_of(cli.global, &h)).transpose()?;
             let workspaces = tokio_runtime()?.block_on(async {
                 let connection = match &remote {
-                    Some((ssh, host)) => remote::connect(ssh, host, &socket.name).await?,
+                    Some((ssh, host)) => {
+                        remote::connect(ssh, host, &socket.name, Prompts::MayAsk).await?
+                    }
                     None => client::connect(&socket).await?,
                 };
                 anyhow::Ok(client::list(connection).await?)
@@ -233,12 +235,12 @@ fn attach_remote(
         .enable_all()
         .build()?;
     let leave = runtime.block_on(async {
-        let connection = remote::connect(&ssh, &host, &socket.name).await?;
+        let connection = remote::connect(&ssh, &host, &socket.name, Prompts::MayAsk).await?;
         let (name, to) = (socket.name.clone(), host.clone());
         let dial: ccmux::tui::Dial = std::sync::Arc::new(move || {
             let (ssh, host, name) = (ssh.clone(), to.clone(), name.clone());
             Box::pin(async move {
-                let connected = remote::connect(&ssh, &host, &name).await;
+                let connected = remote::connect(&ssh, &host, &name, Prompts::Never).await;
                 connected.map_err(|e| e.to_string())
             })
         });

@@ -5,7 +5,7 @@
 
 use std::process::{ExitCode, Stdio};
 
-use super::{Host, RemoteError, Ssh};
+use super::{Host, Prompts, RemoteError, Ssh};
 
 /// The flags that name the host, in `ctl`'s own arguments.
 const HOST_FLAGS: [&str; 2] = ["--host", "-H"];
@@ -27,7 +27,7 @@ pub fn run(ssh: &Ssh, host: &Host, socket: &str, args: &[String]) -> Result<Exit
     let mut remote = vec!["-L".to_string(), socket.to_string(), "ctl".to_string()];
     remote.extend(args.iter().cloned());
     let status = ssh
-        .command(host, &remote)
+        .command(host, &remote, Prompts::MayAsk)
         .stdin(Stdio::inherit())
         .stdout(Stdio::inherit())
         .stderr(Stdio::inherit())

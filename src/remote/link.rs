@@ -10,7 +10,7 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 use tokio::net::unix::pipe;
 
 use super::bridge::{self, Greeting};
-use super::{Host, Ssh};
+use super::{Host, Prompts, Ssh};
 use crate::client::{self, ClientError, Connection, Transport};
 use crate::protocol::{self, ProtocolError};
 
@@ -118,12 +118,17 @@ impl Said {
     }
 }
 
-/// Runs `ssh HOST ccmux -L SOCKET bridge` and says hello to the server behind it. ssh may ask
-/// for a password or a host key on the terminal first: call this before the TUI takes it.
-pub async fn connect(ssh: &Ssh, host: &Host, socket: &str) -> Result<Connection, RemoteError> {
+/// Runs `ssh HOST ccmux -L SOCKET bridge` and says hello to the server behind it. With
+/// [`Prompts::MayAsk`], ssh may ask for a password or a host key on the terminal first.
+pub async fn connect(
+    ssh: &Ssh,
+    host: &Host,
+    socket: &str,
+    prompts: Prompts,
+) -> Result<Connection, RemoteError> {
     let args = ["-L".to_string(), socket.to_string(), "bridge".to_string()];
     let mut child = ssh
-        .command(host, &args)
+        .command(host, &args, prompts)
         .spawn()
         .map_err(RemoteError::Spawn)?;
     let taken = (child.stdin.take(), child.stdout.take(), child.stderr.take());

@@ -12,6 +12,16 @@ use std::process::{Command, Stdio};
 
 pub use link::{RemoteError, connect};
 
+/// Whether ssh may ask the user something (a password, a new host key) on the terminal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prompts {
+    /// Before the TUI takes the terminal, and for `ls` and `ctl`.
+    MayAsk,
+    /// While the TUI owns the terminal (dialling a dropped link again): ssh runs without a
+    /// controlling terminal, so it fails rather than read the user's keys.
+    Never,
+}
+
 use crate::config::RemoteSection;
 
 /// The environment variable that overrides `[remote] ssh`.
@@ -66,7 +76,7 @@ impl Ssh {
     }
 
     /// `ssh HOST 'ccmux ARGS…'`, each argument quoted for the remote shell.
-    pub fn command(&self, host: &Host, args: &[String]) -> Command {
+    pub fn command(&self, host: &Host, args: &[String], prompts: Prompts) -> Command {
         let mut remote = self.remote.clone();
         for arg in args {
             remote.push(' ');
@@ -82,6 +92,16 @@ impl Ssh {
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
+        if prompts == Prompts::Never {
+            use std::os::unix::process::CommandExt;
+            // SAFETY: setsid is async-signal-safe and touches no memory of the parent.
+            unsafe {
+                command.pre_exec(|| {
+                    libc::setsid();
+                    Ok(())
+                });
+            }
+        }
         command
     }
 }

@@ -18,7 +18,8 @@ use crate::client::Connection;
 use crate::protocol::{Attach, ClientMessage};
 use crate::tui::app::App;
 
-/// The first wait after a failed dial, doubled after each failure up to the last.
+/// The wait after a failed dial (the first is at once), doubled after each failure up to the
+/// last.
 const FIRST_BACKOFF: Duration = Duration::from_millis(250);
 const LAST_BACKOFF: Duration = Duration::from_secs(8);
 
@@ -103,17 +104,13 @@ impl App {
     }
 }
 
-/// Dials until a connection comes, waiting longer after each failure; gives up when nobody
-/// waits for it any more (the client left).
+/// Dials at once, then again after each failure, waiting longer each time; gives up when
+/// nobody waits for it any more (the client left).
 fn redial(dial: Dial) -> oneshot::Receiver<Connection> {
     let (done, connection) = oneshot::channel();
     tokio::spawn(async move {
         let mut wait = FIRST_BACKOFF;
-        loop {
-            tokio::time::sleep(wait).await;
-            if done.is_closed() {
-                return;
-            }
+        while !done.is_closed() {
             match dial().await {
                 Ok(connection) => {
                     let _ = done.send(connection);
@@ -121,6 +118,7 @@ fn redial(dial: Dial) -> oneshot::Receiver<Connection> {
                 }
                 Err(why) => tracing::info!(%why, "the link is still down"),
             }
+            tokio::time::sleep(wait).await;
             wait = (wait * 2).min(LAST_BACKOFF);
         }
     });
