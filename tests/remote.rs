@@ -181,9 +181,14 @@ fn attach_with_a_host_shows_a_remote_pane_that_echoes_what_is_typed() {
     let cwd = home.path().to_path_buf();
     let args = format!("attach --host {}", remote.sshd.host());
     let tmux = Tmux::run(Rc::new(home), &cwd, &[], (100, 30), &args);
-    tmux.wait_for(
+    let screen = tmux.wait_for(
         |s| s.contains("far-pane$"),
         "the remote pane shows its prompt",
+    );
+    let title = format!("{}: far-pane", remote.sshd.host());
+    assert!(
+        screen.contains(&title),
+        "the pane's title names its host:\n{screen}"
     );
     tmux.text("echo far-$((6*7))");
     tmux.keys(&["Enter"]);

@@ -56,9 +56,14 @@ pub fn draw(frame: &mut Frame, app: &mut App) -> Option<Instant> {
             SessionState::Terminated | SessionState::Error
         );
         let claude = session.claude_summary();
+        // A pane of another machine's session says which machine.
+        let name = match app.link.host() {
+            Some(host) => format!("{host}: {}", app.name(session)),
+            None => app.name(session).to_string(),
+        };
         let header = PaneHeader {
             number: session.id().0,
-            name: app.name(session),
+            name: &name,
             state: session.state(),
             project_path: session.project_path(),
             focused: is_focused,
