@@ -249,14 +249,9 @@ fn attach_remote(
             dial,
             down_since: None,
         };
-        ccmux::tui::run(
-            connection,
-            link,
-            attach,
-            ctx.config.clone(),
-            ctx.cwd.clone(),
-        )
-        .await
+        let config = ctx.config.clone();
+        let tui = ccmux::tui::run(connection, link, attach, config, ctx.cwd.clone());
+        tui.await.with_context(|| format!("on {host}"))
     })?;
     Ok(tell_leave(leave))
 }

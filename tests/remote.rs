@@ -267,3 +267,29 @@ fn a_dropped_link_says_reconnecting_refuses_keys_and_comes_back_with_the_newest_
         "typing reaches the remote pane again",
     );
 }
+
+#[test]
+fn attach_with_a_host_whose_server_has_no_workspace_says_so_on_a_normal_terminal() {
+    let sshd_home = tempfile::tempdir().unwrap();
+    let sshd = Sshd::start(sshd_home.path());
+    let home = tempfile::tempdir().unwrap();
+    let out = local(home.path(), "")
+        .env("CCMUX_SSH", sshd.ssh_command())
+        .args(["attach", "-H", &sshd.host()])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let says = format!("on {}: no workspaces are running", sshd.host());
+    assert!(
+        !out.status.success() && stderr.contains(&says),
+        "{}",
+        said(&out)
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "the terminal was never taken: {}",
+        said(&out)
+    );
+    let mut kill = server::ccmux(sshd_home.path());
+    let _ = kill.arg("kill-server").status();
+}
