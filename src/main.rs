@@ -8,7 +8,7 @@ use ccmux::cli::{Cli, Command, ConfigCommand, GlobalArgs};
 use ccmux::client::{self, ServerCommand};
 use ccmux::config::trust::{self, Trust, TrustAction};
 use ccmux::protocol::Attach;
-use ccmux::remote::{self, Host, Prompts, Ssh};
+use ccmux::remote;
 use ccmux::server::runtime::{self, Context};
 use ccmux::server::{self, ServeOptions, SocketPath};
 use ccmux::tui::Leave;
@@ -89,7 +89,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Ctl(args)) => {
             let ctx = Context::load(cli.global)?;
             if let Some(host) = &args.host {
-                return remote_ctl(&ctx, &socket, host);
+                let (global, remote) = (&ctx.global, &ctx.config.remote);
+                return remote::ctl::from_command_line(global, remote, &socket.name, host);
             }
             let endpoint = ctl_endpoint(&ctx, &socket)?;
             return ctl::run(args, endpoint);
@@ -112,16 +113,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             return ccmux::remote::bridge::run(&socket, &start);
         }
         Some(Command::Ls { host }) => {
-            let remote = host.map(|h| remote_of(cli.global, &h)).transpose()?;
-            let workspaces = tokio_runtime()?.block_on(async {
-                let connection = match &remote {
-                    Some((ssh, host)) => {
-                        remote::connect(ssh, host, &socket.name, Prompts::MayAsk).await?
-                    }
-                    None => client::connect(&socket).await?,
-                };
-                anyhow::Ok(client::list(connection).await?)
-            })?;
+            let workspaces = match host {
+                Some(host) => {
+                    let remote = Context::load(cli.global)?.config.remote.clone();
+                    tokio_runtime()?.block_on(remote::list(&remote, &host, &socket.name))?
+                }
+                None => tokio_runtime()?
+                    .block_on(async { client::list(client::connect(&socket).await?).await })?,
+            };
             ccmux::terminal_text::out!("{}", ccmux::ls::format(&workspaces));
         }
         Some(Command::KillServer) => tokio_runtime()?.block_on(client::kill_server(&socket))?,
@@ -185,15 +184,8 @@ fn attach_tui(
         } else {
             client::connect(&socket).await?
         };
-        let link = ccmux::tui::Link::Local;
-        ccmux::tui::run(
-            connection,
-            link,
-            attach,
-            ctx.config.clone(),
-            ctx.cwd.clone(),
-        )
-        .await
+        let (link, config) = (ccmux::tui::Link::Local, ctx.config.clone());
+        ccmux::tui::run(connection, link, attach, config, ctx.cwd.clone()).await
     })?;
     Ok(tell_leave(leave))
 }
@@ -230,52 +222,12 @@ fn attach_remote(
 ) -> anyhow::Result<ExitCode> {
     logging::init(&log_file);
     let ctx = Context::load(global)?;
-    let (ssh, host) = (Ssh::from_config(&ctx.config.remote), Host::parse(host)?);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let leave = runtime.block_on(async {
-        let connection = remote::connect(&ssh, &host, &socket.name, Prompts::MayAsk).await?;
-        let (name, to) = (socket.name.clone(), host.clone());
-        let dial: ccmux::tui::Dial = std::sync::Arc::new(move || {
-            let (ssh, host, name) = (ssh.clone(), to.clone(), name.clone());
-            Box::pin(async move {
-                let connected = remote::connect(&ssh, &host, &name, Prompts::Never).await;
-                connected.map_err(|e| e.to_string())
-            })
-        });
-        let link = ccmux::tui::Link::Remote {
-            host: host.to_string(),
-            dial,
-            down_since: None,
-        };
-        let config = ctx.config.clone();
-        let tui = ccmux::tui::run(connection, link, attach, config, ctx.cwd.clone());
-        tui.await.with_context(|| format!("on {host}"))
-    })?;
-    Ok(tell_leave(leave))
-}
-
-/// How `--host` reaches HOST: the ssh of `CCMUX_SSH` or the config.
-fn remote_of(global: GlobalArgs, host: &str) -> anyhow::Result<(Ssh, Host)> {
-    let ctx = Context::load(global)?;
-    Ok((Ssh::from_config(&ctx.config.remote), Host::parse(host)?))
-}
-
-/// `ccmux ctl --host HOST ARGS…`: the remote ctl, which finds its own server's API.
-fn remote_ctl(ctx: &Context, socket: &SocketPath, host: &str) -> anyhow::Result<ExitCode> {
-    let local_api = ctx.global.listen.is_some()
-        || ctx.global.token.is_some()
-        || ctx.global.token_file.is_some();
-    anyhow::ensure!(
-        !local_api,
-        "--listen, --token and --token-file name an API here; with --host, the ccmux on {host} \
-         finds its own server's"
-    );
-    let (ssh, host) = (Ssh::from_config(&ctx.config.remote), Host::parse(host)?);
-    let argv: Vec<String> = std::env::args().collect();
-    let args = remote::ctl::args_after_ctl(&argv);
-    Ok(remote::ctl::run(&ssh, &host, &socket.name, &args)?)
+    let (config, cwd) = (ctx.config.clone(), ctx.cwd.clone());
+    let session = remote::attach::run(host, &socket.name, attach, config, cwd);
+    Ok(tell_leave(runtime.block_on(session)?))
 }
 
 /// A server started for this client that did not come up said why on its stderr, which went

@@ -6,6 +6,8 @@
 use std::process::{ExitCode, Stdio};
 
 use super::{Host, Prompts, RemoteError, Ssh};
+use crate::config::RemoteSection;
+use crate::server::args::GlobalArgs;
 
 /// The flags that name the host, in `ctl`'s own arguments.
 const HOST_FLAGS: [&str; 2] = ["--host", "-H"];
@@ -21,6 +23,25 @@ const VALUED_GLOBALS: [&str; 9] = [
     "--token-file",
     "-s",
 ];
+
+/// `ccmux ctl --host HOST ARGS…` as this process was started: the remote ctl gets `ARGS…`.
+pub fn from_command_line(
+    global: &GlobalArgs,
+    section: &RemoteSection,
+    socket: &str,
+    host: &str,
+) -> anyhow::Result<ExitCode> {
+    let local_api =
+        global.listen.is_some() || global.token.is_some() || global.token_file.is_some();
+    anyhow::ensure!(
+        !local_api,
+        "--listen, --token and --token-file name an API here; with --host, the ccmux on {host} \
+         finds its own server's"
+    );
+    let (ssh, host) = (Ssh::from_config(section), Host::parse(host)?);
+    let args = args_after_ctl(&std::env::args().collect::<Vec<_>>());
+    Ok(run(&ssh, &host, socket, &args)?)
+}
 
 /// Runs `ccmux -L SOCKET ctl ARGS…` on `host` with this terminal as its own.
 pub fn run(ssh: &Ssh, host: &Host, socket: &str, args: &[String]) -> Result<ExitCode, RemoteError> {

@@ -4,6 +4,7 @@
 //! client then speaks the socket protocol over the ssh child's pipes (see [`link`]). The
 //! remote server's socket rules (its private directory, peer uid) are its own and unchanged.
 
+pub mod attach;
 pub mod bridge;
 pub mod ctl;
 mod link;
@@ -22,10 +23,23 @@ pub enum Prompts {
     Never,
 }
 
+use crate::client;
 use crate::config::RemoteSection;
+use crate::protocol::WorkspaceListing;
 
 /// The environment variable that overrides `[remote] ssh`.
 pub const SSH_ENV: &str = "CCMUX_SSH";
+
+/// `ccmux ls --host HOST`: HOST's workspaces, each with its sessions.
+pub async fn list(
+    section: &RemoteSection,
+    host: &str,
+    socket: &str,
+) -> anyhow::Result<Vec<WorkspaceListing>> {
+    let (ssh, host) = (Ssh::from_config(section), Host::parse(host)?);
+    let connection = connect(&ssh, &host, socket, Prompts::MayAsk).await?;
+    Ok(client::list(connection).await?)
+}
 
 /// `[user@]host` as ssh takes it: never an option, never more than one word.
 #[derive(Debug, Clone, PartialEq, Eq)]

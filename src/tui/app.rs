@@ -156,19 +156,7 @@ impl App {
     /// Sends a request to the server. The queue only fills when the server stops reading; a
     /// request is then dropped and the user told, rather than the TUI freezing.
     pub fn request(&mut self, message: ClientMessage) {
-        let bookkeeping = matches!(
-            message,
-            ClientMessage::PaneSize { .. }
-                | ClientMessage::Shown { .. }
-                | ClientMessage::FrameTaken { .. }
-                | ClientMessage::WatchUsage { .. }
-        );
-        // While the link is down nothing is sent; what the server keeps of this client (sizes,
-        // panes shown) it learns again when the workspace is attached again.
-        if self.link.down_since().is_some() {
-            if !bookkeeping {
-                self.refuse_while_down();
-            }
+        if self.held_while_down(&message) {
             return;
         }
         if self.server.try_send(message).is_err() {

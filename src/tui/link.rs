@@ -90,6 +90,24 @@ impl App {
         }));
     }
 
+    /// Whether `message` must not be sent because the link is down. The user is told when
+    /// it was theirs; what the server keeps of this client (sizes, panes shown) it learns
+    /// again when the workspace is attached again.
+    pub(super) fn held_while_down(&mut self, message: &ClientMessage) -> bool {
+        let bookkeeping = matches!(
+            message,
+            ClientMessage::PaneSize { .. }
+                | ClientMessage::Shown { .. }
+                | ClientMessage::FrameTaken { .. }
+                | ClientMessage::WatchUsage { .. }
+        );
+        match self.link.down_since() {
+            None => false,
+            Some(_) if bookkeeping => true,
+            Some(_) => self.refuse_while_down(),
+        }
+    }
+
     /// Whether the link is down, so nothing may be sent; the user is told that what they
     /// typed was not sent.
     pub(super) fn refuse_while_down(&mut self) -> bool {
