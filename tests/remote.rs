@@ -293,3 +293,27 @@ fn attach_with_a_host_whose_server_has_no_workspace_says_so_on_a_normal_terminal
     let mut kill = server::ccmux(sshd_home.path());
     let _ = kill.arg("kill-server").status();
 }
+
+#[test]
+fn a_remote_panes_dialog_is_answered_from_the_tui() {
+    let remote = Remote::start();
+    let project = tempfile::tempdir().unwrap();
+    let none = json!({});
+    common::fixture_api::fixture_session(&remote.server, "far-claude", project.path(), none);
+    let home = tempfile::tempdir().unwrap();
+    let config = format!("[remote]\nssh = \"{}\"\n", remote.sshd.ssh_command());
+    local(home.path(), &config);
+    let cwd = home.path().to_path_buf();
+    let args = format!("attach --host {}", remote.sshd.host());
+    let tmux = Tmux::run(Rc::new(home), &cwd, &[], (120, 30), &args);
+    tmux.wait_for(|s| s.contains("far-claude ● ready"), "the remote pane is ready");
+    tmux.text("create a file, with permission");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(|s| s.contains("waiting_input"), "the remote pane asks");
+    tmux.keys(&["C-a", "a"]);
+    tmux.wait_for(
+        |s| s.contains("Ran 1 shell command") && s.contains("far-claude ● idle"),
+        "yes answered the remote dialog",
+    );
+    assert!(project.path().join("created_by_tool.txt").exists());
+}
