@@ -259,6 +259,13 @@ fn a_dropped_link_says_reconnecting_refuses_keys_and_comes_back_with_the_newest_
         back.contains(&remote.sshd.host()),
         "the status bar names the host:\n{back}"
     );
+    // What was typed while the link was down never reaches the session, not even late.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let log = common::fixture_api::log(&remote.server, id);
+    assert!(
+        !log.lines().any(|l| l == "\"input\": x"),
+        "a refused key was sent after all:\n{log}"
+    );
     tmux.keys(&["C-c"]);
     tmux.text("echo back-$((6*7))");
     tmux.keys(&["Enter"]);
@@ -306,7 +313,10 @@ fn a_remote_panes_dialog_is_answered_from_the_tui() {
     let cwd = home.path().to_path_buf();
     let args = format!("attach --host {}", remote.sshd.host());
     let tmux = Tmux::run(Rc::new(home), &cwd, &[], (120, 30), &args);
-    tmux.wait_for(|s| s.contains("far-claude ● ready"), "the remote pane is ready");
+    tmux.wait_for(
+        |s| s.contains("far-claude ● ready"),
+        "the remote pane is ready",
+    );
     tmux.text("create a file, with permission");
     tmux.keys(&["Enter"]);
     tmux.wait_for(|s| s.contains("waiting_input"), "the remote pane asks");
