@@ -23,6 +23,9 @@ pub struct Cli {
     /// When this starts a server: start it empty instead of restoring saved sessions.
     #[arg(long)]
     pub no_restore: bool,
+    /// Also show this host's sessions (reached with ssh, see [remote]); repeatable.
+    #[arg(short = 'H', long = "host", value_name = "[USER@]HOST")]
+    pub hosts: Vec<String>,
     /// Start a new workspace with one session running this command: `ccmux -- htop`.
     #[arg(last = true, value_name = "CMD")]
     pub run: Vec<String>,

@@ -135,7 +135,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if let Some(host) = host {
                 return attach_remote(cli.global, socket, attach, &host, log_file);
             }
-            return attach_tui(cli.global, socket, attach, false, log_file);
+            return attach_tui(cli.global, socket, attach, false, Vec::new(), log_file);
         }
         None => {
             let attach = Attach {
@@ -145,19 +145,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 config: cli.global.config.as_deref().map(absolute).transpose()?,
                 run: cli.run,
             };
-            return attach_tui(cli.global, socket, attach, cli.no_restore, log_file);
+            let (no_restore, hosts) = (cli.no_restore, cli.hosts);
+            return attach_tui(cli.global, socket, attach, no_restore, hosts, log_file);
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
 /// `ccmux` and `ccmux attach`: the TUI as a client of the server, which `ccmux` starts when
-/// none runs.
+/// none runs, with the sessions of `hosts` (and `[remote] hosts`) beside its own.
 fn attach_tui(
     global: GlobalArgs,
     socket: SocketPath,
     attach: Attach,
     no_restore: bool,
+    hosts: Vec<String>,
     log_file: PathBuf,
 ) -> anyhow::Result<ExitCode> {
     logging::init(&log_file);
@@ -184,8 +186,9 @@ fn attach_tui(
         } else {
             client::connect(&socket).await?
         };
-        let (link, config) = (ccmux::tui::Link::Local, ctx.config.clone());
-        ccmux::tui::run(connection, link, attach, config, ctx.cwd.clone()).await
+        let local = connection.into_channels();
+        let (channels, link) = remote::mux::join(local, hosts, &ctx.config.remote, &socket.name)?;
+        ccmux::tui::run(channels, link, attach, ctx.config.clone(), ctx.cwd.clone()).await
     })?;
     Ok(tell_leave(leave))
 }

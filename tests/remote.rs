@@ -327,3 +327,78 @@ fn a_remote_panes_dialog_is_answered_from_the_tui() {
     );
     assert!(project.path().join("created_by_tool.txt").exists());
 }
+
+#[test]
+fn local_and_remote_panes_share_one_view_and_a_dropped_host_leaves_local_panes_working() {
+    let mut remote = Remote::start();
+    let far = remote.shell("far-one");
+    remote.server.wait_for_state(far, "ready");
+    let host = remote.sshd.host();
+    let home = tempfile::tempdir().unwrap();
+    let ssh = remote.sshd.ssh_command();
+    local(
+        home.path(),
+        &format!("[remote]\nssh = \"{ssh}\"\nhosts = [\"{host}\"]\n"),
+    );
+    let project = tempfile::tempdir().unwrap();
+    let near = "[[session]]\ntask_id = \"near-one\"\n\
+                command = [\"bash\", \"--norc\", \"--noprofile\", \"-i\"]\n\
+                environment = { PS1 = \"near-one$ \" }\n";
+    common::tmux::write_trusted_project_file(home.path(), project.path(), near);
+    let tmux = Tmux::run(
+        Rc::new(home),
+        project.path(),
+        &[],
+        (160, 30),
+        "--listen 127.0.0.1:0",
+    );
+    let both = tmux.wait_for(
+        |s| s.contains("near-one$") && s.contains("far-one$"),
+        "this machine's pane and the host's, side by side",
+    );
+    assert!(both.contains(&format!("{host}: far-one")), "{both}");
+
+    // Session 1 here and session 1 there are two panes; keys go to the focused one's server.
+    tmux.keys(&["C-a", "1"]);
+    tmux.text("echo near-$((6*7))");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(|s| s.contains("near-42"), "the local pane echoes");
+    tmux.keys(&["C-a", "n"]);
+    tmux.text("i=0; while :; do i=$((i+1)); echo tick-$i; sleep 0.02; done");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(|s| last_tick(s) > 20, "the remote pane floods");
+
+    remote.sshd.stop();
+    for pid in common::sshd::descendants(tmux.ccmux_pid()) {
+        let exe = std::fs::read_link(format!("/proc/{pid}/exe")).unwrap_or_default();
+        if exe.ends_with("ssh") {
+            unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+        }
+    }
+    tmux.wait_for(
+        |s| s.contains("reconnecting"),
+        "the host's pane says reconnecting",
+    );
+    tmux.text("x");
+    tmux.wait_for(
+        |s| s.contains("not sent"),
+        "keys into the dropped host are refused",
+    );
+    let before = last_tick(&tmux.screen());
+    // The local pane never waits for the host.
+    tmux.keys(&["C-a", "1"]);
+    tmux.text("echo still-$((6*7))");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(
+        |s| s.contains("still-42"),
+        "the local pane echoes while the host is down",
+    );
+
+    remote.sshd.restart();
+    tmux.wait_for(
+        |s| !s.contains("reconnecting") && last_tick(s) > before + 20,
+        "the host's pane comes back with its newest screen",
+    );
+    let log = common::fixture_api::log(&remote.server, far);
+    assert!(!log.lines().any(|l| l == "\"input\": x"), "{log}");
+}

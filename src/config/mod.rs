@@ -67,6 +67,8 @@ pub struct RemoteSection {
     /// The remote ccmux, as the remote shell finds it (a non-interactive ssh session may not
     /// have ~/.cargo/bin on its PATH). Default: `ccmux`.
     pub command: Option<String>,
+    /// Hosts whose sessions `ccmux` shows beside this machine's, as `--host` does.
+    pub hosts: Vec<String>,
 }
 
 /// `[claude]`: what ccmux does for Claude Code sessions beyond the profile.

@@ -37,6 +37,6 @@ pub async fn run(
         dial,
         down_since: None,
     };
-    let tui = crate::tui::run(connection, link, attach, config, cwd);
+    let tui = crate::tui::run(connection.into_channels(), link, attach, config, cwd);
     tui.await.with_context(|| format!("on {host}"))
 }

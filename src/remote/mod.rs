@@ -8,6 +8,7 @@ pub mod attach;
 pub mod bridge;
 pub mod ctl;
 mod link;
+pub mod mux;
 
 use std::process::{Command, Stdio};
 

@@ -4,7 +4,7 @@
 //! dialled again with backoff, and once it is back the workspace is attached again, so each
 //! pane gets the newest screen (the server sends a new client whole frames, not a backlog).
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures_util::future::BoxFuture;
@@ -16,6 +16,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::client::Connection;
 use crate::protocol::{Attach, ClientMessage};
+use crate::session::SessionId;
 use crate::tui::app::App;
 
 /// The wait after a failed dial (the first is at once), doubled after each failure up to the
@@ -26,10 +27,78 @@ const LAST_BACKOFF: Duration = Duration::from_secs(8);
 /// Opens a new connection to the same server (ssh and the bridge again).
 pub type Dial = Arc<dyn Fn() -> BoxFuture<'static, Result<Connection, String>> + Send + Sync>;
 
+/// Where a host's session ids start in the TUI's (see `remote::mux`): below it, this
+/// machine's; a server hands out ids far below it.
+const LINK_SHIFT: u32 = 40;
+
+/// The TUI's id for session `own` of link `link` (0: this machine's server, which keeps its
+/// ids).
+pub fn pane_id(link: usize, own: SessionId) -> SessionId {
+    SessionId(((link as u64) << LINK_SHIFT) | own.0)
+}
+
+/// The link a pane's session lives on, and its id there.
+pub fn split_pane_id(id: SessionId) -> (usize, SessionId) {
+    let link = (id.0 >> LINK_SHIFT) as usize;
+    (link, SessionId(id.0 & ((1 << LINK_SHIFT) - 1)))
+}
+
+/// The hosts whose panes share this client's view with the local ones (see `remote::mux`),
+/// link 1 first, and the state of each one's link.
+pub struct Hosts {
+    names: Vec<String>,
+    states: Mutex<Vec<HostState>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HostState {
+    Connecting,
+    Up,
+    Down(Instant),
+}
+
+impl Hosts {
+    pub fn new(names: Vec<String>) -> Self {
+        let states = Mutex::new(vec![HostState::Connecting; names.len()]);
+        Self { names, states }
+    }
+
+    /// The host of link `link`; none for this machine's.
+    pub fn name(&self, link: usize) -> Option<&str> {
+        self.names.get(link.checked_sub(1)?).map(String::as_str)
+    }
+
+    pub fn state(&self, link: usize) -> Option<HostState> {
+        let states = self.states.lock().unwrap_or_else(|e| e.into_inner());
+        states.get(link.checked_sub(1)?).copied()
+    }
+
+    pub fn set_state(&self, link: usize, state: HostState) {
+        let mut states = self.states.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(slot) = link.checked_sub(1).and_then(|i| states.get_mut(i)) {
+            *slot = state;
+        }
+    }
+
+    /// `box, gpu ⟳`: each host, marked when its link is not up.
+    fn label(&self) -> String {
+        let mark = |link| match self.state(link) {
+            Some(HostState::Up) => "",
+            _ => " ⟳",
+        };
+        let names = self.names.iter().enumerate();
+        let labels: Vec<String> = names.map(|(i, n)| format!("{n}{}", mark(i + 1))).collect();
+        labels.join(", ")
+    }
+}
+
 /// How the TUI reaches its server.
 pub enum Link {
     /// The local socket: a lost server ends the client (`ccmux` starts a new one).
     Local,
+    /// The local server and hosts' servers merged into one connection by `remote::mux`; a
+    /// lost local server ends the client, a lost host is dialled again there.
+    Several(Arc<Hosts>),
     /// A host over ssh, which is dialled again when the link drops.
     Remote {
         host: String,
@@ -40,18 +109,46 @@ pub enum Link {
 }
 
 impl Link {
-    /// The host the panes live on, for titles and the status bar.
+    /// The host all panes live on, when it is one other machine.
     pub fn host(&self) -> Option<&str> {
         match self {
-            Link::Local => None,
             Link::Remote { host, .. } => Some(host),
+            Link::Local | Link::Several(_) => None,
         }
     }
 
+    /// When the one link to another machine dropped.
     pub fn down_since(&self) -> Option<Instant> {
         match self {
             Link::Remote { down_since, .. } => *down_since,
+            Link::Local | Link::Several(_) => None,
+        }
+    }
+
+    /// The host pane `id` lives on, and since when its link is down, for its title.
+    pub fn pane_host(&self, id: SessionId) -> Option<(&str, Option<Instant>)> {
+        match self {
             Link::Local => None,
+            Link::Remote {
+                host, down_since, ..
+            } => Some((host, *down_since)),
+            Link::Several(hosts) => {
+                let link = split_pane_id(id).0;
+                let down = match hosts.state(link) {
+                    Some(HostState::Down(since)) => Some(since),
+                    _ => None,
+                };
+                Some((hosts.name(link)?, down))
+            }
+        }
+    }
+
+    /// Where the workspace lives, for the status bar: `box: api`, `api + box, gpu`.
+    pub fn place(&self, workspace: &str) -> String {
+        match self {
+            Link::Local => workspace.to_string(),
+            Link::Remote { host, .. } => format!("{host}: {workspace}"),
+            Link::Several(hosts) => format!("{workspace} + {}", hosts.label()),
         }
     }
 }
@@ -64,6 +161,7 @@ impl App {
             dial, down_since, ..
         } = &mut self.link
         else {
+            // The local server is gone (a host's link is the mux's business).
             self.quit = Some(crate::tui::Leave::ServerLost);
             return None;
         };

@@ -51,7 +51,7 @@ use ratatui::backend::CrosstermBackend;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::sleep_until;
 
-use crate::client::Connection;
+use crate::client::{Channels, Connection};
 use crate::config::Config;
 use crate::protocol::{Attach, ClientMessage, ServerMessage};
 use crate::server::runtime::termination_signal;
@@ -66,13 +66,12 @@ const FLUSH_TIMEOUT: Duration = Duration::from_secs(2);
 /// hangs up, or the server goes away. Errors before the screen is taken (a refused attach)
 /// come back as errors, printed on a normal terminal.
 pub async fn run(
-    connection: Connection,
+    channels: Channels,
     link: Link,
     attach: Attach,
     config: Arc<Config>,
     cwd: PathBuf,
 ) -> anyhow::Result<Leave> {
-    let channels = connection.into_channels();
     let (to_server, mut from_server) = (channels.to_server, channels.from_server);
     let mut written = channels.written;
     to_server
