@@ -8,7 +8,7 @@
 
 use std::collections::VecDeque;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use tokio::sync::mpsc;
 
@@ -18,12 +18,10 @@ use crate::config::RemoteSection;
 use crate::protocol::{Attach, ClientMessage, ServerMessage};
 use crate::session::{SessionId, SessionInfo};
 use crate::tui::Link;
-use crate::tui::link::{HostState, Hosts, pane_id, split_pane_id};
+use crate::tui::link::{FIRST_BACKOFF, HostState, Hosts, LAST_BACKOFF, pane_id, split_pane_id};
 
 /// The local server's link number; hosts are 1, 2, … in the order given.
 const LOCAL: usize = 0;
-const FIRST_BACKOFF: Duration = Duration::from_millis(250);
-const LAST_BACKOFF: Duration = Duration::from_secs(8);
 /// Messages between the links' tasks and the mux, and to the TUI.
 const QUEUE: usize = 64;
 const REQUESTS: usize = 1024;

@@ -21,8 +21,8 @@ use crate::tui::app::App;
 
 /// The wait after a failed dial (the first is at once), doubled after each failure up to the
 /// last.
-const FIRST_BACKOFF: Duration = Duration::from_millis(250);
-const LAST_BACKOFF: Duration = Duration::from_secs(8);
+pub const FIRST_BACKOFF: Duration = Duration::from_millis(250);
+pub const LAST_BACKOFF: Duration = Duration::from_secs(8);
 
 /// Opens a new connection to the same server (ssh and the bridge again).
 pub type Dial = Arc<dyn Fn() -> BoxFuture<'static, Result<Connection, String>> + Send + Sync>;
