@@ -1,5 +1,6 @@
 //! The command line: `ccmux` (attach the TUI, starting a server when none runs), `attach`,
-//! `ls`, `kill-server`, `serve`, `ctl`, `token`, `web`, `config`, `trust`, `completions`.
+//! `ls`, `kill-server`, `serve`, `ctl`, `token`, `web`, `config`, `trust`, `completions`, and
+//! `bridge`, which ssh runs for a client on another machine.
 
 use std::path::PathBuf;
 
@@ -22,6 +23,9 @@ pub struct Cli {
     /// When this starts a server: start it empty instead of restoring saved sessions.
     #[arg(long)]
     pub no_restore: bool,
+    /// Also show this host's sessions (reached with ssh, see [remote]); repeatable.
+    #[arg(short = 'H', long = "host", value_name = "[USER@]HOST")]
+    pub hosts: Vec<String>,
     /// Start a new workspace with one session running this command: `ccmux -- htop`.
     #[arg(last = true, value_name = "CMD")]
     pub run: Vec<String>,
@@ -44,9 +48,16 @@ pub enum Command {
     Attach {
         #[arg(short = 's', long = "workspace", value_name = "NAME")]
         workspace: Option<String>,
+        /// The server on another machine, reached with ssh (see [remote] in the config).
+        #[arg(short = 'H', long, value_name = "[USER@]HOST")]
+        host: Option<String>,
     },
     /// List the server's workspaces and their sessions.
-    Ls,
+    Ls {
+        /// The server on another machine, reached with ssh.
+        #[arg(short = 'H', long, value_name = "[USER@]HOST")]
+        host: Option<String>,
+    },
     /// End every session and the server.
     KillServer,
     /// Drive a running ccmux over its API.
@@ -91,6 +102,10 @@ pub enum Command {
         #[arg(long)]
         profile: Option<String>,
     },
+    /// Run by `ssh` for `--host`: joins stdin and stdout to this machine's server socket,
+    /// starting the server when none runs.
+    #[command(hide = true)]
+    Bridge,
     /// Run by Claude Code as a session's hook: passes its JSON to the server.
     #[command(hide = true)]
     Hook,

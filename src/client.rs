@@ -1,13 +1,15 @@
 //! The client side of the server's socket: connecting (and starting a server in the
-//! background when none runs), and the one-shot commands `ls` and `kill-server`.
+//! background when none runs), and the one-shot commands `ls` and `kill-server`. The protocol
+//! runs over any byte stream (a [`Transport`]): the local socket, or an ssh child's pipes to a
+//! remote one (see `crate::remote`).
 
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::UnixStream;
-use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::mpsc;
 
 use crate::protocol::{self, ClientMessage, ProtocolError, ServerMessage, WorkspaceListing};
@@ -41,20 +43,38 @@ pub enum ClientError {
     Protocol(#[from] ProtocolError),
 }
 
+/// The two directions of a byte stream to a server, and what must live as long as they do.
+pub struct Transport {
+    pub reader: Box<dyn AsyncRead + Send + Unpin>,
+    pub writer: Box<dyn AsyncWrite + Send + Unpin>,
+    /// Dropped when the reading ends: the ssh process carrying a remote connection, say.
+    pub carrier: Option<Box<dyn Send>>,
+}
+
+impl From<UnixStream> for Transport {
+    fn from(stream: UnixStream) -> Self {
+        let (reader, writer) = stream.into_split();
+        Self {
+            reader: Box::new(reader),
+            writer: Box::new(writer),
+            carrier: None,
+        }
+    }
+}
+
 /// A connection that has said hello.
 pub struct Connection {
-    reader: OwnedReadHalf,
-    writer: OwnedWriteHalf,
+    transport: Transport,
     pub server_pid: u32,
 }
 
 impl Connection {
     pub async fn send(&mut self, message: &ClientMessage) -> Result<(), ProtocolError> {
-        protocol::write(&mut self.writer, message).await
+        protocol::write(&mut self.transport.writer, message).await
     }
 
     pub async fn receive(&mut self) -> Result<ServerMessage, ProtocolError> {
-        protocol::read(&mut self.reader).await
+        protocol::read(&mut self.transport.reader).await
     }
 
     /// Moves both directions onto tasks with bounded queues: what the TUI's loop talks to. The
@@ -62,7 +82,11 @@ impl Connection {
     pub fn into_channels(self) -> Channels {
         let (to_server, mut outgoing) = mpsc::channel::<ClientMessage>(OUTGOING_QUEUE);
         let (incoming, from_server) = mpsc::channel(INCOMING_QUEUE);
-        let (mut reader, mut writer) = (self.reader, self.writer);
+        let Transport {
+            mut reader,
+            mut writer,
+            carrier,
+        } = self.transport;
         let written = tokio::spawn(async move {
             while let Some(message) = outgoing.recv().await {
                 if protocol::write(&mut writer, &message).await.is_err() {
@@ -76,6 +100,7 @@ impl Connection {
                     break;
                 }
             }
+            drop(carrier);
         });
         Channels {
             to_server,
@@ -95,7 +120,12 @@ pub struct Channels {
 
 /// Connects to the server on `socket`.
 pub async fn connect(socket: &SocketPath) -> Result<Connection, ClientError> {
-    let stream = UnixStream::connect(&socket.path)
+    handshake(open(socket).await?).await
+}
+
+/// Opens the server's socket, without a word said on it.
+async fn open(socket: &SocketPath) -> Result<UnixStream, ClientError> {
+    UnixStream::connect(&socket.path)
         .await
         .map_err(|source| match source.kind() {
             std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused => {
@@ -105,16 +135,13 @@ pub async fn connect(socket: &SocketPath) -> Result<Connection, ClientError> {
                 path: socket.path.clone(),
                 source,
             },
-        })?;
-    handshake(stream).await
+        })
 }
 
 /// Says hello on a fresh stream and reads the server's welcome.
-pub async fn handshake(stream: UnixStream) -> Result<Connection, ClientError> {
-    let (reader, writer) = stream.into_split();
+pub async fn handshake(transport: impl Into<Transport>) -> Result<Connection, ClientError> {
     let mut connection = Connection {
-        reader,
-        writer,
+        transport: transport.into(),
         server_pid: 0,
     };
     let hello = ClientMessage::Hello {
@@ -145,7 +172,16 @@ pub async fn connect_or_start(
     socket: &SocketPath,
     start: &ServerCommand,
 ) -> Result<Connection, ClientError> {
-    match connect(socket).await {
+    handshake(open_or_start(socket, start).await?).await
+}
+
+/// Opens the server's socket, first starting a server in the background when none runs; says
+/// nothing on it (the bridge leaves the hello to its client).
+pub async fn open_or_start(
+    socket: &SocketPath,
+    start: &ServerCommand,
+) -> Result<UnixStream, ClientError> {
+    match open(socket).await {
         Err(ClientError::NoServer(_)) => {}
         other => return other,
     }
@@ -156,7 +192,7 @@ pub async fn connect_or_start(
     let mut child = spawn_server(start).map_err(|e| did_not_start(e.to_string()))?;
     let deadline = Instant::now() + START_TIMEOUT;
     loop {
-        match connect(socket).await {
+        match open(socket).await {
             Err(ClientError::NoServer(_)) if Instant::now() < deadline => {}
             Err(ClientError::NoServer(_)) => {
                 return Err(did_not_start("it did not open its socket in time".into()));
@@ -218,9 +254,8 @@ fn spawn_server(start: &ServerCommand) -> std::io::Result<std::process::Child> {
     command.spawn()
 }
 
-/// `ccmux ls`: every workspace with its sessions.
-pub async fn list(socket: &SocketPath) -> Result<Vec<WorkspaceListing>, ClientError> {
-    let mut connection = connect(socket).await?;
+/// `ccmux ls`: every workspace with its sessions, from the server on `connection`.
+pub async fn list(mut connection: Connection) -> Result<Vec<WorkspaceListing>, ClientError> {
     connection.send(&ClientMessage::List).await?;
     loop {
         match connection.receive().await? {

@@ -23,6 +23,7 @@ pub mod output_filter;
 pub mod paths;
 pub mod protocol;
 pub mod recording;
+pub mod remote;
 pub mod screen;
 pub mod server;
 pub mod session;

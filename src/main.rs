@@ -8,6 +8,7 @@ use ccmux::cli::{Cli, Command, ConfigCommand, GlobalArgs};
 use ccmux::client::{self, ServerCommand};
 use ccmux::config::trust::{self, Trust, TrustAction};
 use ccmux::protocol::Attach;
+use ccmux::remote;
 use ccmux::server::runtime::{self, Context};
 use ccmux::server::{self, ServeOptions, SocketPath};
 use ccmux::tui::Leave;
@@ -87,6 +88,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Command::Ctl(args)) => {
             let ctx = Context::load(cli.global)?;
+            if let Some(host) = &args.host {
+                let (global, remote) = (&ctx.global, &ctx.config.remote);
+                return remote::ctl::from_command_line(global, remote, &socket.name, host);
+            }
             let endpoint = ctl_endpoint(&ctx, &socket)?;
             return ctl::run(args, endpoint);
         }
@@ -103,12 +108,23 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             tokio_runtime()?.block_on(server::run(ctx, options))?;
         }
-        Some(Command::Ls) => {
-            let workspaces = tokio_runtime()?.block_on(client::list(&socket))?;
+        Some(Command::Bridge) => {
+            let start = server_command(&cli.global, &socket, &log_file, false)?;
+            return ccmux::remote::bridge::run(&socket, &start);
+        }
+        Some(Command::Ls { host }) => {
+            let workspaces = match host {
+                Some(host) => {
+                    let remote = Context::load(cli.global)?.config.remote.clone();
+                    tokio_runtime()?.block_on(remote::list(&remote, &host, &socket.name))?
+                }
+                None => tokio_runtime()?
+                    .block_on(async { client::list(client::connect(&socket).await?).await })?,
+            };
             ccmux::terminal_text::out!("{}", ccmux::ls::format(&workspaces));
         }
         Some(Command::KillServer) => tokio_runtime()?.block_on(client::kill_server(&socket))?,
-        Some(Command::Attach { workspace }) => {
+        Some(Command::Attach { workspace, host }) => {
             let attach = Attach {
                 workspace,
                 create: false,
@@ -116,7 +132,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 config: None,
                 run: Vec::new(),
             };
-            return attach_tui(cli.global, socket, attach, false, log_file);
+            if let Some(host) = host {
+                return attach_remote(cli.global, socket, attach, &host, log_file);
+            }
+            return attach_tui(cli.global, socket, attach, false, Vec::new(), log_file);
         }
         None => {
             let attach = Attach {
@@ -126,19 +145,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 config: cli.global.config.as_deref().map(absolute).transpose()?,
                 run: cli.run,
             };
-            return attach_tui(cli.global, socket, attach, cli.no_restore, log_file);
+            let (no_restore, hosts) = (cli.no_restore, cli.hosts);
+            return attach_tui(cli.global, socket, attach, no_restore, hosts, log_file);
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
 /// `ccmux` and `ccmux attach`: the TUI as a client of the server, which `ccmux` starts when
-/// none runs.
+/// none runs, with the sessions of `hosts` (and `[remote] hosts`) beside its own.
 fn attach_tui(
     global: GlobalArgs,
     socket: SocketPath,
     attach: Attach,
     no_restore: bool,
+    hosts: Vec<String>,
     log_file: PathBuf,
 ) -> anyhow::Result<ExitCode> {
     logging::init(&log_file);
@@ -165,9 +186,16 @@ fn attach_tui(
         } else {
             client::connect(&socket).await?
         };
-        ccmux::tui::run(connection, attach, ctx.config.clone(), ctx.cwd.clone()).await
+        let local = connection.into_channels();
+        let (channels, link) = remote::mux::join(local, hosts, &ctx.config.remote, &socket.name)?;
+        ccmux::tui::run(channels, link, attach, ctx.config.clone(), ctx.cwd.clone()).await
     })?;
-    Ok(match leave {
+    Ok(tell_leave(leave))
+}
+
+/// What the terminal is told when the TUI ends, and the exit status.
+fn tell_leave(leave: Leave) -> ExitCode {
+    match leave {
         Leave::Detached => {
             ccmux::terminal_text::outln!("[detached; `ccmux attach` comes back]");
             ExitCode::SUCCESS
@@ -183,7 +211,26 @@ fn attach_tui(
             );
             ExitCode::FAILURE
         }
-    })
+    }
+}
+
+/// `ccmux attach --host HOST`: the TUI as a client of HOST's server, through ssh and the
+/// bridge there (which starts that server when none runs).
+fn attach_remote(
+    global: GlobalArgs,
+    socket: SocketPath,
+    attach: Attach,
+    host: &str,
+    log_file: PathBuf,
+) -> anyhow::Result<ExitCode> {
+    logging::init(&log_file);
+    let ctx = Context::load(global)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let (config, cwd) = (ctx.config.clone(), ctx.cwd.clone());
+    let session = remote::attach::run(host, &socket.name, attach, config, cwd);
+    Ok(tell_leave(runtime.block_on(session)?))
 }
 
 /// A server started for this client that did not come up said why on its stderr, which went

@@ -47,7 +47,9 @@ const FLOORS: &[Floor] = &[
     floor("doors", &["web", "api", "server"], Siblings::MayUse),
     floor(
         "programs",
-        &["client", "tui", "ctl", "hook", "ls", "cli", "main"],
+        &[
+            "client", "remote", "tui", "ctl", "hook", "ls", "cli", "main",
+        ],
         Siblings::MayUse,
     ),
 ];

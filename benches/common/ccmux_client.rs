@@ -142,6 +142,11 @@ pub struct Running<'a> {
 }
 
 impl Running<'_> {
+    /// The run's isolated directories and name.
+    pub fn sandbox(&self) -> &Sandbox {
+        &self.sandbox
+    }
+
     /// Moves focus to pane `n` (1–9) with the prefix key, as a person would.
     pub fn focus(&mut self, n: u8) -> anyhow::Result<()> {
         self.client.type_slowly(&[PREFIX, b'0' + n])

@@ -54,6 +54,21 @@ pub struct Config {
     #[serde(rename = "policy")]
     pub policies: Vec<crate::claude::policy::PolicyRule>,
     pub claude: ClaudeSection,
+    pub remote: RemoteSection,
+}
+
+/// `[remote]`: how `--host` reaches another machine's ccmux (see `crate::remote`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RemoteSection {
+    /// The ssh command, run by `sh` with the host and the remote command after it, e.g.
+    /// "ssh -p 2222"; `CCMUX_SSH` overrides it. Default: `ssh`.
+    pub ssh: Option<String>,
+    /// The remote ccmux, as the remote shell finds it (a non-interactive ssh session may not
+    /// have ~/.cargo/bin on its PATH). Default: `ccmux`.
+    pub command: Option<String>,
+    /// Hosts whose sessions `ccmux` shows beside this machine's, as `--host` does.
+    pub hosts: Vec<String>,
 }
 
 /// `[claude]`: what ccmux does for Claude Code sessions beyond the profile.

@@ -34,6 +34,9 @@ pub struct CtlArgs {
     /// Print the API's JSON instead of tables.
     #[arg(long, global = true)]
     pub json: bool,
+    /// Run this on another machine's ccmux, over ssh (see [remote] in the config).
+    #[arg(short = 'H', long, value_name = "[USER@]HOST")]
+    pub host: Option<String>,
     #[command(subcommand)]
     pub command: CtlCommand,
 }

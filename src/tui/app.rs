@@ -18,6 +18,7 @@ use crate::protocol::{ClientMessage, NewSession};
 use crate::screen::input::Input;
 use crate::session::{SessionId, SessionState, TerminalSize};
 use crate::tui::attention::Attention;
+use crate::tui::link::Link;
 use crate::tui::macro_picker::MacroPicker;
 use crate::tui::pane::Pane;
 use crate::tui::prompt::{NewSessionPrompt, Outcome, RenamePrompt};
@@ -46,7 +47,9 @@ pub enum Mode {
 
 pub struct App {
     /// Requests to the server, in the order they were made.
-    server: mpsc::Sender<ClientMessage>,
+    pub(super) server: mpsc::Sender<ClientMessage>,
+    /// Where the server is, and whether the link to it is up.
+    pub link: Link,
     pub config: Arc<Config>,
     /// What the keys after the prefix do, from the config.
     pub keymap: Keymap,
@@ -117,6 +120,7 @@ impl App {
     pub fn new(server: mpsc::Sender<ClientMessage>, config: Arc<Config>, cwd: PathBuf) -> Self {
         Self {
             server,
+            link: Link::Local,
             layout: config.ui.layout,
             keymap: config.ui.keymap(),
             config,
@@ -152,6 +156,9 @@ impl App {
     /// Sends a request to the server. The queue only fills when the server stops reading; a
     /// request is then dropped and the user told, rather than the TUI freezing.
     pub fn request(&mut self, message: ClientMessage) {
+        if self.held_while_down(&message) {
+            return;
+        }
         if self.server.try_send(message).is_err() {
             self.message = Some("the server is not responding; input was dropped".into());
         }
@@ -294,6 +301,9 @@ impl App {
 
     /// Queues input for a session behind the keys typed before them.
     pub(super) fn send_to(&mut self, session: SessionId, input: Input) {
+        if self.refuse_while_down() {
+            return;
+        }
         self.awaiting_echo = Some(session);
         self.forwarded += 1;
         self.request(ClientMessage::Input { session, input });

@@ -11,6 +11,7 @@ use crate::config::Action;
 use crate::session::SessionState;
 use crate::tui::app::{App, Mode, inner};
 use crate::tui::layout::pane_areas;
+use crate::tui::link::{draw_down, split_pane_id};
 use crate::tui::overlay;
 use crate::tui::pane::Pane as Session;
 use crate::tui::render::paint;
@@ -47,6 +48,7 @@ pub fn draw(frame: &mut Frame, app: &mut App) -> Option<Instant> {
         .map(|(s, r)| (s.id(), *r))
         .collect();
     let now = Instant::now();
+    let mut recheck = app.attention.next_change(now);
     for (session, rect) in shown.iter().zip(rects) {
         let is_focused = Some(session.id()) == focused;
         let stopped = matches!(
@@ -54,9 +56,15 @@ pub fn draw(frame: &mut Frame, app: &mut App) -> Option<Instant> {
             SessionState::Terminated | SessionState::Error
         );
         let claude = session.claude_summary();
+        // A pane of another machine's session says which machine, and its number there.
+        let host = app.link.pane_host(session.id());
+        let name = match host {
+            Some((host, _)) => format!("{host}: {}", app.name(session)),
+            None => app.name(session).to_string(),
+        };
         let header = PaneHeader {
-            number: session.id().0,
-            name: app.name(session),
+            number: split_pane_id(session.id()).1.0,
+            name: &name,
             state: session.state(),
             project_path: session.project_path(),
             focused: is_focused,
@@ -68,8 +76,11 @@ pub fn draw(frame: &mut Frame, app: &mut App) -> Option<Instant> {
         };
         frame.render_widget(header.block(rect.width), rect);
         draw_pane(frame, app, session, inner(rect), is_focused);
+        if let Some((host, Some(since))) = host {
+            let next = draw_down(frame, rect, inner(rect), host, since);
+            recheck = Some(recheck.map_or(next, |r| r.min(next)));
+        }
     }
-    let recheck = app.attention.next_change(now);
     if sessions.is_empty() {
         let (prefix, keymap) = (app.config.ui.prefix, &app.keymap);
         let hint = format!(

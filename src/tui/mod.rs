@@ -15,6 +15,7 @@ mod forward;
 #[cfg(test)]
 mod harness;
 pub mod layout;
+pub mod link;
 mod macro_picker;
 mod mouse;
 mod overlay;
@@ -47,15 +48,16 @@ use crossterm::terminal::{
 use futures_util::StreamExt;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio::time::sleep_until;
 
-use crate::client::Connection;
+use crate::client::{Channels, Connection};
 use crate::config::Config;
 use crate::protocol::{Attach, ClientMessage, ServerMessage};
 use crate::server::runtime::termination_signal;
 pub use app::Leave;
 use app::{App, Effect};
+pub use link::{Dial, Link};
 
 /// How long a leaving client waits for its last requests to be written.
 const FLUSH_TIMEOUT: Duration = Duration::from_secs(2);
@@ -64,18 +66,20 @@ const FLUSH_TIMEOUT: Duration = Duration::from_secs(2);
 /// hangs up, or the server goes away. Errors before the screen is taken (a refused attach)
 /// come back as errors, printed on a normal terminal.
 pub async fn run(
-    connection: Connection,
+    channels: Channels,
+    link: Link,
     attach: Attach,
     config: Arc<Config>,
     cwd: PathBuf,
 ) -> anyhow::Result<Leave> {
-    let channels = connection.into_channels();
     let (to_server, mut from_server) = (channels.to_server, channels.from_server);
+    let mut written = channels.written;
     to_server
         .send(ClientMessage::Attach(attach))
         .await
         .map_err(|_| anyhow::anyhow!("the server closed the connection"))?;
     let mut app = App::new(to_server, config, cwd);
+    app.link = link;
     match from_server.recv().await {
         Some(ServerMessage::Refused { reason }) => anyhow::bail!("{reason}"),
         Some(first) => {
@@ -84,14 +88,14 @@ pub async fn run(
         None => anyhow::bail!("the server closed the connection"),
     }
     let mut terminal = enter().context("cannot set up the terminal")?;
-    let result = event_loop(&mut terminal, &mut app, &mut from_server).await;
+    let result = event_loop(&mut terminal, &mut app, &mut from_server, &mut written).await;
     leave();
     tracing::info!(frames = app.frames, "the TUI stopped");
     result?;
     let left = app.quit.clone().unwrap_or(Leave::Detached);
     // The last requests (close the workspace, say) reach the server before the client goes.
     drop(app);
-    let _ = tokio::time::timeout(FLUSH_TIMEOUT, channels.written).await;
+    let _ = tokio::time::timeout(FLUSH_TIMEOUT, written).await;
     Ok(left)
 }
 
@@ -130,10 +134,13 @@ fn leave() {
     let _ = out.flush();
 }
 
+/// Paints and takes keys until the client ends. `from_server` and `written` are replaced when
+/// a dropped remote link is dialled again.
 async fn event_loop(
     terminal: &mut Term,
     app: &mut App,
     from_server: &mut mpsc::Receiver<ServerMessage>,
+    written: &mut tokio::task::JoinHandle<()>,
 ) -> anyhow::Result<()> {
     let mut input = EventStream::new();
     let signal = termination_signal();
@@ -143,6 +150,8 @@ async fn event_loop(
     let mut dirty = true;
     let mut recheck: Option<Instant> = None;
     let mut cursor_shape = 0;
+    // The connection a dropped remote link is being dialled again for.
+    let mut relink: Option<oneshot::Receiver<Connection>> = None;
     while app.quit.is_none() {
         let next_frame = match (dirty, recheck) {
             (true, _) => Some(last_frame + interval),
@@ -169,7 +178,7 @@ async fn event_loop(
             _ = sleep_until(next_frame.unwrap_or_else(Instant::now).into()), if next_frame.is_some() => {
                 dirty = true;
             }
-            message = from_server.recv() => match message {
+            message = from_server.recv(), if relink.is_none() => match message {
                 Some(message) => {
                     echo = matches!(&message, ServerMessage::Frame { screens, .. }
                         if screens.iter().any(|(id, _)| app.awaiting_echo == Some(*id)));
@@ -178,8 +187,21 @@ async fn event_loop(
                     }
                     dirty = true;
                 }
-                None => app.quit = Some(Leave::ServerLost),
+                None => {
+                    relink = app.link_lost();
+                    dirty = true;
+                }
             },
+            connection = async { relink.as_mut().expect("guarded").await }, if relink.is_some() => {
+                relink = None;
+                if let Ok(connection) = connection {
+                    let channels = connection.into_channels();
+                    *from_server = channels.from_server;
+                    *written = channels.written;
+                    app.relinked(channels.to_server);
+                }
+                dirty = true;
+            }
         }
         app.ask_pages();
         // A selection's text comes from the server: whichever message brought it.

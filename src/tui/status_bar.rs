@@ -10,6 +10,7 @@ use ratatui::widgets::Paragraph;
 
 use crate::config::Action;
 use crate::tui::app::{App, Mode};
+use crate::tui::link::split_pane_id;
 use crate::tui::pane::Pane as Session;
 use crate::tui::render::{state_glyph, state_style};
 
@@ -17,10 +18,8 @@ use crate::tui::render::{state_glyph, state_style};
 /// question or a notice. What the user must read comes before the sessions, so a narrow screen
 /// cuts the session list rather than the question.
 pub fn status_line<'a>(app: &App, sessions: &[Session]) -> Paragraph<'a> {
-    let mut spans = vec![Span::styled(
-        format!(" [{}] ", app.workspace),
-        Style::default().fg(Color::Cyan),
-    )];
+    let place = format!(" [{}] ", app.link.place(&app.workspace));
+    let mut spans = vec![Span::styled(place, Style::default().fg(Color::Cyan))];
     if app.zoom {
         spans.push(Span::styled("[zoom] ", Style::default().fg(Color::Cyan)));
     }
@@ -105,8 +104,14 @@ fn session_spans<'a>(app: &App, sessions: &[Session]) -> Vec<Span<'a>> {
         if focused == Some(s.id()) {
             style = style.add_modifier(Modifier::REVERSED);
         }
+        // Another machine's session: its host, and its number there.
+        let (link, own) = split_pane_id(s.id());
+        let host = match app.link.pane_host(s.id()) {
+            Some((host, _)) if link > 0 => format!("{host}/"),
+            _ => String::new(),
+        };
         spans.push(Span::styled(
-            format!(" {}{}:{} ", state_glyph(state), s.id(), app.name(s)),
+            format!(" {}{host}{own}:{} ", state_glyph(state), app.name(s)),
             style,
         ));
     }

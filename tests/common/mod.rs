@@ -120,3 +120,4 @@ pub fn rss_kib() -> u64 {
 pub mod fixture_api;
 pub mod real_cli;
 pub mod server;
+pub mod sshd;

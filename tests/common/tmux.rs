@@ -52,7 +52,8 @@ impl Tmux {
         command
     }
 
-    fn run(
+    /// `ccmux ARGS` in a new tmux server, with `home`'s environment and `env`.
+    pub fn run(
         home: Rc<tempfile::TempDir>,
         cwd: &Path,
         env: &[(&str, &str)],

@@ -1,0 +1,263 @@
+//! The link to the server when it lives on another host: links drop, views do not. A dropped
+//! link leaves the panes as they were, greyed and saying "reconnecting" with the time since;
+//! keys typed meanwhile are refused with a notice, never sent later by surprise; the link is
+//! dialled again with backoff, and once it is back the workspace is attached again, so each
+//! pane gets the newest screen (the server sends a new client whole frames, not a backlog).
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use futures_util::future::BoxFuture;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Style};
+use ratatui::widgets::Paragraph;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::client::Connection;
+use crate::protocol::{Attach, ClientMessage};
+use crate::session::SessionId;
+use crate::tui::app::App;
+
+/// The wait after a failed dial (the first is at once), doubled after each failure up to the
+/// last.
+pub const FIRST_BACKOFF: Duration = Duration::from_millis(250);
+pub const LAST_BACKOFF: Duration = Duration::from_secs(8);
+
+/// Opens a new connection to the same server (ssh and the bridge again).
+pub type Dial = Arc<dyn Fn() -> BoxFuture<'static, Result<Connection, String>> + Send + Sync>;
+
+/// Where a host's session ids start in the TUI's (see `remote::mux`): below it, this
+/// machine's; a server hands out ids far below it.
+const LINK_SHIFT: u32 = 40;
+
+/// The TUI's id for session `own` of link `link` (0: this machine's server, which keeps its
+/// ids).
+pub fn pane_id(link: usize, own: SessionId) -> SessionId {
+    SessionId(((link as u64) << LINK_SHIFT) | own.0)
+}
+
+/// The link a pane's session lives on, and its id there.
+pub fn split_pane_id(id: SessionId) -> (usize, SessionId) {
+    let link = (id.0 >> LINK_SHIFT) as usize;
+    (link, SessionId(id.0 & ((1 << LINK_SHIFT) - 1)))
+}
+
+/// The hosts whose panes share this client's view with the local ones (see `remote::mux`),
+/// link 1 first, and the state of each one's link.
+pub struct Hosts {
+    names: Vec<String>,
+    states: Mutex<Vec<HostState>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HostState {
+    Connecting,
+    Up,
+    Down(Instant),
+}
+
+impl Hosts {
+    pub fn new(names: Vec<String>) -> Self {
+        let states = Mutex::new(vec![HostState::Connecting; names.len()]);
+        Self { names, states }
+    }
+
+    /// The host of link `link`; none for this machine's.
+    pub fn name(&self, link: usize) -> Option<&str> {
+        self.names.get(link.checked_sub(1)?).map(String::as_str)
+    }
+
+    pub fn state(&self, link: usize) -> Option<HostState> {
+        let states = self.states.lock().unwrap_or_else(|e| e.into_inner());
+        states.get(link.checked_sub(1)?).copied()
+    }
+
+    pub fn set_state(&self, link: usize, state: HostState) {
+        let mut states = self.states.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(slot) = link.checked_sub(1).and_then(|i| states.get_mut(i)) {
+            *slot = state;
+        }
+    }
+
+    /// `box, gpu ⟳`: each host, marked when its link is not up.
+    fn label(&self) -> String {
+        let mark = |link| match self.state(link) {
+            Some(HostState::Up) => "",
+            _ => " ⟳",
+        };
+        let names = self.names.iter().enumerate();
+        let labels: Vec<String> = names.map(|(i, n)| format!("{n}{}", mark(i + 1))).collect();
+        labels.join(", ")
+    }
+}
+
+/// How the TUI reaches its server.
+pub enum Link {
+    /// The local socket: a lost server ends the client (`ccmux` starts a new one).
+    Local,
+    /// The local server and hosts' servers merged into one connection by `remote::mux`; a
+    /// lost local server ends the client, a lost host is dialled again there.
+    Several(Arc<Hosts>),
+    /// A host over ssh, which is dialled again when the link drops.
+    Remote {
+        host: String,
+        dial: Dial,
+        /// When the link dropped; `None` while it is up.
+        down_since: Option<Instant>,
+    },
+}
+
+impl Link {
+    /// The host all panes live on, when it is one other machine.
+    pub fn host(&self) -> Option<&str> {
+        match self {
+            Link::Remote { host, .. } => Some(host),
+            Link::Local | Link::Several(_) => None,
+        }
+    }
+
+    /// When the one link to another machine dropped.
+    pub fn down_since(&self) -> Option<Instant> {
+        match self {
+            Link::Remote { down_since, .. } => *down_since,
+            Link::Local | Link::Several(_) => None,
+        }
+    }
+
+    /// The host pane `id` lives on, and since when its link is down, for its title.
+    pub fn pane_host(&self, id: SessionId) -> Option<(&str, Option<Instant>)> {
+        match self {
+            Link::Local => None,
+            Link::Remote {
+                host, down_since, ..
+            } => Some((host, *down_since)),
+            Link::Several(hosts) => {
+                let link = split_pane_id(id).0;
+                let down = match hosts.state(link) {
+                    Some(HostState::Down(since)) => Some(since),
+                    _ => None,
+                };
+                Some((hosts.name(link)?, down))
+            }
+        }
+    }
+
+    /// Where the workspace lives, for the status bar: `box: api`, `api + box, gpu`.
+    pub fn place(&self, workspace: &str) -> String {
+        match self {
+            Link::Local => workspace.to_string(),
+            Link::Remote { host, .. } => format!("{host}: {workspace}"),
+            Link::Several(hosts) => format!("{workspace} + {}", hosts.label()),
+        }
+    }
+}
+
+impl App {
+    /// The connection ended. A remote link is dialled again in the background (returned: the
+    /// connection it brings); a local one ends the client.
+    pub fn link_lost(&mut self) -> Option<oneshot::Receiver<Connection>> {
+        let Link::Remote {
+            dial, down_since, ..
+        } = &mut self.link
+        else {
+            // The local server is gone (a host's link is the mux's business).
+            self.quit = Some(crate::tui::Leave::ServerLost);
+            return None;
+        };
+        down_since.get_or_insert_with(Instant::now);
+        self.awaiting_echo = None;
+        Some(redial(dial.clone()))
+    }
+
+    /// The link is back: requests go to the new connection, and the workspace shown is
+    /// attached again, which brings its sessions and their newest screens.
+    pub fn relinked(&mut self, server: mpsc::Sender<ClientMessage>) {
+        if let Link::Remote { down_since, .. } = &mut self.link {
+            *down_since = None;
+        }
+        self.server = server;
+        self.message = None;
+        let workspace = Some(self.workspace.clone()).filter(|w| !w.is_empty());
+        self.request(ClientMessage::Attach(Attach {
+            workspace,
+            create: false,
+            cwd: self.cwd.clone(),
+            config: None,
+            run: Vec::new(),
+        }));
+    }
+
+    /// Whether `message` must not be sent because the link is down. The user is told when
+    /// it was theirs; what the server keeps of this client (sizes, panes shown) it learns
+    /// again when the workspace is attached again.
+    pub(super) fn held_while_down(&mut self, message: &ClientMessage) -> bool {
+        let bookkeeping = matches!(
+            message,
+            ClientMessage::PaneSize { .. }
+                | ClientMessage::Shown { .. }
+                | ClientMessage::FrameTaken { .. }
+                | ClientMessage::WatchUsage { .. }
+        );
+        match self.link.down_since() {
+            None => false,
+            Some(_) if bookkeeping => true,
+            Some(_) => self.refuse_while_down(),
+        }
+    }
+
+    /// Whether the link is down, so nothing may be sent; the user is told that what they
+    /// typed was not sent.
+    pub(super) fn refuse_while_down(&mut self) -> bool {
+        let (Some(host), Some(since)) = (self.link.host(), self.link.down_since()) else {
+            return false;
+        };
+        self.message = Some(format!(
+            "{host}: the link dropped {}s ago; reconnecting — not sent",
+            since.elapsed().as_secs()
+        ));
+        true
+    }
+}
+
+/// Dials at once, then again after each failure, waiting longer each time; gives up when
+/// nobody waits for it any more (the client left).
+fn redial(dial: Dial) -> oneshot::Receiver<Connection> {
+    let (done, connection) = oneshot::channel();
+    tokio::spawn(async move {
+        let mut wait = FIRST_BACKOFF;
+        while !done.is_closed() {
+            match dial().await {
+                Ok(connection) => {
+                    let _ = done.send(connection);
+                    return;
+                }
+                Err(why) => tracing::info!(%why, "the link is still down"),
+            }
+            tokio::time::sleep(wait).await;
+            wait = (wait * 2).min(LAST_BACKOFF);
+        }
+    });
+    connection
+}
+
+/// Greys a pane (`pane`, its border included) of a host whose link is down and says so on the
+/// first row of its `screen`, with the time since; returns when that text changes.
+pub fn draw_down(
+    frame: &mut Frame,
+    pane: Rect,
+    screen: Rect,
+    host: &str,
+    since: Instant,
+) -> Instant {
+    frame
+        .buffer_mut()
+        .set_style(pane, Style::default().fg(Color::DarkGray));
+    let elapsed = since.elapsed();
+    let text = format!(" ⟳ {host}: reconnecting… {}s ", elapsed.as_secs());
+    let row = Rect::new(screen.x, screen.y, screen.width, 1.min(screen.height));
+    let style = Style::default().fg(Color::Black).bg(Color::Yellow);
+    frame.render_widget(Paragraph::new(text).style(style), row);
+    let next_second = Duration::from_secs(elapsed.as_secs() + 1);
+    since + next_second
+}
