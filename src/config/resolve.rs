@@ -95,6 +95,8 @@ impl Config {
             max_sessions: self.limits.max_sessions,
             idle_timeout: (self.defaults.idle_timeout > 0)
                 .then(|| Duration::from_secs(self.defaults.idle_timeout)),
+            keep_ended: (self.limits.keep_ended > 0)
+                .then(|| Duration::from_secs(self.limits.keep_ended)),
             history_dir: Some(crate::paths::data_dir().join("history")),
             ..ManagerConfig::default()
         }

@@ -93,7 +93,8 @@ pub enum ClientMessage {
         session: SessionId,
         choice: crate::session::dialog::Choice,
     },
-    /// End a session and everything it started.
+    /// End a session and everything it started, then dismiss it: its pane goes from every
+    /// client (an ended one is only dismissed).
     Close {
         session: SessionId,
     },

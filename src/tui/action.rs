@@ -180,13 +180,11 @@ impl App {
         let Some(session) = self.focused() else {
             return;
         };
-        self.hidden.insert(session.id());
+        // The server ends and dismisses it: its pane goes from every client at once.
         self.focus = None;
-        if session.state() != SessionState::Terminated {
-            self.request(ClientMessage::Close {
-                session: session.id(),
-            });
-        }
+        self.request(ClientMessage::Close {
+            session: session.id(),
+        });
     }
 
     /// Grows (or, with a negative `delta`, shrinks) the column or row the focused pane is in.

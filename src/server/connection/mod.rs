@@ -14,14 +14,14 @@ use tokio::sync::{mpsc, watch};
 
 use crate::claude::ReportPost;
 use crate::config::macro_spec::MacroSpec;
-use crate::manager::{ClientId, ManagerError};
+use crate::manager::{ClientId, Manager, ManagerError};
 use crate::protocol::{self, Attach, ClientMessage, NewSession, ServerMessage, WorkspaceListing};
 use crate::server::intake::{self, Request};
 use crate::server::screens::Screens;
 use crate::server::usage_feed::UsageFeed;
 use crate::server::{Hub, workspace};
 use crate::session::dialog::Choice;
-use crate::session::{Ending, Session, SessionError, SessionId, SessionInfo};
+use crate::session::{Session, SessionError, SessionId, SessionInfo};
 
 mod screen_requests;
 
@@ -39,9 +39,15 @@ enum Flow {
     End,
 }
 
-/// Ends `session` gracefully, apart from the connection: it may take its grace period.
-fn end(session: Session) {
-    tokio::spawn(async move { session.terminate(Ending::Graceful).await });
+/// Ends a session gracefully and dismisses it, apart from the connection: it may take its
+/// grace period. Its pane goes from every client.
+fn close(manager: &Manager, id: SessionId) {
+    let manager = manager.clone();
+    tokio::spawn(async move {
+        if let Err(e) = manager.close(id).await {
+            tracing::debug!(session = %id, error = %e, "a closed session was not dismissed");
+        }
+    });
 }
 
 /// Serves one client until it leaves or the server stops.
@@ -178,7 +184,9 @@ impl Connection {
             | ClientMessage::Copy { .. }) => self.on_screen_request(request).await,
             ClientMessage::Interrupt { session } => manager.interrupt(session).await,
             ClientMessage::Answer { session, choice } => self.answer(session, choice),
-            ClientMessage::Close { session } => manager.get(session).map(end),
+            ClientMessage::Close { session } => {
+                manager.get(session).map(|s| close(manager, s.id()))
+            }
             ClientMessage::Create(new) => {
                 self.create(new).await;
                 Ok(())
@@ -312,8 +320,8 @@ impl Connection {
             self.hub
                 .manager
                 .workspace_sessions(workspace)
-                .into_iter()
-                .for_each(end);
+                .iter()
+                .for_each(|s| close(&self.hub.manager, s.id()));
         }
     }
 
