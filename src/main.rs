@@ -108,6 +108,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             ccmux::terminal_text::out!("{}", ccmux::ls::format(&workspaces));
         }
         Some(Command::KillServer) => tokio_runtime()?.block_on(client::kill_server(&socket))?,
+        Some(Command::Reload) => {
+            let changes = tokio_runtime()?.block_on(client::reload(&socket))?;
+            if changes.is_empty() {
+                ccmux::terminal_text::outln!("ccmux: the config was reloaded; nothing changed");
+            } else {
+                ccmux::terminal_text::outln!("ccmux: the config was reloaded");
+                for change in changes {
+                    ccmux::terminal_text::outln!("  {change}");
+                }
+            }
+        }
         Some(Command::Attach { workspace }) => {
             let attach = Attach {
                 workspace,

@@ -178,7 +178,7 @@ pub async fn create(
         policy: body.policy,
         restore_secrets: body.restore_secrets,
     };
-    let mut config = app.config.session_config(request, &app.cwd)?;
+    let mut config = app.config.get().session_config(request, &app.cwd)?;
     if let Some(size) = size {
         config.terminal_size = size;
     }

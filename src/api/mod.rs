@@ -128,7 +128,7 @@ pub fn router(state: AppState, access: Access) -> Router {
         allowed_hosts: access.allowed_hosts,
         web: web.clone(),
         public: Arc::new(tokio::sync::Semaphore::new(
-            state.config.limits.api_public_requests.max(1),
+            state.config.get().limits.api_public_requests.max(1),
         )),
     });
     ROUTES
@@ -193,7 +193,7 @@ pub async fn start(
             reason: e.to_string(),
         })?;
     let bound = listener.local_addr().unwrap_or(addr);
-    let connections = state.config.limits.api_connections;
+    let connections = state.config.get().limits.api_connections;
     let app = router(state, access);
     let task = tokio::spawn(listen::serve(listener, app, connections, shutdown));
     tracing::info!(addr = %bound, "API listening");

@@ -8,6 +8,7 @@ mod check;
 mod key_path;
 pub mod keymap;
 pub mod limits;
+pub mod live;
 mod load;
 pub mod macro_spec;
 pub mod preflight;

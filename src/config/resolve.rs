@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::config::{Config, SessionEntry, Template};
-use crate::manager::ManagerConfig;
+use crate::manager::{ManagerConfig, SessionLimits};
 use crate::session::{InvalidTaskId, ProfileKind, SessionConfig, TaskId};
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -91,14 +91,23 @@ impl From<&SessionEntry> for SessionRequest {
 impl Config {
     /// The manager's limits.
     pub fn manager_config(&self) -> ManagerConfig {
+        let limits = self.session_limits();
         ManagerConfig {
-            max_sessions: self.limits.max_sessions,
-            idle_timeout: (self.defaults.idle_timeout > 0)
-                .then(|| Duration::from_secs(self.defaults.idle_timeout)),
-            keep_ended: (self.limits.keep_ended > 0)
-                .then(|| Duration::from_secs(self.limits.keep_ended)),
+            max_sessions: limits.max_sessions,
+            idle_timeout: limits.idle_timeout,
+            keep_ended: limits.keep_ended,
             history_dir: Some(crate::paths::data_dir().join("history")),
             ..ManagerConfig::default()
+        }
+    }
+
+    /// What a running manager takes from a reloaded config.
+    pub fn session_limits(&self) -> SessionLimits {
+        let seconds = |s: u64| (s > 0).then(|| Duration::from_secs(s));
+        SessionLimits {
+            max_sessions: self.limits.max_sessions,
+            idle_timeout: seconds(self.defaults.idle_timeout),
+            keep_ended: seconds(self.limits.keep_ended),
         }
     }
 

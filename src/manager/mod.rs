@@ -63,6 +63,14 @@ impl Default for ManagerConfig {
     }
 }
 
+/// What a reload may change in a running manager.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionLimits {
+    pub max_sessions: usize,
+    pub idle_timeout: Option<Duration>,
+    pub keep_ended: Option<Duration>,
+}
+
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ManagerError {
     #[error("no session with id {0}")]
@@ -287,6 +295,11 @@ impl Manager {
         ending: Ending,
     ) -> Result<SessionInfo, ManagerError> {
         Ok(self.get(id)?.terminate(ending).await)
+    }
+
+    /// New limits from a reloaded config: they count from now, for running sessions too.
+    pub async fn set_limits(&self, limits: SessionLimits) {
+        let _ = self.shared.requests.send(Request::Limits(limits)).await;
     }
 
     /// Forgets an ended session for every client at once: its pane and its place in every

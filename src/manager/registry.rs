@@ -23,6 +23,8 @@ pub enum Request {
     },
     /// Ids below this were handed out by an earlier run of the server: never again.
     IdsFrom(u64),
+    /// A reload's new limits.
+    Limits(super::SessionLimits),
     /// Forget an ended session: it leaves every client's panes and every list.
     Dismiss {
         id: SessionId,
@@ -147,6 +149,11 @@ impl RegistryActor {
             Request::IdsFrom(next) => {
                 self.registry.next_id = self.registry.next_id.max(next);
                 self.publish();
+            }
+            Request::Limits(limits) => {
+                self.config.max_sessions = limits.max_sessions;
+                self.config.idle_timeout = limits.idle_timeout;
+                self.config.keep_ended = limits.keep_ended;
             }
             Request::Dismiss { id, reply } => {
                 let _ = reply.send(self.dismiss(id));

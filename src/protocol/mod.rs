@@ -100,6 +100,9 @@ pub enum ClientMessage {
     },
     /// Start a session in the attached workspace.
     Create(NewSession),
+    /// Read the config files again (`ccmux reload`): answered by [`ServerMessage::Reloaded`],
+    /// or `Refused` when a file does not parse (the config in force stays).
+    Reload,
     /// Show the next (`step` 1) or previous (-1) workspace.
     SwitchWorkspace {
         step: i32,
@@ -194,6 +197,10 @@ pub enum ServerMessage {
     },
     Listing {
         workspaces: Vec<WorkspaceListing>,
+    },
+    /// The config was reloaded: per section that changed, where it applies.
+    Reloaded {
+        changes: Vec<String>,
     },
     /// The request cannot be served; the connection closes after this.
     Refused {

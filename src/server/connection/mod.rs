@@ -203,6 +203,10 @@ impl Connection {
                 self.list().await;
                 Ok(())
             }
+            ClientMessage::Reload => {
+                let _ = self.out.send(self.hub.reload_answer().await).await;
+                Ok(())
+            }
             ClientMessage::KillServer => {
                 self.hub.stop("kill-server was asked");
                 Ok(())
