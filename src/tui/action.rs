@@ -13,7 +13,7 @@ use crate::tui::app::{App, Leave, Mode};
 use crate::tui::layout::{resize, track_of};
 use crate::tui::macro_picker::MacroPicker;
 use crate::tui::pane::Pane;
-use crate::tui::prompt::{NewSessionPrompt, RenamePrompt};
+use crate::tui::prompt::{Field, NewSessionPrompt, RenamePrompt};
 
 /// How much of the screen grow and shrink give or take.
 const RESIZE_STEP: f32 = 0.05;
@@ -62,7 +62,7 @@ impl App {
                     let name = self.name(&pane).to_string();
                     self.mode = Mode::Rename(RenamePrompt {
                         session: pane.id(),
-                        name,
+                        name: Field::prefilled(name),
                     });
                 }
             }
