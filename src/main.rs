@@ -126,6 +126,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 cwd: std::env::current_dir()?,
                 config: None,
                 run: Vec::new(),
+                tokens: Default::default(),
             };
             return attach_tui(cli.global, socket, attach, false, log_file);
         }
@@ -136,6 +137,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 cwd: std::env::current_dir()?,
                 config: cli.global.config.as_deref().map(absolute).transpose()?,
                 run: cli.run,
+                tokens: Default::default(),
             };
             return attach_tui(cli.global, socket, attach, cli.no_restore, log_file);
         }
@@ -161,6 +163,15 @@ fn attach_tui(
         );
     }
     let ctx = Context::load(global)?;
+    // A session's token comes from the environment of the client that asks for it.
+    let tokens = ctx.config.token_variables().into_iter().filter_map(|var| {
+        let value = std::env::var(var).ok()?;
+        Some((var.to_string(), value))
+    });
+    let attach = Attach {
+        tokens: ccmux::protocol::Tokens(tokens.collect()),
+        ..attach
+    };
     let start = server_command(&ctx.global, &socket, &log_file, no_restore)?;
     let create = attach.create;
     let log_before = std::fs::metadata(&log_file).map_or(0, |m| m.len());

@@ -120,3 +120,31 @@ fn quitting_a_workspace_ends_it_for_ls_and_the_next_ccmux() {
     }
     assert!(ls(&keep).contains("keeper"), "{}", ls(&keep));
 }
+
+#[test]
+fn a_sessions_auth_token_env_is_read_from_the_client_that_asked_not_the_server() {
+    let (keep, _other) = keeper(tempfile::tempdir().unwrap());
+    let project = tempfile::tempdir().unwrap();
+    common::tmux::write_trusted_project_file(
+        keep.home(),
+        project.path(),
+        &format!(
+            "[[session]]\ntask_id = \"keyed\"\nauth_token_env = \"CCMUX_TEST_CLIENT_KEY\"\n\
+             command = {SHELL}\n"
+        ),
+    );
+    // The server was started by the keeper's client, whose environment has no such variable.
+    let asking = keep.client_with_env(
+        project.path(),
+        &[("CCMUX_TEST_CLIENT_KEY", "from-the-client")],
+        (120, 30),
+        "",
+    );
+    asking.wait_for(|s| s.contains("keyed ● ready"), "the session starts");
+    asking.text("echo key=$ANTHROPIC_API_KEY");
+    asking.keys(&["Enter"]);
+    asking.wait_for(
+        |s| s.contains("key=from-the-client"),
+        "the token is the asking client's",
+    );
+}

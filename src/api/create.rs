@@ -171,6 +171,8 @@ pub async fn create(
         profile: body.profile,
         auth_token: body.auth_token,
         auth_token_env: None,
+        // A template's `auth_token_env`: the API's caller sent no environment.
+        token_env: crate::config::TokenEnv::Server,
         template: body.template,
         workspace: body.workspace,
         worktree: body.worktree,

@@ -25,6 +25,36 @@ pub enum ResolveError {
     Workspace(String),
 }
 
+/// Whose environment an `auth_token_env` names a variable of: whoever asked for the session.
+#[derive(Clone, Default)]
+pub enum TokenEnv {
+    /// The server's: it starts the session on its own (`ccmux serve`'s autostart, the API).
+    #[default]
+    Server,
+    /// A client's: the values it sent of the variables its config names (see
+    /// `Config::token_variables`).
+    Client(std::collections::BTreeMap<String, String>),
+}
+
+impl TokenEnv {
+    fn get(&self, var: &str) -> Option<String> {
+        match self {
+            Self::Server => std::env::var(var).ok(),
+            Self::Client(values) => values.get(var).cloned(),
+        }
+    }
+}
+
+/// Names the variables, never their values (tokens).
+impl std::fmt::Debug for TokenEnv {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Server => f.write_str("Server"),
+            Self::Client(values) => f.debug_tuple("Client").field(&values.keys()).finish(),
+        }
+    }
+}
+
 /// What a new session is asked to be, before defaults fill the gaps.
 #[derive(Debug, Clone, Default)]
 pub struct SessionRequest {
@@ -35,6 +65,8 @@ pub struct SessionRequest {
     pub profile: Option<String>,
     pub auth_token: Option<String>,
     pub auth_token_env: Option<String>,
+    /// Where `auth_token_env`'s variable is read.
+    pub token_env: TokenEnv,
     pub template: Option<String>,
     /// The workspace to join; by default the one of the project the session works in.
     pub workspace: Option<String>,
@@ -99,6 +131,18 @@ impl Config {
             history_dir: Some(crate::paths::data_dir().join("history")),
             ..ManagerConfig::default()
         }
+    }
+
+    /// The variables `auth_token_env` names in sessions and templates: what a client sends the
+    /// values of, so that a session's token comes from the environment of who asked for it.
+    pub fn token_variables(&self) -> std::collections::BTreeSet<&str> {
+        let sessions = self.sessions.iter().map(|s| &s.auth_token_env);
+        let templates = self.templates.values().map(|t| &t.auth_token_env);
+        sessions
+            .chain(templates)
+            .flatten()
+            .map(String::as_str)
+            .collect()
     }
 
     /// What a running manager takes from a reloaded config.
@@ -182,8 +226,10 @@ impl Config {
         config.auth_token = match (request.auth_token, token_env) {
             (Some(token), _) => Some(token),
             (None, Some(var)) => {
-                let token = std::env::var(&var)
-                    .map_err(|_| ResolveError::MissingTokenVariable(var.clone()))?;
+                let token = request
+                    .token_env
+                    .get(&var)
+                    .ok_or_else(|| ResolveError::MissingTokenVariable(var.clone()))?;
                 config.auth_token_env = Some(var);
                 Some(token)
             }

@@ -142,6 +142,20 @@ pub struct Attach {
     pub config: Option<PathBuf>,
     /// A command given after `--`, started as the workspace's only session.
     pub run: Vec<String>,
+    /// The client's values of the variables its config names as `auth_token_env`: a session
+    /// it asks for takes its token from the client's environment, not the server's.
+    #[serde(default)]
+    pub tokens: Tokens,
+}
+
+/// Variables' values that are secrets: their names show in a log, never their values.
+#[derive(Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Tokens(pub std::collections::BTreeMap<String, String>);
+
+impl std::fmt::Debug for Tokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set().entries(self.0.keys()).finish()
+    }
 }
 
 /// What the new-session prompt asks for.

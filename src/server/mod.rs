@@ -146,7 +146,12 @@ impl Hub {
 
     /// A session from the TUI's prompt, in the client's workspace, resolved against the
     /// config of the directory it works in.
-    async fn create(&self, new: NewSession, workspace: String) -> Result<(), CreateError> {
+    async fn create(
+        &self,
+        new: NewSession,
+        workspace: String,
+        tokens: &crate::protocol::Tokens,
+    ) -> Result<(), CreateError> {
         let cwd = new.project_path;
         let flags = config::Flags::default();
         let config = config::load(&cwd, &flags, |k| std::env::var(k).ok())?.config;
@@ -156,6 +161,7 @@ impl Hub {
             command: new.command,
             template: new.template,
             workspace: Some(workspace),
+            token_env: config::TokenEnv::Client(tokens.0.clone()),
             ..SessionRequest::default()
         };
         start_session(&self.manager, &config, request, &cwd).await?;

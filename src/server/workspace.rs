@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use crate::config::{self, Flags, SessionRequest};
+use crate::config::{self, Flags, SessionRequest, TokenEnv};
 use crate::protocol::Attach;
 use crate::server::Hub;
 use crate::server::runtime::start_session;
@@ -99,6 +99,7 @@ async fn start_all(
     let mut problems = Vec::new();
     for mut request in requests {
         request.workspace = Some(name.to_string());
+        request.token_env = TokenEnv::Client(attach.tokens.0.clone());
         if let Err(problem) = start_session(&hub.manager, config, request, &attach.cwd).await {
             tracing::warn!(%problem, workspace = name, "a configured session did not start");
             problems.push(problem.to_string());

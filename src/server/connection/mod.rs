@@ -15,7 +15,9 @@ use tokio::sync::{mpsc, watch};
 use crate::claude::ReportPost;
 use crate::config::macro_spec::MacroSpec;
 use crate::manager::{ClientId, Manager, ManagerError};
-use crate::protocol::{self, Attach, ClientMessage, NewSession, ServerMessage, WorkspaceListing};
+use crate::protocol::{
+    self, Attach, ClientMessage, NewSession, ServerMessage, Tokens, WorkspaceListing,
+};
 use crate::server::intake::{self, Request};
 use crate::server::screens::Screens;
 use crate::server::usage_feed::UsageFeed;
@@ -88,6 +90,7 @@ pub async fn serve(
         shown: None,
         last_sent: Vec::new(),
         usage: None,
+        tokens: Tokens::default(),
     };
     connection.run(requests).await;
     hub.manager.client_left(client);
@@ -111,6 +114,8 @@ struct Connection {
     last_sent: Vec<SessionInfo>,
     /// Resource use sent while the client shows it; ends when dropped.
     usage: Option<UsageFeed>,
+    /// The client's token variables, from its attach: its new sessions' tokens.
+    tokens: Tokens,
 }
 
 impl Connection {
@@ -251,6 +256,7 @@ impl Connection {
     }
 
     async fn attach(&mut self, attach: &Attach) -> Flow {
+        self.tokens = attach.tokens.clone();
         match workspace::open(&self.hub, attach).await {
             Ok((name, problems)) => {
                 self.show(name).await;
@@ -301,7 +307,7 @@ impl Connection {
         let Some(workspace) = self.workspace.clone() else {
             return;
         };
-        if let Err(e) = self.hub.create(new, workspace).await {
+        if let Err(e) = self.hub.create(new, workspace, &self.tokens).await {
             self.notice(format!("could not start: {e}")).await;
         }
     }
