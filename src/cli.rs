@@ -60,6 +60,10 @@ pub enum Command {
     },
     /// End every session and the server.
     KillServer,
+    /// Make the running server read its config files again (SIGHUP does too): macros,
+    /// policies, profiles, templates and limits; says where each change applies. A file that
+    /// does not parse is reported and the config in force stays.
+    Reload,
     /// Drive a running ccmux over its API.
     Ctl(crate::ctl::CtlArgs),
     /// Print the API token (creating it on first use).

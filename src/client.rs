@@ -266,6 +266,19 @@ pub async fn list(mut connection: Connection) -> Result<Vec<WorkspaceListing>, C
     }
 }
 
+/// `ccmux reload`: the config files read again; per section that changed, where it applies.
+pub async fn reload(socket: &SocketPath) -> Result<Vec<String>, ClientError> {
+    let mut connection = connect(socket).await?;
+    connection.send(&ClientMessage::Reload).await?;
+    loop {
+        match connection.receive().await? {
+            ServerMessage::Reloaded { changes } => return Ok(changes),
+            ServerMessage::Refused { reason } => return Err(ClientError::Refused(reason)),
+            _ => {}
+        }
+    }
+}
+
 /// `ccmux kill-server`: returns once the server has ended every session and exited.
 pub async fn kill_server(socket: &SocketPath) -> Result<(), ClientError> {
     let mut connection = connect(socket).await?;

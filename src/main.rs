@@ -124,6 +124,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             ccmux::terminal_text::out!("{}", ccmux::ls::format(&workspaces));
         }
         Some(Command::KillServer) => tokio_runtime()?.block_on(client::kill_server(&socket))?,
+        Some(Command::Reload) => {
+            let changes = tokio_runtime()?.block_on(client::reload(&socket))?;
+            if changes.is_empty() {
+                ccmux::terminal_text::outln!("ccmux: the config was reloaded; nothing changed");
+            } else {
+                ccmux::terminal_text::outln!("ccmux: the config was reloaded");
+                for change in changes {
+                    ccmux::terminal_text::outln!("  {change}");
+                }
+            }
+        }
         Some(Command::Attach { workspace, host }) => {
             let attach = Attach {
                 workspace,
@@ -131,6 +142,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 cwd: std::env::current_dir()?,
                 config: None,
                 run: Vec::new(),
+                tokens: Default::default(),
             };
             if let Some(host) = host {
                 return attach_remote(cli.global, socket, attach, &host, log_file);
@@ -144,6 +156,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 cwd: std::env::current_dir()?,
                 config: cli.global.config.as_deref().map(absolute).transpose()?,
                 run: cli.run,
+                tokens: Default::default(),
             };
             let (no_restore, hosts) = (cli.no_restore, cli.hosts);
             return attach_tui(cli.global, socket, attach, no_restore, hosts, log_file);
@@ -171,6 +184,15 @@ fn attach_tui(
         );
     }
     let ctx = Context::load(global)?;
+    // A session's token comes from the environment of the client that asks for it.
+    let tokens = ctx.config.token_variables().into_iter().filter_map(|var| {
+        let value = std::env::var(var).ok()?;
+        Some((var.to_string(), value))
+    });
+    let attach = Attach {
+        tokens: ccmux::protocol::Tokens(tokens.collect()),
+        ..attach
+    };
     let start = server_command(&ctx.global, &socket, &log_file, no_restore)?;
     let create = attach.create;
     let log_before = std::fs::metadata(&log_file).map_or(0, |m| m.len());

@@ -97,6 +97,7 @@ fn a_server_asked_to_attach_where_the_project_file_is_a_link_refuses_at_once() {
             cwd: project.clone(),
             config: None,
             run: Vec::new(),
+            tokens: Default::default(),
         }),
     ] {
         stream

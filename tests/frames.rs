@@ -53,6 +53,7 @@ impl Client {
             cwd: home.to_path_buf(),
             config: None,
             run: vec!["python3".into(), "-c".into(), python.into()],
+            tokens: Default::default(),
         };
         channels
             .to_server

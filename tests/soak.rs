@@ -59,6 +59,7 @@ async fn stalled_client(manager: &Manager, dir: &std::path::Path) -> Channels {
         cwd: dir.to_path_buf(),
         config: None,
         run: Vec::new(),
+        tokens: Default::default(),
     };
     let _ = channels.to_server.send(ClientMessage::Attach(attach)).await;
     channels

@@ -177,3 +177,63 @@ fn config_check_warns_of_a_profile_that_can_never_be_ready() {
         "{err}"
     );
 }
+
+/// The `[profiles.aider]` example of `config.example.toml` up to its rules: its keys and its
+/// shorthand, exactly as a user uncommenting it gets them.
+fn example_profile() -> String {
+    let example = include_str!("../config.example.toml");
+    example
+        .lines()
+        .skip_while(|l| *l != "#> [profiles.aider]")
+        .take_while(|l| *l != "#> [[profiles.aider.rules]]")
+        .filter_map(|l| l.strip_prefix("#> "))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+#[test]
+fn the_example_profiles_shorthand_is_idle_again_once_its_question_is_answered() {
+    let profile = example_profile();
+    assert!(profile.contains("waiting = ["), "{profile}");
+    let server = start_server_with_config(&profile);
+    // A prompt; `deploy` asks a (Y)es/(N)o question, then the prompt comes back.
+    let script = "import sys\n\
+                  while True:\n\
+                  \x20   line = input('> ')\n\
+                  \x20   if line == 'deploy':\n\
+                  \x20       input('Really deploy? (Y)es/(N)o ')\n\
+                  \x20       print('deployed')\n";
+    let dir = tempfile::tempdir().unwrap();
+    let body = json!({"task_id": "aider", "project_path": dir.path(), "profile": "aider",
+                      "command": ["python3", "-u", "-c", script]});
+    let (status, info) = server.call("POST", "/api/v1/sessions", Some(body));
+    assert_eq!(status, 201, "{info}");
+    let id = info["session_id"].clone();
+    server.wait_for_state(&id, "ready");
+
+    let input = |data: &str| {
+        let path = format!("/api/v1/sessions/{id}/input");
+        let (status, body) = server.call("POST", &path, Some(json!({ "data": data })));
+        assert_eq!(status, 200, "{body}");
+    };
+    input("deploy\r");
+    server.wait_for_state(&id, "waiting_input");
+    input("y\r");
+    // At the prompt again, and staying there.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let at_prompt = |info: &serde_json::Value| info["state"] == "idle" || info["state"] == "ready";
+    loop {
+        let (_, info) = server.call("GET", &format!("/api/v1/sessions/{id}"), None);
+        if at_prompt(&info) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "still asking: {info}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    let (_, info) = server.call("GET", &format!("/api/v1/sessions/{id}"), None);
+    assert!(
+        at_prompt(&info),
+        "the answered question no longer holds it: {info}"
+    );
+}

@@ -142,3 +142,52 @@ fn ctl_kill_on_a_session_that_had_already_ended_says_so_and_exits_5() {
         "{err}"
     );
 }
+
+#[test]
+fn the_websocket_waits_too_answering_waited_or_naming_a_bad_field() {
+    let server = start_server();
+    let mut args = vec!["--json", "new", "--task", "ws-waited"];
+    args.extend_from_slice(SLOW_SHELL);
+    let out = ctl(&server, &args);
+    assert!(out.status.success(), "{}", said(&out));
+    let id = serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["session_id"]
+        .as_u64()
+        .unwrap();
+    let auth = format!("Bearer {}", common::server::TOKEN);
+    let request = ccmux::ctl::ws_request(&server.addr, id, &auth).unwrap();
+    let (mut socket, _) = tungstenite::connect(request).unwrap();
+    if let tungstenite::stream::MaybeTlsStream::Plain(stream) = socket.get_ref() {
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+            .unwrap();
+    }
+    let mut ask = |request: serde_json::Value| {
+        socket
+            .send(tungstenite::Message::text(request.to_string()))
+            .unwrap();
+        loop {
+            if let tungstenite::Message::Text(text) = socket.read().unwrap() {
+                let event: serde_json::Value = serde_json::from_str(text.as_str()).unwrap();
+                if event["type"] == "waited" || event["type"] == "error" {
+                    break event;
+                }
+            }
+        }
+    };
+
+    let bad = ask(json!({"type": "wait", "state": "sleepy"}));
+    assert_eq!(bad["data"]["code"], "invalid_value", "{bad}");
+    assert!(
+        bad["data"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("state"),
+        "{bad}"
+    );
+    // Still initializing (its prompt comes after a second): the wait ends once it is ready.
+    let reached = ask(json!({"type": "wait", "state": "ready,idle", "timeout": 20}));
+    assert_eq!(reached["data"]["outcome"], "reached", "{reached}");
+    assert_eq!(reached["data"]["state"], "ready", "{reached}");
+    let timed_out = ask(json!({"type": "wait", "state": "busy", "timeout": 0.3}));
+    assert_eq!(timed_out["data"]["outcome"], "timed_out", "{timed_out}");
+}

@@ -171,6 +171,8 @@ pub async fn create(
         profile: body.profile,
         auth_token: body.auth_token,
         auth_token_env: None,
+        // A template's `auth_token_env`: the API's caller sent no environment.
+        token_env: crate::config::TokenEnv::Server,
         template: body.template,
         workspace: body.workspace,
         worktree: body.worktree,
@@ -178,7 +180,7 @@ pub async fn create(
         policy: body.policy,
         restore_secrets: body.restore_secrets,
     };
-    let mut config = app.config.session_config(request, &app.cwd)?;
+    let mut config = app.config.get().session_config(request, &app.cwd)?;
     if let Some(size) = size {
         config.terminal_size = size;
     }

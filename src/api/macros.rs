@@ -14,8 +14,9 @@ pub async fn run(
     Path((id, name)): Path<(String, String)>,
 ) -> Result<Json<MacroReport>, ApiError> {
     let session = app.manager.get(app.manager.lookup(&id)?)?;
-    let Some(spec) = app.config.macros.get(&name) else {
-        let known: Vec<&str> = app.config.macros.keys().map(String::as_str).collect();
+    let config = app.config.get();
+    let Some(spec) = config.macros.get(&name) else {
+        let known: Vec<&str> = config.macros.keys().map(String::as_str).collect();
         let known = if known.is_empty() {
             "the config has none ([macros.NAME])".to_string()
         } else {

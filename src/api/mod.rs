@@ -95,6 +95,7 @@ pub const ROUTES: &[Route] = &[
     route!(get "/api/v1/sessions", "listSessions", "List sessions", query ListQuery, 200 SessionList => routes::list),
     route!(get "/api/v1/sessions/{id}", "getSession", "One session", 200 SessionInfo => routes::get),
     route!(delete "/api/v1/sessions/{id}", "deleteSession", "Terminate a session", query DeleteQuery, 200 SessionInfo => routes::delete),
+    route!(post "/api/v1/sessions/{id}/dismiss", "dismissSession", "Forget an ended session: its pane goes from every client and it leaves every list; a live one is refused (409)", 200 SessionInfo => routes::dismiss),
     route!(get "/api/v1/sessions/{id}/wait", "waitForState", "Wait (at most 600 s) until the session is in one of the states asked for, or waits for a person, errs or ends", query wait::WaitQuery, 200 wait::WaitResult => wait::wait),
     route!(post "/api/v1/sessions/{id}/commands", "sendCommand", "Send a command and wait for it to finish", body CommandBody, 200 CommandResponse => routes::command),
     route!(post "/api/v1/sessions/{id}/input", "sendInput", "Send raw keys", body InputBody, 200 Done => routes::input),
@@ -127,7 +128,7 @@ pub fn router(state: AppState, access: Access) -> Router {
         allowed_hosts: access.allowed_hosts,
         web: web.clone(),
         public: Arc::new(tokio::sync::Semaphore::new(
-            state.config.limits.api_public_requests.max(1),
+            state.config.get().limits.api_public_requests.max(1),
         )),
     });
     ROUTES
@@ -192,7 +193,7 @@ pub async fn start(
             reason: e.to_string(),
         })?;
     let bound = listener.local_addr().unwrap_or(addr);
-    let connections = state.config.limits.api_connections;
+    let connections = state.config.get().limits.api_connections;
     let app = router(state, access);
     let task = tokio::spawn(listen::serve(listener, app, connections, shutdown));
     tracing::info!(addr = %bound, "API listening");

@@ -148,7 +148,7 @@ impl JsonSchema for WebSocket {
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         schemars::json_schema!({
             "type": "object",
-            "description": "Upgrade to a WebSocket: server sends screen/output/state messages; client sends command/input/resize/interrupt. Closes with the reason `session ended` after the session's last state.",
+            "description": "Upgrade to a WebSocket: server sends screen/output/state messages; client sends command/input/resize/interrupt/answer/wait/filter. Closes with the reason `session ended` after the session's last state.",
         })
     }
 }

@@ -30,7 +30,7 @@ pub async fn restart(
         terminal_size: ended.terminal_size(),
         history: ended.history().await,
     };
-    let config = app.config.restored_session(recipe, standing)?;
+    let config = app.config.get().restored_session(recipe, standing)?;
     let session = app.manager.create_session(config).await?;
     Ok((StatusCode::CREATED, Json(session.info())))
 }

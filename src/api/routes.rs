@@ -296,6 +296,10 @@ pub async fn delete(
     ))
 }
 
+pub async fn dismiss(State(app): State<AppState>, Id(id): Id) -> ApiResult<SessionInfo> {
+    Ok(Json(app.manager.dismiss(id).await?))
+}
+
 pub async fn stats(State(app): State<AppState>) -> Json<crate::api::insight::StatsWithUsage> {
     Json(crate::api::insight::stats(&app.manager).await)
 }

@@ -9,12 +9,13 @@ use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::api::AppState;
 use crate::api::routes::Id;
 use crate::http::error::ApiError;
-use crate::session::{SessionInfo, SessionState};
+use crate::manager::Manager;
+use crate::session::{Session, SessionState};
 
 /// The longest one request waits; a client wanting longer asks again (`ctl wait` does).
 pub const MAX_WAIT_SECS: f64 = 600.0;
@@ -33,48 +34,10 @@ pub struct WaitQuery {
     timeout: Option<f64>,
 }
 
-/// How a wait ended; `ctl wait` exits with `ctl send`'s code for each.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum WaitOutcome {
-    /// The session is in one of the states asked for.
-    Reached,
-    /// Time ran out first.
-    TimedOut,
-    /// It waits for a person: a question, a permission prompt or a login.
-    WaitingInput,
-    /// It ended.
-    Ended,
-    /// It reports an error.
-    Error,
-}
-
-impl WaitOutcome {
-    /// What `state` means to a wait for `wanted`; `None` while it is worth waiting on.
-    pub fn of(state: SessionState, wanted: &[SessionState]) -> Option<Self> {
-        use SessionState::*;
-        if wanted.contains(&state) {
-            return Some(Self::Reached);
-        }
-        match state {
-            WaitingInput | Authenticating => Some(Self::WaitingInput),
-            Terminated => Some(Self::Ended),
-            Error => Some(Self::Error),
-            Initializing | Ready | Busy | Idle | Terminating => None,
-        }
-    }
-}
-
-#[derive(Debug, Serialize, JsonSchema)]
-#[schemars(rename = "WaitResult")]
-pub struct WaitResult {
-    outcome: WaitOutcome,
-    #[serde(flatten)]
-    session: SessionInfo,
-}
+pub use crate::protocol::websocket::{WaitOutcome, WaitResult};
 
 /// The states named in `list`, or the field at fault.
-fn wanted(list: Option<&str>) -> Result<Vec<SessionState>, ApiError> {
+pub fn wanted(list: Option<&str>) -> Result<Vec<SessionState>, ApiError> {
     // An empty `state=` names no state: refused like any other name that is not one.
     let Some(list) = list else {
         return Ok(vec![SessionState::Ready, SessionState::Idle]);
@@ -95,7 +58,7 @@ fn wanted(list: Option<&str>) -> Result<Vec<SessionState>, ApiError> {
         .collect()
 }
 
-fn wait_timeout(seconds: Option<f64>) -> Result<Duration, ApiError> {
+pub fn wait_timeout(seconds: Option<f64>) -> Result<Duration, ApiError> {
     let seconds = seconds.unwrap_or(DEFAULT_WAIT_SECS);
     if !(seconds > 0.0 && seconds <= MAX_WAIT_SECS) {
         return Err(ApiError::invalid(
@@ -115,12 +78,23 @@ pub async fn wait(
     let wanted = wanted(query.state.as_deref())?;
     let timeout = wait_timeout(query.timeout)?;
     let session = app.manager.get(id)?;
+    Ok(Json(wait_on(&app.manager, session, &wanted, timeout).await))
+}
+
+/// Waits until `session` is in a state of `wanted` or one a wait ends on, at most `timeout`:
+/// the HTTP long-poll and the WebSocket's `wait` alike.
+pub async fn wait_on(
+    manager: &Manager,
+    session: Session,
+    wanted: &[SessionState],
+    timeout: Duration,
+) -> WaitResult {
     let waited = session
-        .wait_for_state(timeout, |s| WaitOutcome::of(s, &wanted).is_some())
+        .wait_for_state(timeout, |s| WaitOutcome::of(s, wanted).is_some())
         .await;
     // On a timeout, or once the session's actor is gone, the last state seen.
     let state = waited.unwrap_or_else(|last| last);
-    let outcome = WaitOutcome::of(state, &wanted).unwrap_or(WaitOutcome::TimedOut);
-    let session = app.manager.detailed_infos(&[session]).await.remove(0);
-    Ok(Json(WaitResult { outcome, session }))
+    let outcome = WaitOutcome::of(state, wanted).unwrap_or(WaitOutcome::TimedOut);
+    let session = manager.detailed_infos(&[session]).await.remove(0);
+    WaitResult { outcome, session }
 }

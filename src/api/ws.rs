@@ -289,6 +289,25 @@ async fn carry_out(
                 });
                 None
             }
+            WsRequest::Wait { state, timeout } => {
+                let asked = crate::api::wait::wanted(state.as_deref())
+                    .and_then(|wanted| Ok((wanted, crate::api::wait::wait_timeout(timeout)?)));
+                match asked {
+                    // Awaited apart, as a command is: later requests go on meanwhile.
+                    Ok((wanted, timeout)) => {
+                        let (manager, session) = (manager.clone(), session.clone());
+                        let replies = replies.clone();
+                        tokio::spawn(async move {
+                            let waited =
+                                crate::api::wait::wait_on(&manager, session, &wanted, timeout);
+                            let reply = WsEvent::Waited(Box::new(waited.await));
+                            let _ = replies.send(reply).await;
+                        });
+                        None
+                    }
+                    Err(e) => Some(WsEvent::error(e.code.as_str(), e.message)),
+                }
+            }
             // Taken by `parse` before it queues anything.
             WsRequest::Filter { .. } => None,
         };

@@ -28,6 +28,9 @@ pub struct Limits {
     pub socket_frame_ms: u64,
     /// Bytes of a socket client's requests the server holds at once; also its largest frame.
     pub socket_buffer_bytes: usize,
+    /// Seconds an ended session stays (its last screen, how it ended) before it is dismissed
+    /// for every client; 0 keeps it until a person dismisses it.
+    pub keep_ended: u64,
 }
 
 impl Default for Limits {
@@ -42,6 +45,7 @@ impl Default for Limits {
             socket_idle_ms: 300_000,
             socket_frame_ms: 10_000,
             socket_buffer_bytes: 16 * 1024 * 1024,
+            keep_ended: 0,
         }
     }
 }

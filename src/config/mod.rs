@@ -8,6 +8,7 @@ mod check;
 mod key_path;
 pub mod keymap;
 pub mod limits;
+pub mod live;
 mod load;
 pub mod macro_spec;
 pub mod preflight;
@@ -29,7 +30,7 @@ pub use limits::Limits;
 pub use load::{
     ConfigError, ConfigWarning, Flags, LoadedConfig, Place, find_project_file, load, load_file,
 };
-pub use resolve::{ResolveError, SessionRequest, workspace_name};
+pub use resolve::{ResolveError, SessionRequest, TokenEnv, workspace_name};
 
 use crate::session::{ProfileKind, TerminalSize};
 

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::config::{Config, SessionEntry, Template};
-use crate::manager::ManagerConfig;
+use crate::manager::{ManagerConfig, SessionLimits};
 use crate::session::{InvalidTaskId, ProfileKind, SessionConfig, TaskId};
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -25,6 +25,36 @@ pub enum ResolveError {
     Workspace(String),
 }
 
+/// Whose environment an `auth_token_env` names a variable of: whoever asked for the session.
+#[derive(Clone, Default)]
+pub enum TokenEnv {
+    /// The server's: it starts the session on its own (`ccmux serve`'s autostart, the API).
+    #[default]
+    Server,
+    /// A client's: the values it sent of the variables its config names (see
+    /// `Config::token_variables`).
+    Client(std::collections::BTreeMap<String, String>),
+}
+
+impl TokenEnv {
+    fn get(&self, var: &str) -> Option<String> {
+        match self {
+            Self::Server => std::env::var(var).ok(),
+            Self::Client(values) => values.get(var).cloned(),
+        }
+    }
+}
+
+/// Names the variables, never their values (tokens).
+impl std::fmt::Debug for TokenEnv {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Server => f.write_str("Server"),
+            Self::Client(values) => f.debug_tuple("Client").field(&values.keys()).finish(),
+        }
+    }
+}
+
 /// What a new session is asked to be, before defaults fill the gaps.
 #[derive(Debug, Clone, Default)]
 pub struct SessionRequest {
@@ -35,6 +65,8 @@ pub struct SessionRequest {
     pub profile: Option<String>,
     pub auth_token: Option<String>,
     pub auth_token_env: Option<String>,
+    /// Where `auth_token_env`'s variable is read.
+    pub token_env: TokenEnv,
     pub template: Option<String>,
     /// The workspace to join; by default the one of the project the session works in.
     pub workspace: Option<String>,
@@ -91,12 +123,35 @@ impl From<&SessionEntry> for SessionRequest {
 impl Config {
     /// The manager's limits.
     pub fn manager_config(&self) -> ManagerConfig {
+        let limits = self.session_limits();
         ManagerConfig {
-            max_sessions: self.limits.max_sessions,
-            idle_timeout: (self.defaults.idle_timeout > 0)
-                .then(|| Duration::from_secs(self.defaults.idle_timeout)),
+            max_sessions: limits.max_sessions,
+            idle_timeout: limits.idle_timeout,
+            keep_ended: limits.keep_ended,
             history_dir: Some(crate::paths::data_dir().join("history")),
             ..ManagerConfig::default()
+        }
+    }
+
+    /// The variables `auth_token_env` names in sessions and templates: what a client sends the
+    /// values of, so that a session's token comes from the environment of who asked for it.
+    pub fn token_variables(&self) -> std::collections::BTreeSet<&str> {
+        let sessions = self.sessions.iter().map(|s| &s.auth_token_env);
+        let templates = self.templates.values().map(|t| &t.auth_token_env);
+        sessions
+            .chain(templates)
+            .flatten()
+            .map(String::as_str)
+            .collect()
+    }
+
+    /// What a running manager takes from a reloaded config.
+    pub fn session_limits(&self) -> SessionLimits {
+        let seconds = |s: u64| (s > 0).then(|| Duration::from_secs(s));
+        SessionLimits {
+            max_sessions: self.limits.max_sessions,
+            idle_timeout: seconds(self.defaults.idle_timeout),
+            keep_ended: seconds(self.limits.keep_ended),
         }
     }
 
@@ -171,8 +226,10 @@ impl Config {
         config.auth_token = match (request.auth_token, token_env) {
             (Some(token), _) => Some(token),
             (None, Some(var)) => {
-                let token = std::env::var(&var)
-                    .map_err(|_| ResolveError::MissingTokenVariable(var.clone()))?;
+                let token = request
+                    .token_env
+                    .get(&var)
+                    .ok_or_else(|| ResolveError::MissingTokenVariable(var.clone()))?;
                 config.auth_token_env = Some(var);
                 Some(token)
             }

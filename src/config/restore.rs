@@ -38,6 +38,7 @@ impl Config {
                 .is_none()
                 .then(|| recipe.auth_token_env.clone())
                 .flatten(),
+            token_env: super::TokenEnv::Server,
             workspace: Some(recipe.workspace.clone()),
             worktree: recipe
                 .worktree

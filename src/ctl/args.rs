@@ -147,6 +147,8 @@ pub enum CtlCommand {
         #[arg(long)]
         remove_worktree: bool,
     },
+    /// Dismiss an ended session: its pane goes from every client and it leaves `ls`.
+    Rm { id: String },
     /// The commands the session's task ran, kept across restarts.
     History { id: String },
     /// Run a [macros.NAME] from the server's config against a session, step by step.

@@ -206,6 +206,10 @@ pub fn run(args: CtlArgs, endpoint: Endpoint) -> anyhow::Result<ExitCode> {
                 None,
             )?
         }
+        CtlCommand::Rm { id } => {
+            let id = client.resolve(&id)?;
+            client.call("POST", &format!("/api/v1/sessions/{id}/dismiss"), None)?
+        }
         CtlCommand::History { id } => {
             let id = client.resolve(&id)?;
             client.call("GET", &format!("/api/v1/sessions/{id}/history"), None)?

@@ -87,6 +87,7 @@ impl From<ManagerError> for ApiError {
             ManagerError::TaskConflict { .. } => (S::CONFLICT, ErrorCode::TaskConflict),
             ManagerError::TooManySessions(_) => (S::TOO_MANY_REQUESTS, ErrorCode::TooManySessions),
             ManagerError::ShuttingDown => (S::SERVICE_UNAVAILABLE, ErrorCode::ShuttingDown),
+            ManagerError::StillRunning(_) => (S::CONFLICT, ErrorCode::SessionRunning),
             ManagerError::Session(e) => return e.clone().into(),
             ManagerError::Worktree(e) => return e.clone().into(),
         };

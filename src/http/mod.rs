@@ -5,17 +5,16 @@ pub mod code;
 pub mod error;
 pub mod token;
 
-use std::path::PathBuf;
-use std::sync::Arc;
-
-use crate::config::Config;
+use crate::config::live::LiveConfig;
 use crate::manager::Manager;
+use std::path::PathBuf;
 
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
     pub manager: Manager,
-    pub config: Arc<Config>,
+    /// The config in force: a reload replaces it.
+    pub config: LiveConfig,
     /// Where sessions start when a request names no project path.
     pub cwd: PathBuf,
 }

@@ -35,6 +35,9 @@ pub struct ManagerConfig {
     pub idle_timeout: Option<Duration>,
     /// Ended sessions kept for inspection (final screen, output) before being forgotten.
     pub retain_ended: usize,
+    /// An ended session is dismissed this long after it ended; `None` keeps it until a
+    /// person dismisses it (or `retain_ended` newer ones push it out).
+    pub keep_ended: Option<Duration>,
     /// Events buffered per subscriber before a slow one starts losing the oldest.
     pub event_capacity: usize,
     /// Records every session's output (`[recording]`); `None` records nothing.
@@ -51,12 +54,21 @@ impl Default for ManagerConfig {
             max_sessions: 32,
             idle_timeout: None,
             retain_ended: 16,
+            keep_ended: None,
             event_capacity: 1024,
             recorder: None,
             history_dir: None,
             hooks: None,
         }
     }
+}
+
+/// What a reload may change in a running manager.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionLimits {
+    pub max_sessions: usize,
+    pub idle_timeout: Option<Duration>,
+    pub keep_ended: Option<Duration>,
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -80,6 +92,8 @@ pub enum ManagerError {
     },
     #[error("the limit of {0} live sessions is reached; terminate one first")]
     TooManySessions(usize),
+    #[error("session {0} is still running; end it first (`ctl kill`)")]
+    StillRunning(SessionId),
     #[error("ccmux is shutting down")]
     ShuttingDown,
     #[error(transparent)]
@@ -281,6 +295,24 @@ impl Manager {
         ending: Ending,
     ) -> Result<SessionInfo, ManagerError> {
         Ok(self.get(id)?.terminate(ending).await)
+    }
+
+    /// New limits from a reloaded config: they count from now, for running sessions too.
+    pub async fn set_limits(&self, limits: SessionLimits) {
+        let _ = self.shared.requests.send(Request::Limits(limits)).await;
+    }
+
+    /// Forgets an ended session for every client at once: its pane and its place in every
+    /// list go. A live session is refused: it must end first.
+    pub async fn dismiss(&self, id: SessionId) -> Result<SessionInfo, ManagerError> {
+        let session = self.ask(|reply| Request::Dismiss { id, reply }).await??;
+        Ok(session.info())
+    }
+
+    /// What a person closing a pane means: the session ends (gracefully), then goes.
+    pub async fn close(&self, id: SessionId) -> Result<(), ManagerError> {
+        self.terminate(id, Ending::Graceful).await?;
+        self.dismiss(id).await.map(drop)
     }
 
     /// What records the sessions, when recordings are on.

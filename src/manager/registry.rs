@@ -23,6 +23,13 @@ pub enum Request {
     },
     /// Ids below this were handed out by an earlier run of the server: never again.
     IdsFrom(u64),
+    /// A reload's new limits.
+    Limits(super::SessionLimits),
+    /// Forget an ended session: it leaves every client's panes and every list.
+    Dismiss {
+        id: SessionId,
+        reply: oneshot::Sender<Result<Session, ManagerError>>,
+    },
     /// Stop admitting sessions; answer with the live ones so the caller can end them.
     Shutdown {
         reply: oneshot::Sender<Vec<Session>>,
@@ -87,6 +94,7 @@ pub fn start(
         },
         services,
         idle_since: HashMap::new(),
+        ended_at: HashMap::new(),
         shutting_down: false,
     };
     tokio::spawn(actor.run(requests, states));
@@ -102,6 +110,8 @@ struct RegistryActor {
     services: SessionServices,
     /// Sessions that can take a command, and since when: the idle-timeout clock.
     idle_since: HashMap<SessionId, Instant>,
+    /// Ended sessions not dismissed yet, and since when: the `keep_ended` clock.
+    ended_at: HashMap<SessionId, Instant>,
     shutting_down: bool,
 }
 
@@ -113,6 +123,7 @@ impl RegistryActor {
     ) {
         loop {
             let idle_deadline = self.next_idle_deadline();
+            let keep_deadline = self.next_keep_deadline();
             tokio::select! {
                 request = requests.recv() => match request {
                     Some(request) => self.on_request(request),
@@ -122,6 +133,9 @@ impl RegistryActor {
                 Some(note) = states.recv() => self.on_state(note),
                 _ = sleep_until(idle_deadline.unwrap_or_else(Instant::now).into()), if idle_deadline.is_some() => {
                     self.end_idle_sessions(Instant::now());
+                }
+                _ = sleep_until(keep_deadline.unwrap_or_else(Instant::now).into()), if keep_deadline.is_some() => {
+                    self.dismiss_kept_too_long(Instant::now());
                 }
             }
         }
@@ -135,6 +149,14 @@ impl RegistryActor {
             Request::IdsFrom(next) => {
                 self.registry.next_id = self.registry.next_id.max(next);
                 self.publish();
+            }
+            Request::Limits(limits) => {
+                self.config.max_sessions = limits.max_sessions;
+                self.config.idle_timeout = limits.idle_timeout;
+                self.config.keep_ended = limits.keep_ended;
+            }
+            Request::Dismiss { id, reply } => {
+                let _ = reply.send(self.dismiss(id));
             }
             Request::Shutdown { reply } => {
                 self.shutting_down = true;
@@ -200,6 +222,7 @@ impl RegistryActor {
             self.idle_since.remove(&note.session_id);
         }
         if to == SessionState::Terminated {
+            self.ended_at.insert(note.session_id, Instant::now());
             self.registry.terminated_total += 1;
             self.forget_old_ended();
         }
@@ -244,12 +267,57 @@ impl RegistryActor {
             .collect();
         let excess = ended.len().saturating_sub(self.config.retain_ended);
         for id in ended.into_iter().take(excess) {
-            if let Some(session) = self.registry.sessions.remove(&id) {
-                let status = session.status();
-                self.registry.forgotten.commands_run += status.commands_run;
-                self.registry.forgotten.bytes_read += status.bytes_read;
-            }
+            self.forget(id);
         }
+    }
+
+    /// Drops an ended session from the registry; its counters stay in the totals.
+    fn forget(&mut self, id: SessionId) -> Option<Session> {
+        self.ended_at.remove(&id);
+        let session = self.registry.sessions.remove(&id)?;
+        let status = session.status();
+        self.registry.forgotten.commands_run += status.commands_run;
+        self.registry.forgotten.bytes_read += status.bytes_read;
+        Some(session)
+    }
+
+    /// A person (or a script) is done with an ended session; a live one must end first.
+    fn dismiss(&mut self, id: SessionId) -> Result<Session, ManagerError> {
+        let session = self
+            .registry
+            .sessions
+            .get(&id)
+            .ok_or(ManagerError::NotFound(id))?;
+        if session.state() != SessionState::Terminated {
+            return Err(ManagerError::StillRunning(id));
+        }
+        let session = self.forget(id).ok_or(ManagerError::NotFound(id))?;
+        tracing::info!(session = %id, "dismissed");
+        self.publish();
+        Ok(session)
+    }
+
+    fn next_keep_deadline(&self) -> Option<Instant> {
+        let keep = self.config.keep_ended?;
+        self.ended_at.values().min().map(|since| *since + keep)
+    }
+
+    /// `[limits] keep_ended`: ended sessions shown that long are dismissed.
+    fn dismiss_kept_too_long(&mut self, now: Instant) {
+        let Some(keep) = self.config.keep_ended else {
+            return;
+        };
+        let expired: Vec<SessionId> = self
+            .ended_at
+            .iter()
+            .filter(|(_, since)| now.duration_since(**since) >= keep)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in expired {
+            tracing::info!(session = %id, "ended {}s ago (keep_ended); dismissed", keep.as_secs());
+            self.forget(id);
+        }
+        self.publish();
     }
 
     fn publish(&self) {

@@ -93,12 +93,16 @@ pub enum ClientMessage {
         session: SessionId,
         choice: crate::session::dialog::Choice,
     },
-    /// End a session and everything it started.
+    /// End a session and everything it started, then dismiss it: its pane goes from every
+    /// client (an ended one is only dismissed).
     Close {
         session: SessionId,
     },
     /// Start a session in the attached workspace.
     Create(NewSession),
+    /// Read the config files again (`ccmux reload`): answered by [`ServerMessage::Reloaded`],
+    /// or `Refused` when a file does not parse (the config in force stays).
+    Reload,
     /// Show the next (`step` 1) or previous (-1) workspace.
     SwitchWorkspace {
         step: i32,
@@ -138,6 +142,20 @@ pub struct Attach {
     pub config: Option<PathBuf>,
     /// A command given after `--`, started as the workspace's only session.
     pub run: Vec<String>,
+    /// The client's values of the variables its config names as `auth_token_env`: a session
+    /// it asks for takes its token from the client's environment, not the server's.
+    #[serde(default)]
+    pub tokens: Tokens,
+}
+
+/// Variables' values that are secrets: their names show in a log, never their values.
+#[derive(Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Tokens(pub std::collections::BTreeMap<String, String>);
+
+impl std::fmt::Debug for Tokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set().entries(self.0.keys()).finish()
+    }
 }
 
 /// What the new-session prompt asks for.
@@ -193,6 +211,10 @@ pub enum ServerMessage {
     },
     Listing {
         workspaces: Vec<WorkspaceListing>,
+    },
+    /// The config was reloaded: per section that changed, where it applies.
+    Reloaded {
+        changes: Vec<String>,
     },
     /// The request cannot be served; the connection closes after this.
     Refused {

@@ -20,6 +20,8 @@ pub enum WsEvent {
     CommandResult(CommandOutcome),
     /// A dialog answered on this socket was taken: the session as it is after the answer.
     Answered(Box<SessionInfo>),
+    /// A `wait` sent on this socket ended: how, and the session then.
+    Waited(Box<WaitResult>),
     Error(WsError),
 }
 
@@ -71,6 +73,13 @@ pub enum WsRequest {
     Answer {
         choice: Choice,
     },
+    /// Answer with `waited` once the session is in one of `state` (comma-separated names;
+    /// `ready,idle` when absent), or waits for a person, errs or ends, or `timeout` seconds
+    /// (30 when absent, at most 600) have passed: `GET …/wait` on the socket.
+    Wait {
+        state: Option<String>,
+        timeout: Option<f64>,
+    },
     /// Replaces the output filter the URL set (see `output_filter`); `types` is the URL's
     /// `type`, comma-separated. Refused with an `invalid_value` error, keeping the old one.
     Filter {
@@ -79,6 +88,47 @@ pub enum WsRequest {
         grep: Option<String>,
         types: Option<String>,
     },
+}
+
+/// How a wait ended; `ctl wait` exits with `ctl send`'s code for each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum WaitOutcome {
+    /// The session is in one of the states asked for.
+    Reached,
+    /// Time ran out first.
+    TimedOut,
+    /// It waits for a person: a question, a permission prompt or a login.
+    WaitingInput,
+    /// It ended.
+    Ended,
+    /// It reports an error.
+    Error,
+}
+
+impl WaitOutcome {
+    /// What `state` means to a wait for `wanted`; `None` while it is worth waiting on.
+    pub fn of(state: SessionState, wanted: &[SessionState]) -> Option<Self> {
+        use SessionState::*;
+        if wanted.contains(&state) {
+            return Some(Self::Reached);
+        }
+        match state {
+            WaitingInput | Authenticating => Some(Self::WaitingInput),
+            Terminated => Some(Self::Ended),
+            Error => Some(Self::Error),
+            Initializing | Ready | Busy | Idle | Terminating => None,
+        }
+    }
+}
+
+/// How a wait ended, and the session then.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "WaitResult")]
+pub struct WaitResult {
+    pub outcome: WaitOutcome,
+    #[serde(flatten)]
+    pub session: SessionInfo,
 }
 
 impl WsEvent {

@@ -6,6 +6,7 @@ mod connection;
 mod hooks;
 pub mod info;
 mod intake;
+mod reload;
 pub mod runtime;
 mod screens;
 pub mod socket;
@@ -24,7 +25,8 @@ use crate::config::limits::SocketLimits;
 use crate::config::{self, SessionRequest};
 use crate::manager::{ClientId, Manager};
 use crate::protocol::NewSession;
-use runtime::{Context, Running, StartError, start_session, termination_signal};
+pub use reload::Reloader;
+use runtime::{Context, Running, StartError, start_session, stop_signal};
 pub use socket::SocketPath;
 pub use workspace::default_task;
 
@@ -68,6 +70,8 @@ pub struct Hub {
     startup_notices: Mutex<Vec<String>>,
     /// A client has attached to a workspace: a background server's reason to exist arrived.
     attached: watch::Sender<bool>,
+    /// Reads the config files again; `None` in a server without files (the TUI's tests).
+    reloader: Option<Reloader>,
 }
 
 impl Hub {
@@ -76,6 +80,7 @@ impl Hub {
         api: Option<SocketAddr>,
         limits: SocketLimits,
         frame_cap: u32,
+        reloader: Option<Reloader>,
     ) -> Self {
         Self {
             manager,
@@ -89,6 +94,7 @@ impl Hub {
             clients_changed: tokio::sync::Notify::new(),
             startup_notices: Mutex::default(),
             attached: watch::channel(false).0,
+            reloader,
         }
     }
 
@@ -140,7 +146,12 @@ impl Hub {
 
     /// A session from the TUI's prompt, in the client's workspace, resolved against the
     /// config of the directory it works in.
-    async fn create(&self, new: NewSession, workspace: String) -> Result<(), CreateError> {
+    async fn create(
+        &self,
+        new: NewSession,
+        workspace: String,
+        tokens: &crate::protocol::Tokens,
+    ) -> Result<(), CreateError> {
         let cwd = new.project_path;
         let flags = config::Flags::default();
         let config = config::load(&cwd, &flags, |k| std::env::var(k).ok())?.config;
@@ -150,6 +161,7 @@ impl Hub {
             command: new.command,
             template: new.template,
             workspace: Some(workspace),
+            token_env: config::TokenEnv::Client(tokens.0.clone()),
             ..SessionRequest::default()
         };
         start_session(&self.manager, &config, request, &cwd).await?;
@@ -167,6 +179,7 @@ pub async fn run(ctx: Context, options: ServeOptions) -> anyhow::Result<()> {
         running.api_addr,
         limits,
         ctx.config.ui.frame_cap,
+        Some(ctx.reloader(running.config.clone(), running.manager.clone())),
     ));
     let state = state_file::StateFile::new(&crate::paths::data_dir(), &options.socket.name);
     if options.restore {
@@ -200,9 +213,10 @@ pub async fn run(ctx: Context, options: ServeOptions) -> anyhow::Result<()> {
     let accepting = tokio::spawn(accept(listener, hub.clone()));
     let needed = tokio::spawn(stop_when_unneeded(hub.clone(), options.background));
     let saving = tokio::spawn(keep_saved(hub.manager.clone(), state.clone()));
+    let reloading = tokio::spawn(reload::on_sighup(hub.clone()));
     let mut stopping = hub.stopping();
     let signalled = tokio::select! {
-        _ = termination_signal() => {
+        _ = stop_signal() => {
             hub.stop("the server was asked to stop");
             true
         }
@@ -210,6 +224,7 @@ pub async fn run(ctx: Context, options: ServeOptions) -> anyhow::Result<()> {
     };
     accepting.abort();
     needed.abort();
+    reloading.abort();
     // Saving stops before the sessions end, or the file would say none is left.
     saving.abort();
     let _ = saving.await;
@@ -306,7 +321,13 @@ async fn save_now(manager: &Manager, state: &state_file::StateFile) {
 /// drive the real protocol without a server process (`client::handshake` it).
 pub fn serve_in_process(manager: Manager) -> tokio::net::UnixStream {
     let frame_cap = crate::config::Config::default().ui.frame_cap;
-    let hub = Arc::new(Hub::new(manager, None, SocketLimits::default(), frame_cap));
+    let hub = Arc::new(Hub::new(
+        manager,
+        None,
+        SocketLimits::default(),
+        frame_cap,
+        None,
+    ));
     let (server_end, client_end) =
         tokio::net::UnixStream::pair().expect("a socket pair can be made");
     let (reader, writer) = server_end.into_split();

@@ -9,6 +9,7 @@ use anyhow::Context as _;
 use tokio::sync::watch;
 
 use crate::api::{self, Access, AppState};
+use crate::config::live::LiveConfig;
 use crate::config::{self, Config, Flags, ResolveError, SessionRequest};
 use crate::manager::{Manager, ManagerError};
 use crate::paths;
@@ -28,10 +29,7 @@ impl Context {
     pub fn load(mut global: GlobalArgs) -> anyhow::Result<Self> {
         global.token = explicit_token(global.token.take())?;
         let cwd = std::env::current_dir().context("the current directory is not accessible")?;
-        let flags = Flags {
-            config: global.config.clone(),
-            listen: global.listen,
-        };
+        let flags = flags(&global);
         let loaded = config::load(&cwd, &flags, |k| std::env::var(k).ok())?;
         Ok(Self {
             untrusted_notice: loaded.untrusted_notice(),
@@ -39,6 +37,11 @@ impl Context {
             cwd,
             global,
         })
+    }
+
+    /// What a reload reads: the files, flags and directory the server started with.
+    pub fn reloader(&self, live: LiveConfig, manager: Manager) -> crate::server::Reloader {
+        crate::server::Reloader::new(flags(&self.global), self.cwd.clone(), live, manager)
     }
 
     /// Where the token is kept: `--token-file`, else `api.token_file`, else the data dir's
@@ -79,6 +82,13 @@ impl Context {
     }
 }
 
+fn flags(global: &GlobalArgs) -> Flags {
+    Flags {
+        config: global.config.clone(),
+        listen: global.listen,
+    }
+}
+
 /// `--token -` reads the token from stdin; a token on the command line is visible to every user
 /// in `ps`, so it is taken with a warning.
 fn explicit_token(flag: Option<String>) -> anyhow::Result<Option<String>> {
@@ -115,6 +125,8 @@ enum ApiListen {
 /// A running manager with its API.
 pub struct Running {
     pub manager: Manager,
+    /// The config in force; a reload replaces it.
+    pub config: LiveConfig,
     pub api_addr: Option<SocketAddr>,
     stop_api: watch::Sender<bool>,
     api_task: Option<tokio::task::JoinHandle<()>>,
@@ -152,6 +164,7 @@ impl Running {
             }
         }
         let manager = Manager::new(manager_config).context("the session threads cannot start")?;
+        let live = LiveConfig::new(ctx.config.clone());
         let (stop_api, stopped) = watch::channel(false);
         let (mut api_addr, mut api_task) = (None, None);
         if ctx.config.api.enabled {
@@ -162,7 +175,7 @@ impl Running {
             };
             let state = AppState {
                 manager: manager.clone(),
-                config: ctx.config.clone(),
+                config: live.clone(),
                 cwd: ctx.cwd.clone(),
             };
             let listen = ctx.api_listen();
@@ -173,6 +186,7 @@ impl Running {
         }
         Ok(Self {
             manager,
+            config: live,
             api_addr,
             stop_api,
             api_task,
@@ -267,6 +281,17 @@ pub async fn start_session(
 }
 
 /// Waits for SIGINT, SIGTERM or SIGHUP.
+/// What stops a server: SIGTERM or SIGINT. (SIGHUP reloads its config: see `reload.rs`.)
+pub async fn stop_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).expect("signal handlers can be installed");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}
+
+/// What ends a client: SIGTERM, SIGINT, or SIGHUP (its terminal went away).
 pub async fn termination_signal() {
     use tokio::signal::unix::{SignalKind, signal};
     let mut term = signal(SignalKind::terminate()).expect("signal handlers can be installed");

@@ -1,10 +1,12 @@
 //! Workspaces: the sessions of one project, shown together. A workspace exists while it has
 //! sessions; attaching to a project's workspace that does not exist yet starts it from the
-//! project's config.
+//! project's config. A workspace follows its project: `ccmux` there starts the configured
+//! sessions it lacks (the project was trusted since, say), and one whose sessions have all
+//! ended has ended: it starts afresh.
 
 use std::path::Path;
 
-use crate::config::{self, Flags, SessionRequest};
+use crate::config::{self, Flags, SessionRequest, TokenEnv};
 use crate::protocol::Attach;
 use crate::server::Hub;
 use crate::server::runtime::start_session;
@@ -30,25 +32,87 @@ pub async fn open(hub: &Hub, attach: &Attach) -> Result<(String, Vec<String>), A
         (None, true) => config::workspace_name(&attach.cwd),
         (None, false) => hub.most_recent(&existing).ok_or(AttachError::None)?,
     };
-    if existing.contains(&name) {
+    let follows_project = attach.create && attach.workspace.is_none();
+    if existing.contains(&name) && !follows_project {
         return Ok((name, Vec::new()));
     }
     if !attach.create {
         return Err(AttachError::Unknown(name));
     }
+    let sessions = hub.manager.workspace_sessions(&name);
+    // A restore that failed is kept for its user to read and `ctl restart`: not an ending.
+    let kept = |s: &crate::session::Session| !s.state().is_ending() || s.status().restore_failed;
+    if sessions.iter().any(kept) {
+        let problems = start_missing(hub, &name, attach, &sessions).await?;
+        return Ok((name, problems));
+    }
+    // Only ended sessions are left: the workspace has ended, and its dead panes go with it.
+    for session in sessions {
+        if let Err(e) = hub.manager.dismiss(session.id()).await {
+            tracing::debug!(session = %session.id(), error = %e, "an ended pane was kept");
+        }
+    }
     let problems = start(hub, &name, attach).await?;
     Ok((name, problems))
+}
+
+/// The project's autostart sessions whose task the running workspace lacks, started in it:
+/// what `ccmux` after `ccmux trust` (or after a new `[[session]]`) is for.
+async fn start_missing(
+    hub: &Hub,
+    name: &str,
+    attach: &Attach,
+    sessions: &[crate::session::Session],
+) -> Result<Vec<String>, AttachError> {
+    if !attach.run.is_empty() {
+        // `ccmux -- CMD` names what to start only when the workspace starts.
+        return Ok(Vec::new());
+    }
+    let config = load(attach)?.config;
+    let requests = config
+        .sessions
+        .iter()
+        .filter(|s| s.autostart && !sessions.iter().any(|o| o.task_id().as_str() == s.task_id))
+        .map(SessionRequest::from)
+        .collect();
+    Ok(start_all(hub, name, &config, requests, attach).await)
+}
+
+fn load(attach: &Attach) -> Result<config::LoadedConfig, AttachError> {
+    let flags = Flags {
+        config: attach.config.clone(),
+        listen: None,
+    };
+    Ok(config::load(&attach.cwd, &flags, |k| {
+        std::env::var(k).ok()
+    })?)
+}
+
+/// Starts `requests` in the workspace `name`; returns why any did not start.
+async fn start_all(
+    hub: &Hub,
+    name: &str,
+    config: &config::Config,
+    requests: Vec<SessionRequest>,
+    attach: &Attach,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    for mut request in requests {
+        request.workspace = Some(name.to_string());
+        request.token_env = TokenEnv::Client(attach.tokens.0.clone());
+        if let Err(problem) = start_session(&hub.manager, config, request, &attach.cwd).await {
+            tracing::warn!(%problem, workspace = name, "a configured session did not start");
+            problems.push(problem.to_string());
+        }
+    }
+    problems
 }
 
 /// Starts a workspace: the `--` command, else the project's autostart sessions, else one
 /// session running the default command (also when the project file is not trusted, so the user
 /// is not left without a workspace).
 async fn start(hub: &Hub, name: &str, attach: &Attach) -> Result<Vec<String>, AttachError> {
-    let flags = Flags {
-        config: attach.config.clone(),
-        listen: None,
-    };
-    let loaded = config::load(&attach.cwd, &flags, |k| std::env::var(k).ok())?;
+    let loaded = load(attach)?;
     let mut problems = Vec::from_iter(loaded.untrusted_notice());
     let config = loaded.config;
     let mut requests: Vec<SessionRequest> = Vec::new();
@@ -71,13 +135,7 @@ async fn start(hub: &Hub, name: &str, attach: &Attach) -> Result<Vec<String>, At
             ..SessionRequest::default()
         });
     }
-    for mut request in requests {
-        request.workspace = Some(name.to_string());
-        if let Err(problem) = start_session(&hub.manager, &config, request, &attach.cwd).await {
-            tracing::warn!(%problem, workspace = name, "a configured session did not start");
-            problems.push(problem.to_string());
-        }
-    }
+    problems.extend(start_all(hub, name, &config, requests, attach).await);
     Ok(problems)
 }
 

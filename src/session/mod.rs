@@ -360,6 +360,13 @@ impl Session {
             .unwrap_or_default()
     }
 
+    /// Answers the permission requests to come with `policies` (a reloaded config's).
+    pub async fn follow_policies(&self, policies: std::sync::Arc<crate::claude::policy::Policies>) {
+        let _ = self
+            .request(|reply| Control::Policies { policies, reply })
+            .await;
+    }
+
     async fn request<T>(
         &self,
         make: impl FnOnce(oneshot::Sender<T>) -> Control,

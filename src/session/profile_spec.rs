@@ -21,7 +21,7 @@ pub struct ProfileSpec {
     /// replaces it.
     pub rules: Vec<RuleSpec>,
     /// Shorthand: patterns matched on the whole screen, each a rule of its state's default
-    /// priority.
+    /// priority; `waiting`'s on the cursor's row alone (see `shorthand_region`).
     pub auth: Vec<Pattern>,
     pub waiting: Vec<Pattern>,
     pub error: Vec<Pattern>,
@@ -146,7 +146,7 @@ impl ProfileSpec {
         let shorthand = groups.into_iter().flat_map(|(group, patterns, verdict)| {
             patterns.iter().map(move |p| Rule {
                 id: format!("{name}.{group}: {}", p.0.as_str()),
-                region: Region::Screen,
+                region: shorthand_region(verdict),
                 pattern: p.0.clone(),
                 verdict,
                 priority: verdict.default_priority(),
@@ -155,6 +155,16 @@ impl ProfileSpec {
             })
         });
         listed.chain(shorthand).collect()
+    }
+}
+
+/// Where a shorthand pattern looks. A question waits for its answer where the cursor is;
+/// answered, it stays on the screen above the next prompt, and a whole-screen pattern would
+/// hold the session in `waiting_input` (of higher priority than the prompt) after the answer.
+fn shorthand_region(verdict: Verdict) -> Region {
+    match verdict {
+        Verdict::WaitingInput => Region::CursorLine,
+        _ => Region::Screen,
     }
 }
 

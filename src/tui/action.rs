@@ -13,7 +13,7 @@ use crate::tui::app::{App, Leave, Mode};
 use crate::tui::layout::{resize, track_of};
 use crate::tui::macro_picker::MacroPicker;
 use crate::tui::pane::Pane;
-use crate::tui::prompt::{NewSessionPrompt, RenamePrompt};
+use crate::tui::prompt::{Field, NewSessionPrompt, RenamePrompt};
 
 /// How much of the screen grow and shrink give or take.
 const RESIZE_STEP: f32 = 0.05;
@@ -62,7 +62,7 @@ impl App {
                     let name = self.name(&pane).to_string();
                     self.mode = Mode::Rename(RenamePrompt {
                         session: pane.id(),
-                        name,
+                        name: Field::prefilled(name),
                     });
                 }
             }
@@ -180,13 +180,11 @@ impl App {
         let Some(session) = self.focused() else {
             return;
         };
-        self.hidden.insert(session.id());
+        // The server ends and dismisses it: its pane goes from every client at once.
         self.focus = None;
-        if session.state() != SessionState::Terminated {
-            self.request(ClientMessage::Close {
-                session: session.id(),
-            });
-        }
+        self.request(ClientMessage::Close {
+            session: session.id(),
+        });
     }
 
     /// Grows (or, with a negative `delta`, shrinks) the column or row the focused pane is in.

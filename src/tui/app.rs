@@ -1,7 +1,7 @@
 //! The TUI's state and what keys and mouse do to it. Drawing is in `draw.rs`; the loop that
 //! feeds this is in `mod.rs`.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -73,8 +73,6 @@ pub struct App {
     pub labels: HashMap<SessionId, String>,
     /// Panes that finished or asked something while unfocused.
     pub attention: Attention,
-    /// Ended sessions the user closed.
-    pub hidden: HashSet<SessionId>,
     /// History rows scrolled back, per pane.
     pub scroll: HashMap<SessionId, usize>,
     /// Where each pane was drawn last, for the mouse.
@@ -137,7 +135,6 @@ impl App {
             zoom: false,
             labels: HashMap::new(),
             attention: Attention::default(),
-            hidden: HashSet::new(),
             scroll: HashMap::new(),
             areas: Vec::new(),
             selection: None,
@@ -166,11 +163,7 @@ impl App {
 
     /// The sessions shown as panes, oldest first.
     pub fn sessions(&self) -> Vec<Pane> {
-        self.panes
-            .iter()
-            .filter(|s| !self.hidden.contains(&s.id()))
-            .cloned()
-            .collect()
+        self.panes.clone()
     }
 
     pub fn focused(&self) -> Option<Pane> {

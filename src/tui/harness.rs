@@ -63,6 +63,7 @@ impl Harness {
             cwd: dir.path().to_path_buf(),
             config: None,
             run: Vec::new(),
+            tokens: Default::default(),
         };
         to_server.send(ClientMessage::Attach(attach)).await.unwrap();
         let app = App::new(to_server, Arc::new(config), dir.path().to_path_buf());

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Padding, Paragraph};
 
 use crate::tui::app::{App, Mode};
-use crate::tui::prompt::{FIELDS, NewSessionPrompt, RenamePrompt};
+use crate::tui::prompt::{FIELDS, Field, NewSessionPrompt, RenamePrompt, Selection};
 
 /// Columns a box takes besides its text: a border and a space each side.
 const FRAME: u16 = 4;
@@ -90,28 +90,40 @@ fn new_session(prompt: &NewSessionPrompt, room: usize) -> Vec<Line<'static>> {
         .zip(&prompt.values)
         .enumerate()
         .map(|(i, (name, value))| {
-            let style = if i == prompt.field {
-                Style::default().add_modifier(Modifier::REVERSED)
+            let mut line = vec![Span::raw(format!("{name:>8}: "))];
+            if i == prompt.field {
+                line.extend(editing(value));
             } else {
-                Style::default()
-            };
-            Line::from(vec![
-                Span::raw(format!("{name:>8}: ")),
-                Span::styled(value.clone(), style),
-            ])
+                line.push(Span::raw(value.text.clone()));
+            }
+            Line::from(line)
         })
         .collect();
     lines.push(Line::raw(""));
-    let keys = "Tab next field · Enter start · Esc cancel · command @NAME uses a template";
+    let keys = "Tab next field · typing replaces a selected value · Enter start · Esc cancel · \
+                command @NAME uses a template";
     lines.extend(plain(keys, room, Style::default().fg(Color::DarkGray)));
     lines
 }
 
 fn rename(prompt: &RenamePrompt, room: usize) -> Vec<Line<'static>> {
-    let mut lines = vec![Line::raw(format!("name: {}▏", prompt.name)), Line::raw("")];
+    let mut name = vec![Span::raw("name: ")];
+    name.extend(editing(&prompt.name));
+    let mut lines = vec![Line::from(name), Line::raw("")];
     let keys = "Enter keeps it · Esc cancels · empty: the task id again";
     lines.extend(plain(keys, room, Style::default().fg(Color::DarkGray)));
     lines
+}
+
+/// The field being edited: its text shown selected (reversed), or followed by the caret.
+fn editing(field: &Field) -> Vec<Span<'static>> {
+    match field.selection {
+        Selection::All => vec![Span::styled(
+            field.text.clone(),
+            Style::default().add_modifier(Modifier::REVERSED),
+        )],
+        Selection::None => vec![Span::raw(field.text.clone()), Span::raw("▏")],
+    }
 }
 
 /// Draws `lines` centred in a box as big as they are, as far as the screen allows, from line

@@ -10,9 +10,53 @@ use crate::session::SessionId;
 
 pub const FIELDS: [&str; 3] = ["task id", "path", "command"];
 
+/// Whether a field's text is selected: a value filled in for the user is, so that typing
+/// replaces it (as after a select-all) rather than appending to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Selection {
+    All,
+    /// The caret is after the text: typing appends.
+    None,
+}
+
+/// One line of text being edited.
+#[derive(Debug)]
+pub struct Field {
+    pub text: String,
+    pub selection: Selection,
+}
+
+impl Field {
+    /// A value filled in for the user: selected, so typing replaces it.
+    pub fn prefilled(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            selection: Selection::All,
+        }
+    }
+
+    /// Typing replaces a selected text; Backspace deletes it, or the last character; Right
+    /// or End keep it and move the caret after it. Other keys do nothing.
+    fn on_key(&mut self, code: KeyCode) {
+        let selected = self.selection == Selection::All;
+        match code {
+            KeyCode::Char(_) | KeyCode::Backspace if selected => self.text.clear(),
+            KeyCode::Backspace => {
+                self.text.pop();
+            }
+            KeyCode::Char(_) | KeyCode::Right | KeyCode::End => {}
+            _ => return,
+        }
+        if let KeyCode::Char(c) = code {
+            self.text.push(c);
+        }
+        self.selection = Selection::None;
+    }
+}
+
 #[derive(Debug)]
 pub struct NewSessionPrompt {
-    pub values: [String; 3],
+    pub values: [Field; 3],
     pub field: usize,
 }
 
@@ -27,36 +71,35 @@ impl NewSessionPrompt {
     pub fn new(cwd: &Path, command: &str, number: usize) -> Self {
         Self {
             values: [
-                format!("task-{number}"),
-                cwd.display().to_string(),
-                command.to_string(),
+                Field::prefilled(format!("task-{number}")),
+                Field::prefilled(cwd.display().to_string()),
+                Field::prefilled(command),
             ],
             field: 0,
         }
     }
 
-    /// Tab/Shift-Tab move between fields; Enter on the last one (or Ctrl-Enter) submits.
+    /// Tab/Shift-Tab (or the arrows) move between fields, selecting the one entered; Enter
+    /// starts the session from any field, as the hint says.
     pub fn on_key(&mut self, key: KeyEvent) -> Outcome<NewSession> {
-        match key.code {
+        let step = match key.code {
             KeyCode::Esc => return Outcome::Cancel,
-            KeyCode::Tab | KeyCode::Down => self.field = (self.field + 1) % FIELDS.len(),
-            KeyCode::BackTab | KeyCode::Up => {
-                self.field = (self.field + FIELDS.len() - 1) % FIELDS.len()
-            }
-            KeyCode::Enter if self.field + 1 < FIELDS.len() => self.field += 1,
             KeyCode::Enter => return Outcome::Submit(self.request()),
-            KeyCode::Backspace => {
-                self.values[self.field].pop();
+            KeyCode::Tab | KeyCode::Down => 1,
+            KeyCode::BackTab | KeyCode::Up => FIELDS.len() - 1,
+            code => {
+                self.values[self.field].on_key(code);
+                return Outcome::Continue;
             }
-            KeyCode::Char(c) => self.values[self.field].push(c),
-            _ => {}
-        }
+        };
+        self.field = (self.field + step) % FIELDS.len();
+        self.values[self.field].selection = Selection::All;
         Outcome::Continue
     }
 
     /// `@NAME` as the command picks template NAME; otherwise words split on whitespace.
     fn request(&self) -> NewSession {
-        let [task, path, command] = &self.values;
+        let [task, path, command] = self.values.each_ref().map(|f| f.text.as_str());
         let command = command.trim();
         let (template, argv) = match command.strip_prefix('@') {
             Some(name) => (Some(name.trim().to_string()), None),
@@ -79,7 +122,8 @@ impl NewSessionPrompt {
 #[derive(Debug)]
 pub struct RenamePrompt {
     pub session: SessionId,
-    pub name: String,
+    /// Filled in with the pane's name, selected: typing replaces it.
+    pub name: Field,
 }
 
 impl RenamePrompt {
@@ -87,12 +131,8 @@ impl RenamePrompt {
     pub fn on_key(&mut self, key: KeyEvent) -> Outcome<String> {
         match key.code {
             KeyCode::Esc => return Outcome::Cancel,
-            KeyCode::Enter => return Outcome::Submit(self.name.trim().to_string()),
-            KeyCode::Backspace => {
-                self.name.pop();
-            }
-            KeyCode::Char(c) => self.name.push(c),
-            _ => {}
+            KeyCode::Enter => return Outcome::Submit(self.name.text.trim().to_string()),
+            code => self.name.on_key(code),
         }
         Outcome::Continue
     }

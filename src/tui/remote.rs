@@ -65,6 +65,7 @@ impl App {
             }
             ServerMessage::Welcome { .. }
             | ServerMessage::Listing { .. }
+            | ServerMessage::Reloaded { .. }
             | ServerMessage::ReportTaken { .. } => {}
         }
         None

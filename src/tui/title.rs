@@ -16,6 +16,9 @@ const PATH_WIDTH: usize = 30;
 /// Shortest shortened path worth showing; with less room the path goes.
 const PATH_MIN: usize = 8;
 
+/// Characters of the name kept before the state's word gives way to its glyph alone.
+const NAME_MIN: usize = 8;
+
 /// Everything a pane's border shows.
 pub struct PaneHeader<'a> {
     /// The session id: what the focus-by-number keys, `ctl` and the API call it.
@@ -39,7 +42,9 @@ pub struct PaneHeader<'a> {
 
 impl PaneHeader<'_> {
     /// The border for a pane `width` columns wide. When the title does not fit, the path goes
-    /// first, then the name is shortened: number and state always show.
+    /// first, then the name is shortened down to `NAME_MIN` characters; with less room still,
+    /// Claude Code's figures go and the state shows as its glyph alone, so that the name stays:
+    /// number, name and the state's glyph always show.
     pub fn block(&self, width: u16) -> Block<'static> {
         let room = usize::from(width.saturating_sub(2));
         let mut flags = Vec::new();
@@ -49,28 +54,40 @@ impl PaneHeader<'_> {
         if self.zoomed {
             flags.push(Span::styled(" [zoom]", Style::default().fg(Color::Cyan)));
         }
-        if !self.claude.is_empty() {
-            let claude = format!(" {}", self.claude);
-            flags.push(Span::styled(claude, Style::default().fg(Color::DarkGray)));
-        }
+        let claude = (!self.claude.is_empty()).then(|| {
+            Span::styled(
+                format!(" {}", self.claude),
+                Style::default().fg(Color::DarkGray),
+            )
+        });
         match self.mark {
             Mark::Lit => flags.push(Span::styled(" ◆ ", lit())),
             Mark::Dim => flags.push(Span::styled(" ◆ ", Style::default().fg(Color::Magenta))),
             Mark::None => {}
         }
         let number = Span::raw(format!(" {} ", self.number));
-        let state = Span::styled(
-            format!(" {} {}", state_glyph(self.state), self.state),
-            state_style(self.state),
-        );
-        let fixed = number.width() + state.width() + flags.iter().map(Span::width).sum::<usize>();
+        let glyph = format!(" {}", state_glyph(self.state));
+        let word = format!("{glyph} {}", self.state);
+        let flags_width = flags.iter().map(Span::width).sum::<usize>();
+        let full = number.width() + word.chars().count() + flags_width;
+        let with_claude = full + claude.as_ref().map_or(0, Span::width);
+        let name_min = self.name.chars().count().min(NAME_MIN);
+        let (state, claude, fixed) = if with_claude + name_min <= room {
+            (word, claude, with_claude)
+        } else if full + name_min <= room {
+            (word, None, full)
+        } else {
+            let fixed = number.width() + glyph.chars().count() + flags_width;
+            (glyph, None, fixed)
+        };
         let name = shorten(self.name, room.saturating_sub(fixed));
         let used = fixed + name.chars().count();
         let mut title = vec![
             number,
             Span::styled(name, Style::default().add_modifier(Modifier::BOLD)),
-            state,
+            Span::styled(state, state_style(self.state)),
         ];
+        title.extend(claude);
         title.extend(flags);
         let mut block = Block::default()
             .borders(Borders::ALL)
@@ -269,7 +286,7 @@ mod tests {
     }
 
     #[test]
-    fn a_narrow_title_drops_the_path_then_shortens_the_name() {
+    fn a_narrow_title_drops_the_path_then_the_states_word_keeping_the_name() {
         let long_path = PaneHeader {
             project_path: Path::new("/srv/work/a/rather/long/project/path"),
             ..header(SessionState::Busy)
@@ -284,8 +301,13 @@ mod tests {
             name: "refactor-the-parser",
             ..header(SessionState::WaitingInput)
         };
+        let top = top_row(&render_at(&long_name, 38));
+        assert_eq!(top, "┌ 2 refactor-the-par… ? waiting_input┐");
+        // Narrower, the state's word goes before the name would: its glyph stays.
         let top = top_row(&render_at(&long_name, 28));
-        assert_eq!(top, "┌ 2 refact… ? waiting_input┐");
+        assert_eq!(top, "┌ 2 refactor-the-parser ?──┐");
+        let top = top_row(&render_at(&long_name, 16));
+        assert_eq!(top, "┌ 2 refactor… ?┐");
     }
 
     #[test]

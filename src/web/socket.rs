@@ -146,7 +146,7 @@ async fn serve(socket: WebSocket, app: AppState, web: Arc<Web>, caller: Caller, 
     };
     let frames = tokio::spawn(schedule::run(
         app.manager.clone(),
-        app.config.ui.frame_cap,
+        app.config.get().ui.frame_cap,
         client,
         painter,
     ));

@@ -40,6 +40,17 @@ impl Tmux {
         Self::run(self.home.clone(), cwd, &[], size, args)
     }
 
+    /// Another client of the same home's server, with `env` added to its environment.
+    pub fn client_with_env(
+        &self,
+        cwd: &Path,
+        env: &[(&str, &str)],
+        size: (u16, u16),
+        args: &str,
+    ) -> Self {
+        Self::run(self.home.clone(), cwd, env, size, args)
+    }
+
     /// A `ccmux` command with this home's environment, for `ls`, `kill-server` and the like.
     pub fn ccmux(&self) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_ccmux"));

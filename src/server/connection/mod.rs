@@ -14,14 +14,16 @@ use tokio::sync::{mpsc, watch};
 
 use crate::claude::ReportPost;
 use crate::config::macro_spec::MacroSpec;
-use crate::manager::{ClientId, ManagerError};
-use crate::protocol::{self, Attach, ClientMessage, NewSession, ServerMessage, WorkspaceListing};
+use crate::manager::{ClientId, Manager, ManagerError};
+use crate::protocol::{
+    self, Attach, ClientMessage, NewSession, ServerMessage, Tokens, WorkspaceListing,
+};
 use crate::server::intake::{self, Request};
 use crate::server::screens::Screens;
 use crate::server::usage_feed::UsageFeed;
 use crate::server::{Hub, workspace};
 use crate::session::dialog::Choice;
-use crate::session::{Ending, Session, SessionError, SessionId, SessionInfo};
+use crate::session::{Session, SessionError, SessionId, SessionInfo};
 
 mod screen_requests;
 
@@ -39,9 +41,15 @@ enum Flow {
     End,
 }
 
-/// Ends `session` gracefully, apart from the connection: it may take its grace period.
-fn end(session: Session) {
-    tokio::spawn(async move { session.terminate(Ending::Graceful).await });
+/// Ends a session gracefully and dismisses it, apart from the connection: it may take its
+/// grace period. Its pane goes from every client.
+fn close(manager: &Manager, id: SessionId) {
+    let manager = manager.clone();
+    tokio::spawn(async move {
+        if let Err(e) = manager.close(id).await {
+            tracing::debug!(session = %id, error = %e, "a closed session was not dismissed");
+        }
+    });
 }
 
 /// Serves one client until it leaves or the server stops.
@@ -82,6 +90,7 @@ pub async fn serve(
         shown: None,
         last_sent: Vec::new(),
         usage: None,
+        tokens: Tokens::default(),
     };
     connection.run(requests).await;
     hub.manager.client_left(client);
@@ -105,6 +114,8 @@ struct Connection {
     last_sent: Vec<SessionInfo>,
     /// Resource use sent while the client shows it; ends when dropped.
     usage: Option<UsageFeed>,
+    /// The client's token variables, from its attach: its new sessions' tokens.
+    tokens: Tokens,
 }
 
 impl Connection {
@@ -178,7 +189,9 @@ impl Connection {
             | ClientMessage::Copy { .. }) => self.on_screen_request(request).await,
             ClientMessage::Interrupt { session } => manager.interrupt(session).await,
             ClientMessage::Answer { session, choice } => self.answer(session, choice),
-            ClientMessage::Close { session } => manager.get(session).map(end),
+            ClientMessage::Close { session } => {
+                manager.get(session).map(|s| close(manager, s.id()))
+            }
             ClientMessage::Create(new) => {
                 self.create(new).await;
                 Ok(())
@@ -193,6 +206,10 @@ impl Connection {
             }
             ClientMessage::List => {
                 self.list().await;
+                Ok(())
+            }
+            ClientMessage::Reload => {
+                let _ = self.out.send(self.hub.reload_answer().await).await;
                 Ok(())
             }
             ClientMessage::KillServer => {
@@ -239,6 +256,7 @@ impl Connection {
     }
 
     async fn attach(&mut self, attach: &Attach) -> Flow {
+        self.tokens = attach.tokens.clone();
         match workspace::open(&self.hub, attach).await {
             Ok((name, problems)) => {
                 self.show(name).await;
@@ -289,7 +307,7 @@ impl Connection {
         let Some(workspace) = self.workspace.clone() else {
             return;
         };
-        if let Err(e) = self.hub.create(new, workspace).await {
+        if let Err(e) = self.hub.create(new, workspace, &self.tokens).await {
             self.notice(format!("could not start: {e}")).await;
         }
     }
@@ -312,8 +330,8 @@ impl Connection {
             self.hub
                 .manager
                 .workspace_sessions(workspace)
-                .into_iter()
-                .for_each(end);
+                .iter()
+                .for_each(|s| close(&self.hub.manager, s.id()));
         }
     }
 

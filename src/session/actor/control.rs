@@ -41,6 +41,11 @@ pub enum Control {
     History {
         reply: oneshot::Sender<Vec<CommandRecord>>,
     },
+    /// `[[policy]]` rules from a reloaded config, for the permission requests to come.
+    Policies {
+        policies: std::sync::Arc<crate::claude::policy::Policies>,
+        reply: oneshot::Sender<()>,
+    },
     /// A hook or status line report, with the capability it came with.
     Report {
         capability: String,

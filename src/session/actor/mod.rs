@@ -250,6 +250,10 @@ impl Actor {
             Control::History { reply } => {
                 let _ = reply.send(self.commands.history());
             }
+            Control::Policies { policies, reply } => {
+                self.claude.follow(policies);
+                let _ = reply.send(());
+            }
             Control::Report {
                 capability,
                 report,

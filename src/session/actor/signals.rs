@@ -65,6 +65,11 @@ impl ClaudeLink {
         }
     }
 
+    /// Permission requests from now on are answered by `policies`.
+    pub(super) fn follow(&mut self, policies: Arc<Policies>) {
+        self.policies = policies;
+    }
+
     /// The reason a hook gave for the dialog the screen now shows, if one announced it.
     pub(super) fn take_announced(&mut self) -> Option<String> {
         self.announced.take().map(|a| a.reason)
