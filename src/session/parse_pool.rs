@@ -183,12 +183,38 @@ struct Thread {
     /// Sessions whose history is deferred, and when each was last read.
     unsettled: HashMap<SessionId, Instant>,
     buf: Vec<u8>,
+    /// How the thread runs, and how the reads since its last wait went: a round without a
+    /// full read (the thread is about to wait, or serves small reads) runs interactive again.
+    pace: Pace,
+    round: Pace,
 }
 
-/// How much less CPU a parse thread asks for than the threads serving keys and requests: a
-/// flood is throughput and can wait a moment, a key or a request cannot. On an idle machine
-/// it costs the flood nothing.
-const PARSE_NICENESS: libc::c_int = 5;
+/// How a parse thread asks the scheduler for the CPU. While its reads fill the buffer (a
+/// flood: throughput, which can wait a moment) it runs as a batch thread, which never preempts
+/// the threads serving keys and requests when it wakes; while its reads are small (an echo, a
+/// prompt) it runs as they do. A niced thread would do for the flood, but an unprivileged one
+/// cannot take its niceness back, and on a busy box a niced thread waits for the scheduler's
+/// next tick (4 ms) before it reads an echo; a batch thread may go back to normal at will.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Pace {
+    Interactive,
+    Flood,
+}
+
+impl Pace {
+    /// Applies it to the calling thread.
+    fn apply(self) {
+        let policy = match self {
+            Self::Interactive => libc::SCHED_OTHER,
+            Self::Flood => libc::SCHED_BATCH,
+        };
+        let param = libc::sched_param { sched_priority: 0 };
+        // SAFETY: reads the parameter we own; on Linux, pid 0 is the calling thread.
+        unsafe {
+            libc::sched_setscheduler(0, policy, &param);
+        }
+    }
+}
 
 impl Thread {
     fn new(inbox: mpsc::Receiver<Order>, wake: Arc<Wake>) -> std::io::Result<Self> {
@@ -201,14 +227,12 @@ impl Thread {
             sessions: HashMap::new(),
             unsettled: HashMap::new(),
             buf: vec![0; READ_SIZE],
+            pace: Pace::Interactive,
+            round: Pace::Interactive,
         })
     }
 
     fn run(mut self) {
-        // SAFETY: setpriority takes plain integers; on Linux, `who == 0` is the calling thread.
-        unsafe {
-            libc::setpriority(libc::PRIO_PROCESS, 0, PARSE_NICENESS);
-        }
         loop {
             let timeout = self
                 .unsettled
@@ -226,6 +250,11 @@ impl Thread {
                     self.read(SessionId(token));
                 }
             }
+            if self.round != self.pace {
+                self.round.apply();
+                self.pace = self.round;
+            }
+            self.round = Pace::Interactive;
             self.settle_quiet(Instant::now());
         }
     }
@@ -293,6 +322,9 @@ impl Thread {
             Err(_) => return self.remove(session),
         };
         let behind = n == self.buf.len();
+        if behind {
+            self.round = Pace::Flood;
+        }
         let deferred =
             reader
                 .parser
