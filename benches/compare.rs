@@ -38,6 +38,8 @@ mod proxy;
 mod pty_client;
 #[path = "common/sandbox.rs"]
 mod sandbox;
+#[path = "common/scroll_rows.rs"]
+mod scroll_rows;
 #[path = "common/server_rows.rs"]
 mod server_rows;
 #[path = "common/table.rs"]
@@ -52,12 +54,13 @@ use std::path::PathBuf;
 use ccmux_client::Ccmux;
 use flood::Flood;
 
-/// Every scenario's name, in the order they run; `attached` names the first four at once.
+/// Every scenario's name, in the order they run; `attached` names the first five at once.
 const SCENARIOS: &[&str] = &[
     "attached-log",
     "attached-flood",
     "attached-echo",
     "attached-history",
+    "attached-page",
     "flood",
     "history",
     "command",
@@ -106,6 +109,9 @@ fn main() {
     }
     if run("attached-history") {
         rows.extend(attached_rows::history_rows(&ccmux, &history));
+    }
+    if run("attached-page") {
+        rows.extend(scroll_rows::page_rows(&ccmux, &history));
     }
     if run("flood") {
         rows.extend(headless_rows::flood_rows(&exe, &flood));

@@ -120,12 +120,12 @@ pub fn flood_rows(ccmux: &Ccmux, flood: &Flood) -> Vec<Row> {
             rate(terminal.1),
             ratio(terminal.0, terminal.1, ""),
         ),
-        echo_row(
+        latency_row(
             "keystroke echo beside a flooding pane",
             c.as_ref().map(|f| &f.echo),
             t.as_ref().map(|f| &f.echo),
         ),
-        echo_row(
+        latency_row(
             &format!("  the same, {hogs} busy processes (yes)"),
             c.as_ref().map(|f| &f.busy_echo),
             t.as_ref().map(|f| &f.busy_echo),
@@ -170,12 +170,12 @@ pub fn echo_rows(ccmux: &Ccmux) -> Vec<Row> {
     });
     let hogs = c.as_ref().or(t.as_ref()).map_or(0, |(_, _, hogs)| *hogs);
     vec![
-        echo_row(
+        latency_row(
             "keystroke echo, idle",
             c.as_ref().map(|e| &e.0),
             t.as_ref().map(|e| &e.0),
         ),
-        echo_row(
+        latency_row(
             &format!("  the same, {hogs} busy processes (yes)"),
             c.as_ref().map(|e| &e.1),
             t.as_ref().map(|e| &e.1),
@@ -224,7 +224,8 @@ fn history_rss(program: Program, log: &Path) -> anyhow::Result<(u64, u64)> {
     Ok(run.rss_kib())
 }
 
-fn echo_row(work: &str, c: Option<&Latencies>, t: Option<&Latencies>) -> Row {
+/// A row of latencies, p50 and p99 of each.
+pub fn latency_row(work: &str, c: Option<&Latencies>, t: Option<&Latencies>) -> Row {
     let ms = |l: &Latencies, q| l.percentile(q).as_secs_f64() * 1e3;
     let cell = |l: Option<&Latencies>| {
         l.map_or("failed".into(), |l| {

@@ -3,7 +3,9 @@
 //! comes back out of it into a screen model.
 //!
 //! A dedicated thread reads the master and stamps every chunk with the instant it arrived, so
-//! the time the main thread spends parsing never shows up in a measured latency.
+//! the time the main thread spends parsing never shows up in a measured latency; it runs
+//! real-time when allowed, so the terminal keeps up whatever else the box does
+//! (see `drain_promptly`).
 #![allow(dead_code)] // Shared by benches that each use part of it.
 
 use std::io::{Read, Write};
@@ -56,6 +58,7 @@ impl PtyClient {
         let received = Arc::new(AtomicU64::new(0));
         let counter = Arc::clone(&received);
         std::thread::spawn(move || {
+            drain_promptly();
             let mut buf = vec![0u8; 64 * 1024];
             while let Ok(n @ 1..) = reader.read(&mut buf) {
                 counter.fetch_add(n as u64, Ordering::Relaxed);
@@ -199,6 +202,30 @@ impl PtyClient {
     fn next_chunk(&self, deadline: Instant) -> Result<Chunk, RecvTimeoutError> {
         self.chunks
             .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+    }
+}
+
+/// Makes the calling thread (the reader) real-time when the bench may (root, or
+/// CAP_SYS_NICE): it drains the terminal the moment output arrives, as a terminal with a core
+/// of its own does, and stamps it then. On a busy box an ordinary thread may wait milliseconds
+/// for a core; tmux, finding more than a screen's worth (8 bytes a cell) unwritten to its
+/// terminal, throws its output away and redraws 100 ms later (its tty "block"), so its echo
+/// beside a flood read 0.6 ms in one run and 85 ms in the next: the bench's terminal was
+/// measured, not tmux. The thread only reads and stamps, so it cannot starve the programs
+/// under test. Without the right it stays an ordinary thread, and says so.
+fn drain_promptly() {
+    let param = libc::sched_param { sched_priority: 1 };
+    // SAFETY: sets the scheduling of the calling thread from a parameter we own.
+    let refused =
+        unsafe { libc::pthread_setschedparam(libc::pthread_self(), libc::SCHED_FIFO, &param) };
+    if refused != 0 {
+        static TOLD: std::sync::Once = std::sync::Once::new();
+        TOLD.call_once(|| {
+            eprintln!(
+                "note: the terminal's reader is not real-time (SCHED_FIFO refused): on a busy \
+                 box tmux may throttle itself behind it"
+            );
+        });
     }
 }
 

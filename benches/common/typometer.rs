@@ -29,6 +29,14 @@ pub struct Latencies {
 }
 
 impl Latencies {
+    pub fn new(mut samples: Vec<Duration>) -> Self {
+        samples.sort();
+        Self {
+            sorted: samples,
+            missed: 0,
+        }
+    }
+
     /// Nearest-rank percentile, `q` in 0..=1.
     pub fn percentile(&self, q: f64) -> Duration {
         let rank = ((q * self.sorted.len() as f64).ceil() as usize).max(1);

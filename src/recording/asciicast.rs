@@ -2,7 +2,6 @@
 //! `[seconds, code, data]`. Codes: `o` output, `i` input, `r` resize (`COLSxROWS`), `m` marker.
 //! <https://docs.asciinema.org/manual/asciicast/v2/>
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::BufRead;
 
@@ -68,19 +67,39 @@ pub struct Event {
 impl Event {
     /// The event as its line, newline included.
     pub fn line(&self) -> String {
-        // Borrowed, not copied: an output event is a flood's whole chunk.
+        let resize;
         let (code, data) = match &self.kind {
-            EventKind::Output(s) => ("o", Cow::Borrowed(s.as_str())),
-            EventKind::Input(s) => ("i", Cow::Borrowed(s.as_str())),
-            EventKind::Resize(size) => ("r", Cow::Owned(format!("{}x{}", size.cols, size.rows))),
-            EventKind::Marker(s) => ("m", Cow::Borrowed(s.as_str())),
+            EventKind::Output(s) => (OUTPUT, s.as_str()),
+            EventKind::Input(s) => (INPUT, s.as_str()),
+            EventKind::Resize(size) => {
+                resize = resize_data(*size);
+                (RESIZE, resize.as_str())
+            }
+            EventKind::Marker(s) => (MARKER, s.as_str()),
         };
-        // Microsecond precision, as asciinema writes it.
-        let time = (self.time * 1e6).round() / 1e6;
-        let mut line = serde_json::to_string(&(time, code, data)).expect("an event serializes");
-        line.push('\n');
-        line
+        line(self.time, code, data)
     }
+}
+
+/// The event codes.
+pub const OUTPUT: &str = "o";
+pub const INPUT: &str = "i";
+pub const RESIZE: &str = "r";
+pub const MARKER: &str = "m";
+
+/// A resize event's data: `COLSxROWS`.
+pub fn resize_data(size: TerminalSize) -> String {
+    format!("{}x{}", size.cols, size.rows)
+}
+
+/// The line of an event `code` with `data` at `time` seconds, newline included: serialized
+/// once, from borrowed text (an output event is a flood's whole chunk).
+pub fn line(time: f64, code: &str, data: &str) -> String {
+    // Microsecond precision, as asciinema writes it.
+    let time = (time * 1e6).round() / 1e6;
+    let mut line = serde_json::to_string(&(time, code, data)).expect("an event serializes");
+    line.push('\n');
+    line
 }
 
 #[derive(Debug, thiserror::Error)]

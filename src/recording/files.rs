@@ -9,7 +9,7 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::recording::asciicast::{Event, EventKind, Header};
+use crate::recording::asciicast::{self, Header};
 use crate::recording::recorder::{Kind, Meta};
 use crate::session::SessionId;
 use crate::session::output::Utf8Stream;
@@ -104,59 +104,47 @@ impl Files {
         }
         if lost > 0 {
             let note = format!("gap: {lost} events were dropped (the recorder fell behind)");
-            self.event(meta, time, EventKind::Marker(note))?;
+            self.event(meta, time, asciicast::MARKER, &note)?;
         }
         let open = self.open.get_mut(&meta.session).expect("opened above");
-        let event = match kind {
+        let (code, text) = match kind {
             Kind::Start => return Ok(()),
-            Kind::Output(bytes) => EventKind::Output(open.output.decode(&bytes)),
-            Kind::Input(bytes) => EventKind::Input(open.input.decode(&bytes)),
+            Kind::Output(bytes) => (asciicast::OUTPUT, open.output.decode(bytes)),
+            Kind::Input(bytes) => (asciicast::INPUT, open.input.decode(bytes)),
             Kind::Resize(size) => {
                 open.size = size;
-                EventKind::Resize(size)
+                let data = asciicast::resize_data(size);
+                return self.event(meta, time, asciicast::RESIZE, &data);
             }
         };
-        let header_bytes = open.header_bytes;
-        match event {
-            EventKind::Output(text) => {
-                for piece in pieces(&text, self.limits.file_bytes, header_bytes) {
-                    self.event(meta, time, EventKind::Output(piece.to_string()))?;
-                }
-                Ok(())
-            }
-            EventKind::Input(text) => {
-                for piece in pieces(&text, self.limits.file_bytes, header_bytes) {
-                    self.event(meta, time, EventKind::Input(piece.to_string()))?;
-                }
-                Ok(())
-            }
-            event => self.event(meta, time, event),
+        for piece in pieces(&text, self.limits.file_bytes, open.header_bytes) {
+            self.event(meta, time, code, piece)?;
         }
+        Ok(())
     }
 
-    /// Appends one event to the session's file, first rotating it when it is full.
-    fn event(&mut self, meta: &Arc<Meta>, time: f64, kind: EventKind) -> std::io::Result<()> {
+    /// Appends one event to the session's file, first rotating it when it is full. The line
+    /// is escaped once (again only when a rotation moves its time).
+    fn event(
+        &mut self,
+        meta: &Arc<Meta>,
+        time: f64,
+        code: &str,
+        data: &str,
+    ) -> std::io::Result<()> {
         let open = self.open.get(&meta.session).expect("opened by the caller");
-        let line_len = Event {
-            time,
-            kind: kind.clone(),
-        }
-        .line()
-        .len() as u64;
-        if open.bytes + line_len > self.limits.file_bytes && open.bytes > open.header_bytes {
+        let mut line = asciicast::line((time - open.offset).max(0.0), code, data);
+        if open.bytes + line.len() as u64 > self.limits.file_bytes && open.bytes > open.header_bytes
+        {
             let (part, size) = (open.part + 1, open.size);
             let next = self.begin(meta.clone(), time, part, size)?;
             if let Some(old) = self.open.insert(meta.session, next) {
                 self.retire(old);
             }
             self.prune();
+            line = asciicast::line(0.0, code, data);
         }
         let open = self.open.get_mut(&meta.session).expect("opened above");
-        let line = Event {
-            time: (time - open.offset).max(0.0),
-            kind,
-        }
-        .line();
         open.file.write_all(line.as_bytes())?;
         open.bytes += line.len() as u64;
         open.dirty = true;

@@ -1,8 +1,8 @@
 //! The frames one client gets: for each session it shows, the rows of the screen that changed
 //! since the frame before, at most `ui.frame_cap` times a second.
 //!
-//! Frames are pulled, not pushed: a session's output only marks it dirty (its status watch
-//! wakes on every read), and a frame is drawn from the screen as it stands when the client has
+//! Frames are pulled, not pushed: a session's output only marks it dirty (its parse thread
+//! wakes the session's screen watch after every chunk), and a frame is drawn from the screen as it stands when the client has
 //! room for one. The client acknowledges each frame once it has taken it, and at most
 //! [`WINDOW`] frames are unacknowledged; a client that falls behind (a busy tab, a slow link)
 //! simply gets its next frame later, computed against what it was last sent, so it is the
@@ -13,8 +13,10 @@
 //! frame cap spaces out each session's frames, it never delays a quiet one's first. A program in the middle of a synchronized update (`CSI ? 2026 h`)
 //! is not drawn half-way: its screen is held back until the update ends or [`SYNC_LIMIT`].
 //!
-//! Reading the screen and diffing run on the blocking pool, not on tokio's workers. What the
-//! frames are wrapped in (the page's JSON, the socket's MessagePack) is the [`Painter`]'s.
+//! Reading the screen and diffing a tick's frame run on the blocking pool, not on tokio's
+//! workers; an echo's frame (a few sessions' changes between ticks, small and uncontended)
+//! is drawn where it was decided, without waking a blocking thread and waiting to be woken
+//! back. What the frames are wrapped in (the page's JSON, the socket's MessagePack) is the [`Painter`]'s.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -78,7 +80,7 @@ impl Typed {
     }
 }
 
-/// Sessions whose status (and so, maybe, screen) changed since their last frame.
+/// Sessions whose screen changed since their last frame.
 #[derive(Default)]
 struct Dirty {
     sessions: Mutex<HashSet<SessionId>>,
@@ -87,7 +89,7 @@ struct Dirty {
 
 impl Dirty {
     /// Wakes the frame loop only for a session not already dirty: a flood changes the
-    /// status thousands of times a second.
+    /// screen thousands of times a second.
     fn mark(&self, id: SessionId) {
         if self.sessions.lock().insert(id) {
             self.wake.notify_one();
@@ -95,8 +97,8 @@ impl Dirty {
     }
 }
 
-/// One watcher task per session, marking it dirty on every status change; aborted when the
-/// client goes.
+/// One watcher task per session, marking it dirty on every change to its screen; aborted
+/// when the client goes.
 #[derive(Default)]
 struct Watchers(HashMap<SessionId, JoinHandle<()>>);
 
@@ -116,10 +118,10 @@ impl Watchers {
             if self.0.contains_key(&id) {
                 continue;
             }
-            let mut status = session.watch_status();
+            let mut screen = session.watch_screen();
             let marks = dirty.clone();
             let task = tokio::spawn(async move {
-                while status.changed().await.is_ok() {
+                while screen.changed().await.is_ok() {
                     marks.mark(id);
                 }
             });
@@ -316,33 +318,19 @@ async fn draw<P: Painter>(
             Some((session, state.sent.remove(id).unwrap_or_default()))
         })
         .collect();
-    let mut painter = state.painter.take()?;
-    let drawn = tokio::task::spawn_blocking(move || {
-        let mut screens = Vec::new();
-        let mut kept = Vec::with_capacity(jobs.len());
-        for (session, mut last) in jobs {
-            let held = {
-                let terminal = session.terminal().lock();
-                match terminal.synchronized_since() {
-                    Some(since) if since.elapsed() < SYNC_LIMIT => Some(since),
-                    _ => {
-                        if let Some(frame) = last.frame(styled(&terminal)) {
-                            screens.push((session.id(), frame));
-                        }
-                        None
-                    }
-                }
-            };
-            kept.push((session.id(), last, held));
-        }
-        let framed: Vec<SessionId> = screens.iter().map(|(id, _)| *id).collect();
-        let message = painter.paint(frame, screens);
-        (painter, kept, framed, message)
-    })
-    .await;
-    let Ok((painter, kept, framed, message)) = drawn else {
-        return None;
+    let painter = state.painter.take()?;
+    let drawn = match which {
+        Due::Quiet(_) => Some(render(painter, jobs, frame)),
+        Due::All => tokio::task::spawn_blocking(move || render(painter, jobs, frame))
+            .await
+            .ok(),
     };
+    let Rendered {
+        painter,
+        kept,
+        framed,
+        message,
+    } = drawn?;
     let now = Instant::now();
     for id in framed {
         state.drawn_at.insert(id, now);
@@ -359,4 +347,42 @@ async fn draw<P: Painter>(
         }
     }
     message
+}
+
+/// What drawing a frame made: the painter back, what each session was sent (and, when it is
+/// held back by a synchronized update, since when), the sessions framed and the message.
+struct Rendered<P: Painter> {
+    painter: P,
+    kept: Vec<(SessionId, Sent, Option<std::time::Instant>)>,
+    framed: Vec<SessionId>,
+    message: Option<P::Message>,
+}
+
+/// Reads each session's screen and diffs it against what the client was last sent.
+fn render<P: Painter>(mut painter: P, jobs: Vec<(Session, Sent)>, frame: u64) -> Rendered<P> {
+    let mut screens = Vec::new();
+    let mut kept = Vec::with_capacity(jobs.len());
+    for (session, mut last) in jobs {
+        let held = {
+            let terminal = session.terminal().lock();
+            match terminal.synchronized_since() {
+                Some(since) if since.elapsed() < SYNC_LIMIT => Some(since),
+                _ => {
+                    if let Some(frame) = last.frame(styled(&terminal)) {
+                        screens.push((session.id(), frame));
+                    }
+                    None
+                }
+            }
+        };
+        kept.push((session.id(), last, held));
+    }
+    let framed: Vec<SessionId> = screens.iter().map(|(id, _)| *id).collect();
+    let message = painter.paint(frame, screens);
+    Rendered {
+        painter,
+        kept,
+        framed,
+        message,
+    }
 }

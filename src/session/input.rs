@@ -5,6 +5,8 @@
 //! [`INPUT_QUEUE_LIMIT`] input is refused with [`SessionError::InputQueueFull`] (the API answers
 //! 429) instead.
 
+use std::fs::File;
+use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::sync::mpsc;
@@ -17,14 +19,16 @@ pub const INPUT_QUEUE_LIMIT: usize = 1024 * 1024;
 
 /// A queue with room for [`INPUT_QUEUE_LIMIT`] bytes; the sender is the session's actor, the
 /// receiver its writer task (see `poller.rs`). The channel itself is unbounded: the byte count
-/// bounds it.
-pub fn queue() -> (InputSender, InputReceiver) {
+/// bounds it. With `pty` (the master, non-blocking), input sent while nothing waits is written
+/// at once by the sender.
+pub fn queue(pty: Option<File>) -> (InputSender, InputReceiver) {
     let (chunks, rx) = mpsc::unbounded_channel();
     let queued = Arc::new(AtomicUsize::new(0));
     (
         InputSender {
             chunks,
             queued: queued.clone(),
+            pty,
         },
         InputReceiver { chunks: rx, queued },
     )
@@ -34,6 +38,7 @@ pub struct InputSender {
     chunks: mpsc::UnboundedSender<Vec<u8>>,
     /// Queued and not yet written; the sender adds, the writer subtracts what it wrote.
     queued: Arc<AtomicUsize>,
+    pty: Option<File>,
 }
 
 impl InputSender {
@@ -48,6 +53,19 @@ impl InputSender {
         }
         if bytes.is_empty() {
             return Ok(());
+        }
+        // Nothing queued means nothing is left unwritten (the writer counts bytes out once
+        // they are written), so writing now keeps the order, and a key reaches the program
+        // without waking the writer task. What the terminal does not take at once is queued.
+        let mut bytes = bytes;
+        if queued == 0
+            && let Some(mut pty) = self.pty.as_ref()
+        {
+            let written = pty.write(&bytes).unwrap_or(0);
+            if written == bytes.len() {
+                return Ok(());
+            }
+            bytes.drain(..written);
         }
         self.queued.fetch_add(bytes.len(), Ordering::AcqRel);
         self.chunks.send(bytes).map_err(|_| SessionError::Ended)
@@ -77,7 +95,7 @@ mod tests {
 
     #[tokio::test]
     async fn input_past_the_limit_is_refused_until_the_writer_catches_up() {
-        let (tx, mut rx) = queue();
+        let (tx, mut rx) = queue(None);
         tx.send(vec![b'x'; INPUT_QUEUE_LIMIT - 10]).unwrap();
         tx.send(vec![b'y'; 10]).unwrap();
         assert_eq!(
@@ -93,7 +111,7 @@ mod tests {
 
     #[test]
     fn empty_input_is_refused_on_a_full_queue_and_never_queued() {
-        let (tx, mut rx) = queue();
+        let (tx, mut rx) = queue(None);
         tx.send(Vec::new()).unwrap();
         tx.send(vec![b'x'; INPUT_QUEUE_LIMIT]).unwrap();
         assert!(matches!(
@@ -106,7 +124,7 @@ mod tests {
 
     #[test]
     fn a_queue_whose_writer_is_gone_says_the_session_ended() {
-        let (tx, rx) = queue();
+        let (tx, rx) = queue(None);
         drop(rx);
         assert_eq!(tx.send(b"late".to_vec()), Err(SessionError::Ended));
     }

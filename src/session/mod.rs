@@ -13,6 +13,7 @@ pub mod config;
 pub mod conversation;
 pub mod detector;
 pub mod dialog;
+mod epoll;
 pub mod error;
 pub mod event;
 mod feed;
@@ -78,6 +79,8 @@ struct Inner {
     terminal: Arc<Mutex<Terminal>>,
     worktree: Option<crate::worktree::WorktreeInfo>,
     status: watch::Receiver<SessionStatus>,
+    /// Changes whenever output was parsed into the terminal.
+    screen: watch::Receiver<()>,
     control: mpsc::Sender<Control>,
     recording: Option<tap::CurrentFile>,
 }
@@ -130,11 +133,13 @@ impl Session {
         }
         let hooked = hooks::prepare(id, &mut config);
         let recording = config.recording.clone();
+        let (screen_changed, screen) = watch::channel(());
         let spawned = pty::spawn(
             &config,
             pty_io::Parser::new(
                 feed::feed(terminal.clone(), recording.clone()),
                 terminal.clone(),
+                screen_changed,
             ),
             services.parse_shard(id),
             services.reaper(),
@@ -178,6 +183,7 @@ impl Session {
                 terminal,
                 worktree: config.worktree.and_then(crate::worktree::Placement::made),
                 status,
+                screen,
                 control,
                 recording: recording.map(|r| r.current_file()),
             }),
@@ -225,6 +231,12 @@ impl Session {
     /// A receiver that wakes on every status change (state, size, activity).
     pub fn watch_status(&self) -> watch::Receiver<SessionStatus> {
         self.inner.status.clone()
+    }
+
+    /// A receiver that wakes once output was parsed into the terminal: told by the parse
+    /// thread itself, ahead of the session's own bookkeeping.
+    pub fn watch_screen(&self) -> watch::Receiver<()> {
+        self.inner.screen.clone()
     }
 
     pub fn info(&self) -> SessionInfo {

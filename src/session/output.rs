@@ -123,14 +123,22 @@ pub struct Utf8Stream {
 
 impl Utf8Stream {
     /// Decodes `bytes` (after any bytes held back last time); invalid bytes become U+FFFD, an
-    /// incomplete sequence at the end is held back for the next call.
-    pub fn decode(&mut self, bytes: &[u8]) -> String {
-        self.pending.extend_from_slice(bytes);
-        let keep = incomplete_tail(&self.pending);
-        let split = self.pending.len() - keep;
-        let text = String::from_utf8_lossy(&self.pending[..split]).into_owned();
-        self.pending.drain(..split);
-        text
+    /// incomplete sequence at the end is held back for the next call. Valid text (a flood's
+    /// usual chunk) is checked once and becomes the string without a copy.
+    pub fn decode(&mut self, bytes: Vec<u8>) -> String {
+        let mut bytes = if self.pending.is_empty() {
+            bytes
+        } else {
+            let mut joined = std::mem::take(&mut self.pending);
+            joined.extend_from_slice(&bytes);
+            joined
+        };
+        let keep = incomplete_tail(&bytes);
+        self.pending = bytes.split_off(bytes.len() - keep);
+        match String::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(invalid) => String::from_utf8_lossy(invalid.as_bytes()).into_owned(),
+        }
     }
 }
 
@@ -232,15 +240,15 @@ mod tests {
     fn utf8_split_across_reads_is_joined() {
         let mut s = Utf8Stream::default();
         let bytes = "é✻".as_bytes();
-        let mut out = s.decode(&bytes[..1]);
-        out += &s.decode(&bytes[1..3]);
-        out += &s.decode(&bytes[3..]);
+        let mut out = s.decode(bytes[..1].to_vec());
+        out += &s.decode(bytes[1..3].to_vec());
+        out += &s.decode(bytes[3..].to_vec());
         assert_eq!(out, "é✻");
     }
 
     #[test]
     fn invalid_utf8_becomes_replacement_characters() {
         let mut s = Utf8Stream::default();
-        assert_eq!(s.decode(b"a\xffb"), "a\u{fffd}b");
+        assert_eq!(s.decode(b"a\xffb".to_vec()), "a\u{fffd}b");
     }
 }

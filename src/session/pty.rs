@@ -78,6 +78,7 @@ pub fn spawn(
         SessionError::Pty("the pseudo-terminal has no file descriptor".to_string())
     })?;
     let master = pty_io::open_master(master_fd).map_err(pty_error)?;
+    let typed = master.try_clone().map_err(pty_error)?;
     let registered = poller::Registered::new(master).map_err(pty_error)?;
 
     let mut cmd = CommandBuilder::new(&resolved);
@@ -115,7 +116,7 @@ pub fn spawn(
     let pid = child.process_id().unwrap_or(0);
 
     let (output_tx, output) = mpsc::channel(OUTPUT_QUEUE);
-    let (input, input_rx) = input::queue();
+    let (input, input_rx) = input::queue(Some(typed));
     // The reaper waits for the child by its pid; portable-pty's handle is not needed for it.
     drop(child);
     let exit = reaper.watch(pid);

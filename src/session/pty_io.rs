@@ -1,18 +1,19 @@
-//! What moves between a PTY master, the parse pool and the session actor, and the master's
-//! own descriptor for the poller (see `poller.rs`).
+//! What moves between a PTY master, its parse thread and the session actor, and the
+//! master's own descriptors (see `parse_pool.rs`, `poller.rs`).
 
 use std::fs::File;
 use std::os::fd::{FromRawFd, RawFd};
 use std::sync::Arc;
 
 use parking_lot::Mutex;
+use tokio::sync::watch;
 
 use crate::session::answers::TtyMoment;
 use crate::session::terminal::{Processed, Terminal};
 
 /// The most one chunk takes from the PTY (in reads of at most 4 KiB, the PTY's own buffer):
-/// fewer wake-ups for the parse thread and the actor in a flood, and a small bound on what
-/// the queues after them hold per entry (the event channel keeps 1024 entries).
+/// fewer wake-ups for the actor in a flood, and a small bound on what the queues after the
+/// parse hold per entry (the event channel keeps 1024 entries).
 pub const READ_SIZE: usize = 16 * 1024;
 
 /// A descriptor of its own for the master, for the poller; the master is set non-blocking
@@ -59,23 +60,30 @@ pub struct Glance {
 /// session cannot delay another session's keys.
 pub type Parse = Box<dyn FnMut(&[u8]) -> Processed + Send>;
 
-/// A session's parser: its feed (see `stream::feed`) and the terminal it feeds, which the
-/// parse thread glances at after each chunk.
+/// A session's parser: its feed (see `session::feed`), the terminal it feeds, which the
+/// parse thread glances at after each chunk, and the signal that tells whoever draws the
+/// screen (`crate::screen::schedule`) that it changed: straight from the parse, so an echo's
+/// frame waits for no other task.
 pub struct Parser {
     feed: Parse,
     terminal: Arc<Mutex<Terminal>>,
+    changed: watch::Sender<()>,
 }
 
 impl Parser {
-    pub fn new(feed: Parse, terminal: Arc<Mutex<Terminal>>) -> Self {
-        Self { feed, terminal }
+    pub fn new(feed: Parse, terminal: Arc<Mutex<Terminal>>, changed: watch::Sender<()>) -> Self {
+        Self {
+            feed,
+            terminal,
+            changed,
+        }
     }
 
     /// Parses `bytes` and hands them with what came of them to `deliver`, still under the terminal's lock,
     /// so the actor is not shown a screen ahead of the chunks it has been given for longer
     /// than it takes them from its queue. Only the session's parse thread calls this, so
     /// nothing else parses between the feed and the glance. `behind`: more of the session's
-    /// output is queued, so the rows it scrolls off may be captured later (see
+    /// output is waiting, so the rows it scrolls off may be captured later (see
     /// `terminal/deferred.rs`). Says whether the history is deferred, which asks for a
     /// [`settle`](Self::settle) once output pauses.
     pub fn parse(
@@ -94,7 +102,10 @@ impl Parser {
             mid_frame: terminal.synchronized_since().is_some(),
         };
         deliver(bytes, processed, glance);
-        terminal.history_deferred()
+        let deferred = terminal.history_deferred();
+        drop(terminal);
+        self.changed.send_modify(|()| {});
+        deferred
     }
 
     /// Captures the history's deferred rows.

@@ -1,6 +1,6 @@
 //! What every session of one manager shares, so that a session costs no thread of its own:
-//! one reaper for the children and one small pool of parse threads. (Reading and writing the
-//! PTYs needs nothing here: it runs on the runtime's poller, see `poller.rs`.)
+//! one reaper for the children and one small pool of threads that read and parse the PTYs.
+//! (Writing them needs nothing here: it runs on the runtime's poller, see `poller.rs`.)
 
 use crate::session::SessionId;
 use crate::session::parse_pool::{ParsePool, Shard};

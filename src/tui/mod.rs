@@ -28,6 +28,7 @@ mod select;
 #[cfg(test)]
 mod snapshot_tests;
 mod status_bar;
+mod terminal_events;
 mod title;
 
 use std::io::Write;
@@ -39,13 +40,12 @@ use anyhow::Context as _;
 use crossterm::cursor::SetCursorStyle;
 use crossterm::event::{
     DisableBracketedPaste, DisableFocusChange, DisableMouseCapture, EnableBracketedPaste,
-    EnableFocusChange, EnableMouseCapture, Event, EventStream, KeyEventKind,
+    EnableFocusChange, EnableMouseCapture, Event, KeyEventKind,
 };
 use crossterm::execute;
 use crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
-use futures_util::StreamExt;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use tokio::sync::{mpsc, oneshot};
@@ -142,7 +142,7 @@ async fn event_loop(
     from_server: &mut mpsc::Receiver<ServerMessage>,
     written: &mut tokio::task::JoinHandle<()>,
 ) -> anyhow::Result<()> {
-    let mut input = EventStream::new();
+    let mut input = terminal_events::TerminalEvents::new()?;
     let signal = termination_signal();
     tokio::pin!(signal);
     let interval = Duration::from_secs(1) / app.config.ui.frame_cap.clamp(1, 240);
@@ -164,7 +164,7 @@ async fn event_loop(
             // A hang-up (the terminal closed) or a polite kill detaches; the sessions go on.
             _ = &mut signal => app.quit = Some(Leave::Detached),
             event = input.next() => match event {
-                Some(Ok(event)) => {
+                Ok(event) => {
                     let forwarded = app.forwarded;
                     if let Some(effect) = on_terminal_event(app, event) {
                         apply(effect);
@@ -172,7 +172,7 @@ async fn event_loop(
                     // Keys for a pane redraw with their echo; anything else redraws now.
                     dirty |= app.forwarded == forwarded;
                 }
-                Some(Err(_)) | None => app.quit = Some(Leave::Detached),
+                Err(_) => app.quit = Some(Leave::Detached),
             },
             // Before server messages, so a flood of output cannot hold frames back.
             _ = sleep_until(next_frame.unwrap_or_else(Instant::now).into()), if next_frame.is_some() => {

@@ -276,16 +276,16 @@ impl Actor {
                 "terminal parser panicked; screen reset".to_string(),
             );
         }
-        let text = self.utf8.decode(bytes);
-        if !text.is_empty() {
-            self.record(OutputType::Output, text);
-        }
         self.commands.capture(bytes);
         self.detector.on_output(now);
         self.status.send_modify(|s| {
             s.bytes_read += bytes.len() as u64;
             s.last_activity = Utc::now();
         });
+        let text = self.utf8.decode(chunk.bytes);
+        if !text.is_empty() {
+            self.record(OutputType::Output, text);
+        }
         let glance = &chunk.glance;
         if self
             .detector
