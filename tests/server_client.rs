@@ -6,6 +6,7 @@ mod common;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use common::tmux::Tmux;
@@ -135,6 +136,34 @@ fn kill_server_leaves_no_process_behind() {
         !socket_dir.join("default").exists(),
         "the socket is removed"
     );
+}
+
+#[test]
+fn a_client_whose_terminal_closes_leaves_even_when_the_hangup_signal_is_lost() {
+    let home = tempfile::tempdir().unwrap();
+    let project = project_with_shells(home.path(), &["one"]);
+    // SIGHUP blocked, as when it came before the client listened for it: only the terminal's
+    // end of file can tell the client it has gone. (It once spun on that end of file for ever.)
+    let launcher = "python3 -c 'import os, signal, sys; \
+                    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGHUP}); \
+                    os.execv(sys.argv[1], sys.argv[1:])'";
+    let tmux = Tmux::run_under(
+        Rc::new(home),
+        project.path(),
+        &[],
+        (100, 30),
+        launcher,
+        "--listen 127.0.0.1:0",
+    );
+    tmux.wait_for(|s| s.contains("1 one ●"), "the session starts");
+    let client = tmux.ccmux_pid();
+    tmux.tmux(&["kill-server"]);
+    // Gone, or a zombie whose parent (the pane's shell) went with the terminal.
+    let gone = || {
+        std::fs::read_to_string(format!("/proc/{client}/stat"))
+            .map_or(true, |stat| stat.contains(") Z "))
+    };
+    wait_until(gone, "the client leaves once its terminal is gone");
 }
 
 #[test]

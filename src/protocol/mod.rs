@@ -27,7 +27,7 @@ use crate::screen::styled::Row;
 use crate::session::{SessionId, SessionInfo, TerminalSize};
 
 /// Bumped whenever a message changes shape.
-pub const VERSION: u32 = 4;
+pub const VERSION: u32 = 5;
 
 /// Largest frame either side accepts. A selection's text over a full history is the largest
 /// message.

@@ -336,6 +336,8 @@ fn reattach() -> ClientMessage {
         cwd: std::path::PathBuf::from("/"),
         config: None,
         run: Vec::new(),
+        // A host's sessions take their tokens from that host: ours are not sent to it.
+        tokens: Default::default(),
     })
 }
 

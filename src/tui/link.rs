@@ -185,6 +185,8 @@ impl App {
             cwd: self.cwd.clone(),
             config: None,
             run: Vec::new(),
+            // A host's sessions take their tokens from that host: ours are not sent to it.
+            tokens: Default::default(),
         }));
     }
 

@@ -43,12 +43,20 @@ impl TerminalEvents {
     /// The next event, once there is one.
     pub async fn next(&mut self) -> io::Result<Event> {
         loop {
+            // Looked at before crossterm reads: at the terminal's end of file its reader
+            // loops on empty reads for ever.
+            if hung_up(self.tty.get_ref()) {
+                return Err(io::ErrorKind::UnexpectedEof.into());
+            }
             if event::poll(Duration::ZERO)? {
                 return event::read();
             }
             tokio::select! {
                 ready = self.tty.readable() => {
                     let mut ready = ready?;
+                    if hung_up(self.tty.get_ref()) {
+                        return Err(io::ErrorKind::UnexpectedEof.into());
+                    }
                     // Input that came after the readiness was seen keeps it set (tokio
                     // clears only what it reported), so none is missed between the look
                     // and the clear.
@@ -61,4 +69,17 @@ impl TerminalEvents {
             }
         }
     }
+}
+
+/// Whether the terminal behind `fd` has hung up, without waiting.
+fn hung_up(fd: &OwnedFd) -> bool {
+    use std::os::fd::AsRawFd;
+    let mut poll = libc::pollfd {
+        fd: fd.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: one pollfd, valid for the call; a zero timeout never blocks.
+    let ready = unsafe { libc::poll(&mut poll, 1, 0) };
+    ready > 0 && poll.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0
 }

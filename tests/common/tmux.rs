@@ -71,6 +71,19 @@ impl Tmux {
         size: (u16, u16),
         args: &str,
     ) -> Self {
+        Self::run_under(home, cwd, env, size, "", args)
+    }
+
+    /// `LAUNCHER ccmux ARGS` in a new tmux server: the launcher (a command line that runs the
+    /// rest, e.g. with a signal blocked) is started in ccmux's place.
+    pub fn run_under(
+        home: Rc<tempfile::TempDir>,
+        cwd: &Path,
+        env: &[(&str, &str)],
+        size: (u16, u16),
+        launcher: &str,
+        args: &str,
+    ) -> Self {
         static CLIENTS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let socket = format!(
             "ccmux-e2e-{}-{}-{}",
@@ -86,7 +99,7 @@ impl Tmux {
         exports.extend(env.iter().map(|(k, v)| format!("{k}={v}")));
         // After ccmux, the shell says whether the tty modes are back as they were.
         let command = format!(
-            "before=$(stty -g); env -u CCMUX_SOCKET {} {} {args}; echo EXIT-CODE=$?; \
+            "before=$(stty -g); env -u CCMUX_SOCKET {} {launcher} {} {args}; echo EXIT-CODE=$?; \
              [ \"$(stty -g)\" = \"$before\" ] && echo TTY-RESTORED; echo CCMUX-EXITED; sleep 60",
             exports.join(" "),
             env!("CARGO_BIN_EXE_ccmux")
