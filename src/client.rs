@@ -172,7 +172,19 @@ pub async fn connect_or_start(
     socket: &SocketPath,
     start: &ServerCommand,
 ) -> Result<Connection, ClientError> {
-    handshake(open_or_start(socket, start).await?).await
+    let (stream, started) = open_or_spawn(socket, start).await?;
+    match (handshake(stream).await, started) {
+        // The socket is open before the server finds it cannot run (its API's port taken,
+        // say): a connection it drops as it exits is its failure to start.
+        (Err(error), Some(mut child)) => Err(match exit_under_way(&mut child).await {
+            Some(status) => ClientError::DidNotStart {
+                reason: format!("it exited ({status})"),
+                log: start.log_file.clone(),
+            },
+            None => error,
+        }),
+        (connected, _) => connected,
+    }
 }
 
 /// Opens the server's socket, first starting a server in the background when none runs; says
@@ -181,9 +193,17 @@ pub async fn open_or_start(
     socket: &SocketPath,
     start: &ServerCommand,
 ) -> Result<UnixStream, ClientError> {
+    Ok(open_or_spawn(socket, start).await?.0)
+}
+
+/// The server's socket, opened, and the server process if this call started it.
+async fn open_or_spawn(
+    socket: &SocketPath,
+    start: &ServerCommand,
+) -> Result<(UnixStream, Option<std::process::Child>), ClientError> {
     match open(socket).await {
         Err(ClientError::NoServer(_)) => {}
-        other => return other,
+        other => return other.map(|stream| (stream, None)),
     }
     let did_not_start = |reason: String| ClientError::DidNotStart {
         reason,
@@ -197,15 +217,7 @@ pub async fn open_or_start(
             Err(ClientError::NoServer(_)) => {
                 return Err(did_not_start("it did not open its socket in time".into()));
             }
-            // The socket may be open before the server finds it cannot run (its API's port
-            // taken, say): a connection it drops as it exits is its failure to start.
-            Err(error) => {
-                return Err(match exit_under_way(&mut child).await {
-                    Some(status) => did_not_start(format!("it exited ({status})")),
-                    None => error,
-                });
-            }
-            connected => return connected,
+            other => return other.map(|stream| (stream, Some(child))),
         }
         if let Ok(Some(status)) = child.try_wait() {
             return Err(did_not_start(format!("it exited ({status})")));

@@ -21,6 +21,10 @@ const DIRECT_WRITERS: &[(&str, &str)] = &[
     ),
     ("src/ctl/copy.rs", "`ctl copy` writes through `for_stdout`"),
     (
+        "src/remote/bridge.rs",
+        "`ccmux bridge` writes the socket protocol to ssh's channel, never to a terminal",
+    ),
+    (
         "src/ctl/client.rs",
         "`ctl recording` downloads a file's bytes, as asked",
     ),
