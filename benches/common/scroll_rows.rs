@@ -58,23 +58,25 @@ fn page_up(program: Program, log: &Path) -> anyhow::Result<Latencies> {
     Ok(Latencies::new(samples))
 }
 
-/// The numbers of the history lines on screen (each begins with its number; a line wider
-/// than the pane goes on in a row that does not).
+/// The numbers of the history lines on screen (each begins with its number and " Compiling";
+/// a line wider than the pane goes on in a row that does not, and a title or status bar's
+/// figures are no line's).
 fn numbers(screen: &vt100::Screen) -> Vec<u64> {
     screen
         .rows(0, COLS)
         .filter_map(|row| {
-            let digits: String = row
-                .chars()
-                .skip_while(|c| !c.is_alphanumeric())
-                .take_while(char::is_ascii_digit)
-                .collect();
-            digits.parse().ok()
+            let rest = row.trim_start_matches(|c: char| !c.is_alphanumeric());
+            let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+            rest[digits..]
+                .starts_with(" Compiling")
+                .then(|| rest[..digits].parse().ok())
+                .flatten()
         })
         .collect()
 }
 
-/// The whole page above `top` is drawn: about as many lines as before, all above it.
+/// The page above `top` is drawn: every numbered line is above it, and there are at least
+/// half as many as before (lines wrap, so a page holds more or fewer of them than the last).
 fn paged(now: &[u64], top: u64, count: usize) -> bool {
-    now.len() + 1 >= count && now.iter().all(|&n| n < top + OVERLAP)
+    now.len() * 2 >= count && now.iter().all(|&n| n < top + OVERLAP)
 }

@@ -180,8 +180,15 @@ async fn event_loop(
             }
             message = from_server.recv(), if relink.is_none() => match message {
                 Some(message) => {
-                    echo = matches!(&message, ServerMessage::Frame { screens, .. }
-                        if screens.iter().any(|(id, _)| app.awaiting_echo == Some(*id)));
+                    // A key's echo, or the history page a key in scroll mode asked for: the
+                    // answer to the user's key is drawn now.
+                    echo = match &message {
+                        ServerMessage::Frame { screens, .. } => {
+                            screens.iter().any(|(id, _)| app.awaiting_echo == Some(*id))
+                        }
+                        ServerMessage::Page { .. } => true,
+                        _ => false,
+                    };
                     if let Some(effect) = app.on_server(message) {
                         apply(effect);
                     }
