@@ -4,34 +4,10 @@
 
 mod common;
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::server::{Server, ctl, said, start_server, start_server_with_config};
-use common::tmux::Tmux;
-
-/// A project whose trusted `ccmux.toml` starts a shell per task.
-fn project_with_shells(home: &Path, tasks: &[&str]) -> tempfile::TempDir {
-    let project = tempfile::tempdir().unwrap();
-    let sessions: String = tasks
-        .iter()
-        .map(|task| {
-            format!(
-                "[[session]]\ntask_id = \"{task}\"\n\
-                 command = [\"bash\", \"--norc\", \"--noprofile\", \"-i\"]\n\
-                 environment = {{ PS1 = \"{task}$ \" }}\n"
-            )
-        })
-        .collect();
-    common::tmux::write_trusted_project_file(home, project.path(), &sessions);
-    project
-}
-
-fn ls(tmux: &Tmux) -> String {
-    let out = tmux.ccmux().arg("ls").output().unwrap();
-    assert!(out.status.success(), "{out:?}");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
+use common::tmux::{Tmux, project_with_shells};
 
 #[test]
 fn closing_an_ended_pane_dismisses_it_for_every_client_and_a_new_attach() {
@@ -49,7 +25,7 @@ fn closing_an_ended_pane_dismisses_it_for_every_client_and_a_new_attach() {
         |s| s.contains("doomed") && s.contains("exited with code 0"),
         "the ended pane stays, with how it ended",
     );
-    assert!(ls(&a).contains("doomed"), "an ended session is listed");
+    assert!(a.ls().contains("doomed"), "an ended session is listed");
 
     a.keys(&["C-a", "x"]);
     b.wait_for(
@@ -62,7 +38,7 @@ fn closing_an_ended_pane_dismisses_it_for_every_client_and_a_new_attach() {
         !screen.contains("doomed"),
         "a new attach shows no dismissed pane:\n{screen}"
     );
-    assert!(!ls(&a).contains("doomed"), "dismissed sessions leave ls");
+    assert!(!a.ls().contains("doomed"), "dismissed sessions leave ls");
 }
 
 /// Starts a shell through `ctl new --wait`; returns its id.

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use common::tmux::Tmux;
+use common::tmux::{Tmux, project_with_shells};
 
 /// Pids of processes whose environment holds `pair` (`KEY=value`).
 fn processes_with(pair: &str) -> Vec<i32> {
@@ -37,29 +37,6 @@ fn wait_until(what: impl Fn() -> bool, why: &str) {
     }
 }
 
-/// A project whose trusted `ccmux.toml` starts a shell per task.
-fn project_with_shells(home: &Path, tasks: &[&str]) -> tempfile::TempDir {
-    let project = tempfile::tempdir().unwrap();
-    let sessions: String = tasks
-        .iter()
-        .map(|task| {
-            format!(
-                "[[session]]\ntask_id = \"{task}\"\n\
-                 command = [\"bash\", \"--norc\", \"--noprofile\", \"-i\"]\n\
-                 environment = {{ PS1 = \"{task}$ \" }}\n"
-            )
-        })
-        .collect();
-    common::tmux::write_trusted_project_file(home, project.path(), &sessions);
-    project
-}
-
-fn ls(tmux: &Tmux) -> String {
-    let out = tmux.ccmux().arg("ls").output().unwrap();
-    assert!(out.status.success(), "{out:?}");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 #[test]
 fn sessions_outlive_a_detached_client_and_its_terminal() {
     let home = tempfile::tempdir().unwrap();
@@ -79,7 +56,7 @@ fn sessions_outlive_a_detached_client_and_its_terminal() {
     // The terminal goes away entirely; the sessions do not.
     let second = first.client(project.path(), (150, 40), "attach");
     first.tmux(&["kill-server"]);
-    let listing = ls(&second);
+    let listing = second.ls();
     for task in ["one", "two", "three"] {
         assert!(listing.contains(task), "{listing}");
     }
@@ -213,7 +190,7 @@ fn the_socket_is_private_and_other_users_are_refused() {
     assert!(!out.status.success(), "{out:?}");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("another user"), "{stderr}");
-    let listing = ls(&tmux);
+    let listing = tmux.ls();
     assert!(
         listing.contains("private"),
         "the owner still gets in: {listing}"
@@ -268,7 +245,7 @@ fn each_project_is_a_workspace_and_the_prefix_switches_between_them() {
         |s| s.contains("1 alpha ●") && s.contains(&format!("[{}]", name(&alpha))),
         "the prefix shows the other workspace",
     );
-    let listing = ls(&a);
+    let listing = a.ls();
     assert!(
         listing.contains(&format!("{}:", name(&alpha)))
             && listing.contains(&format!("{}:", name(&beta))),

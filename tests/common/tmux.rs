@@ -180,6 +180,13 @@ impl Tmux {
         assert_eq!(self.flag("#{cursor_flag}"), "1", "cursor shown");
     }
 
+    /// What `ccmux ls` prints for this home's server.
+    pub fn ls(&self) -> String {
+        let out = self.ccmux().arg("ls").output().unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
     pub fn screen(&self) -> String {
         String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", "0"]).stdout).into_owned()
     }
@@ -246,4 +253,21 @@ fn home_env(home: &Path) -> [(String, String); 5] {
         ("XDG_STATE_HOME".into(), at("state")),
         ("XDG_RUNTIME_DIR".into(), at("run")),
     ]
+}
+
+/// A project whose trusted `ccmux.toml` starts a shell per task.
+pub fn project_with_shells(home: &Path, tasks: &[&str]) -> tempfile::TempDir {
+    let project = tempfile::tempdir().unwrap();
+    let sessions: String = tasks
+        .iter()
+        .map(|task| {
+            format!(
+                "[[session]]\ntask_id = \"{task}\"\n\
+                 command = [\"bash\", \"--norc\", \"--noprofile\", \"-i\"]\n\
+                 environment = {{ PS1 = \"{task}$ \" }}\n"
+            )
+        })
+        .collect();
+    write_trusted_project_file(home, project.path(), &sessions);
+    project
 }
