@@ -16,6 +16,7 @@ use super::{Host, Prompts, RemoteError, Ssh, connect};
 use crate::client::Channels;
 use crate::config::RemoteSection;
 use crate::protocol::{Attach, ClientMessage, ServerMessage};
+use crate::screen::schedule::WINDOW;
 use crate::session::{SessionId, SessionInfo};
 use crate::tui::Link;
 use crate::tui::link::{FIRST_BACKOFF, HostState, Hosts, LAST_BACKOFF, pane_id, split_pane_id};
@@ -162,7 +163,8 @@ struct Mux {
     links: Vec<Option<mpsc::Sender<ClientMessage>>>,
     /// Each server's sessions, with the TUI's ids.
     sessions: Vec<Vec<SessionInfo>>,
-    /// Frames sent to the TUI and not yet taken: (its number, link, the server's number).
+    /// Frames sent to the TUI and not yet taken: (its number, link, the server's number);
+    /// at most `WINDOW` a link (see `remember_frame`).
     frames: VecDeque<(u64, usize, u64)>,
     next_frame: u64,
     /// The panes the TUI last said it draws.
@@ -241,7 +243,7 @@ impl Mux {
             }
             ServerMessage::Frame { frame, screens } => {
                 self.next_frame += 1;
-                self.frames.push_back((self.next_frame, link, frame));
+                self.remember_frame(link, frame);
                 let screens = screens
                     .into_iter()
                     .map(|(id, screen)| (pane_id(link, id), screen))
@@ -286,6 +288,20 @@ impl Mux {
             _ => return,
         };
         let _ = self.tui.send(to_tui).await;
+    }
+
+    /// A link's frame, sent on to the TUI, waits for the TUI to take it. At most `WINDOW` of
+    /// a link's frames wait (its server sends no more before one is taken); a server that
+    /// sends more loses its oldest entry, whose ack the newer one's covers, acks being
+    /// cumulative. So the queue holds at most `WINDOW` entries a link.
+    fn remember_frame(&mut self, link: usize, theirs: u64) {
+        let waiting = self.frames.iter().filter(|(_, l, _)| *l == link).count();
+        if waiting as u64 >= WINDOW
+            && let Some(oldest) = self.frames.iter().position(|(_, l, _)| *l == link)
+        {
+            self.frames.remove(oldest);
+        }
+        self.frames.push_back((self.next_frame, link, theirs));
     }
 
     /// The TUI took every frame up to `frame`: each server hears of the last of its own.

@@ -144,6 +144,9 @@ impl ParsePool {
             .min(MAX_THREADS);
         let doors = (0..threads)
             .map(|i| {
+                // Unbounded in type, bounded by what is sent: each session sends one `Add`
+                // and one `Remove`, and a `Room` only while its reads are paused, carrying
+                // the one slot that resumes them: at most three orders a session.
                 let (orders, inbox) = mpsc::channel();
                 let wake = Arc::new(Wake::new()?);
                 let thread = Thread::new(inbox, wake.clone())?;
