@@ -83,3 +83,20 @@ fn keys_and_pastes_reach_the_program_encoded_for_its_modes() {
         "an arrow in application mode, a bracketed paste",
     );
 }
+
+#[test]
+fn function_keys_with_modifiers_reach_the_program_shift_f3_included() {
+    // The next 15 bytes read, shown: F3, Shift-F3, Ctrl-F3.
+    let (tmux, _project) = one_session(
+        "import os, sys, tty, time\ntty.setraw(0)\n\
+         sys.stdout.write('reading\\r\\n'); sys.stdout.flush()\n\
+         got = b''\nwhile len(got) < 15:\n    got += os.read(0, 64)\n\
+         sys.stdout.write(repr(got) + '\\r\\n'); sys.stdout.flush()\ntime.sleep(60)",
+    );
+    tmux.wait_for(|s| s.contains("reading"), "the program reads");
+    tmux.keys(&["F3", "S-F3", "C-F3"]);
+    tmux.wait_for(
+        |s| s.contains(r"b'\x1bOR\x1b[1;2R\x1b[1;5R'"),
+        "F3, then F3 with Shift and with Ctrl, as xterm sends them",
+    );
+}

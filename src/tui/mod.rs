@@ -14,6 +14,7 @@ mod draw;
 mod forward;
 #[cfg(test)]
 mod harness;
+mod input_decoder;
 pub mod layout;
 pub mod link;
 mod macro_picker;

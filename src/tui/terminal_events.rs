@@ -1,25 +1,43 @@
 //! The terminal's events (keys, mouse, pastes, focus, resizes), read on the TUI's own thread.
 //!
-//! crossterm's `EventStream` waits for input on a thread of its own and wakes the runtime
-//! from there: one more thread to wake on every key, on the path of its echo. Here the
-//! runtime's poller waits for the terminal to be readable (and for SIGWINCH), and crossterm
-//! only reads and parses what is already there (`poll` with a zero timeout, which never
-//! waits).
+//! The runtime's poller waits for the terminal to be readable (and for SIGWINCH); what is
+//! there is read at once and decoded by [`InputDecoder`]. No thread of crossterm's sits on
+//! the path of a key's echo, and no sequence is kept from us (crossterm's reader takes
+//! Shift-F3 for a cursor position report).
 
+use std::collections::VecDeque;
 use std::fs::File;
 use std::io;
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::time::Duration;
 
-use crossterm::event::{self, Event};
+use crossterm::event::Event;
 use tokio::io::Interest;
 use tokio::io::unix::AsyncFd;
 use tokio::signal::unix::{Signal, SignalKind, signal};
 
+use super::input_decoder::{InputDecoder, Waiting};
+
+/// How long a started sequence waits for its rest before it is taken as the keys it holds
+/// (an ESC typed alone arrives alone and is the Esc key at once).
+const SEQUENCE_WAIT: Duration = Duration::from_millis(50);
+/// How long a started paste waits for its end marker.
+const PASTE_WAIT: Duration = Duration::from_secs(1);
+
 pub struct TerminalEvents {
-    /// The terminal crossterm reads: standard input when it is one, else `/dev/tty`.
+    /// The terminal: standard input when it is one, else `/dev/tty`.
     tty: AsyncFd<OwnedFd>,
     resized: Signal,
+    decoder: InputDecoder,
+    decoded: VecDeque<Event>,
+}
+
+/// What a look at the terminal, without waiting, found.
+#[derive(PartialEq)]
+enum Look {
+    Input,
+    Nothing,
+    HungUp,
 }
 
 impl TerminalEvents {
@@ -37,43 +55,74 @@ impl TerminalEvents {
         Ok(Self {
             tty,
             resized: signal(SignalKind::window_change())?,
+            decoder: InputDecoder::default(),
+            decoded: VecDeque::new(),
         })
     }
 
     /// The next event, once there is one.
     pub async fn next(&mut self) -> io::Result<Event> {
         loop {
-            // Looked at before crossterm reads: at the terminal's end of file its reader
-            // loops on empty reads for ever.
-            if hung_up(self.tty.get_ref()) {
-                return Err(io::ErrorKind::UnexpectedEof.into());
+            if let Some(event) = self.decoded.pop_front() {
+                return Ok(event);
             }
-            if event::poll(Duration::ZERO)? {
-                return event::read();
-            }
+            let wait = if self.decoder.holds_paste() {
+                PASTE_WAIT
+            } else {
+                SEQUENCE_WAIT
+            };
             tokio::select! {
                 ready = self.tty.readable() => {
                     let mut ready = ready?;
-                    if hung_up(self.tty.get_ref()) {
-                        return Err(io::ErrorKind::UnexpectedEof.into());
+                    match look(self.tty.get_ref()) {
+                        Look::HungUp => return Err(io::ErrorKind::UnexpectedEof.into()),
+                        // Input that came after the readiness was seen keeps it set
+                        // (tokio clears only what it reported), so none is missed.
+                        Look::Nothing => ready.clear_ready(),
+                        Look::Input => self.read()?,
                     }
-                    // Input that came after the readiness was seen keeps it set (tokio
-                    // clears only what it reported), so none is missed between the look
-                    // and the clear.
-                    if event::poll(Duration::ZERO)? {
-                        return event::read();
-                    }
-                    ready.clear_ready();
                 }
-                _ = self.resized.recv() => {}
+                _ = self.resized.recv() => {
+                    let (cols, rows) = crossterm::terminal::size()?;
+                    self.decoded.push_back(Event::Resize(cols, rows));
+                }
+                _ = tokio::time::sleep(wait), if self.decoder.holds() => {
+                    self.decoded.extend(self.decoder.flush());
+                }
             }
         }
     }
+
+    /// Reads what the terminal has (it said it has some, so the read does not wait).
+    fn read(&mut self) -> io::Result<()> {
+        let fd = self.tty.get_ref();
+        let mut buffer = [0u8; 4096];
+        // SAFETY: the buffer is valid for its length for the call.
+        let read = unsafe { libc::read(fd.as_raw_fd(), buffer.as_mut_ptr().cast(), buffer.len()) };
+        let read = match read {
+            0 => return Err(io::ErrorKind::UnexpectedEof.into()),
+            n if n < 0 => {
+                let error = io::Error::last_os_error();
+                return match error.kind() {
+                    io::ErrorKind::Interrupted | io::ErrorKind::WouldBlock => Ok(()),
+                    _ => Err(error),
+                };
+            }
+            n => n as usize,
+        };
+        let waiting = match look(fd) {
+            Look::Input => Waiting::More,
+            Look::Nothing | Look::HungUp => Waiting::Nothing,
+        };
+        self.decoded
+            .extend(self.decoder.decode(&buffer[..read], waiting));
+        Ok(())
+    }
 }
 
-/// Whether the terminal behind `fd` has hung up, without waiting.
-fn hung_up(fd: &OwnedFd) -> bool {
-    use std::os::fd::AsRawFd;
+/// Whether the terminal behind `fd` has input or has hung up, without waiting. A hang-up
+/// is looked for before reading: at a terminal's end a read may return nothing for ever.
+fn look(fd: &OwnedFd) -> Look {
     let mut poll = libc::pollfd {
         fd: fd.as_raw_fd(),
         events: libc::POLLIN,
@@ -81,5 +130,14 @@ fn hung_up(fd: &OwnedFd) -> bool {
     };
     // SAFETY: one pollfd, valid for the call; a zero timeout never blocks.
     let ready = unsafe { libc::poll(&mut poll, 1, 0) };
-    ready > 0 && poll.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0
+    if ready <= 0 {
+        return Look::Nothing;
+    }
+    if poll.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 {
+        return Look::HungUp;
+    }
+    match poll.revents & libc::POLLIN {
+        0 => Look::Nothing,
+        _ => Look::Input,
+    }
 }
