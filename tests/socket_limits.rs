@@ -163,6 +163,19 @@ fn a_frame_announced_over_the_budget_is_refused_at_once() {
     assert!(took < Duration::from_millis(400), "closed after {took:?}");
 }
 
+/// The CPU time process `pid` has used, in clock ticks (a hundredth of a second).
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // The fields after the command's closing parenthesis; utime and stime are the 12th and 13th.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .unwrap()
+        .1
+        .split_whitespace()
+        .collect();
+    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+}
+
 /// A session whose program never reads its input (in raw mode, so that the terminal does not
 /// drop what does not fit a line), its queue filled over the API.
 fn full_queue(server: &Server) -> u64 {
@@ -195,6 +208,15 @@ fn full_queue(server: &Server) -> u64 {
 fn empty_input_on_a_full_queue_is_refused_over_the_api_and_the_socket() {
     let server = server();
     let id = full_queue(&server);
+    // A PTY whose program does not read says it is writable while taking nothing: the
+    // server must not spin on it (it once took a whole core, and with one worker, hung).
+    let busy = cpu_ticks(server.child.id());
+    std::thread::sleep(Duration::from_secs(1));
+    let spent = cpu_ticks(server.child.id()) - busy;
+    assert!(
+        spent < 30,
+        "the server spent {spent} ticks of 100 in a second on a full queue"
+    );
     let (status, body) = server.call(
         "POST",
         &format!("/api/v1/sessions/{id}/input"),

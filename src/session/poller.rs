@@ -64,6 +64,9 @@ impl Registered {
     }
 }
 
+/// How long input waits after a PTY that said it was writable took nothing.
+const FULL_PTY_RETRY: std::time::Duration = std::time::Duration::from_millis(10);
+
 /// Writes queued input as the program reads it, until the session ends or the PTY fails.
 async fn write_loop(pty: AsyncFd<File>, mut stop: watch::Receiver<()>, mut input: InputReceiver) {
     loop {
@@ -90,7 +93,11 @@ async fn write_loop(pty: AsyncFd<File>, mut stop: watch::Receiver<()>, mut input
                 }
                 Ok(Err(e)) if e.kind() == ErrorKind::Interrupted => {}
                 Ok(Err(_)) => return,
-                Err(_would_block) => {}
+                // A PTY whose program does not read says it is writable while it takes
+                // nothing (its flip buffers have room, its line discipline none): waiting
+                // for writability again would spin a core. Such a program is not waited on
+                // closely.
+                Err(_would_block) => tokio::time::sleep(FULL_PTY_RETRY).await,
             }
         }
     }
