@@ -2,7 +2,7 @@
 //! since the frame before, at most `ui.frame_cap` times a second.
 //!
 //! Frames are pulled, not pushed: a session's output only marks it dirty (its parse thread
-//! wakes the session's screen watch after every chunk), and a frame is drawn from the screen as it stands when the client has
+//! marks it after every chunk and wakes this loop), and a frame is drawn from the screen as it stands when the client has
 //! room for one. The client acknowledges each frame once it has taken it, and at most
 //! [`WINDOW`] frames are unacknowledged; a client that falls behind (a busy tab, a slow link)
 //! simply gets its next frame later, computed against what it was last sent, so it is the
@@ -14,9 +14,9 @@
 //! is not drawn half-way: its screen is held back until the update ends or [`SYNC_LIMIT`].
 //!
 //! Reading the screen and diffing a tick's frame run on the blocking pool, not on tokio's
-//! workers; an echo's frame (a few sessions' changes between ticks, small and uncontended)
-//! is drawn where it was decided, without waking a blocking thread and waiting to be woken
-//! back. What the frames are wrapped in (the page's JSON, the socket's MessagePack) is the [`Painter`]'s.
+//! workers; an echo's frame (a few sessions' changes between ticks, or a tick's that brings
+//! only sessions typed into; small and uncontended) is drawn where it was decided, without
+//! waking a blocking thread and waiting to be woken back. What the frames are wrapped in (the page's JSON, the socket's MessagePack) is the [`Painter`]'s.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -24,13 +24,12 @@ use std::time::Duration;
 
 use parking_lot::Mutex;
 use tokio::sync::{Notify, mpsc, watch};
-use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use crate::manager::Manager;
 use crate::screen::diff::{Frame, Sent};
 use crate::screen::styled::styled;
-use crate::session::{Session, SessionId, TerminalSize};
+use crate::session::{ScreenListener, Session, SessionId, TerminalSize};
 
 /// Frames a client may have unacknowledged.
 pub const WINDOW: u64 = 2;
@@ -80,7 +79,7 @@ impl Typed {
     }
 }
 
-/// Sessions whose screen changed since their last frame.
+/// Sessions whose screen changed since their last frame, marked by their parse threads.
 #[derive(Default)]
 struct Dirty {
     sessions: Mutex<HashSet<SessionId>>,
@@ -97,44 +96,27 @@ impl Dirty {
     }
 }
 
-/// One watcher task per session, marking it dirty on every change to its screen; aborted
-/// when the client goes.
-#[derive(Default)]
-struct Watchers(HashMap<SessionId, JoinHandle<()>>);
-
-impl Watchers {
-    /// Watches the sessions in `sessions` not yet watched; stops watching the ones gone.
-    fn sync(&mut self, sessions: &[Session], dirty: &Arc<Dirty>) {
-        let ids: HashSet<SessionId> = sessions.iter().map(Session::id).collect();
-        self.0.retain(|id, task| {
-            let keep = ids.contains(id);
-            if !keep {
-                task.abort();
-            }
-            keep
-        });
-        for session in sessions {
-            let id = session.id();
-            if self.0.contains_key(&id) {
-                continue;
-            }
-            let mut screen = session.watch_screen();
-            let marks = dirty.clone();
-            let task = tokio::spawn(async move {
-                while screen.changed().await.is_ok() {
-                    marks.mark(id);
-                }
-            });
-            self.0.insert(id, task);
-            dirty.mark(id);
-        }
+impl ScreenListener for Dirty {
+    fn screen_changed(&self, id: SessionId) {
+        self.mark(id);
     }
 }
 
-impl Drop for Watchers {
-    fn drop(&mut self) {
-        for task in self.0.values() {
-            task.abort();
+/// The sessions whose screens mark `dirty`: each session holds it weakly, so it is let go
+/// when the client goes.
+#[derive(Default)]
+struct Watched(HashSet<SessionId>);
+
+impl Watched {
+    /// Listens to the sessions in `sessions` not yet listened to; forgets the ones gone.
+    fn sync(&mut self, sessions: &[Session], dirty: &Arc<Dirty>) {
+        self.0.retain(|id| sessions.iter().any(|s| s.id() == *id));
+        for session in sessions {
+            if self.0.insert(session.id()) {
+                let listener: Arc<dyn ScreenListener> = dirty.clone();
+                session.listen_screen(Arc::downgrade(&listener));
+                dirty.mark(session.id());
+            }
         }
     }
 }
@@ -188,7 +170,7 @@ pub async fn run<P: Painter>(
     } = client;
     let interval = Duration::from_secs(1) / frame_cap.clamp(1, MAX_FRAME_RATE);
     let dirty = Arc::new(Dirty::default());
-    let mut watchers = Watchers::default();
+    let mut watched = Watched::default();
     let mut changes = manager.changes();
     let mut state = State {
         painter: Some(painter),
@@ -203,7 +185,7 @@ pub async fn run<P: Painter>(
     let mut frame = 0u64;
     let started = Instant::now();
     let mut next_frame = started;
-    watchers.sync(&manager.list(), &dirty);
+    watched.sync(&manager.list(), &dirty);
     loop {
         let work = list_dirty || !dirty.sessions.lock().is_empty();
         let quiet = dirty
@@ -223,7 +205,7 @@ pub async fn run<P: Painter>(
                     return;
                 }
                 let sessions = manager.list();
-                watchers.sync(&sessions, &dirty);
+                watched.sync(&sessions, &dirty);
                 state.sent.retain(|id, _| sessions.iter().any(|s| s.id() == *id));
                 state.drawn_at.retain(|id, _| sessions.iter().any(|s| s.id() == *id));
                 list_dirty = true;
@@ -318,12 +300,17 @@ async fn draw<P: Painter>(
             Some((session, state.sent.remove(id).unwrap_or_default()))
         })
         .collect();
+    // Between ticks, or at a tick that brings only keys' echoes, the frame is drawn here:
+    // a few quiet screens, their locks free, and a blocking thread woken and waited for
+    // would add two thread wake-ups to an echo. A tick's frame of busy screens is not.
+    let here = matches!(which, Due::Quiet(_)) || ids.iter().all(|id| state.typed.contains(*id));
     let painter = state.painter.take()?;
-    let drawn = match which {
-        Due::Quiet(_) => Some(render(painter, jobs, frame)),
-        Due::All => tokio::task::spawn_blocking(move || render(painter, jobs, frame))
+    let drawn = if here {
+        Some(render(painter, jobs, frame))
+    } else {
+        tokio::task::spawn_blocking(move || render(painter, jobs, frame))
             .await
-            .ok(),
+            .ok()
     };
     let Rendered {
         painter,

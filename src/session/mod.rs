@@ -37,6 +37,7 @@ mod reaper;
 pub mod region;
 pub mod replay;
 pub mod reply;
+mod screen_listeners;
 mod services;
 pub mod state;
 pub mod tap;
@@ -59,12 +60,14 @@ pub use output::{OutputType, SessionOutput};
 pub use process::Ending;
 pub use profile::ProfileKind;
 pub use pty::{ExitInfo, IN_A_PANE, preflight, resolve_program};
+pub use screen_listeners::ScreenListener;
 pub use services::SessionServices;
 pub use state::SessionState;
 pub use terminal::{ScreenSnapshot, Terminal};
 
 use actor::Control;
 use event::Notifier;
+use screen_listeners::ScreenListeners;
 
 struct Inner {
     id: SessionId,
@@ -79,8 +82,8 @@ struct Inner {
     terminal: Arc<Mutex<Terminal>>,
     worktree: Option<crate::worktree::WorktreeInfo>,
     status: watch::Receiver<SessionStatus>,
-    /// Changes whenever output was parsed into the terminal.
-    screen: watch::Receiver<()>,
+    /// Told whenever output was parsed into the terminal.
+    screen: ScreenListeners,
     control: mpsc::Sender<Control>,
     recording: Option<tap::CurrentFile>,
 }
@@ -133,13 +136,14 @@ impl Session {
         }
         let hooked = hooks::prepare(id, &mut config);
         let recording = config.recording.clone();
-        let (screen_changed, screen) = watch::channel(());
+        let screen = ScreenListeners::default();
         let spawned = pty::spawn(
             &config,
             pty_io::Parser::new(
                 feed::feed(terminal.clone(), recording.clone()),
                 terminal.clone(),
-                screen_changed,
+                id,
+                screen.clone(),
             ),
             services.parse_shard(id),
             services.reaper(),
@@ -233,10 +237,10 @@ impl Session {
         self.inner.status.clone()
     }
 
-    /// A receiver that wakes once output was parsed into the terminal: told by the parse
-    /// thread itself, ahead of the session's own bookkeeping.
-    pub fn watch_screen(&self) -> watch::Receiver<()> {
-        self.inner.screen.clone()
+    /// Has `listener` told, on the parse thread itself and ahead of the session's own
+    /// bookkeeping, each time output was parsed into the terminal; for as long as it lives.
+    pub fn listen_screen(&self, listener: std::sync::Weak<dyn ScreenListener>) {
+        self.inner.screen.add(listener);
     }
 
     pub fn info(&self) -> SessionInfo {

@@ -6,9 +6,10 @@ use std::os::fd::{FromRawFd, RawFd};
 use std::sync::Arc;
 
 use parking_lot::Mutex;
-use tokio::sync::watch;
 
+use crate::ids::SessionId;
 use crate::session::answers::TtyMoment;
+use crate::session::screen_listeners::ScreenListeners;
 use crate::session::terminal::{Processed, Terminal};
 
 /// The most one chunk takes from the PTY (in reads of at most 4 KiB, the PTY's own buffer):
@@ -61,21 +62,28 @@ pub struct Glance {
 pub type Parse = Box<dyn FnMut(&[u8]) -> Processed + Send>;
 
 /// A session's parser: its feed (see `session::feed`), the terminal it feeds, which the
-/// parse thread glances at after each chunk, and the signal that tells whoever draws the
-/// screen (`crate::screen::schedule`) that it changed: straight from the parse, so an echo's
+/// parse thread glances at after each chunk, and the listeners told that the screen changed
+/// (whoever draws it, `crate::screen::schedule`): straight from the parse, so an echo's
 /// frame waits for no other task.
 pub struct Parser {
     feed: Parse,
     terminal: Arc<Mutex<Terminal>>,
-    changed: watch::Sender<()>,
+    id: SessionId,
+    listeners: ScreenListeners,
 }
 
 impl Parser {
-    pub fn new(feed: Parse, terminal: Arc<Mutex<Terminal>>, changed: watch::Sender<()>) -> Self {
+    pub fn new(
+        feed: Parse,
+        terminal: Arc<Mutex<Terminal>>,
+        id: SessionId,
+        listeners: ScreenListeners,
+    ) -> Self {
         Self {
             feed,
             terminal,
-            changed,
+            id,
+            listeners,
         }
     }
 
@@ -104,7 +112,7 @@ impl Parser {
         deliver(bytes, processed, glance);
         let deferred = terminal.history_deferred();
         drop(terminal);
-        self.changed.send_modify(|()| {});
+        self.listeners.tell(self.id);
         deferred
     }
 
