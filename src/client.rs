@@ -55,7 +55,8 @@ impl From<UnixStream> for Transport {
     fn from(stream: UnixStream) -> Self {
         let (reader, writer) = stream.into_split();
         Self {
-            reader: Box::new(reader),
+            // Buffered: a message's length and body come in one read, not one each.
+            reader: Box::new(tokio::io::BufReader::with_capacity(64 * 1024, reader)),
             writer: Box::new(writer),
             carrier: None,
         }

@@ -363,6 +363,8 @@ async fn accept(listener: tokio::net::UnixListener, hub: Arc<Hub>) {
             continue;
         };
         let (reader, writer) = stream.into_split();
+        // Buffered (a bounded 16 KiB): a request's length and body come in one read.
+        let reader = tokio::io::BufReader::with_capacity(16 * 1024, reader);
         let hub = hub.clone();
         tokio::spawn(async move {
             connection::serve(hub, reader, writer).await;

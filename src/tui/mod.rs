@@ -12,6 +12,7 @@ mod app;
 mod attention;
 mod draw;
 mod forward;
+mod frame_out;
 #[cfg(test)]
 mod harness;
 mod input_decoder;
@@ -47,8 +48,9 @@ use crossterm::execute;
 use crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
-use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
+use ratatui::layout::Rect;
+use ratatui::{Terminal, TerminalOptions, Viewport};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::sleep_until;
 
@@ -88,8 +90,16 @@ pub async fn run(
         }
         None => anyhow::bail!("the server closed the connection"),
     }
-    let mut terminal = enter().context("cannot set up the terminal")?;
-    let result = event_loop(&mut terminal, &mut app, &mut from_server, &mut written).await;
+    let out = frame_out::FrameOut::default();
+    let mut terminal = enter(out.clone()).context("cannot set up the terminal")?;
+    let result = event_loop(
+        &mut terminal,
+        &out,
+        &mut app,
+        &mut from_server,
+        &mut written,
+    )
+    .await;
     leave();
     tracing::info!(frames = app.frames, "the TUI stopped");
     result?;
@@ -100,9 +110,9 @@ pub async fn run(
     Ok(left)
 }
 
-type Term = Terminal<CrosstermBackend<std::io::Stdout>>;
+type Term = Terminal<CrosstermBackend<frame_out::FrameOut>>;
 
-fn enter() -> anyhow::Result<Term> {
+fn enter(out: frame_out::FrameOut) -> anyhow::Result<Term> {
     let hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         leave();
@@ -116,7 +126,15 @@ fn enter() -> anyhow::Result<Term> {
         EnableBracketedPaste,
         EnableFocusChange
     )?;
-    Ok(Terminal::new(CrosstermBackend::new(std::io::stdout()))?)
+    // A fixed viewport, resized on the terminal's resize events: a full-screen one asks the
+    // terminal its size before every draw (three system calls on the path of every echo).
+    let (cols, rows) = crossterm::terminal::size()?;
+    let viewport = Viewport::Fixed(Rect::new(0, 0, cols, rows));
+    let backend = CrosstermBackend::new(out);
+    Ok(Terminal::with_options(
+        backend,
+        TerminalOptions { viewport },
+    )?)
 }
 
 /// Puts the terminal back as it was. Safe to call more than once.
@@ -139,6 +157,7 @@ fn leave() {
 /// a dropped remote link is dialled again.
 async fn event_loop(
     terminal: &mut Term,
+    out: &frame_out::FrameOut,
     app: &mut App,
     from_server: &mut mpsc::Receiver<ServerMessage>,
     written: &mut tokio::task::JoinHandle<()>,
@@ -165,6 +184,11 @@ async fn event_loop(
             // A hang-up (the terminal closed) or a polite kill detaches; the sessions go on.
             _ = &mut signal => app.quit = Some(Leave::Detached),
             event = input.next() => match event {
+                Ok(Event::Resize(cols, rows)) => {
+                    terminal.resize(Rect::new(0, 0, cols, rows))?;
+                    out.commit()?;
+                    dirty = true;
+                }
                 Ok(event) => {
                     let forwarded = app.forwarded;
                     if let Some(effect) = on_terminal_event(app, event) {
@@ -223,6 +247,7 @@ async fn event_loop(
         // millisecond granularity alone would double tmux's latency).
         if dirty && (echo || last_frame.elapsed() >= interval) {
             terminal.draw(|frame| recheck = draw::draw(frame, app))?;
+            out.commit()?;
             app.fit_ptys();
             if echo {
                 app.awaiting_echo = None;

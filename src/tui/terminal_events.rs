@@ -32,14 +32,6 @@ pub struct TerminalEvents {
     decoded: VecDeque<Event>,
 }
 
-/// What a look at the terminal, without waiting, found.
-#[derive(PartialEq)]
-enum Look {
-    Input,
-    Nothing,
-    HungUp,
-}
-
 impl TerminalEvents {
     /// Must be called inside a tokio runtime.
     pub fn new() -> io::Result<Self> {
@@ -52,11 +44,14 @@ impl TerminalEvents {
         // and the same for as long as the AsyncFd owns it.
         let tty = unsafe { AsyncFd::register_with_interest(tty, Interest::READABLE) }
             .map_err(io::Error::from)?;
+        let resized = signal(SignalKind::window_change())?;
+        let (cols, rows) = crossterm::terminal::size()?;
         Ok(Self {
             tty,
-            resized: signal(SignalKind::window_change())?,
+            resized,
             decoder: InputDecoder::default(),
-            decoded: VecDeque::new(),
+            // The size now: a resize before the signal was caught is not missed.
+            decoded: VecDeque::from([Event::Resize(cols, rows)]),
         })
     }
 
@@ -74,12 +69,15 @@ impl TerminalEvents {
             tokio::select! {
                 ready = self.tty.readable() => {
                     let mut ready = ready?;
-                    match look(self.tty.get_ref()) {
-                        Look::HungUp => return Err(io::ErrorKind::UnexpectedEof.into()),
-                        // Input that came after the readiness was seen keeps it set
-                        // (tokio clears only what it reported), so none is missed.
-                        Look::Nothing => ready.clear_ready(),
-                        Look::Input => self.read()?,
+                    // Readiness may be stale (input read already, with an earlier wake-up):
+                    // the read must never wait. When a read comes back short, all there was
+                    // is read; input that comes later sets the readiness again (tokio
+                    // clears only what it reported), so none is missed.
+                    let fd = self.tty.get_ref();
+                    if !readable_now(fd)
+                        || read(fd, &mut self.decoder, &mut self.decoded)? == Read::Drained
+                    {
+                        ready.clear_ready();
                     }
                 }
                 _ = self.resized.recv() => {
@@ -92,37 +90,54 @@ impl TerminalEvents {
             }
         }
     }
-
-    /// Reads what the terminal has (it said it has some, so the read does not wait).
-    fn read(&mut self) -> io::Result<()> {
-        let fd = self.tty.get_ref();
-        let mut buffer = [0u8; 4096];
-        // SAFETY: the buffer is valid for its length for the call.
-        let read = unsafe { libc::read(fd.as_raw_fd(), buffer.as_mut_ptr().cast(), buffer.len()) };
-        let read = match read {
-            0 => return Err(io::ErrorKind::UnexpectedEof.into()),
-            n if n < 0 => {
-                let error = io::Error::last_os_error();
-                return match error.kind() {
-                    io::ErrorKind::Interrupted | io::ErrorKind::WouldBlock => Ok(()),
-                    _ => Err(error),
-                };
-            }
-            n => n as usize,
-        };
-        let waiting = match look(fd) {
-            Look::Input => Waiting::More,
-            Look::Nothing | Look::HungUp => Waiting::Nothing,
-        };
-        self.decoded
-            .extend(self.decoder.decode(&buffer[..read], waiting));
-        Ok(())
-    }
 }
 
-/// Whether the terminal behind `fd` has input or has hung up, without waiting. A hang-up
-/// is looked for before reading: at a terminal's end a read may return nothing for ever.
-fn look(fd: &OwnedFd) -> Look {
+/// Reads what the terminal has (it said it has some, so the read does not wait). At the
+/// terminal's end (hung up) the read finds nothing, or fails: either ends the events.
+fn read(
+    fd: &OwnedFd,
+    decoder: &mut InputDecoder,
+    decoded: &mut VecDeque<Event>,
+) -> io::Result<Read> {
+    let mut buffer = [0u8; 4096];
+    // SAFETY: the buffer is valid for its length for the call.
+    let read = unsafe { libc::read(fd.as_raw_fd(), buffer.as_mut_ptr().cast(), buffer.len()) };
+    let read = match read {
+        0 => return Err(io::ErrorKind::UnexpectedEof.into()),
+        n if n < 0 => {
+            let error = io::Error::last_os_error();
+            return match error.kind() {
+                io::ErrorKind::Interrupted => Ok(Read::More),
+                io::ErrorKind::WouldBlock => Ok(Read::Drained),
+                _ => Err(error),
+            };
+        }
+        n => n as usize,
+    };
+    let bytes = &buffer[..read];
+    // Only an ESC at the end asks whether more is on its way (it may start a sequence).
+    let waiting = match bytes.last() {
+        Some(0x1b) if readable_now(fd) => Waiting::More,
+        _ => Waiting::Nothing,
+    };
+    decoded.extend(decoder.decode(bytes, waiting));
+    Ok(if read < buffer.len() {
+        Read::Drained
+    } else {
+        Read::More
+    })
+}
+
+/// Whether a read took all there was.
+#[derive(PartialEq)]
+enum Read {
+    Drained,
+    More,
+}
+
+/// Whether a read of the terminal behind `fd` would not wait: it has input, or has hung up
+/// (and the read says so). Never waits itself.
+fn readable_now(fd: &OwnedFd) -> bool {
     let mut poll = libc::pollfd {
         fd: fd.as_raw_fd(),
         events: libc::POLLIN,
@@ -130,14 +145,5 @@ fn look(fd: &OwnedFd) -> Look {
     };
     // SAFETY: one pollfd, valid for the call; a zero timeout never blocks.
     let ready = unsafe { libc::poll(&mut poll, 1, 0) };
-    if ready <= 0 {
-        return Look::Nothing;
-    }
-    if poll.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 {
-        return Look::HungUp;
-    }
-    match poll.revents & libc::POLLIN {
-        0 => Look::Nothing,
-        _ => Look::Input,
-    }
+    ready > 0 && poll.revents != 0
 }
