@@ -41,7 +41,9 @@ impl App {
             Action::New => {
                 let command = self.config.default_command().join(" ");
                 let number = self.sessions().len() + 1;
-                self.mode = Mode::NewSession(NewSessionPrompt::new(&self.cwd, &command, number));
+                let host = self.host_choice();
+                let prompt = NewSessionPrompt::new(&self.cwd, &command, number, host);
+                self.mode = Mode::NewSession(prompt);
             }
             Action::Close => self.close_focused(),
             Action::Interrupt => {
