@@ -42,15 +42,15 @@ fn local_and_remote_panes_share_one_view_and_a_dropped_host_leaves_local_panes_w
     remote.server.wait_for_state(far, "ready");
     let host = remote.sshd.host();
     let (tmux, _project) = side_by_side(&remote);
+    // Session 1 here and session 1 there are two panes, numbered as drawn; keys go to the
+    // focused one's server.
     let both = tmux.screen();
-    assert!(both.contains(&format!("{host}: far-one")), "{both}");
-
-    // Session 1 here and session 1 there are two panes; keys go to the focused one's server.
+    assert!(both.contains(&format!(" 2 {host}: far-one")), "{both}");
     tmux.keys(&["C-a", "1"]);
     tmux.text("echo near-$((6*7))");
     tmux.keys(&["Enter"]);
     tmux.wait_for(|s| s.contains("near-42"), "the local pane echoes");
-    tmux.keys(&["C-a", "n"]);
+    tmux.keys(&["C-a", "2"]);
     tmux.text("i=0; while :; do i=$((i+1)); echo tick-$i; sleep 0.02; done");
     tmux.keys(&["Enter"]);
     tmux.wait_for(|s| last_tick(s) > 20, "the remote pane floods");

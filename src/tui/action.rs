@@ -27,12 +27,10 @@ impl App {
             self.send_chord(prefix);
         } else if let Some(action) = self.keymap.action(|chord| chord_matches(chord, key)) {
             self.run(action);
-        } else if let KeyCode::Char(c @ '1'..='9') = key.code {
-            // Pane numbers are session ids, the same that `ctl` and the API use.
-            let id = SessionId(u64::from(c as u8 - b'0'));
-            if self.sessions().iter().any(|s| s.id() == id) {
-                self.set_focus(id);
-            }
+        } else if let KeyCode::Char(c @ '1'..='9') = key.code
+            && let Some(id) = self.numbered(u64::from(c as u8 - b'0'))
+        {
+            self.set_focus(id);
         }
     }
 

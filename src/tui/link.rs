@@ -18,6 +18,7 @@ use crate::client::Connection;
 use crate::protocol::{Attach, ClientMessage, NewSession};
 use crate::session::SessionId;
 use crate::tui::app::App;
+use crate::tui::pane::Pane;
 use crate::tui::prompt::{HostChoice, Start};
 
 /// The wait after a failed dial (the first is at once), doubled after each failure up to the
@@ -171,6 +172,32 @@ impl Link {
 }
 
 impl App {
+    /// The number pane `id` goes by: in its title, in the status bar and for the keys that
+    /// focus a pane by number. One server's session ids are unique, so a pane's number is its
+    /// session id, as `ctl` and the API call it; several servers' collide, so with hosts a
+    /// pane's number is its place in the order panes are drawn, from 1.
+    pub fn pane_number(&self, id: SessionId) -> u64 {
+        match self.link {
+            Link::Several { .. } => {
+                let place = self.panes.iter().position(|p| p.id() == id);
+                place.map_or(0, |i| i as u64 + 1)
+            }
+            Link::Local | Link::Remote { .. } => id.0,
+        }
+    }
+
+    /// The pane that goes by `number` (see `pane_number`).
+    pub fn numbered(&self, number: u64) -> Option<SessionId> {
+        let pane = match self.link {
+            Link::Several { .. } => {
+                let place = usize::try_from(number).ok()?.checked_sub(1)?;
+                self.panes.get(place)
+            }
+            Link::Local | Link::Remote { .. } => self.panes.iter().find(|p| p.id().0 == number),
+        };
+        pane.map(Pane::id)
+    }
+
     /// The machines the new-session prompt offers when the view shows other hosts: this one,
     /// then each host, the focused pane's chosen. Each comes with a path to suggest: this
     /// machine's is the client's directory, a host's that of a pane there (the focused one
@@ -323,4 +350,52 @@ pub fn draw_down(
     frame.render_widget(Paragraph::new(text).style(style), row);
     let next_second = Duration::from_secs(elapsed.as_secs() + 1);
     since + next_second
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::ServerMessage;
+    use crate::tui::harness::Harness;
+
+    /// Two local panes and, as the mux would send it, session 1 of host `box`.
+    async fn beside_a_host() -> (Harness, SessionId) {
+        let mut h = Harness::start(&["sleep 30", "sleep 30"]).await;
+        let (create, _) = mpsc::channel(1);
+        let hosts = Arc::new(Hosts::new(vec!["box".into()]));
+        hosts.set_state(1, HostState::Up);
+        h.app.link = Link::Several { hosts, create };
+        let mut sessions: Vec<_> = h.sessions.iter().map(|s| s.info()).collect();
+        let mut far = sessions[0].clone();
+        far.session_id = pane_id(1, SessionId(1));
+        far.task_id = crate::session::TaskId::new("far").unwrap();
+        sessions.push(far.clone());
+        h.app.on_server(ServerMessage::Sessions { sessions });
+        (h, far.session_id)
+    }
+
+    #[tokio::test]
+    async fn with_a_host_the_number_keys_count_its_panes_in_the_order_drawn() {
+        let (mut h, far) = beside_a_host().await;
+        h.resize(120, 12);
+        let (text, _) = h.frame().await;
+        let top = text.lines().next().unwrap();
+        assert!(top.contains(" 3 box: far "), "the third pane drawn: {top}");
+        let bar = text.lines().last().unwrap();
+        assert!(bar.contains("1:t1") && bar.contains("3:box/far"), "{bar}");
+        h.press(&["ctrl-a", "3"]);
+        assert_eq!(h.app.focus, Some(far));
+
+        // Swapped one place left, it is drawn second, and goes by 2.
+        h.press(&["ctrl-a", "{", "ctrl-a", "1", "ctrl-a", "2"]);
+        assert_eq!(h.app.focus, Some(far));
+        let (text, _) = h.frame().await;
+        assert!(
+            text.lines().next().unwrap().contains(" 2 box: far "),
+            "{text}"
+        );
+        h.press(&["ctrl-a", ","]);
+        let (text, _) = h.frame().await;
+        assert!(text.contains("rename pane 2 "), "{text}");
+    }
 }

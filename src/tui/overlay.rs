@@ -36,11 +36,11 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
             show(frame, " new session ", new_session(prompt, room), "", 0);
         }
         Mode::Rename(prompt) => {
-            let title = format!(" rename pane {} ", prompt.session);
+            let title = format!(" rename pane {} ", app.pane_number(prompt.session));
             show(frame, &title, rename(prompt, room), "", 0);
         }
         Mode::Macro(picker) => {
-            let title = format!(" run a macro on pane {} ", picker.session);
+            let title = format!(" run a macro on pane {} ", app.pane_number(picker.session));
             let bottom = " ↑↓ choose · Enter run · Esc cancel ";
             show(frame, &title, picker.lines(), bottom, 0);
         }
@@ -59,7 +59,7 @@ fn help(app: &App, room: usize) -> Vec<Line<'static>> {
             (keys.join(" "), action.description())
         })
         .collect();
-    rows.push(("1-9".to_string(), "focus the session with that number"));
+    rows.push(("1-9".to_string(), "focus the pane with that number"));
     let key_width = rows
         .iter()
         .map(|(k, _)| k.chars().count())
