@@ -63,7 +63,8 @@ pub struct Config {
 #[serde(default, deny_unknown_fields)]
 pub struct RemoteSection {
     /// The ssh command, run by `sh` with the host and the remote command after it, e.g.
-    /// "ssh -p 2222"; `CCMUX_SSH` overrides it. Default: `ssh`.
+    /// "ssh -p 2222"; `CCMUX_SSH` overrides it. Default: `ssh` with a keepalive (see
+    /// `remote::KEEPALIVE`); a command given here is run as given.
     pub ssh: Option<String>,
     /// The remote ccmux, as the remote shell finds it (a non-interactive ssh session may not
     /// have ~/.cargo/bin on its PATH). Default: `ccmux`.

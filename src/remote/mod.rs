@@ -31,6 +31,13 @@ use crate::protocol::WorkspaceListing;
 /// The environment variable that overrides `[remote] ssh`.
 pub const SSH_ENV: &str = "CCMUX_SSH";
 
+/// ssh's own keepalive, given to the default `ssh`: a link whose network dies without a word
+/// (no FIN, no RST) is dropped after 3 unanswered probes 5 s apart, 15 to 20 s, instead of
+/// when TCP gives up (many minutes), and is dialled again. The protocol has no ping of its
+/// own. A command the user gives (`CCMUX_SSH`, `[remote] ssh`) is run as given: their
+/// wrapper may take no `-o`, and their keepalive is theirs to choose.
+const KEEPALIVE: &str = "-o ServerAliveInterval=5 -o ServerAliveCountMax=3";
+
 /// `ccmux ls --host HOST`: HOST's workspaces, each with its sessions.
 pub async fn list(
     section: &RemoteSection,
@@ -74,13 +81,18 @@ pub struct Ssh {
 }
 
 impl Ssh {
-    /// `CCMUX_SSH`, else `[remote] ssh`, else `ssh`; `[remote] command`, else `ccmux`.
+    /// `CCMUX_SSH`, else `[remote] ssh`, else `ssh` with a keepalive (see [`KEEPALIVE`]);
+    /// `[remote] command`, else `ccmux`.
     pub fn from_config(section: &RemoteSection) -> Self {
-        let command = std::env::var(SSH_ENV)
-            .ok()
+        Self::chosen(std::env::var(SSH_ENV).ok(), section)
+    }
+
+    /// The same, with `from_env` as `CCMUX_SSH`'s value.
+    fn chosen(from_env: Option<String>, section: &RemoteSection) -> Self {
+        let command = from_env
             .filter(|c| !c.trim().is_empty())
             .or_else(|| section.ssh.clone())
-            .unwrap_or_else(|| "ssh".to_string());
+            .unwrap_or_else(|| format!("ssh {KEEPALIVE}"));
         let remote = section.command.clone().unwrap_or_else(|| "ccmux".into());
         Self { command, remote }
     }
@@ -152,6 +164,57 @@ mod tests {
                 .output()
                 .unwrap();
             assert_eq!(String::from_utf8(out.stdout).unwrap(), word);
+        }
+    }
+
+    /// What the `ssh` found on the PATH is given when `ssh` runs `ccmux ls` on `box`.
+    fn ssh_argv(ssh: &Ssh) -> Vec<String> {
+        let dir = tempfile::tempdir().unwrap();
+        let fake = dir.path().join("ssh");
+        std::fs::write(&fake, "#!/bin/sh\nprintf '%s\\n' \"$@\"\n").unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let host = Host::parse("box").unwrap();
+        let out = ssh
+            .command(&host, &["ls".to_string()], Prompts::MayAsk)
+            .env("PATH", format!("{}:/usr/bin:/bin", dir.path().display()))
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(String::from)
+            .collect()
+    }
+
+    #[test]
+    fn the_default_ssh_drops_a_silently_dead_link_within_twenty_seconds() {
+        let ssh = Ssh::chosen(None, &RemoteSection::default());
+        let argv = ssh_argv(&ssh);
+        let option = |name: &str| {
+            let at = argv.iter().position(|a| a.starts_with(&format!("{name}=")));
+            let value = at
+                .filter(|i| *i > 0 && argv[i - 1] == "-o")
+                .map(|i| &argv[i][name.len() + 1..]);
+            value.and_then(|v| v.parse::<u64>().ok())
+        };
+        let (interval, count) = (option("ServerAliveInterval"), option("ServerAliveCountMax"));
+        let silent = interval.zip(count).map(|(i, c)| i * (c + 1));
+        assert!(silent.is_some_and(|s| s <= 20), "{argv:?}");
+        assert_eq!(argv[argv.len() - 2..], ["box", "ccmux ls"], "{argv:?}");
+    }
+
+    #[test]
+    fn a_users_ssh_command_runs_as_given() {
+        let section = RemoteSection {
+            ssh: Some("ssh -p 2222".into()),
+            ..RemoteSection::default()
+        };
+        for (from_env, said) in [(None, "2222"), (Some("ssh -p 3333".to_string()), "3333")] {
+            let argv = ssh_argv(&Ssh::chosen(from_env, &section));
+            assert_eq!(argv, ["-p", said, "box", "ccmux ls"]);
         }
     }
 

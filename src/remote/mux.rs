@@ -19,7 +19,9 @@ use crate::protocol::{Attach, ClientMessage, ServerMessage};
 use crate::screen::schedule::WINDOW;
 use crate::session::{SessionId, SessionInfo};
 use crate::tui::Link;
-use crate::tui::link::{FIRST_BACKOFF, HostState, Hosts, LAST_BACKOFF, pane_id, split_pane_id};
+use crate::tui::link::{
+    CreateOn, FIRST_BACKOFF, HostState, Hosts, LAST_BACKOFF, pane_id, split_pane_id,
+};
 
 /// The local server's link number; hosts are 1, 2, … in the order given.
 const LOCAL: usize = 0;
@@ -57,13 +59,25 @@ pub fn join(
         .map(|name| Ok((ssh.clone(), Host::parse(name)?)))
         .collect::<Result<Vec<_>, RemoteError>>()?;
     let status = Arc::new(Hosts::new(names));
-    let channels = spawn(local, hosts, socket, status.clone());
-    Ok((channels, Link::Several(status)))
+    let (create, creations) = mpsc::channel(QUEUE);
+    let channels = spawn(local, hosts, socket, status.clone(), creations);
+    let link = Link::Several {
+        hosts: status,
+        create,
+    };
+    Ok((channels, link))
 }
 
 /// Joins the local server's `local` connection and the `hosts` (dialled here) into one
-/// connection for the TUI; `status` is where the TUI reads which links are up.
-fn spawn(local: Channels, hosts: Vec<(Ssh, Host)>, socket: &str, status: Arc<Hosts>) -> Channels {
+/// connection for the TUI; `status` is where the TUI reads which links are up, `creations`
+/// where it says on which server a new session starts.
+fn spawn(
+    local: Channels,
+    hosts: Vec<(Ssh, Host)>,
+    socket: &str,
+    status: Arc<Hosts>,
+    mut creations: mpsc::Receiver<CreateOn>,
+) -> Channels {
     let (to_mux, mut from_tui) = mpsc::channel(REQUESTS);
     let (to_tui, from_mux) = mpsc::channel(QUEUE);
     let (events_tx, mut events) = mpsc::channel(QUEUE);
@@ -102,6 +116,9 @@ fn spawn(local: Channels, hosts: Vec<(Ssh, Host)>, socket: &str, status: Arc<Hos
                     None => break,
                 },
                 Some((link, event)) = events.recv() => mux.on_event(link, event).await,
+                Some(CreateOn { link, new }) = creations.recv() => {
+                    mux.send(link, ClientMessage::Create(new)).await
+                }
             }
         }
         drop(mux);
@@ -193,6 +210,11 @@ impl Mux {
             }
             None => LOCAL,
         };
+        self.send(link, request).await;
+    }
+
+    /// Sends `request` to the server of `link`, or tells the user why it was not sent.
+    async fn send(&self, link: usize, request: ClientMessage) {
         let bookkeeping = matches!(request, ClientMessage::PaneSize { .. });
         match self.links.get(link).and_then(Option::as_ref) {
             Some(server) => {

@@ -27,12 +27,10 @@ impl App {
             self.send_chord(prefix);
         } else if let Some(action) = self.keymap.action(|chord| chord_matches(chord, key)) {
             self.run(action);
-        } else if let KeyCode::Char(c @ '1'..='9') = key.code {
-            // Pane numbers are session ids, the same that `ctl` and the API use.
-            let id = SessionId(u64::from(c as u8 - b'0'));
-            if self.sessions().iter().any(|s| s.id() == id) {
-                self.set_focus(id);
-            }
+        } else if let KeyCode::Char(c @ '1'..='9') = key.code
+            && let Some(id) = self.numbered(u64::from(c as u8 - b'0'))
+        {
+            self.set_focus(id);
         }
     }
 
@@ -41,7 +39,9 @@ impl App {
             Action::New => {
                 let command = self.config.default_command().join(" ");
                 let number = self.sessions().len() + 1;
-                self.mode = Mode::NewSession(NewSessionPrompt::new(&self.cwd, &command, number));
+                let host = self.host_choice();
+                let prompt = NewSessionPrompt::new(&self.cwd, &command, number, host);
+                self.mode = Mode::NewSession(prompt);
             }
             Action::Close => self.close_focused(),
             Action::Interrupt => {

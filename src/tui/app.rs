@@ -14,14 +14,14 @@ use tokio::sync::mpsc;
 
 use crate::config::{Config, Keymap, Layout};
 use crate::keys::chord_matches;
-use crate::protocol::{ClientMessage, NewSession};
+use crate::protocol::ClientMessage;
 use crate::screen::input::Input;
 use crate::session::{SessionId, SessionState, TerminalSize};
 use crate::tui::attention::Attention;
 use crate::tui::link::Link;
 use crate::tui::macro_picker::MacroPicker;
 use crate::tui::pane::Pane;
-use crate::tui::prompt::{NewSessionPrompt, Outcome, RenamePrompt};
+use crate::tui::prompt::{NewSessionPrompt, Outcome, RenamePrompt, Start};
 use crate::tui::select::Selection;
 
 /// What keys mean right now.
@@ -286,10 +286,10 @@ impl App {
         });
     }
 
-    fn spawn(&mut self, new: NewSession) {
+    fn spawn(&mut self, start: Start) {
         self.message = None;
         self.spawned_here = true;
-        self.request(ClientMessage::Create(new));
+        self.create(start);
     }
 
     /// Queues input for a session behind the keys typed before them.

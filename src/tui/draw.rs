@@ -11,7 +11,7 @@ use crate::config::Action;
 use crate::session::SessionState;
 use crate::tui::app::{App, Mode, inner};
 use crate::tui::layout::pane_areas;
-use crate::tui::link::{draw_down, split_pane_id};
+use crate::tui::link::draw_down;
 use crate::tui::overlay;
 use crate::tui::pane::Pane as Session;
 use crate::tui::render::paint;
@@ -56,14 +56,14 @@ pub fn draw(frame: &mut Frame, app: &mut App) -> Option<Instant> {
             SessionState::Terminated | SessionState::Error
         );
         let claude = session.claude_summary();
-        // A pane of another machine's session says which machine, and its number there.
+        // A pane of another machine's session says which machine.
         let host = app.link.pane_host(session.id());
         let name = match host {
             Some((host, _)) => format!("{host}: {}", app.name(session)),
             None => app.name(session).to_string(),
         };
         let header = PaneHeader {
-            number: split_pane_id(session.id()).1.0,
+            number: app.pane_number(session.id()),
             name: &name,
             state: session.state(),
             project_path: session.project_path(),

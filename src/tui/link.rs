@@ -15,9 +15,11 @@ use ratatui::widgets::Paragraph;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::client::Connection;
-use crate::protocol::{Attach, ClientMessage};
+use crate::protocol::{Attach, ClientMessage, NewSession};
 use crate::session::SessionId;
 use crate::tui::app::App;
+use crate::tui::pane::Pane;
+use crate::tui::prompt::{HostChoice, Start};
 
 /// The wait after a failed dial (the first is at once), doubled after each failure up to the
 /// last.
@@ -63,6 +65,11 @@ impl Hosts {
         Self { names, states }
     }
 
+    /// Each host, link 1 first.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
     /// The host of link `link`; none for this machine's.
     pub fn name(&self, link: usize) -> Option<&str> {
         self.names.get(link.checked_sub(1)?).map(String::as_str)
@@ -92,13 +99,24 @@ impl Hosts {
     }
 }
 
+/// A session to start on the server of link `link` (0: this machine's). The wire's `Create`
+/// names no server, so the TUI tells the mux which one beside its requests.
+pub struct CreateOn {
+    pub link: usize,
+    pub new: NewSession,
+}
+
 /// How the TUI reaches its server.
 pub enum Link {
     /// The local socket: a lost server ends the client (`ccmux` starts a new one).
     Local,
     /// The local server and hosts' servers merged into one connection by `remote::mux`; a
-    /// lost local server ends the client, a lost host is dialled again there.
-    Several(Arc<Hosts>),
+    /// lost local server ends the client, a lost host is dialled again there. New sessions
+    /// go to the mux by `create`, with the server to start them on.
+    Several {
+        hosts: Arc<Hosts>,
+        create: mpsc::Sender<CreateOn>,
+    },
     /// A host over ssh, which is dialled again when the link drops.
     Remote {
         host: String,
@@ -113,7 +131,7 @@ impl Link {
     pub fn host(&self) -> Option<&str> {
         match self {
             Link::Remote { host, .. } => Some(host),
-            Link::Local | Link::Several(_) => None,
+            Link::Local | Link::Several { .. } => None,
         }
     }
 
@@ -121,7 +139,7 @@ impl Link {
     pub fn down_since(&self) -> Option<Instant> {
         match self {
             Link::Remote { down_since, .. } => *down_since,
-            Link::Local | Link::Several(_) => None,
+            Link::Local | Link::Several { .. } => None,
         }
     }
 
@@ -132,7 +150,7 @@ impl Link {
             Link::Remote {
                 host, down_since, ..
             } => Some((host, *down_since)),
-            Link::Several(hosts) => {
+            Link::Several { hosts, .. } => {
                 let link = split_pane_id(id).0;
                 let down = match hosts.state(link) {
                     Some(HostState::Down(since)) => Some(since),
@@ -148,12 +166,82 @@ impl Link {
         match self {
             Link::Local => workspace.to_string(),
             Link::Remote { host, .. } => format!("{host}: {workspace}"),
-            Link::Several(hosts) => format!("{workspace} + {}", hosts.label()),
+            Link::Several { hosts, .. } => format!("{workspace} + {}", hosts.label()),
         }
     }
 }
 
 impl App {
+    /// The number pane `id` goes by: in its title, in the status bar and for the keys that
+    /// focus a pane by number. One server's session ids are unique, so a pane's number is its
+    /// session id, as `ctl` and the API call it; several servers' collide, so with hosts a
+    /// pane's number is its place in the order panes are drawn, from 1.
+    pub fn pane_number(&self, id: SessionId) -> u64 {
+        match self.link {
+            Link::Several { .. } => {
+                let place = self.panes.iter().position(|p| p.id() == id);
+                place.map_or(0, |i| i as u64 + 1)
+            }
+            Link::Local | Link::Remote { .. } => id.0,
+        }
+    }
+
+    /// The pane that goes by `number` (see `pane_number`).
+    pub fn numbered(&self, number: u64) -> Option<SessionId> {
+        let pane = match self.link {
+            Link::Several { .. } => {
+                let place = usize::try_from(number).ok()?.checked_sub(1)?;
+                self.panes.get(place)
+            }
+            Link::Local | Link::Remote { .. } => self.panes.iter().find(|p| p.id().0 == number),
+        };
+        pane.map(Pane::id)
+    }
+
+    /// The machines the new-session prompt offers when the view shows other hosts: this one,
+    /// then each host, the focused pane's chosen. Each comes with a path to suggest: this
+    /// machine's is the client's directory, a host's that of a pane there (the focused one
+    /// first), or the client's directory when it has none.
+    pub(super) fn host_choice(&self) -> Option<HostChoice> {
+        let Link::Several { hosts, .. } = &self.link else {
+            return None;
+        };
+        let focused = self.focused();
+        let chosen = focused.as_ref().map_or(0, |p| split_pane_id(p.id()).0);
+        let mut names = vec!["local".to_string()];
+        names.extend(hosts.names().iter().cloned());
+        let cwd = self.cwd.display().to_string();
+        let paths = (0..names.len())
+            .map(|link| {
+                let mut there = focused.iter().chain(&self.panes);
+                match there.find(|p| link > 0 && split_pane_id(p.id()).0 == link) {
+                    Some(pane) => pane.project_path().display().to_string(),
+                    None => cwd.clone(),
+                }
+            })
+            .collect();
+        Some(HostChoice {
+            names,
+            paths,
+            chosen,
+        })
+    }
+
+    /// Asks the chosen machine's server for a new session.
+    pub(super) fn create(&mut self, start: Start) {
+        let Link::Several { create, .. } = &self.link else {
+            return self.request(ClientMessage::Create(start.new));
+        };
+        let on = CreateOn {
+            link: start.link,
+            new: start.new,
+        };
+        if create.try_send(on).is_err() {
+            self.message =
+                Some("the server is not responding; the session was not asked for".into());
+        }
+    }
+
     /// The connection ended. A remote link is dialled again in the background (returned: the
     /// connection it brings); a local one ends the client.
     pub fn link_lost(&mut self) -> Option<oneshot::Receiver<Connection>> {
@@ -262,4 +350,52 @@ pub fn draw_down(
     frame.render_widget(Paragraph::new(text).style(style), row);
     let next_second = Duration::from_secs(elapsed.as_secs() + 1);
     since + next_second
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::ServerMessage;
+    use crate::tui::harness::Harness;
+
+    /// Two local panes and, as the mux would send it, session 1 of host `box`.
+    async fn beside_a_host() -> (Harness, SessionId) {
+        let mut h = Harness::start(&["sleep 30", "sleep 30"]).await;
+        let (create, _) = mpsc::channel(1);
+        let hosts = Arc::new(Hosts::new(vec!["box".into()]));
+        hosts.set_state(1, HostState::Up);
+        h.app.link = Link::Several { hosts, create };
+        let mut sessions: Vec<_> = h.sessions.iter().map(|s| s.info()).collect();
+        let mut far = sessions[0].clone();
+        far.session_id = pane_id(1, SessionId(1));
+        far.task_id = crate::session::TaskId::new("far").unwrap();
+        sessions.push(far.clone());
+        h.app.on_server(ServerMessage::Sessions { sessions });
+        (h, far.session_id)
+    }
+
+    #[tokio::test]
+    async fn with_a_host_the_number_keys_count_its_panes_in_the_order_drawn() {
+        let (mut h, far) = beside_a_host().await;
+        h.resize(120, 12);
+        let (text, _) = h.frame().await;
+        let top = text.lines().next().unwrap();
+        assert!(top.contains(" 3 box: far "), "the third pane drawn: {top}");
+        let bar = text.lines().last().unwrap();
+        assert!(bar.contains("1:t1") && bar.contains("3:box/far"), "{bar}");
+        h.press(&["ctrl-a", "3"]);
+        assert_eq!(h.app.focus, Some(far));
+
+        // Swapped one place left, it is drawn second, and goes by 2.
+        h.press(&["ctrl-a", "{", "ctrl-a", "1", "ctrl-a", "2"]);
+        assert_eq!(h.app.focus, Some(far));
+        let (text, _) = h.frame().await;
+        assert!(
+            text.lines().next().unwrap().contains(" 2 box: far "),
+            "{text}"
+        );
+        h.press(&["ctrl-a", ","]);
+        let (text, _) = h.frame().await;
+        assert!(text.contains("rename pane 2 "), "{text}");
+    }
 }

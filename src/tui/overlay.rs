@@ -8,7 +8,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Padding, Paragraph};
 
 use crate::tui::app::{App, Mode};
-use crate::tui::prompt::{FIELDS, Field, NewSessionPrompt, RenamePrompt, Selection};
+use crate::tui::prompt::{
+    FIELDS, Field, HOST_FIELD, HostChoice, NewSessionPrompt, RenamePrompt, Selection,
+};
 
 /// Columns a box takes besides its text: a border and a space each side.
 const FRAME: u16 = 4;
@@ -34,11 +36,11 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
             show(frame, " new session ", new_session(prompt, room), "", 0);
         }
         Mode::Rename(prompt) => {
-            let title = format!(" rename pane {} ", prompt.session);
+            let title = format!(" rename pane {} ", app.pane_number(prompt.session));
             show(frame, &title, rename(prompt, room), "", 0);
         }
         Mode::Macro(picker) => {
-            let title = format!(" run a macro on pane {} ", picker.session);
+            let title = format!(" run a macro on pane {} ", app.pane_number(picker.session));
             let bottom = " ↑↓ choose · Enter run · Esc cancel ";
             show(frame, &title, picker.lines(), bottom, 0);
         }
@@ -57,7 +59,7 @@ fn help(app: &App, room: usize) -> Vec<Line<'static>> {
             (keys.join(" "), action.description())
         })
         .collect();
-    rows.push(("1-9".to_string(), "focus the session with that number"));
+    rows.push(("1-9".to_string(), "focus the pane with that number"));
     let key_width = rows
         .iter()
         .map(|(k, _)| k.chars().count())
@@ -99,11 +101,41 @@ fn new_session(prompt: &NewSessionPrompt, room: usize) -> Vec<Line<'static>> {
             Line::from(line)
         })
         .collect();
+    if let Some(host) = &prompt.host {
+        lines.push(host_line(host, prompt.field == FIELDS.len()));
+    }
     lines.push(Line::raw(""));
-    let keys = "Tab next field · typing replaces a selected value · Enter start · Esc cancel · \
-                command @NAME uses a template";
-    lines.extend(plain(keys, room, Style::default().fg(Color::DarkGray)));
+    let mut keys =
+        "Tab next field · typing replaces a selected value · Enter start · Esc cancel · \
+                    command @NAME uses a template"
+            .to_string();
+    if prompt.host.is_some() {
+        keys.push_str(" · ←→ on host picks the machine");
+    }
+    lines.extend(plain(&keys, room, Style::default().fg(Color::DarkGray)));
     lines
+}
+
+/// `host: [local]  box  gpu`: every machine, the chosen one in brackets (and reversed while
+/// the field is edited).
+fn host_line(host: &HostChoice, editing: bool) -> Line<'static> {
+    let mut line = vec![Span::raw(format!("{HOST_FIELD:>8}: "))];
+    for (link, name) in host.names.iter().enumerate() {
+        if link > 0 {
+            line.push(Span::raw("  "));
+        }
+        if link == host.chosen {
+            let style = if editing {
+                Style::default().add_modifier(Modifier::REVERSED)
+            } else {
+                Style::default().add_modifier(Modifier::BOLD)
+            };
+            line.push(Span::styled(format!("[{name}]"), style));
+        } else {
+            line.push(Span::raw(name.clone()));
+        }
+    }
+    Line::from(line)
 }
 
 fn rename(prompt: &RenamePrompt, room: usize) -> Vec<Line<'static>> {

@@ -104,14 +104,14 @@ fn session_spans<'a>(app: &App, sessions: &[Session]) -> Vec<Span<'a>> {
         if focused == Some(s.id()) {
             style = style.add_modifier(Modifier::REVERSED);
         }
-        // Another machine's session: its host, and its number there.
-        let (link, own) = split_pane_id(s.id());
+        // Beside this machine's sessions, another's says its host.
         let host = match app.link.pane_host(s.id()) {
-            Some((host, _)) if link > 0 => format!("{host}/"),
+            Some((host, _)) if split_pane_id(s.id()).0 > 0 => format!("{host}/"),
             _ => String::new(),
         };
+        let number = app.pane_number(s.id());
         spans.push(Span::styled(
-            format!(" {}{host}{own}:{} ", state_glyph(state), app.name(s)),
+            format!(" {}{number}:{host}{} ", state_glyph(state), app.name(s)),
             style,
         ));
     }

@@ -21,7 +21,7 @@ const NAME_MIN: usize = 8;
 
 /// Everything a pane's border shows.
 pub struct PaneHeader<'a> {
-    /// The session id: what the focus-by-number keys, `ctl` and the API call it.
+    /// What the focus-by-number keys call the pane (see `App::pane_number`).
     pub number: u64,
     /// The task id, or the name the user gave the pane.
     pub name: &'a str,

@@ -119,5 +119,6 @@ pub fn rss_kib() -> u64 {
 }
 pub mod fixture_api;
 pub mod real_cli;
+pub mod remote;
 pub mod server;
 pub mod sshd;
