@@ -12,6 +12,10 @@ const DIRECT_WRITERS: &[(&str, &str)] = &[
         "the TUI paints cells with ratatui, which never emits their controls",
     ),
     (
+        "src/tui/frame_out.rs",
+        "writes the frames ratatui painted (see src/tui/mod.rs)",
+    ),
+    (
         "src/ctl/play.rs",
         "`ccmux play` replays a recording the user chose, into a screen",
     ),
