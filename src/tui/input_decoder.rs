@@ -144,7 +144,7 @@ fn step(bytes: &[u8], end: End) -> Step {
             End::Open => Step::Unfinished,
             End::Closed => with_alt(Step::Event(char_key('O'), 1), 1),
         },
-        [0x1b, b'O', last, ..] => match csi::ss3_key(*last) {
+        [0x1b, b'O', last, ..] => match csi::letter_code(*last) {
             Some(code) => Step::Event(key(code), 3),
             None => Step::Skip(3),
         },

@@ -83,6 +83,12 @@ struct Numbers(Vec<u32>);
 
 impl Numbers {
     fn parse(parameters: &[u8]) -> Option<Self> {
+        if !parameters
+            .iter()
+            .all(|b| b.is_ascii_digit() || b":;".contains(b))
+        {
+            return None;
+        }
         let text = std::str::from_utf8(parameters).ok()?;
         if text.is_empty() {
             return Some(Self(Vec::new()));
@@ -92,15 +98,21 @@ impl Numbers {
             .split(';')
             .map(|part| part.split(':').next().unwrap_or("").parse().unwrap_or(1))
             .collect();
-        text.bytes()
-            .all(|b| b.is_ascii_digit() || b == b';' || b == b':')
-            .then_some(Self(numbers))
+        Some(Self(numbers))
     }
 }
 
 /// A cursor or function key named by its final byte.
 fn letter(last: u8, modifiers: KeyModifiers, len: usize) -> Step {
-    let code = match last {
+    match letter_code(last) {
+        Some(code) => key(code, modifiers, len),
+        None => Step::Skip(len),
+    }
+}
+
+/// The key a final byte names, after `CSI` (with modifiers) or `ESC O`.
+pub fn letter_code(last: u8) -> Option<KeyCode> {
+    Some(match last {
         b'A' => KeyCode::Up,
         b'B' => KeyCode::Down,
         b'C' => KeyCode::Right,
@@ -108,17 +120,8 @@ fn letter(last: u8, modifiers: KeyModifiers, len: usize) -> Step {
         b'H' => KeyCode::Home,
         b'F' => KeyCode::End,
         b'P'..=b'S' => KeyCode::F(1 + last - b'P'),
-        _ => return Step::Skip(len),
-    };
-    key(code, modifiers, len)
-}
-
-/// The key after `ESC O`.
-pub fn ss3_key(last: u8) -> Option<KeyCode> {
-    match letter(last, KeyModifiers::NONE, 0) {
-        Step::Event(Event::Key(key), _) => Some(key.code),
-        _ => None,
-    }
+        _ => return None,
+    })
 }
 
 /// `CSI code ~`: the VT220 editing and function keys.
@@ -142,18 +145,22 @@ fn special(code: u32, modifiers: KeyModifiers, len: usize) -> Step {
 
 /// The modifiers in a key's parameter: one more than a bit mask.
 fn modifiers(parameter: u32) -> KeyModifiers {
-    let mask = parameter.saturating_sub(1);
-    [
+    let bits = [
         (1, KeyModifiers::SHIFT),
         (2, KeyModifiers::ALT),
         (4, KeyModifiers::CONTROL),
         (8, KeyModifiers::SUPER),
         (16, KeyModifiers::HYPER),
         (32, KeyModifiers::META),
-    ]
-    .into_iter()
-    .filter(|(bit, _)| mask & bit != 0)
-    .fold(KeyModifiers::NONE, |all, (_, one)| all | one)
+    ];
+    held(parameter.saturating_sub(1), &bits)
+}
+
+/// The modifiers whose bits are set in `mask`.
+fn held(mask: u32, bits: &[(u32, KeyModifiers)]) -> KeyModifiers {
+    bits.iter()
+        .filter(|(bit, _)| mask & bit != 0)
+        .fold(KeyModifiers::NONE, |all, (_, one)| all | *one)
 }
 
 fn key(code: KeyCode, modifiers: KeyModifiers, len: usize) -> Step {
@@ -206,14 +213,12 @@ fn at(cb: u8, x: u16, y: u16, len: usize) -> Step {
     let Some(kind) = mouse_kind(cb) else {
         return Step::Skip(len);
     };
-    let modifiers = [
+    let bits = [
         (4, KeyModifiers::SHIFT),
         (8, KeyModifiers::ALT),
         (16, KeyModifiers::CONTROL),
-    ]
-    .into_iter()
-    .filter(|(bit, _)| cb & bit != 0)
-    .fold(KeyModifiers::NONE, |all, (_, one)| all | one);
+    ];
+    let modifiers = held(u32::from(cb), &bits);
     let event = MouseEvent {
         kind,
         column: x.saturating_sub(1),
