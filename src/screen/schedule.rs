@@ -28,7 +28,6 @@ use tokio::time::Instant;
 
 use crate::manager::Manager;
 use crate::screen::diff::{Frame, Sent};
-use crate::screen::styled::styled;
 use crate::session::{ScreenListener, Session, SessionId, TerminalSize};
 
 /// Frames a client may have unacknowledged.
@@ -355,7 +354,7 @@ fn render<P: Painter>(mut painter: P, jobs: Vec<(Session, Sent)>, frame: u64) ->
             match terminal.synchronized_since() {
                 Some(since) if since.elapsed() < SYNC_LIMIT => Some(since),
                 _ => {
-                    if let Some(frame) = last.frame(styled(&terminal)) {
+                    if let Some(frame) = last.frame(&terminal) {
                         screens.push((session.id(), frame));
                     }
                     None

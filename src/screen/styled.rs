@@ -192,11 +192,17 @@ fn attributes(cell: &vt100::Cell) -> u8 {
 /// A session's screen as a client sees it. Called with the terminal's lock held, so it does
 /// nothing but read cells.
 pub fn styled(terminal: &Terminal) -> Styled {
+    styled_with(terminal, rows(terminal.screen()))
+}
+
+/// A session's screen as a client sees it, with `rows` already read from it (all of them, or
+/// the ones that changed put over what was read before; see `crate::screen::diff`).
+pub fn styled_with(terminal: &Terminal, rows: Vec<Row>) -> Styled {
     let screen = terminal.screen();
     let (cursor_row, cursor_col) = screen.cursor_position();
     Styled {
         size: terminal.size(),
-        rows: rows(screen),
+        rows,
         cursor: Cursor {
             row: cursor_row,
             col: cursor_col,
@@ -240,7 +246,8 @@ pub fn rows(screen: &vt100::Screen) -> Vec<Row> {
         .collect()
 }
 
-fn row(screen: &vt100::Screen, r: u16, cols: u16) -> Row {
+/// Row `r` of `screen` as styled runs.
+pub fn row(screen: &vt100::Screen, r: u16, cols: u16) -> Row {
     let mut runs: Row = Vec::new();
     for c in 0..cols {
         let Some(cell) = screen.cell(r, c) else {
