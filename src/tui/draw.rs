@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use ratatui::Frame;
+use crate::tui::canvas::Surface;
 use ratatui::layout::{Position, Rect};
 use ratatui::style::{Color, Style};
 use ratatui::widgets::Paragraph;
@@ -20,7 +20,7 @@ use crate::tui::title::PaneHeader;
 
 /// Draws everything; returns when the picture will change by itself (a flashing mark), so the
 /// loop can wake for it.
-pub fn draw(frame: &mut Frame, app: &mut App) -> Option<Instant> {
+pub fn draw(frame: &mut Surface, app: &mut App) -> Option<Instant> {
     let area = frame.area();
     let (main, status) = (
         Rect::new(area.x, area.y, area.width, area.height.saturating_sub(1)),
@@ -100,16 +100,11 @@ pub fn draw(frame: &mut Frame, app: &mut App) -> Option<Instant> {
 }
 
 /// Draws a pane's screen as the server last sent it (or the page of history it is scrolled to).
-fn draw_pane(frame: &mut Frame, app: &App, session: &Session, area: Rect, focused: bool) {
+fn draw_pane(frame: &mut Surface, app: &App, session: &Session, area: Rect, focused: bool) {
     let offset = app.scroll.get(&session.id()).copied().unwrap_or(0);
     paint(session.rows(offset), area, frame.buffer_mut());
-    if focused
-        && offset == 0
-        && let Some(cursor) = session.grid().cursor.filter(|c| c.visible)
-        && cursor.row < area.height
-        && cursor.col < area.width
-    {
-        frame.set_cursor_position(Position::new(area.x + cursor.col, area.y + cursor.row));
+    if focused && let Some(cursor) = pane_cursor(session, area, offset) {
+        frame.set_cursor_position(cursor);
     }
     if let Mode::Scroll { search, .. } = &app.mode
         && focused
@@ -121,6 +116,13 @@ fn draw_pane(frame: &mut Frame, app: &App, session: &Session, area: Rect, focuse
         let keyboard = matches!(app.mode, Mode::Scroll { .. });
         crate::tui::select::highlight(frame.buffer_mut(), area, top, &selection, keyboard);
     }
+}
+
+/// Where a focused pane drawn in `area`, scrolled `offset` rows up, shows its cursor.
+pub fn pane_cursor(session: &Session, area: Rect, offset: usize) -> Option<Position> {
+    let cursor = session.grid().cursor.filter(|c| c.visible)?;
+    (offset == 0 && cursor.row < area.height && cursor.col < area.width)
+        .then(|| Position::new(area.x + cursor.col, area.y + cursor.row))
 }
 
 #[cfg(test)]

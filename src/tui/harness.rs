@@ -5,7 +5,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use tokio::sync::mpsc;
@@ -18,6 +17,7 @@ use crate::screen::schedule::SYNC_LIMIT;
 use crate::screen::styled::styled;
 use crate::session::{ProfileKind, Session, SessionConfig, TaskId};
 use crate::tui::app::App;
+use crate::tui::canvas::Canvas;
 use crate::tui::draw::draw;
 
 /// The workspace the harness's sessions belong to.
@@ -25,7 +25,7 @@ const WORKSPACE: &str = "harness";
 
 pub struct Harness {
     pub app: App,
-    pub terminal: Terminal<TestBackend>,
+    pub terminal: Canvas<TestBackend>,
     /// In pane order; task ids `t1`, `t2`, …
     pub sessions: Vec<Session>,
     from_server: mpsc::Receiver<ServerMessage>,
@@ -69,7 +69,7 @@ impl Harness {
         let app = App::new(to_server, Arc::new(config), dir.path().to_path_buf());
         let mut harness = Self {
             app,
-            terminal: Terminal::new(TestBackend::new(80, 12)).unwrap(),
+            terminal: canvas(80, 12),
             sessions,
             from_server,
             _dir: dir,
@@ -107,7 +107,7 @@ impl Harness {
 
     /// A screen of `cols` × `rows` from the next frame on.
     pub fn resize(&mut self, cols: u16, rows: u16) {
-        self.terminal = Terminal::new(TestBackend::new(cols, rows)).unwrap();
+        self.terminal = canvas(cols, rows);
     }
 
     /// Presses `keys`, each written as config writes a key: `ctrl-a`, `Z`, `enter`, `space`.
@@ -139,6 +139,14 @@ impl Harness {
             .unwrap();
         (text(self.terminal.backend().buffer()), recheck)
     }
+}
+
+/// A canvas over a test terminal of `cols` × `rows`.
+fn canvas(cols: u16, rows: u16) -> Canvas<TestBackend> {
+    Canvas::new(
+        TestBackend::new(cols, rows),
+        ratatui::layout::Rect::new(0, 0, cols, rows),
+    )
 }
 
 /// What a terminal reports for `chord`.

@@ -7,8 +7,8 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::tui::canvas::Surface;
 use futures_util::future::BoxFuture;
-use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Style};
 use ratatui::widgets::Paragraph;
@@ -334,7 +334,7 @@ fn redial(dial: Dial) -> oneshot::Receiver<Connection> {
 /// Greys a pane (`pane`, its border included) of a host whose link is down and says so on the
 /// first row of its `screen`, with the time since; returns when that text changes.
 pub fn draw_down(
-    frame: &mut Frame,
+    frame: &mut Surface,
     pane: Rect,
     screen: Rect,
     host: &str,

@@ -10,6 +10,7 @@
 mod action;
 mod app;
 mod attention;
+mod canvas;
 mod draw;
 mod forward;
 mod frame_out;
@@ -22,6 +23,7 @@ mod macro_picker;
 mod mouse;
 mod overlay;
 mod pane;
+mod patch;
 mod prompt;
 mod remote;
 pub mod render;
@@ -50,7 +52,6 @@ use crossterm::terminal::{
 };
 use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
-use ratatui::{Terminal, TerminalOptions, Viewport};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::sleep_until;
 
@@ -110,7 +111,7 @@ pub async fn run(
     Ok(left)
 }
 
-type Term = Terminal<CrosstermBackend<frame_out::FrameOut>>;
+type Term = canvas::Canvas<CrosstermBackend<frame_out::FrameOut>>;
 
 fn enter(out: frame_out::FrameOut) -> anyhow::Result<Term> {
     let hook = std::panic::take_hook();
@@ -126,15 +127,13 @@ fn enter(out: frame_out::FrameOut) -> anyhow::Result<Term> {
         EnableBracketedPaste,
         EnableFocusChange
     )?;
-    // A fixed viewport, resized on the terminal's resize events: a full-screen one asks the
-    // terminal its size before every draw (three system calls on the path of every echo).
+    // Sized once here and then on the terminal's resize events, not asked before every draw
+    // (three system calls on the path of every echo).
     let (cols, rows) = crossterm::terminal::size()?;
-    let viewport = Viewport::Fixed(Rect::new(0, 0, cols, rows));
-    let backend = CrosstermBackend::new(out);
-    Ok(Terminal::with_options(
-        backend,
-        TerminalOptions { viewport },
-    )?)
+    Ok(canvas::Canvas::new(
+        CrosstermBackend::new(out),
+        Rect::new(0, 0, cols, rows),
+    ))
 }
 
 /// Puts the terminal back as it was. Safe to call more than once.
@@ -214,10 +213,22 @@ async fn event_loop(
                         ServerMessage::Page { .. } => true,
                         _ => false,
                     };
+                    // Rows of panes and nothing else, with nothing else waiting: drawn in
+                    // place, not the whole screen again.
+                    let plan = (echo && !dirty).then(|| patch::plan(app, &message)).flatten();
                     if let Some(effect) = app.on_server(message) {
                         apply(effect);
                     }
-                    dirty = true;
+                    match plan {
+                        Some(plan) => {
+                            patch::draw(terminal, app, plan)?;
+                            out.commit()?;
+                            restyle_cursor(app, &mut cursor_shape);
+                            app.awaiting_echo = None;
+                            echo = false;
+                        }
+                        None => dirty = true,
+                    }
                 }
                 None => {
                     relink = app.link_lost();
@@ -252,19 +263,24 @@ async fn event_loop(
             if echo {
                 app.awaiting_echo = None;
             }
-            let shape = app
-                .focused()
-                .and_then(|p| p.grid().cursor)
-                .map_or(0, |c| c.shape);
-            if shape != cursor_shape {
-                cursor_shape = shape;
-                let _ = execute!(std::io::stdout(), cursor_style(shape));
-            }
+            restyle_cursor(app, &mut cursor_shape);
             last_frame = Instant::now();
             dirty = false;
         }
     }
     Ok(())
+}
+
+/// Gives the cursor the shape the focused pane's program asked for, when it changed.
+fn restyle_cursor(app: &App, shown: &mut u8) {
+    let shape = app
+        .focused()
+        .and_then(|p| p.grid().cursor)
+        .map_or(0, |c| c.shape);
+    if shape != *shown {
+        *shown = shape;
+        let _ = execute!(std::io::stdout(), cursor_style(shape));
+    }
 }
 
 /// The cursor a program asked for with DECSCUSR's number.

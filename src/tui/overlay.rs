@@ -1,7 +1,7 @@
 //! Boxes drawn over the panes: help, the new-session prompt and the rename prompt. Each box is
 //! as wide as its text, and the text wraps when the screen is narrower than that.
 
-use ratatui::Frame;
+use crate::tui::canvas::Surface;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
@@ -16,7 +16,7 @@ use crate::tui::prompt::{
 const FRAME: u16 = 4;
 
 /// Draws the box the mode calls for, if any.
-pub fn draw(frame: &mut Frame, app: &mut App) {
+pub fn draw(frame: &mut Surface, app: &mut App) {
     let room = usize::from(frame.area().width.saturating_sub(FRAME));
     match &app.mode {
         Mode::Help { top } => {
@@ -160,7 +160,13 @@ fn editing(field: &Field) -> Vec<Span<'static>> {
 
 /// Draws `lines` centred in a box as big as they are, as far as the screen allows, from line
 /// `top` on; returns the line shown first, `top` or less when fewer lines are left below.
-fn show(frame: &mut Frame, title: &str, lines: Vec<Line<'static>>, bottom: &str, top: u16) -> u16 {
+fn show(
+    frame: &mut Surface,
+    title: &str,
+    lines: Vec<Line<'static>>,
+    bottom: &str,
+    top: u16,
+) -> u16 {
     let text_width = lines
         .iter()
         .map(Line::width)
