@@ -16,7 +16,6 @@ pub mod dialog;
 mod epoll;
 pub mod error;
 pub mod event;
-mod feed;
 mod history;
 mod hooks;
 mod info;
@@ -139,12 +138,7 @@ impl Session {
         let screen = ScreenListeners::default();
         let spawned = pty::spawn(
             &config,
-            pty_io::Parser::new(
-                feed::feed(terminal.clone(), recording.clone()),
-                terminal.clone(),
-                id,
-                screen.clone(),
-            ),
+            pty_io::Parser::new(terminal.clone(), recording.clone(), id, screen.clone()),
             services.parse_shard(id),
             services.reaper(),
         )?;

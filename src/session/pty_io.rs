@@ -10,6 +10,7 @@ use parking_lot::Mutex;
 use crate::ids::SessionId;
 use crate::session::answers::TtyMoment;
 use crate::session::screen_listeners::ScreenListeners;
+use crate::session::tap::Tap;
 use crate::session::terminal::{Processed, Terminal};
 
 /// The most one chunk takes from the PTY (in reads of at most 4 KiB, the PTY's own buffer):
@@ -56,64 +57,63 @@ pub struct Glance {
     pub mid_frame: bool,
 }
 
-/// Feeds output to the session's terminal, on the session's parse thread (`parse_pool.rs`):
-/// parsing never runs on the async workers that serve keys and requests, so a flooding
-/// session cannot delay another session's keys.
-pub type Parse = Box<dyn FnMut(&[u8]) -> Processed + Send>;
-
-/// A session's parser: its feed (see `session::feed`), the terminal it feeds, which the
-/// parse thread glances at after each chunk, and the listeners told that the screen changed
-/// (whoever draws it, `crate::screen::schedule`): straight from the parse, so an echo's
-/// frame waits for no other task.
+/// A session's parser, on the session's parse thread (`parse_pool.rs`): parsing never runs on
+/// the async workers that serve keys and requests, so a flooding session cannot delay another
+/// session's keys. It feeds the terminal, glances at it after each chunk, tells the listeners
+/// (whoever draws the screen, `crate::screen::schedule`) straight from the parse, so an echo's
+/// frame waits for no other task, and hands the bytes to the recording, when there is one, in
+/// the order they were parsed (the actor tells the recording of resizes under the same lock).
 pub struct Parser {
-    feed: Parse,
     terminal: Arc<Mutex<Terminal>>,
+    recording: Option<Tap>,
     id: SessionId,
     listeners: ScreenListeners,
 }
 
 impl Parser {
     pub fn new(
-        feed: Parse,
         terminal: Arc<Mutex<Terminal>>,
+        recording: Option<Tap>,
         id: SessionId,
         listeners: ScreenListeners,
     ) -> Self {
         Self {
-            feed,
             terminal,
+            recording,
             id,
             listeners,
         }
     }
 
-    /// Parses `bytes` and hands them with what came of them to `deliver`, still under the terminal's lock,
-    /// so the actor is not shown a screen ahead of the chunks it has been given for longer
-    /// than it takes them from its queue. Only the session's parse thread calls this, so
-    /// nothing else parses between the feed and the glance. `behind`: more of the session's
-    /// output is waiting, so the rows it scrolls off may be captured later (see
-    /// `terminal/deferred.rs`). Says whether the history is deferred, which asks for a
-    /// [`settle`](Self::settle) once output pauses.
+    /// Parses `bytes` and hands them with what came of them to `deliver`, all under the
+    /// terminal's lock, so the actor is not shown a screen ahead of the chunks it has been
+    /// given for longer than it takes them from its queue. Only the session's parse thread
+    /// calls this, so nothing else parses between the feed and the glance. The screen's
+    /// listeners are told first and the recording next: what the user waits for goes before
+    /// what can wait. `behind`: more of the session's output is waiting, so the rows it
+    /// scrolls off may be captured later (see `terminal/deferred.rs`). Says whether the history
+    /// is deferred, which asks for a [`settle`](Self::settle) once output pauses.
     pub fn parse(
         &mut self,
         bytes: Vec<u8>,
         behind: bool,
         deliver: impl FnOnce(Vec<u8>, Processed, Glance),
     ) -> bool {
+        let mut terminal = self.terminal.lock();
         if behind {
-            self.terminal.lock().defer_history();
+            terminal.defer_history();
         }
-        let processed = (self.feed)(&bytes);
-        let terminal = self.terminal.lock();
+        let processed = terminal.process(&bytes);
         let glance = Glance {
             cursor_line: terminal.cursor_line(),
             mid_frame: terminal.synchronized_since().is_some(),
         };
-        deliver(bytes, processed, glance);
-        let deferred = terminal.history_deferred();
-        drop(terminal);
         self.listeners.tell(self.id);
-        deferred
+        if let Some(recording) = &self.recording {
+            recording.output(&bytes);
+        }
+        deliver(bytes, processed, glance);
+        terminal.history_deferred()
     }
 
     /// Captures the history's deferred rows.

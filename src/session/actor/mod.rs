@@ -129,8 +129,8 @@ struct Actor {
     detector: Detector,
     machine: StateMachine,
     terminal: Arc<Mutex<Terminal>>,
-    /// Told of resizes (under the terminal's lock) and of keys; output reaches it in
-    /// `feed::feed`.
+    /// Told of resizes (under the terminal's lock) and of keys; output reaches it from the
+    /// parse thread (`pty_io::Parser`).
     recording: Option<Tap>,
     log: OutputLog,
     utf8: Utf8Stream,
@@ -267,7 +267,7 @@ impl Actor {
     fn on_output(&mut self, chunk: Chunk) {
         let now = Instant::now();
         let bytes = &chunk.bytes[..];
-        // The parse pool has parsed it already (see `session::feed`).
+        // The parse pool has parsed it already (see `pty_io::Parser`).
         let processed = chunk.parsed;
         self.answers.hold(processed.answers, chunk.tty, now);
         if processed.recovered_from_panic {
