@@ -11,6 +11,9 @@ use ratatui::buffer::{Buffer, Cell};
 use ratatui::layout::{Position, Rect};
 use ratatui::widgets::Widget;
 
+/// At most this many rows that changed are diffed apart from the rest of the screen.
+const FEW_ROWS: u16 = 4;
+
 /// What a frame is drawn on: the whole screen's buffer, and where the cursor goes.
 pub struct Surface<'a> {
     buffer: &'a mut Buffer,
@@ -78,12 +81,19 @@ impl<B: Backend> Canvas<B> {
         };
         draw(&mut surface);
         let cursor = surface.cursor;
-        if let Some((first, last)) = changed_rows(&self.shown, &self.next) {
-            let (shown, next) = (
-                rows(&self.shown, first, last),
-                rows(&self.next, first, last),
-            );
-            self.backend.draw(shown.diff(&next).into_iter())?;
+        match changed_rows(&self.shown, &self.next) {
+            None => {}
+            // A few rows (an echo, a status line) are copied out and diffed alone.
+            Some((first, last)) if last - first < FEW_ROWS => {
+                let (shown, next) = (
+                    rows(&self.shown, first, last),
+                    rows(&self.next, first, last),
+                );
+                self.backend.draw(shown.diff(&next).into_iter())?;
+            }
+            // More are diffed in place: copies of most of the screen would cost more than the
+            // rows skipped save, and stay in the allocator.
+            Some(_) => self.backend.draw(self.shown.diff(&self.next).into_iter())?,
         }
         std::mem::swap(&mut self.shown, &mut self.next);
         self.place_cursor(cursor)?;
