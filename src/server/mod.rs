@@ -6,6 +6,7 @@ mod connection;
 mod hooks;
 pub mod info;
 mod intake;
+mod outbox;
 mod reload;
 pub mod runtime;
 mod screens;

@@ -11,7 +11,8 @@ use crate::manager::Manager;
 use crate::protocol::ServerMessage;
 use crate::screen::Frame;
 use crate::screen::history::{self, Direction, MAX_NEEDLE, Point};
-use crate::screen::schedule::{self, Painter, View};
+use crate::screen::schedule::{self, Outlet, Painter, View};
+use crate::server::outbox::Outbox;
 use crate::session::{Session, SessionId};
 
 /// History reads a client may have waiting; one past this is refused with a notice.
@@ -36,6 +37,19 @@ pub enum Read {
     },
 }
 
+/// The socket's outbox takes frames from the frame loop and, for an echo, from a parse thread.
+impl Outlet for Outbox {
+    type Message = ServerMessage;
+
+    fn try_send(&self, message: ServerMessage) -> bool {
+        Outbox::try_send(self, message).is_ok()
+    }
+
+    async fn send(&self, message: ServerMessage) -> bool {
+        Outbox::send(self, message).await.is_ok()
+    }
+}
+
 /// Frames as socket messages.
 struct SocketPainter;
 
@@ -57,7 +71,7 @@ pub struct Screens {
 }
 
 impl Screens {
-    pub fn start(manager: Manager, frame_cap: u32, out: mpsc::Sender<ServerMessage>) -> Self {
+    pub fn start(manager: Manager, frame_cap: u32, out: Outbox) -> Self {
         let (view, viewed) = watch::channel(View::new());
         let (acked, acks) = watch::channel(0u64);
         let typed = Arc::new(schedule::Typed::default());
@@ -115,10 +129,7 @@ impl Drop for Screens {
     }
 }
 
-async fn answer_reads(
-    mut queued: mpsc::Receiver<(Session, Read)>,
-    out: mpsc::Sender<ServerMessage>,
-) {
+async fn answer_reads(mut queued: mpsc::Receiver<(Session, Read)>, out: Outbox) {
     while let Some((session, read)) = queued.recv().await {
         let answer = tokio::task::spawn_blocking(move || answer(&session, read)).await;
         let Ok(answer) = answer else { continue };

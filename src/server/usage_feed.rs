@@ -4,10 +4,9 @@
 
 use std::time::Duration;
 
-use tokio::sync::mpsc;
-
 use crate::manager::Manager;
 use crate::protocol::ServerMessage;
+use crate::server::outbox::Outbox;
 
 const INTERVAL: Duration = Duration::from_secs(2);
 
@@ -15,7 +14,7 @@ const INTERVAL: Duration = Duration::from_secs(2);
 pub struct UsageFeed(tokio::task::JoinHandle<()>);
 
 impl UsageFeed {
-    pub fn start(manager: Manager, workspace: String, out: mpsc::Sender<ServerMessage>) -> Self {
+    pub fn start(manager: Manager, workspace: String, out: Outbox) -> Self {
         Self(tokio::spawn(async move {
             let mut ticks = tokio::time::interval(INTERVAL);
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

@@ -108,7 +108,7 @@ impl Parser {
             cursor_line: terminal.cursor_line(),
             mid_frame: terminal.synchronized_since().is_some(),
         };
-        self.listeners.tell(self.id);
+        self.listeners.tell(self.id, &terminal);
         if let Some(recording) = &self.recording {
             recording.output(&bytes);
         }

@@ -9,11 +9,13 @@ use std::sync::{Arc, Weak};
 use parking_lot::Mutex;
 
 use crate::ids::SessionId;
+use crate::session::terminal::Terminal;
 
-/// Told that session `id`'s screen changed. Called on a parse thread, after every chunk: it
-/// must be quick and must not wait (mark, and wake whoever draws).
+/// Told that session `id`'s screen changed, and shown it. Called on a parse thread, after
+/// every chunk, with the terminal locked: it must be quick and must not wait (mark, and wake
+/// whoever draws; or draw an echo's frame from `terminal` and hand it on without waiting).
 pub trait ScreenListener: Send + Sync {
-    fn screen_changed(&self, id: SessionId);
+    fn screen_changed(&self, id: SessionId, terminal: &Terminal);
 }
 
 /// A session's listeners, held weakly: a listener that is gone is forgotten at the next change.
@@ -25,11 +27,11 @@ impl ScreenListeners {
         self.0.lock().push(listener);
     }
 
-    /// Tells every live listener that session `id`'s screen changed.
-    pub fn tell(&self, id: SessionId) {
+    /// Tells every live listener that session `id`'s screen changed to `terminal`'s.
+    pub fn tell(&self, id: SessionId, terminal: &Terminal) {
         self.0.lock().retain(|listener| match listener.upgrade() {
             Some(listener) => {
-                listener.screen_changed(id);
+                listener.screen_changed(id, terminal);
                 true
             }
             None => false,
@@ -42,12 +44,13 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     use super::*;
+    use crate::ids::TerminalSize;
 
     #[derive(Default)]
     struct Count(AtomicUsize);
 
     impl ScreenListener for Count {
-        fn screen_changed(&self, _: SessionId) {
+        fn screen_changed(&self, _: SessionId, _: &Terminal) {
             self.0.fetch_add(1, Ordering::Relaxed);
         }
     }
@@ -61,8 +64,9 @@ mod tests {
         listeners.add(as_listener(&kept));
         listeners.add(as_listener(&gone));
         drop(gone);
-        listeners.tell(SessionId(1));
-        listeners.tell(SessionId(1));
+        let terminal = Terminal::new(TerminalSize { cols: 10, rows: 2 }, 0);
+        listeners.tell(SessionId(1), &terminal);
+        listeners.tell(SessionId(1), &terminal);
         assert_eq!(kept.0.load(Ordering::Relaxed), 2);
         assert_eq!(listeners.0.lock().len(), 1);
     }

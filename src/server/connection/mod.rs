@@ -1,7 +1,7 @@
 //! One client connection: its requests in, its workspace's sessions and screens out.
 //!
-//! Everything sent to the client goes through one bounded queue drained by a writer task. The
-//! sessions' screens reach that queue as frames (see `screens.rs`), pulled when the client has
+//! Everything sent to the client goes through its outbox (`server/outbox.rs`). The
+//! sessions' screens reach it as frames (see `screens.rs`), pulled when the client has
 //! taken the ones before: a slow client gets the newest screen later, never a backlog, and
 //! never slows a session. Typed input is encoded with the session's modes and written at once.
 
@@ -9,7 +9,8 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::io::AsyncRead;
+use tokio::net::unix::OwnedWriteHalf;
 use tokio::sync::{mpsc, watch};
 
 use crate::claude::ReportPost;
@@ -19,6 +20,7 @@ use crate::protocol::{
     self, Attach, ClientMessage, NewSession, ServerMessage, Tokens, WorkspaceListing,
 };
 use crate::server::intake::{self, Request};
+use crate::server::outbox::Outbox;
 use crate::server::screens::Screens;
 use crate::server::usage_feed::UsageFeed;
 use crate::server::{Hub, workspace};
@@ -27,12 +29,10 @@ use crate::session::{Session, SessionError, SessionId, SessionInfo};
 
 mod screen_requests;
 
-/// Messages waiting for a client: at most this many (frames are at most two in flight).
-const OUTGOING_QUEUE: usize = 64;
 /// Requests read ahead of the one being carried out.
 const INCOMING_QUEUE: usize = 64;
 
-type Outgoing = mpsc::Sender<ServerMessage>;
+type Outgoing = Outbox;
 
 /// Whether the connection goes on after a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,20 +56,9 @@ fn close(manager: &Manager, id: SessionId) {
 pub async fn serve(
     hub: Arc<Hub>,
     reader: impl AsyncRead + Unpin + Send + 'static,
-    mut writer: impl AsyncWrite + Unpin + Send + 'static,
+    writer: OwnedWriteHalf,
 ) {
-    let (out, mut queued) = mpsc::channel::<ServerMessage>(OUTGOING_QUEUE);
-    let writing = tokio::spawn(async move {
-        while let Some(message) = queued.recv().await {
-            let last = matches!(
-                message,
-                ServerMessage::Bye { .. } | ServerMessage::Refused { .. }
-            );
-            if protocol::write(&mut writer, &message).await.is_err() || last {
-                break;
-            }
-        }
-    });
+    let (out, writing) = Outbox::start(writer);
     let (requests_tx, requests) = mpsc::channel(INCOMING_QUEUE);
     let attached = Arc::new(AtomicBool::new(false));
     let reading = tokio::spawn(intake::read_requests(

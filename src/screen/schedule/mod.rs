@@ -2,33 +2,43 @@
 //! since the frame before, at most `ui.frame_cap` times a second.
 //!
 //! Frames are pulled, not pushed: a session's output only marks it dirty (its parse thread
-//! marks it after every chunk and wakes this loop), and a frame is drawn from the screen as it stands when the client has
-//! room for one. The client acknowledges each frame once it has taken it, and at most
-//! [`WINDOW`] frames are unacknowledged; a client that falls behind (a busy tab, a slow link)
-//! simply gets its next frame later, computed against what it was last sent, so it is the
-//! newest screen (all of it, if all of it changed) and never a backlog. Output is never queued
-//! for a client, so a client can neither slow a session nor make the server hold its output.
+//! marks it after every chunk and wakes this loop), and a frame is drawn from the screen as it
+//! stands when the client has room for one. The client acknowledges each frame once it has
+//! taken it, and at most [`WINDOW`] frames are unacknowledged; a client that falls behind (a
+//! busy tab, a slow link) simply gets its next frame later, computed against what it was last
+//! sent, so it is the newest screen (all of it, if all of it changed) and never a backlog.
+//! Output is never queued for a client, so a client can neither slow a session nor make the
+//! server hold its output.
 //!
 //! A change to a quiet screen (an echo) goes at once, even while another session floods: the
-//! frame cap spaces out each session's frames, it never delays a quiet one's first. A program in the middle of a synchronized update (`CSI ? 2026 h`)
-//! is not drawn half-way: its screen is held back until the update ends or [`SYNC_LIMIT`].
+//! frame cap spaces out each session's frames, it never delays a quiet one's first. While the
+//! loop waits, such a frame is drawn and sent by the parse thread itself (`express.rs`). A
+//! program in the middle of a synchronized update (`CSI ? 2026 h`) is not drawn half-way: its
+//! screen is held back until the update ends or [`SYNC_LIMIT`].
 //!
-//! Reading the screen and diffing a tick's frame run on the blocking pool, not on tokio's
-//! workers; an echo's frame (a few sessions' changes between ticks, or a tick's that brings
-//! only sessions typed into; small and uncontended) is drawn where it was decided, without
-//! waking a blocking thread and waiting to be woken back. What the frames are wrapped in (the page's JSON, the socket's MessagePack) is the [`Painter`]'s.
+//! A tick's frame is read and diffed on the blocking pool, not on tokio's workers; a frame of
+//! quiet sessions only is drawn where it was decided. What the frames are wrapped in (the
+//! page's JSON, the socket's MessagePack) is the [`Painter`]'s; where they go, the [`Outlet`]'s.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
 use parking_lot::Mutex;
-use tokio::sync::{Notify, mpsc, watch};
+use tokio::sync::watch;
 use tokio::time::Instant;
 
 use crate::manager::Manager;
 use crate::screen::diff::{Frame, Sent};
 use crate::session::{ScreenListener, Session, SessionId, TerminalSize};
+
+mod express;
+mod marks;
+
+pub use express::Outlet;
+use express::Shared;
+pub use marks::Typed;
+use marks::{Dirty, Watched};
 
 /// Frames a client may have unacknowledged.
 pub const WINDOW: u64 = 2;
@@ -40,7 +50,8 @@ pub const SYNC_LIMIT: Duration = Duration::from_millis(150);
 /// The sessions a client shows, at the size (in cells) it shows each.
 pub type View = HashMap<SessionId, TerminalSize>;
 
-/// Wraps a frame's screens in the client's message. Runs on the blocking pool.
+/// Wraps a frame's screens in the client's message. Runs on the blocking pool, or on a parse
+/// thread for an echo (see `express.rs`): it must not wait.
 pub trait Painter: Send + 'static {
     type Message: Send + 'static;
     /// The message for frame number `frame`, or `None` when there is nothing to send. Called
@@ -49,75 +60,14 @@ pub trait Painter: Send + 'static {
 }
 
 /// What a client tells the frame loop, and where its frames go.
-pub struct Client<M> {
+pub struct Client<O> {
     /// The sessions it shows; the loop ends when this closes.
     pub view: watch::Receiver<View>,
     /// The last frame it has taken.
     pub acked: watch::Receiver<u64>,
     /// The sessions it has typed into since their last frame.
     pub typed: Arc<Typed>,
-    pub out: mpsc::Sender<M>,
-}
-
-/// Sessions a client typed into: the frame that brings a key's echo is due at once, however
-/// soon after the last one (the keystroke path never waits for a frame tick).
-#[derive(Default)]
-pub struct Typed(Mutex<HashSet<SessionId>>);
-
-impl Typed {
-    pub fn mark(&self, id: SessionId) {
-        self.0.lock().insert(id);
-    }
-
-    fn contains(&self, id: SessionId) -> bool {
-        self.0.lock().contains(&id)
-    }
-
-    fn drawn(&self, id: SessionId) {
-        self.0.lock().remove(&id);
-    }
-}
-
-/// Sessions whose screen changed since their last frame, marked by their parse threads.
-#[derive(Default)]
-struct Dirty {
-    sessions: Mutex<HashSet<SessionId>>,
-    wake: Notify,
-}
-
-impl Dirty {
-    /// Wakes the frame loop only for a session not already dirty: a flood changes the
-    /// screen thousands of times a second.
-    fn mark(&self, id: SessionId) {
-        if self.sessions.lock().insert(id) {
-            self.wake.notify_one();
-        }
-    }
-}
-
-impl ScreenListener for Dirty {
-    fn screen_changed(&self, id: SessionId) {
-        self.mark(id);
-    }
-}
-
-/// The sessions whose screens mark `dirty`: each session holds it weakly, so it is let go
-/// when the client goes.
-#[derive(Default)]
-struct Watched(HashSet<SessionId>);
-
-impl Watched {
-    /// Listens to the sessions in `sessions` not yet listened to; forgets the ones gone.
-    fn sync(&mut self, sessions: &[Session], dirty: &Arc<Dirty>) {
-        self.0.retain(|id| sessions.iter().any(|s| s.id() == *id));
-        for session in sessions {
-            if self.0.insert(session.id()) {
-                let listener: Arc<dyn ScreenListener> = dirty.clone();
-                session.listen_screen(Arc::downgrade(&listener));
-                dirty.mark(session.id());
-            }
-        }
-    }
+    pub out: O,
 }
 
 /// Everything the loop keeps between frames.
@@ -153,113 +103,153 @@ impl<P> State<P> {
     }
 }
 
+/// The loop's state between frames: lent to the parse threads while the loop waits.
+pub struct Lent<P> {
+    state: State<P>,
+    /// The last frame number sent.
+    frame: u64,
+    /// The sessions the client shows.
+    shown: View,
+}
+
+/// What woke the frame loop.
+enum Woke {
+    Dirty,
+    List { alive: bool },
+    View { alive: bool },
+    Acked { alive: bool },
+    Recheck,
+    Due,
+}
+
 /// Sends `client` frames for the sessions its view names until it goes (its `out` or `view`
 /// closes).
-pub async fn run<P: Painter>(
+pub async fn run<P: Painter, O: Outlet<Message = P::Message>>(
     manager: Manager,
     frame_cap: u32,
-    client: Client<P::Message>,
+    client: Client<O>,
     painter: P,
 ) {
     let Client {
         mut view,
-        mut acked,
+        acked,
         typed,
         out,
     } = client;
+    let mut acks = acked.clone();
     let interval = Duration::from_secs(1) / frame_cap.clamp(1, MAX_FRAME_RATE);
-    let dirty = Arc::new(Dirty::default());
+    let shared = Arc::new(Shared {
+        dirty: Dirty::default(),
+        lent: Mutex::new(None),
+        acked,
+        out,
+        interval,
+    });
+    let listener: Arc<dyn ScreenListener> = shared.clone();
     let mut watched = Watched::default();
     let mut changes = manager.changes();
-    let mut state = State {
-        painter: Some(painter),
-        typed,
-        sent: HashMap::new(),
-        held: HashSet::new(),
-        recheck: None,
-        drawn_at: HashMap::new(),
+    let mut lent = Lent {
+        state: State {
+            painter: Some(painter),
+            typed,
+            sent: HashMap::new(),
+            held: HashSet::new(),
+            recheck: None,
+            drawn_at: HashMap::new(),
+        },
+        frame: 0,
+        shown: View::new(),
     };
-    let mut shown = View::new();
+    let dirty = &shared.dirty;
     let mut list_dirty = true;
-    let mut frame = 0u64;
     let started = Instant::now();
     let mut next_frame = started;
-    watched.sync(&manager.list(), &dirty);
+    watched.sync(&manager.list(), &listener, dirty);
     loop {
         let work = list_dirty || !dirty.sessions.lock().is_empty();
         let quiet = dirty
             .sessions
             .lock()
             .iter()
-            .any(|id| shown.contains_key(id) && state.quiet(*id, interval));
+            .any(|id| lent.shown.contains_key(id) && lent.state.quiet(*id, interval));
         // A deadline already past fires at once; `now` would wait for the timer's next
         // millisecond, as much again as the whole echo path.
         let due = if quiet { started } else { next_frame };
-        let room = frame.saturating_sub(*acked.borrow()) < WINDOW;
-        let recheck = state.recheck;
-        tokio::select! {
-            () = dirty.wake.notified() => {}
-            alive = changes.changed() => {
-                if !alive {
-                    return;
-                }
+        let room = lent.frame.saturating_sub(*shared.acked.borrow()) < WINDOW;
+        let recheck = lent.state.recheck;
+        *shared.lent.lock() = Some(lent);
+        let woke = tokio::select! {
+            () = dirty.wake.notified() => Woke::Dirty,
+            alive = changes.changed() => Woke::List { alive },
+            changed = view.changed() => Woke::View { alive: changed.is_ok() },
+            changed = acks.changed() => Woke::Acked { alive: changed.is_ok() },
+            () = tokio::time::sleep_until(recheck.unwrap_or_else(Instant::now)), if recheck.is_some() => Woke::Recheck,
+            () = tokio::time::sleep_until(due), if work && room => Woke::Due,
+        };
+        lent = shared
+            .lent
+            .lock()
+            .take()
+            .expect("the loop takes back what it lent");
+        let state = &mut lent.state;
+        match woke {
+            Woke::Dirty => {}
+            Woke::List { alive: false }
+            | Woke::View { alive: false }
+            | Woke::Acked { alive: false } => return,
+            Woke::List { alive: true } => {
                 let sessions = manager.list();
-                watched.sync(&sessions, &dirty);
-                state.sent.retain(|id, _| sessions.iter().any(|s| s.id() == *id));
-                state.drawn_at.retain(|id, _| sessions.iter().any(|s| s.id() == *id));
+                watched.sync(&sessions, &listener, dirty);
+                state
+                    .sent
+                    .retain(|id, _| sessions.iter().any(|s| s.id() == *id));
+                state
+                    .drawn_at
+                    .retain(|id, _| sessions.iter().any(|s| s.id() == *id));
                 list_dirty = true;
             }
-            changed = view.changed() => {
-                if changed.is_err() {
-                    return;
-                }
+            Woke::View { alive: true } => {
                 let new = view.borrow_and_update().clone();
                 for (id, size) in &new {
-                    if shown.get(id) != Some(size) {
+                    if lent.shown.get(id) != Some(size) {
                         state.sent.entry(*id).or_default().forget();
                         dirty.mark(*id);
                     }
                 }
                 state.sent.retain(|id, _| new.contains_key(id));
-                shown = new;
+                lent.shown = new;
             }
-            changed = acked.changed() => {
-                if changed.is_err() {
-                    return;
-                }
-            }
-            () = tokio::time::sleep_until(recheck.unwrap_or_else(Instant::now)), if recheck.is_some() => {
+            Woke::Acked { alive: true } => {}
+            Woke::Recheck => {
                 state.recheck = None;
                 for id in std::mem::take(&mut state.held) {
                     dirty.mark(id);
                 }
             }
-            () = tokio::time::sleep_until(due), if work && room => {
-                frame += 1;
+            Woke::Due => {
+                let number = lent.frame + 1;
                 let which = if Instant::now() >= next_frame {
                     Due::All
                 } else {
                     Due::Quiet(interval)
                 };
-                let message = draw(&manager, &dirty, &shown, &mut state, frame, which).await;
+                let message = draw(&manager, dirty, &lent.shown, state, number, which).await;
                 if let Due::All = which {
                     list_dirty = false;
                     // Even a look that found nothing to send waits a frame before the next: a
                     // flood in a session the client does not show must not make this loop spin.
                     next_frame = Instant::now() + interval;
                 }
-                match message {
-                    Some(message) => {
-                        if out.send(message).await.is_err() {
-                            return;
-                        }
+                // Nothing visible changed: the frame number was not used.
+                if let Some(message) = message {
+                    lent.frame = number;
+                    if !shared.out.send(message).await {
+                        return;
                     }
-                    // Nothing visible changed: the frame number was not used.
-                    None => frame -= 1,
                 }
             }
         }
-        if state.painter.is_none() {
+        if lent.state.painter.is_none() {
             return;
         }
     }
