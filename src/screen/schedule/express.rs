@@ -1,7 +1,7 @@
 //! An echo's frame drawn and sent on the parse thread that parsed it.
 //!
 //! While the frame loop waits it lends its state here. When a session's screen changes and
-//! the session is quiet (typed into, or without a frame for an interval), the client has
+//! the session is quiet (typed into, or without a frame for two intervals), the client has
 //! room for a frame and the program is not mid-way through a synchronized update, the parse
 //! thread diffs the screen it still holds locked and hands the frame to the client's outlet
 //! without waiting — no task is woken between the echo and the socket. Anything else (the
@@ -69,7 +69,9 @@ impl<P: Painter, O: Outlet<Message = P::Message>> Shared<P, O> {
         };
         let room = lent.frame.saturating_sub(*self.acked.borrow()) < WINDOW;
         let ready = lent.shown.contains_key(&id)
-            && lent.state.quiet(id, self.interval)
+            // Quiet for two intervals, not one: a flood is drawn by the loop's ticks one
+            // interval apart, and a frame sent here just before a tick would double its frames.
+            && lent.state.quiet(id, 2 * self.interval)
             && room
             && terminal.synchronized_since().is_none();
         let state = &mut lent.state;
