@@ -14,7 +14,7 @@ use parking_lot::Mutex;
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
-use crate::screen::schedule::{Dirty, Lent, Painter, WINDOW};
+use crate::screen::schedule::{Dirty, Lent, Painter};
 use crate::session::{ScreenListener, SessionId, Terminal};
 
 /// Where a client's frames go: sent from the frame loop, or from a parse thread without
@@ -67,12 +67,11 @@ impl<P: Painter, O: Outlet<Message = P::Message>> Shared<P, O> {
         let Some(lent) = lent.as_mut() else {
             return false;
         };
-        let room = lent.frame.saturating_sub(*self.acked.borrow()) < WINDOW;
         let ready = lent.shown.contains_key(&id)
             // Quiet for two intervals, not one: a flood is drawn by the loop's ticks one
             // interval apart, and a frame sent here just before a tick would double its frames.
             && lent.state.quiet(id, 2 * self.interval)
-            && room
+            && lent.room(&self.acked)
             && terminal.synchronized_since().is_none();
         let state = &mut lent.state;
         let (true, Some(painter)) = (ready, state.painter.as_mut()) else {
@@ -92,8 +91,7 @@ impl<P: Painter, O: Outlet<Message = P::Message>> Shared<P, O> {
             return false;
         }
         lent.frame = number;
-        state.drawn_at.insert(id, Instant::now());
-        state.typed.drawn(id);
+        state.framed(id, Instant::now());
         true
     }
 }

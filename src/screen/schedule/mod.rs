@@ -94,6 +94,12 @@ enum Due {
 impl<P> State<P> {
     /// Whether a change to session `id` may be drawn now, between ticks: it was typed into,
     /// or it has had no frame for an interval.
+    /// Session `id` was sent a frame at `at`: its echo is drawn, its quiet begins again.
+    fn framed(&mut self, id: SessionId, at: Instant) {
+        self.drawn_at.insert(id, at);
+        self.typed.drawn(id);
+    }
+
     fn quiet(&self, id: SessionId, interval: Duration) -> bool {
         self.typed.contains(id)
             || self
@@ -110,6 +116,13 @@ pub struct Lent<P> {
     frame: u64,
     /// The sessions the client shows.
     shown: View,
+}
+
+impl<P> Lent<P> {
+    /// Whether the client has room for another frame: fewer than [`WINDOW`] unacknowledged.
+    fn room(&self, acked: &watch::Receiver<u64>) -> bool {
+        self.frame.saturating_sub(*acked.borrow()) < WINDOW
+    }
 }
 
 /// What woke the frame loop.
@@ -175,7 +188,7 @@ pub async fn run<P: Painter, O: Outlet<Message = P::Message>>(
         // A deadline already past fires at once; `now` would wait for the timer's next
         // millisecond, as much again as the whole echo path.
         let due = if quiet { started } else { next_frame };
-        let room = lent.frame.saturating_sub(*shared.acked.borrow()) < WINDOW;
+        let room = lent.room(&shared.acked);
         let recheck = lent.state.recheck;
         *shared.lent.lock() = Some(lent);
         let woke = tokio::select! {
@@ -309,8 +322,7 @@ async fn draw<P: Painter>(
     } = drawn?;
     let now = Instant::now();
     for id in framed {
-        state.drawn_at.insert(id, now);
-        state.typed.drawn(id);
+        state.framed(id, now);
     }
     state.painter = Some(painter);
     for (id, last, held) in kept {
