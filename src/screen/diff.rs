@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::screen::styled::{Cursor, Modes, Row, Styled, row, rows, styled_with};
-use crate::session::Terminal;
+use crate::session::{ChangedRows, Revision, Terminal};
 
 /// One session's frame for one client: every row when `full`, else the rows that changed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,14 +26,18 @@ pub struct Frame {
     pub changed: Vec<(u16, Row)>,
 }
 
-/// What a client was last sent of one session's screen, and each of its rows' marks: the row
-/// as vt100 itself would redraw it. A mark costs about half of reading a row's cells one by
-/// one, so every row is marked and only the rows whose mark moved are read cell by cell (an
-/// echo reads one row, not the screen).
+/// What a client was last sent of one session's screen, and what is known of its rows since.
+/// The terminal names the rows a chunk may have changed (see `session/terminal/damage.rs`):
+/// after an echo, one. When it cannot narrow them, each row is marked (the row as vt100 itself
+/// would redraw it, about half the cost of reading its cells one by one) and only the rows
+/// whose mark moved are read cell by cell.
 #[derive(Debug, Default)]
 pub struct Sent {
     last: Option<Styled>,
-    marks: Vec<String>,
+    /// Each row's mark when it was last read by marks; `None` once it was read without one.
+    marks: Vec<Option<String>>,
+    /// The terminal's revision when `last` was read.
+    seen: Revision,
 }
 
 impl Sent {
@@ -42,9 +46,10 @@ impl Sent {
     pub fn frame(&mut self, terminal: &Terminal) -> Option<Frame> {
         let size = terminal.size();
         let screen = terminal.screen();
-        let marks: Vec<String> = screen.rows_formatted(0, size.cols).collect();
+        let since = terminal.changed_since(self.seen);
+        self.seen = terminal.revision();
         let (frame, now) = match self.last.take() {
-            Some(last) if last.size == size && self.marks.len() == marks.len() => {
+            Some(last) if last.size == size && self.marks.len() == usize::from(size.rows) => {
                 let Styled {
                     rows: mut kept,
                     cursor,
@@ -53,7 +58,11 @@ impl Sent {
                     history,
                     ..
                 } = last;
-                let changed = changed_rows(screen, &marks, &self.marks, &mut kept);
+                let candidates = match since {
+                    ChangedRows::All => self.remark(screen),
+                    ChangedRows::Rows(rows) => self.unmark(rows),
+                };
+                let changed = changed_rows(screen, candidates, &mut kept);
                 let now = styled_with(terminal, kept);
                 let modes = (modes != now.modes).then_some(now.modes);
                 let title = (title != now.title).then(|| now.title.clone());
@@ -75,6 +84,7 @@ impl Sent {
                 (frame, now)
             }
             _ => {
+                self.marks = screen.rows_formatted(0, size.cols).map(Some).collect();
                 let now = styled_with(terminal, rows(screen));
                 let frame = Frame {
                     full: true,
@@ -90,7 +100,6 @@ impl Sent {
             }
         };
         self.last = Some(now);
-        self.marks = marks;
         frame
     }
 
@@ -98,23 +107,43 @@ impl Sent {
     pub fn forget(&mut self) {
         self.last = None;
     }
+
+    /// Marks every row again; the rows whose mark moved are to be read.
+    fn remark(&mut self, screen: &vt100::Screen) -> Vec<u16> {
+        let cols = screen.size().1.get();
+        let mut moved = Vec::new();
+        for ((i, mark), was) in (0u16..)
+            .zip(screen.rows_formatted(0, cols))
+            .zip(&mut self.marks)
+        {
+            if was.as_ref() != Some(&mark) {
+                moved.push(i);
+                *was = Some(mark);
+            }
+        }
+        moved
+    }
+
+    /// `rows` are to be read; their marks no longer say what they hold.
+    fn unmark(&mut self, rows: Vec<u16>) -> Vec<u16> {
+        for i in &rows {
+            if let Some(mark) = self.marks.get_mut(usize::from(*i)) {
+                *mark = None;
+            }
+        }
+        rows
+    }
 }
 
-/// Reads the rows whose mark moved into `kept`; returns those that read differently.
-fn changed_rows(
-    screen: &vt100::Screen,
-    marks: &[String],
-    was: &[String],
-    kept: &mut [Row],
-) -> Vec<(u16, Row)> {
+/// Reads `candidates` into `kept`; returns those that read differently.
+fn changed_rows(screen: &vt100::Screen, candidates: Vec<u16>, kept: &mut [Row]) -> Vec<(u16, Row)> {
     let cols = screen.size().1.get();
     let mut changed = Vec::new();
-    for ((i, mark), was) in (0u16..).zip(marks).zip(was) {
-        if mark == was {
+    for i in candidates {
+        let Some(slot) = kept.get_mut(usize::from(i)) else {
             continue;
-        }
+        };
         let row = row(screen, i, cols);
-        let slot = &mut kept[usize::from(i)];
         if *slot != row {
             changed.push((i, row.clone()));
             *slot = row;
@@ -173,5 +202,77 @@ mod tests {
         // The same text and colour written over it again: nothing to send.
         t.process(b"\x1b[2;1H\x1b[31mred\x1b[0m");
         assert_eq!(sent.frame(&t), None);
+    }
+
+    #[test]
+    fn a_row_an_echo_changed_and_a_redraw_changed_back_is_sent_both_times() {
+        let mut t = Terminal::new(TerminalSize { cols: 20, rows: 3 }, 100);
+        t.process(b"$ ");
+        let mut sent = Sent::default();
+        sent.frame(&t).unwrap();
+        t.process(b"a");
+        assert_eq!(
+            sent.frame(&t).unwrap().changed[0].1,
+            rows_of_terminal(&t)[0]
+        );
+        // Back to what the row was when last marked: its mark must not pass for unchanged.
+        t.process(b"\x08\x1b[K");
+        let erased = sent.frame(&t).unwrap();
+        assert_eq!(erased.changed, [(0, rows_of_terminal(&t)[0].clone())]);
+    }
+
+    fn rows_of_terminal(t: &Terminal) -> Vec<Row> {
+        rows(t.screen())
+    }
+
+    /// Pieces of output that move, wrap, scroll, erase, colour and split sequences.
+    fn piece() -> impl proptest::strategy::Strategy<Value = &'static [u8]> {
+        proptest::sample::select(vec![
+            &b"a"[..],
+            b"xyz",
+            b"\r\n",
+            b"\x08",
+            b"\x1b[K",
+            b"\x1b[2J",
+            b"\x1b[31m",
+            b"\x1b[",
+            b"1C",
+            b"\x1b[H",
+            b"\x1b[S",
+            "\u{e9}".as_bytes(),
+            &"\u{e9}".as_bytes()[..1],
+            b"\x1b]0;t\x07",
+        ])
+    }
+
+    proptest::proptest! {
+        /// Whatever the output and whenever frames are taken, a client that applies every
+        /// frame shows the terminal's screen.
+        #[test]
+        fn a_client_applying_every_frame_shows_the_screen(
+            chunks in proptest::collection::vec(
+                (proptest::collection::vec(piece(), 1..4), proptest::bool::ANY),
+                1..40,
+            )
+        ) {
+            let mut t = Terminal::new(TerminalSize { cols: 6, rows: 3 }, 10);
+            let mut sent = Sent::default();
+            let mut shown: Vec<Row> = Vec::new();
+            for (pieces, take_frame) in chunks {
+                t.process(&pieces.concat());
+                if !take_frame {
+                    continue;
+                }
+                if let Some(frame) = sent.frame(&t) {
+                    if frame.full {
+                        shown = vec![Row::default(); usize::from(frame.rows)];
+                    }
+                    for (i, row) in frame.changed {
+                        shown[usize::from(i)] = row;
+                    }
+                }
+                proptest::prop_assert_eq!(&shown, &rows_of_terminal(&t));
+            }
+        }
     }
 }

@@ -62,7 +62,7 @@ pub use pty::{ExitInfo, IN_A_PANE, preflight, resolve_program};
 pub use screen_listeners::ScreenListener;
 pub use services::SessionServices;
 pub use state::SessionState;
-pub use terminal::{ScreenSnapshot, Terminal};
+pub use terminal::{ChangedRows, Revision, ScreenSnapshot, Terminal};
 
 use actor::Control;
 use event::Notifier;

@@ -17,6 +17,8 @@ use crate::session::config::TerminalSize;
 use crate::session::history::History;
 use crate::session::osc_limit::OscLimiter;
 use crate::session::region::ScreenView;
+use damage::Damage;
+pub use damage::{ChangedRows, Revision};
 use deferred::Deferred;
 pub use deferred::SETTLE_AFTER;
 use host::Host;
@@ -60,6 +62,7 @@ pub struct Terminal {
     filtered: Vec<u8>,
     deferring: bool,
     deferred: Deferred,
+    damage: Damage,
 }
 
 fn dims(size: TerminalSize) -> (NonZeroU16, NonZeroU16) {
@@ -85,12 +88,15 @@ const ERASE_SAVED_LINES: &[u8] = b"\x1b[3J";
 impl Terminal {
     /// A terminal that keeps `scrollback` rows of history.
     pub fn new(size: TerminalSize, scrollback: usize) -> Self {
+        let parser = new_parser(size, History::new(scrollback));
+        let rows = parser.screen().size().0.get();
         Self {
-            parser: new_parser(size, History::new(scrollback)),
+            parser,
             osc: OscLimiter::default(),
             filtered: Vec::new(),
             deferring: false,
             deferred: Deferred::default(),
+            damage: Damage::new(rows),
         }
     }
 
@@ -99,6 +105,7 @@ impl Terminal {
         let mut filtered = std::mem::take(&mut self.filtered);
         filtered.clear();
         self.osc.filter(bytes, &mut filtered);
+        let before = self.parser.screen().cursor_position();
         let panicked = catch_unwind(AssertUnwindSafe(|| {
             let mut rest = &filtered[..];
             while let Some(at) = memchr::memmem::find(rest, ERASE_SAVED_LINES) {
@@ -112,6 +119,13 @@ impl Terminal {
             self.feed(rest);
         }))
         .is_err();
+        let (rows, cols) = self.parser.screen().size();
+        if panicked {
+            self.damage.parser_rebuilt(rows.get());
+        } else {
+            let after = self.parser.screen().cursor_position();
+            self.damage.parsed(&filtered, before, after, cols.get());
+        }
         self.filtered = filtered;
         if panicked {
             tracing::error!("terminal parser panicked; rebuilding it");
@@ -137,6 +151,17 @@ impl Terminal {
         self.parser.set_size(rows, cols);
         self.parser.callbacks_mut().cols = cols.get();
         self.parser.screen_mut().clear_scrollback();
+        self.damage.everything(rows.get());
+    }
+
+    /// This moment of the screen, to ask later what changed since.
+    pub fn revision(&self) -> Revision {
+        self.damage.now()
+    }
+
+    /// The rows that may have changed since `seen` (see `damage.rs`).
+    pub fn changed_since(&self, seen: Revision) -> ChangedRows {
+        self.damage.since(seen)
     }
 
     pub fn size(&self) -> TerminalSize {
@@ -149,10 +174,6 @@ impl Terminal {
 
     pub fn screen(&self) -> &vt100::Screen {
         self.parser.screen()
-    }
-
-    pub fn screen_mut(&mut self) -> &mut vt100::Screen {
-        self.parser.screen_mut()
     }
 
     /// When the program began a synchronized update it has not finished yet.
@@ -222,6 +243,7 @@ impl Terminal {
     }
 }
 
+mod damage;
 mod deferred;
 mod host;
 mod scrollback;
