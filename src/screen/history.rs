@@ -34,6 +34,10 @@ pub fn page(terminal: &Terminal, offset: usize) -> Vec<Row> {
     }
 }
 
+/// Lines a search reads at a time, from the view outwards: a hit near the view costs a block
+/// of history or two, not all of it (nor a copy of all of it under the terminal's lock).
+const SEARCH_STRIDE: usize = 1024;
+
 /// The offset that shows the next line holding `needle` above (`Older`) or below the view
 /// scrolled back `offset` rows; `None` when there is none.
 pub fn search(
@@ -45,39 +49,55 @@ pub fn search(
     if needle.is_empty() || needle.len() > MAX_NEEDLE {
         return None;
     }
-    let lines = terminal.lines_with_history();
-    let history = lines
-        .len()
-        .saturating_sub(usize::from(terminal.size().rows));
+    let text = terminal.text_lines();
+    let history = text.history_len();
     let top = history - offset.min(history);
+    let holds = |l: &String| l.contains(needle);
     let hit = match direction {
-        Direction::Older => lines[..top].iter().rposition(|l| l.contains(needle)),
-        Direction::Newer => lines
-            .iter()
-            .enumerate()
-            .skip(top + 1)
-            .find(|(_, l)| l.contains(needle))
-            .map(|(i, _)| i),
-    }?;
+        Direction::Older => {
+            let mut end = top;
+            loop {
+                let start = end.checked_sub(1)? / SEARCH_STRIDE * SEARCH_STRIDE;
+                if let Some(i) = text.lines(start..end).iter().rposition(holds) {
+                    break start + i;
+                }
+                end = start;
+            }
+        }
+        Direction::Newer => {
+            let mut start = top + 1;
+            loop {
+                let end = (start + SEARCH_STRIDE).min(text.count());
+                if start >= end {
+                    return None;
+                }
+                if let Some(i) = text.lines(start..end).iter().position(holds) {
+                    break start + i;
+                }
+                start = end;
+            }
+        }
+    };
     Some(history.saturating_sub(hit.min(history)))
 }
 
 /// The text from `a` to `b` (in either order, both included): lines joined with `\n`, each cut
-/// at its selected columns.
+/// at its selected columns. Only the selected lines are read.
 pub fn text(terminal: &Terminal, a: Point, b: Point) -> String {
-    cut(&terminal.lines_with_history(), a.min(b), a.max(b))
+    let (start, end) = (a.min(b), a.max(b));
+    let lines = terminal
+        .text_lines()
+        .lines(start.line..end.line.saturating_add(1));
+    cut(&lines, start, end)
 }
 
+/// Cuts `lines`, the lines from `start.line` on, at the selection's first and last columns.
 fn cut(lines: &[String], start: Point, end: Point) -> String {
-    let mut out = Vec::new();
-    for line in start.line..=end.line.min(lines.len().saturating_sub(1)) {
-        let Some(text) = lines.get(line) else { break };
-        let from = if line == start.line { start.col } else { 0 };
-        let to = if line == end.line {
-            end.col + 1
-        } else {
-            usize::MAX
-        };
+    let last = end.line - start.line;
+    let mut out = Vec::with_capacity(lines.len());
+    for (i, text) in lines.iter().enumerate() {
+        let from = if i == 0 { start.col } else { 0 };
+        let to = if i == last { end.col + 1 } else { usize::MAX };
         out.push(
             text.chars()
                 .skip(from)
@@ -109,6 +129,15 @@ mod tests {
             "dragged upwards"
         );
         assert_eq!(text(&t, point(1, 1), point(1, 2)), "am");
+    }
+
+    #[test]
+    fn a_selection_from_the_history_into_the_screen_reads_only_its_lines() {
+        let mut t = Terminal::new(TerminalSize { cols: 20, rows: 3 }, 10);
+        t.process(b"zero\r\none\r\ntwo\r\nthree\r\nfour\r\nfive");
+        assert_eq!(t.history_len(), 3, "zero, one and two scrolled off");
+        assert_eq!(text(&t, point(1, 1), point(4, 1)), "ne\ntwo\nthree\nfo");
+        assert_eq!(text(&t, point(5, 0), point(9, 9)), "five", "past the end");
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub use damage::{ChangedRows, Revision};
 use deferred::Deferred;
 pub use deferred::SETTLE_AFTER;
 use host::Host;
+pub use scrollback::TextLines;
 
 /// What processing one chunk produced besides the new screen.
 #[derive(Debug, Default)]

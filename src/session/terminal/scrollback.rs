@@ -4,9 +4,49 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::num::NonZeroU16;
+use std::ops::Range;
 
 use super::Terminal;
 use crate::session::history::History;
+
+/// A terminal's history followed by its screen, as lines of text (0 the oldest kept).
+pub struct TextLines<'a> {
+    history: Cow<'a, History>,
+    screen: Vec<String>,
+}
+
+impl TextLines<'_> {
+    /// Lines in all, history and screen.
+    pub fn count(&self) -> usize {
+        self.history.len() + self.screen.len()
+    }
+
+    /// Lines of history rows above the screen.
+    pub fn history_len(&self) -> usize {
+        self.history.len()
+    }
+
+    /// The lines in `range` (past the end left out), trailing blanks trimmed.
+    pub fn lines(&self, range: Range<usize>) -> Vec<String> {
+        let kept = self.history.len();
+        let mut lines = Vec::with_capacity(range.len().min(self.count()));
+        self.history
+            .for_each(range.start.min(kept)..range.end.min(kept), |_, row| {
+                let mut line = row.plain();
+                line.truncate(line.trim_end().len());
+                lines.push(line);
+            });
+        let on_screen = range.start.max(kept) - kept..range.end.max(kept) - kept;
+        lines.extend(
+            self.screen
+                .iter()
+                .take(on_screen.end)
+                .skip(on_screen.start)
+                .cloned(),
+        );
+        lines
+    }
+}
 
 impl Terminal {
     /// Rows of history kept above the screen, those not captured yet included.
@@ -34,15 +74,17 @@ impl Terminal {
     /// The history above the screen followed by the screen, oldest first, trailing blanks
     /// trimmed.
     pub fn lines_with_history(&self) -> Vec<String> {
-        let history = self.history();
-        let mut lines = Vec::with_capacity(history.len() + usize::from(self.size().rows));
-        history.for_each(0..history.len(), |_, row| {
-            let mut line = row.plain();
-            line.truncate(line.trim_end().len());
-            lines.push(line);
-        });
-        lines.extend(self.lines());
-        lines
+        let text = self.text_lines();
+        text.lines(0..text.count())
+    }
+
+    /// The history followed by the screen as lines of text, to read a range at a time: a
+    /// search or a selection decompresses the history's blocks it reads, not all of them.
+    pub fn text_lines(&self) -> TextLines<'_> {
+        TextLines {
+            history: self.history(),
+            screen: self.lines(),
+        }
     }
 
     /// Escape codes that print the history in a fresh terminal, oldest row first, each row
