@@ -96,8 +96,11 @@ async fn write_loop(pty: AsyncFd<File>, mut stop: watch::Receiver<()>, mut input
                 // A PTY whose program does not read says it is writable while it takes
                 // nothing (its flip buffers have room, its line discipline none): waiting
                 // for writability again would spin a core. Such a program is not waited on
-                // closely.
-                Err(_would_block) => tokio::time::sleep(FULL_PTY_RETRY).await,
+                // closely, and ending the session does not wait for the retry.
+                Err(_would_block) => tokio::select! {
+                    _ = tokio::time::sleep(FULL_PTY_RETRY) => {}
+                    _ = stop.changed() => return,
+                },
             }
         }
     }
