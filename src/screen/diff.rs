@@ -211,18 +211,11 @@ mod tests {
         let mut sent = Sent::default();
         sent.frame(&t).unwrap();
         t.process(b"a");
-        assert_eq!(
-            sent.frame(&t).unwrap().changed[0].1,
-            rows_of_terminal(&t)[0]
-        );
+        assert_eq!(sent.frame(&t).unwrap().changed[0].1, rows(t.screen())[0]);
         // Back to what the row was when last marked: its mark must not pass for unchanged.
         t.process(b"\x08\x1b[K");
         let erased = sent.frame(&t).unwrap();
-        assert_eq!(erased.changed, [(0, rows_of_terminal(&t)[0].clone())]);
-    }
-
-    fn rows_of_terminal(t: &Terminal) -> Vec<Row> {
-        rows(t.screen())
+        assert_eq!(erased.changed, [(0, rows(t.screen())[0].clone())]);
     }
 
     /// Pieces of output that move, wrap, scroll, erase, colour and split sequences.
@@ -271,7 +264,7 @@ mod tests {
                         shown[usize::from(i)] = row;
                     }
                 }
-                proptest::prop_assert_eq!(&shown, &rows_of_terminal(&t));
+                proptest::prop_assert_eq!(&shown, &rows(t.screen()));
             }
         }
     }

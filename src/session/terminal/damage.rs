@@ -65,10 +65,11 @@ impl Damage {
             return;
         }
         let (row, col) = before;
+        // The cursor checks first: a flood's chunks fail them without being read through.
         let printed_in_place = self.parser == ParserState::Ground
-            && bytes.iter().all(|b| (0x20..=0x7e).contains(b))
             && usize::from(col) + bytes.len() < usize::from(cols)
-            && after == (row, col + bytes.len() as u16);
+            && after == (row, col + bytes.len() as u16)
+            && bytes.iter().all(|b| (0x20..=0x7e).contains(b));
         self.parser = state_after(self.parser, bytes);
         match self
             .rows

@@ -120,21 +120,19 @@ impl Terminal {
             self.feed(rest);
         }))
         .is_err();
-        let (rows, cols) = self.parser.screen().size();
-        if panicked {
-            self.damage.parser_rebuilt(rows.get());
-        } else {
-            let after = self.parser.screen().cursor_position();
-            self.damage.parsed(&filtered, before, after, cols.get());
-        }
-        self.filtered = filtered;
         if panicked {
             tracing::error!("terminal parser panicked; rebuilding it");
             // The counted rows cannot be captured from a parser state that just failed.
             self.deferred.clear();
             let history = std::mem::take(&mut self.parser.callbacks_mut().history);
             self.parser = new_parser(self.size(), history);
+            self.damage.parser_rebuilt(self.size().rows);
+        } else {
+            let after = self.parser.screen().cursor_position();
+            self.damage
+                .parsed(&filtered, before, after, self.size().cols);
         }
+        self.filtered = filtered;
         // vt100 counts the rows it would have kept, and would bring that many blank rows down
         // when the screen grows; it keeps none, so there are none to bring.
         self.parser.screen_mut().clear_scrollback();
