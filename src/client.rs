@@ -9,11 +9,11 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::UnixStream;
 use tokio::sync::mpsc;
 
 use crate::protocol::{self, ClientMessage, ProtocolError, ServerMessage, WorkspaceListing};
 use crate::server::SocketPath;
+use crate::socket_stream::SocketStream;
 
 /// How long a freshly started server gets to open its socket.
 const START_TIMEOUT: Duration = Duration::from_secs(10);
@@ -51,8 +51,8 @@ pub struct Transport {
     pub carrier: Option<Box<dyn Send>>,
 }
 
-impl From<UnixStream> for Transport {
-    fn from(stream: UnixStream) -> Self {
+impl From<SocketStream> for Transport {
+    fn from(stream: SocketStream) -> Self {
         let (reader, writer) = stream.into_split();
         Self {
             // Buffered: a message's length and body come in one read, not one each.
@@ -125,8 +125,8 @@ pub async fn connect(socket: &SocketPath) -> Result<Connection, ClientError> {
 }
 
 /// Opens the server's socket, without a word said on it.
-async fn open(socket: &SocketPath) -> Result<UnixStream, ClientError> {
-    UnixStream::connect(&socket.path)
+async fn open(socket: &SocketPath) -> Result<SocketStream, ClientError> {
+    SocketStream::connect(&socket.path)
         .await
         .map_err(|source| match source.kind() {
             std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused => {
@@ -193,7 +193,7 @@ pub async fn connect_or_start(
 pub async fn open_or_start(
     socket: &SocketPath,
     start: &ServerCommand,
-) -> Result<UnixStream, ClientError> {
+) -> Result<SocketStream, ClientError> {
     Ok(open_or_spawn(socket, start).await?.0)
 }
 
@@ -201,7 +201,7 @@ pub async fn open_or_start(
 async fn open_or_spawn(
     socket: &SocketPath,
     start: &ServerCommand,
-) -> Result<(UnixStream, Option<std::process::Child>), ClientError> {
+) -> Result<(SocketStream, Option<std::process::Child>), ClientError> {
     match open(socket).await {
         Err(ClientError::NoServer(_)) => {}
         other => return other.map(|stream| (stream, None)),

@@ -27,6 +27,7 @@ pub mod remote;
 pub mod screen;
 pub mod server;
 pub mod session;
+pub mod socket_stream;
 pub mod terminal_text;
 pub mod tui;
 pub mod usage;

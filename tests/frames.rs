@@ -42,7 +42,9 @@ impl Client {
     /// Attaches to a new workspace whose one session runs `python`.
     async fn attach_to(home: &Path, python: &str) -> Self {
         let socket = home.join("run/ccmux/default");
-        let stream = tokio::net::UnixStream::connect(&socket).await.unwrap();
+        let stream = ccmux::socket_stream::SocketStream::connect(&socket)
+            .await
+            .unwrap();
         let channels = ccmux::client::handshake(stream)
             .await
             .unwrap()

@@ -24,7 +24,14 @@ struct Floor {
 const FLOORS: &[Floor] = &[
     floor(
         "leaves",
-        &["paths", "logging", "ids", "keys", "terminal_text"],
+        &[
+            "paths",
+            "logging",
+            "ids",
+            "keys",
+            "terminal_text",
+            "socket_stream",
+        ],
         Siblings::MayUse,
     ),
     floor(

@@ -26,6 +26,7 @@ use crate::config::limits::SocketLimits;
 use crate::config::{self, SessionRequest};
 use crate::manager::{ClientId, Manager};
 use crate::protocol::NewSession;
+use crate::socket_stream::SocketStream;
 pub use reload::Reloader;
 use runtime::{Context, Running, StartError, start_session, stop_signal};
 pub use socket::SocketPath;
@@ -320,7 +321,7 @@ async fn save_now(manager: &Manager, state: &state_file::StateFile) {
 
 /// The client's end of a socket pair served over `manager` in this process: the TUI's tests
 /// drive the real protocol without a server process (`client::handshake` it).
-pub fn serve_in_process(manager: Manager) -> tokio::net::UnixStream {
+pub fn serve_in_process(manager: Manager) -> SocketStream {
     let frame_cap = crate::config::Config::default().ui.frame_cap;
     let hub = Arc::new(Hub::new(
         manager,
@@ -329,8 +330,7 @@ pub fn serve_in_process(manager: Manager) -> tokio::net::UnixStream {
         frame_cap,
         None,
     ));
-    let (server_end, client_end) =
-        tokio::net::UnixStream::pair().expect("a socket pair can be made");
+    let (server_end, client_end) = SocketStream::pair().expect("a socket pair can be made");
     let (reader, writer) = server_end.into_split();
     tokio::spawn(connection::serve(hub, reader, writer));
     client_end
@@ -362,6 +362,13 @@ async fn accept(listener: tokio::net::UnixListener, hub: Arc<Hub>) {
                 "too many clients are connected to this server",
             ));
             continue;
+        };
+        let stream = match SocketStream::from_tokio(stream) {
+            Ok(stream) => stream,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot watch a client's socket");
+                continue;
+            }
         };
         let (reader, writer) = stream.into_split();
         // Buffered (a bounded 16 KiB): a request's length and body come in one read.

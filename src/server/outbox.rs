@@ -13,15 +13,14 @@
 
 use std::collections::VecDeque;
 use std::io::ErrorKind;
-use std::os::fd::AsRawFd;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use parking_lot::Mutex;
-use tokio::net::unix::OwnedWriteHalf;
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 
 use crate::protocol::{self, ServerMessage};
+use crate::socket_stream::WriteHalf;
 
 /// Messages waiting for a client: at most this many (frames are at most two in flight).
 pub const QUEUE: usize = 64;
@@ -42,7 +41,7 @@ pub enum Refused {
 pub struct Outbox(Arc<Shared>);
 
 struct Shared {
-    socket: OwnedWriteHalf,
+    socket: WriteHalf,
     queue: Mutex<Queue>,
     room: Arc<Semaphore>,
     /// Wakes the writer task: something is queued, or the last sender went.
@@ -66,7 +65,7 @@ struct Waiting {
 impl Outbox {
     /// An outbox in front of `socket`, and its writer task, which ends once every sender is
     /// gone and what they sent is written (or the socket failed).
-    pub fn start(socket: OwnedWriteHalf) -> (Self, tokio::task::JoinHandle<()>) {
+    pub fn start(socket: WriteHalf) -> (Self, tokio::task::JoinHandle<()>) {
         let shared = Arc::new(Shared {
             socket,
             queue: Mutex::default(),
@@ -167,13 +166,11 @@ impl Shared {
 }
 
 /// No more is sent; with `socket`, the client reads the end of the stream after what it got.
-fn close(queue: &mut Queue, socket: Option<&OwnedWriteHalf>) {
+fn close(queue: &mut Queue, socket: Option<&WriteHalf>) {
     queue.closed = true;
     queue.waiting.clear();
     if let Some(socket) = socket {
-        let stream: &tokio::net::UnixStream = socket.as_ref();
-        // SAFETY: shutdown on a descriptor the stream owns and keeps open.
-        unsafe { libc::shutdown(stream.as_raw_fd(), libc::SHUT_WR) };
+        socket.close_write();
     }
 }
 
@@ -202,6 +199,7 @@ async fn write_queued(shared: Arc<Shared>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::socket_stream::SocketStream;
 
     fn bye() -> ServerMessage {
         ServerMessage::Bye {
@@ -215,7 +213,7 @@ mod tests {
 
     #[tokio::test]
     async fn messages_arrive_in_order_whoever_sends_them_and_the_last_ends_the_stream() {
-        let (ours, theirs) = tokio::net::UnixStream::pair().unwrap();
+        let (ours, theirs) = SocketStream::pair().unwrap();
         let (_, write) = ours.into_split();
         let (outbox, writer) = Outbox::start(write);
         outbox.send(notice("one")).await.unwrap();
@@ -230,7 +228,7 @@ mod tests {
         ));
         drop(outbox);
         writer.await.unwrap();
-        let mut reader = tokio::io::BufReader::new(theirs);
+        let mut reader = tokio::io::BufReader::new(theirs.into_split().0);
         for expected in [notice("one"), notice("two"), bye()] {
             let got: ServerMessage = protocol::read(&mut reader).await.unwrap();
             assert_eq!(got, expected);
@@ -243,7 +241,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_client_that_does_not_read_fills_the_queue_and_try_send_is_refused() {
-        let (ours, theirs) = tokio::net::UnixStream::pair().unwrap();
+        let (ours, theirs) = SocketStream::pair().unwrap();
         let (_, write) = ours.into_split();
         let (outbox, _writer) = Outbox::start(write);
         let big = notice(&"x".repeat(256 * 1024));

@@ -10,7 +10,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use tokio::io::AsyncRead;
-use tokio::net::unix::OwnedWriteHalf;
 use tokio::sync::{mpsc, watch};
 
 use crate::claude::ReportPost;
@@ -26,6 +25,7 @@ use crate::server::usage_feed::UsageFeed;
 use crate::server::{Hub, workspace};
 use crate::session::dialog::Choice;
 use crate::session::{Session, SessionError, SessionId, SessionInfo};
+use crate::socket_stream::WriteHalf;
 
 mod screen_requests;
 
@@ -56,7 +56,7 @@ fn close(manager: &Manager, id: SessionId) {
 pub async fn serve(
     hub: Arc<Hub>,
     reader: impl AsyncRead + Unpin + Send + 'static,
-    writer: OwnedWriteHalf,
+    writer: WriteHalf,
 ) {
     let (out, writing) = Outbox::start(writer);
     let (requests_tx, requests) = mpsc::channel(INCOMING_QUEUE);
