@@ -127,6 +127,14 @@ impl WriteHalf {
     }
 }
 
+/// As with tokio's halves, the peer reads the end of the stream once the writing end is
+/// dropped, even while the reading end lives on.
+impl Drop for WriteHalf {
+    fn drop(&mut self) {
+        self.close_write();
+    }
+}
+
 impl AsyncWrite for WriteHalf {
     fn poll_write(
         mut self: Pin<&mut Self>,
@@ -190,7 +198,7 @@ mod tests {
     use super::*;
 
     #[tokio::test]
-    async fn bytes_cross_both_ways_and_a_shutdown_ends_the_peers_reading() {
+    async fn bytes_cross_both_ways_and_a_shutdown_or_a_dropped_writer_ends_the_peers_reading() {
         let (a, b) = SocketStream::pair().unwrap();
         let (mut a_read, mut a_write) = a.into_split();
         let (mut b_read, mut b_write) = b.into_split();
@@ -203,6 +211,10 @@ mod tests {
         assert_eq!(&got, b"pong");
         a_write.shutdown().await.unwrap();
         assert_eq!(b_read.read(&mut got).await.unwrap(), 0);
+        drop(b_write);
+        let end = tokio::time::timeout(std::time::Duration::from_secs(5), a_read.read(&mut got));
+        let read = end.await.expect("a dropped writer ends the stream");
+        assert_eq!(read.unwrap(), 0);
     }
 
     /// Far more than a socket holds: the writer waits for room the reader makes, and no
