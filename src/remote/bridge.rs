@@ -51,7 +51,7 @@ pub fn run(socket: &SocketPath, start: &ServerCommand) -> anyhow::Result<ExitCod
         .enable_all()
         .build()?;
     let stream = runtime.block_on(client::open_or_start(socket, start))?;
-    let stream = runtime.block_on(async { stream.into_std() });
+    let stream = stream.into_std();
     stream.set_nonblocking(false)?;
     let to_server = stream.try_clone()?;
     std::thread::spawn(move || copy_in(to_server));
