@@ -33,3 +33,4 @@ pub mod tui;
 pub mod usage;
 pub mod web;
 pub mod worktree;
+pub mod write_room;

@@ -5,11 +5,11 @@
 //! every key the server took woke the client, for nothing. On a VM, waking a thread whose CPU
 //! is idle costs the waker some 30 µs (an interrupt to the other CPU), and the client paid it
 //! inside the read of every echo's frame. A [`SocketStream`] is registered for reads alone; a
-//! write that finds the socket full registers a duplicate of the descriptor for room, and only
-//! until the socket has it.
+//! write that finds the socket full watches for room only until it has it (see
+//! [`write_room`](crate::write_room)).
 
 use std::io;
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::path::Path;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -17,6 +17,8 @@ use std::task::{Context, Poll, ready};
 
 use tokio::io::unix::AsyncFd;
 use tokio::io::{AsyncRead, AsyncWrite, Interest, ReadBuf};
+
+use crate::write_room::{self, register};
 
 /// A connected Unix stream socket, non-blocking, watched for input.
 pub struct SocketStream(AsyncFd<OwnedFd>);
@@ -174,15 +176,8 @@ impl AsyncWrite for WriteHalf {
     }
 }
 
-/// A duplicate of `socket` registered for room. Registering reports room the socket has
-/// already, so none that came since the write that found it full is missed.
 fn watch_room(socket: &AsyncFd<OwnedFd>) -> io::Result<AsyncFd<OwnedFd>> {
-    register(socket.get_ref().try_clone()?, Interest::WRITABLE)
-}
-
-fn register(socket: OwnedFd, interest: Interest) -> io::Result<AsyncFd<OwnedFd>> {
-    // SAFETY: the descriptor is ours, open, and the same for as long as the AsyncFd owns it.
-    unsafe { AsyncFd::register_with_interest(socket, interest) }.map_err(io::Error::from)
+    write_room::watch(socket.get_ref().as_fd())
 }
 
 fn receive(socket: &OwnedFd, buf: &mut [u8]) -> io::Result<usize> {

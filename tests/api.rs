@@ -776,22 +776,58 @@ fn a_websocket_closes_with_a_reason_when_its_session_ends() {
 
 /// A session whose program (raw mode) never reads its input, started and printing.
 fn start_non_reader(server: &Server, task: &str, dir: &std::path::Path) -> u64 {
-    let body = json!({"task_id": task, "project_path": dir,
-                      "command": ["sh", "-c", "stty raw -echo; echo not-reading; exec sleep 600"]});
+    start_raw(
+        server,
+        task,
+        dir,
+        "echo not-reading; exec sleep 600",
+        "not-reading",
+    )
+}
+
+/// A session running `script` in raw mode (no echo, no line editing), once it printed `ready`.
+fn start_raw(server: &Server, task: &str, dir: &std::path::Path, script: &str, ready: &str) -> u64 {
+    let script = format!("stty raw -echo; {script}");
+    let body = json!({"task_id": task, "project_path": dir, "command": ["sh", "-c", script]});
     let (status, info) = server.call("POST", "/api/v1/sessions", Some(body));
     assert_eq!(status, 201, "{info}");
     let id = info["session_id"].as_u64().unwrap();
+    wait_for_screen(server, id, ready);
+    id
+}
+
+fn wait_for_screen(server: &Server, id: u64, text: &str) {
     let deadline = Instant::now() + Duration::from_secs(15);
     while !server
         .call("GET", &format!("/api/v1/sessions/{id}/screen"), None)
         .1
         .to_string()
-        .contains("not-reading")
+        .contains(text)
     {
-        assert!(Instant::now() < deadline, "the program never started");
+        assert!(Instant::now() < deadline, "{text:?} never showed");
         std::thread::sleep(Duration::from_millis(50));
     }
-    id
+}
+
+#[test]
+fn input_larger_than_the_terminal_takes_at_once_reaches_a_program_that_reads_it_whole() {
+    let server = start_server();
+    let dir = tempfile::tempdir().unwrap();
+    let script = "echo counting; head -c 1000000 | wc -c; exec sleep 600";
+    let id = start_raw(&server, "counter", dir.path(), script, "counting");
+
+    // The terminal takes a few KiB at once; the rest waits for the program to read it.
+    let megabyte = json!({"data": "x".repeat(1_000_000)});
+    let (status, body) = server.call(
+        "POST",
+        &format!("/api/v1/sessions/{id}/input"),
+        Some(megabyte),
+    );
+    assert_eq!(status, 200, "{body}");
+    wait_for_screen(&server, id, "1000000");
+
+    let (status, _) = server.call("DELETE", &format!("/api/v1/sessions/{id}?force=true"), None);
+    assert_eq!(status, 200);
 }
 
 #[test]

@@ -31,6 +31,7 @@ const FLOORS: &[Floor] = &[
             "keys",
             "terminal_text",
             "socket_stream",
+            "write_room",
         ],
         Siblings::MayUse,
     ),

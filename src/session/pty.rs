@@ -79,7 +79,7 @@ pub fn spawn(
     })?;
     let master = pty_io::open_master(master_fd).map_err(pty_error)?;
     let typed = master.try_clone().map_err(pty_error)?;
-    let registered = poller::Registered::new(master).map_err(pty_error)?;
+    let master = poller::Master::new(master).map_err(pty_error)?;
 
     let mut cmd = CommandBuilder::new(&resolved);
     cmd.args(&config.command[1..]);
@@ -120,7 +120,7 @@ pub fn spawn(
     // The reaper waits for the child by its pid; portable-pty's handle is not needed for it.
     drop(child);
     let exit = reaper.watch(pid);
-    let stop = registered.start(output_tx, input_rx, shard, parser);
+    let stop = master.start(output_tx, input_rx, shard, parser);
 
     Ok(Spawned {
         pid,
