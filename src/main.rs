@@ -1,17 +1,15 @@
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::{CommandFactory, Parser};
 
-use ccmux::cli::{Cli, Command, ConfigCommand, GlobalArgs};
-use ccmux::client::{self, ServerCommand};
+use ccmux::cli::{Cli, Command, ConfigCommand, attach};
+use ccmux::client;
 use ccmux::config::trust::{self, Trust, TrustAction};
 use ccmux::protocol::Attach;
 use ccmux::remote;
 use ccmux::server::runtime::{self, Context};
 use ccmux::server::{self, ServeOptions, SocketPath};
-use ccmux::tui::Leave;
 use ccmux::{config, ctl, logging};
 
 fn main() -> ExitCode {
@@ -109,7 +107,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             tokio_runtime()?.block_on(server::run(ctx, options))?;
         }
         Some(Command::Bridge) => {
-            let start = server_command(&cli.global, &socket, &log_file, false)?;
+            let start = attach::server_command(&cli.global, &socket, &log_file, false)?;
             return ccmux::remote::bridge::run(&socket, &start);
         }
         Some(Command::Ls { host }) => {
@@ -145,175 +143,29 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 tokens: Default::default(),
             };
             if let Some(host) = host {
-                return attach_remote(cli.global, socket, attach, &host, log_file);
+                return attach::remote(cli.global, socket, attach, &host, log_file);
             }
-            return attach_tui(cli.global, socket, attach, false, Vec::new(), log_file);
+            return attach::tui(cli.global, socket, attach, false, Vec::new(), log_file);
         }
         None => {
             let attach = Attach {
                 workspace: cli.workspace,
                 create: true,
                 cwd: std::env::current_dir()?,
-                config: cli.global.config.as_deref().map(absolute).transpose()?,
+                config: cli
+                    .global
+                    .config
+                    .as_deref()
+                    .map(attach::absolute)
+                    .transpose()?,
                 run: cli.run,
                 tokens: Default::default(),
             };
             let (no_restore, hosts) = (cli.no_restore, cli.hosts);
-            return attach_tui(cli.global, socket, attach, no_restore, hosts, log_file);
+            return attach::tui(cli.global, socket, attach, no_restore, hosts, log_file);
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// `ccmux` and `ccmux attach`: the TUI as a client of the server, which `ccmux` starts when
-/// none runs, with the sessions of `hosts` (and `[remote] hosts`) beside its own.
-fn attach_tui(
-    global: GlobalArgs,
-    socket: SocketPath,
-    attach: Attach,
-    no_restore: bool,
-    hosts: Vec<String>,
-    log_file: PathBuf,
-) -> anyhow::Result<ExitCode> {
-    logging::init(&log_file);
-    if std::env::var_os(ccmux::session::IN_A_PANE).is_some() {
-        ccmux::terminal_text::errln!(
-            "ccmux: warning: this is inside a ccmux pane (${} is set), so this ccmux is nested \
-             in that one: the outer one sees the prefix key first",
-            ccmux::session::IN_A_PANE
-        );
-    }
-    let ctx = Context::load(global)?;
-    // A session's token comes from the environment of the client that asks for it.
-    let tokens = ctx.config.token_variables().into_iter().filter_map(|var| {
-        let value = std::env::var(var).ok()?;
-        Some((var.to_string(), value))
-    });
-    let attach = Attach {
-        tokens: ccmux::protocol::Tokens(tokens.collect()),
-        ..attach
-    };
-    let start = server_command(&ctx.global, &socket, &log_file, no_restore)?;
-    let create = attach.create;
-    let log_before = std::fs::metadata(&log_file).map_or(0, |m| m.len());
-    // One thread: every hop of a key and its echo stays on it, with no wake-up of another.
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let leave = runtime.block_on(async {
-        let connection = if create {
-            client::connect_or_start(&socket, &start)
-                .await
-                .inspect_err(|e| tell_why_not_started(e, &log_file, log_before))?
-        } else {
-            client::connect(&socket).await?
-        };
-        let local = connection.into_channels();
-        let (channels, link) = remote::mux::join(local, hosts, &ctx.config.remote, &socket.name)?;
-        ccmux::tui::run(channels, link, attach, ctx.config.clone(), ctx.cwd.clone()).await
-    })?;
-    Ok(tell_leave(leave))
-}
-
-/// What the terminal is told when the TUI ends, and the exit status.
-fn tell_leave(leave: Leave) -> ExitCode {
-    match leave {
-        Leave::Detached => {
-            ccmux::terminal_text::outln!("[detached; `ccmux attach` comes back]");
-            ExitCode::SUCCESS
-        }
-        Leave::ServerStopped(reason) => {
-            ccmux::terminal_text::outln!("[the server stopped: {reason}]");
-            ExitCode::SUCCESS
-        }
-        Leave::ServerLost => {
-            ccmux::terminal_text::errln!(
-                "ccmux: lost the connection to the server (it may have been killed); \
-                 `ccmux` starts a new one, which restores the sessions it can"
-            );
-            ExitCode::FAILURE
-        }
-    }
-}
-
-/// `ccmux attach --host HOST`: the TUI as a client of HOST's server, through ssh and the
-/// bridge there (which starts that server when none runs).
-fn attach_remote(
-    global: GlobalArgs,
-    socket: SocketPath,
-    attach: Attach,
-    host: &str,
-    log_file: PathBuf,
-) -> anyhow::Result<ExitCode> {
-    logging::init(&log_file);
-    let ctx = Context::load(global)?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let (config, cwd) = (ctx.config.clone(), ctx.cwd.clone());
-    let session = remote::attach::run(host, &socket.name, attach, config, cwd);
-    Ok(tell_leave(runtime.block_on(session)?))
-}
-
-/// A server started for this client that did not come up said why on its stderr, which went
-/// to the log: those lines (`ccmux: …`, written since `from`) go on the terminal too.
-fn tell_why_not_started(error: &client::ClientError, log_file: &std::path::Path, from: u64) {
-    use std::io::{Read, Seek};
-    if !matches!(error, client::ClientError::DidNotStart { .. }) {
-        return;
-    }
-    let mut said = String::new();
-    let read = std::fs::File::open(log_file).and_then(|mut file| {
-        file.seek(std::io::SeekFrom::Start(from))?;
-        file.take(64 * 1024).read_to_string(&mut said)
-    });
-    if read.is_err() {
-        return;
-    }
-    for line in said.lines().filter(|l| l.starts_with("ccmux: ")) {
-        ccmux::terminal_text::errln!("{line}");
-    }
-}
-
-/// The background server gets the client's flags, but the token through the environment:
-/// an argument would show it in `ps`.
-fn server_command(
-    global: &GlobalArgs,
-    socket: &SocketPath,
-    log_file: &std::path::Path,
-    no_restore: bool,
-) -> anyhow::Result<ServerCommand> {
-    let mut args = vec!["-L".to_string(), socket.name.clone()];
-    if let Some(config) = &global.config {
-        args.extend(["-c".to_string(), absolute(config)?.display().to_string()]);
-    }
-    if let Some(listen) = global.listen {
-        args.extend(["--listen".to_string(), listen.to_string()]);
-    }
-    if global.allow_remote {
-        args.push("--allow-remote".to_string());
-    }
-    if let Some(file) = &global.token_file {
-        args.extend([
-            "--token-file".to_string(),
-            absolute(file)?.display().to_string(),
-        ]);
-    }
-    let log_file = absolute(log_file)?;
-    args.extend(["--log-file".to_string(), log_file.display().to_string()]);
-    args.extend(["serve".to_string(), "--background".to_string()]);
-    if no_restore {
-        args.push("--no-restore".to_string());
-    }
-    Ok(ServerCommand {
-        args,
-        log_file,
-        token: global.token.clone(),
-    })
-}
-
-fn absolute(path: &std::path::Path) -> anyhow::Result<PathBuf> {
-    Ok(std::env::current_dir()?.join(path))
 }
 
 /// The API of the server `socket` names, from the info file it wrote (where it listens, where

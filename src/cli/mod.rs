@@ -8,6 +8,8 @@ use clap::{Parser, Subcommand};
 
 pub use crate::server::args::GlobalArgs;
 
+pub mod attach;
+
 /// Run many Claude Code (or any) sessions side by side, and drive them from the keyboard or
 /// over HTTP.
 #[derive(Debug, Parser)]
