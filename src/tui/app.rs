@@ -17,6 +17,7 @@ use crate::keys::chord_matches;
 use crate::protocol::ClientMessage;
 use crate::screen::input::Input;
 use crate::session::{SessionId, SessionState, TerminalSize};
+use crate::tui::ack::Acks;
 use crate::tui::attention::Attention;
 use crate::tui::link::Link;
 use crate::tui::macro_picker::MacroPicker;
@@ -94,6 +95,8 @@ pub struct App {
     /// A session was asked for from this client's prompt: it gets the focus when it appears.
     pub spawned_here: bool,
     pub frames: u64,
+    /// Frames taken and not yet acknowledged.
+    pub acks: Acks,
     /// CPU and memory per session while the usage toggle is on; `None` when it is off.
     pub usage: Option<HashMap<SessionId, crate::usage::Resources>>,
 }
@@ -146,6 +149,7 @@ impl App {
             pending: 0,
             spawned_here: false,
             frames: 0,
+            acks: Acks::default(),
             usage: None,
         }
     }

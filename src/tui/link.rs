@@ -265,6 +265,8 @@ impl App {
             *down_since = None;
         }
         self.server = server;
+        // The new connection numbers its frames afresh.
+        self.acks = Default::default();
         self.message = None;
         let workspace = Some(self.workspace.clone()).filter(|w| !w.is_empty());
         self.request(ClientMessage::Attach(Attach {

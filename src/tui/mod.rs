@@ -7,6 +7,7 @@
 //! which is drawn the moment its frame arrives: the keystroke path never waits for a frame
 //! tick. With nothing happening the loop sleeps on its channels.
 
+mod ack;
 mod action;
 mod app;
 mod attention;
@@ -178,6 +179,7 @@ async fn event_loop(
             (false, None) => None,
         };
         let mut echo = false;
+        let ack_due = app.acks.due();
         tokio::select! {
             biased;
             // A hang-up (the terminal closed) or a polite kill detaches; the sessions go on.
@@ -201,6 +203,9 @@ async fn event_loop(
             // Before server messages, so a flood of output cannot hold frames back.
             _ = sleep_until(next_frame.unwrap_or_else(Instant::now).into()), if next_frame.is_some() => {
                 dirty = true;
+            }
+            _ = sleep_until(ack_due.unwrap_or_else(Instant::now).into()), if ack_due.is_some() => {
+                app.acknowledge();
             }
             message = from_server.recv(), if relink.is_none() => match message {
                 Some(message) => {

@@ -1,5 +1,7 @@
 //! What the server's messages do to the TUI: the workspace shown, its panes, their screens.
 
+use std::time::Instant;
+
 use crate::protocol::{ClientMessage, ServerMessage};
 use crate::screen::Frame;
 use crate::session::{SessionId, SessionInfo};
@@ -28,7 +30,9 @@ impl App {
             ServerMessage::Sessions { sessions } => return self.on_sessions(sessions),
             ServerMessage::Frame { frame, screens } => {
                 self.on_frame(screens);
-                self.request(ClientMessage::FrameTaken { frame });
+                if let Some(frame) = self.acks.took(frame, Instant::now()) {
+                    self.request(ClientMessage::FrameTaken { frame });
+                }
             }
             ServerMessage::Page { session, rows, .. } => {
                 self.pending = self.pending.saturating_sub(1);
@@ -82,6 +86,13 @@ impl App {
                     pane.asked = None;
                 }
             }
+        }
+    }
+
+    /// Sends the acknowledgement of the frames taken, if one waits (see `ack.rs`).
+    pub fn acknowledge(&mut self) {
+        if let Some(frame) = self.acks.flush() {
+            self.request(ClientMessage::FrameTaken { frame });
         }
     }
 
