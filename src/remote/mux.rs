@@ -19,9 +19,8 @@ use crate::protocol::{Attach, ClientMessage, ServerMessage};
 use crate::screen::schedule::WINDOW;
 use crate::session::{SessionId, SessionInfo};
 use crate::tui::Link;
-use crate::tui::link::{
-    CreateOn, FIRST_BACKOFF, HostState, Hosts, LAST_BACKOFF, pane_id, split_pane_id,
-};
+use crate::tui::hosts::{HostState, Hosts};
+use crate::tui::link::{CreateOn, FIRST_BACKOFF, LAST_BACKOFF, pane_id, split_pane_id};
 
 /// The local server's link number; hosts are 1, 2, … in the order given.
 const LOCAL: usize = 0;

@@ -4,7 +4,7 @@
 //! dialled again with backoff, and once it is back the workspace is attached again, so each
 //! pane gets the newest screen (the server sends a new client whole frames, not a backlog).
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::tui::canvas::Surface;
@@ -18,6 +18,7 @@ use crate::client::Connection;
 use crate::protocol::{Attach, ClientMessage, NewSession};
 use crate::session::SessionId;
 use crate::tui::app::App;
+use crate::tui::hosts::{HostState, Hosts};
 use crate::tui::pane::Pane;
 use crate::tui::prompt::{HostChoice, Start};
 
@@ -43,60 +44,6 @@ pub fn pane_id(link: usize, own: SessionId) -> SessionId {
 pub fn split_pane_id(id: SessionId) -> (usize, SessionId) {
     let link = (id.0 >> LINK_SHIFT) as usize;
     (link, SessionId(id.0 & ((1 << LINK_SHIFT) - 1)))
-}
-
-/// The hosts whose panes share this client's view with the local ones (see `remote::mux`),
-/// link 1 first, and the state of each one's link.
-pub struct Hosts {
-    names: Vec<String>,
-    states: Mutex<Vec<HostState>>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HostState {
-    Connecting,
-    Up,
-    Down(Instant),
-}
-
-impl Hosts {
-    pub fn new(names: Vec<String>) -> Self {
-        let states = Mutex::new(vec![HostState::Connecting; names.len()]);
-        Self { names, states }
-    }
-
-    /// Each host, link 1 first.
-    pub fn names(&self) -> &[String] {
-        &self.names
-    }
-
-    /// The host of link `link`; none for this machine's.
-    pub fn name(&self, link: usize) -> Option<&str> {
-        self.names.get(link.checked_sub(1)?).map(String::as_str)
-    }
-
-    pub fn state(&self, link: usize) -> Option<HostState> {
-        let states = self.states.lock().unwrap_or_else(|e| e.into_inner());
-        states.get(link.checked_sub(1)?).copied()
-    }
-
-    pub fn set_state(&self, link: usize, state: HostState) {
-        let mut states = self.states.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(slot) = link.checked_sub(1).and_then(|i| states.get_mut(i)) {
-            *slot = state;
-        }
-    }
-
-    /// `box, gpu ⟳`: each host, marked when its link is not up.
-    fn label(&self) -> String {
-        let mark = |link| match self.state(link) {
-            Some(HostState::Up) => "",
-            _ => " ⟳",
-        };
-        let names = self.names.iter().enumerate();
-        let labels: Vec<String> = names.map(|(i, n)| format!("{n}{}", mark(i + 1))).collect();
-        labels.join(", ")
-    }
 }
 
 /// A session to start on the server of link `link` (0: this machine's). The wire's `Create`

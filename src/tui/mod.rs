@@ -17,6 +17,7 @@ mod forward;
 mod frame_out;
 #[cfg(test)]
 mod harness;
+pub mod hosts;
 mod input_decoder;
 pub mod layout;
 pub mod link;
