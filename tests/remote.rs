@@ -6,12 +6,10 @@
 mod common;
 
 use std::process::Output;
-use std::rc::Rc;
 
 use common::remote::{Remote, last_tick, local};
 use common::server::{self, said};
 use common::sshd::Sshd;
-use common::tmux::Tmux;
 
 fn run_local(remote: &Remote, args: &[&str]) -> Output {
     let home = tempfile::tempdir().unwrap();
@@ -137,12 +135,7 @@ fn attach_with_a_host_shows_a_remote_pane_that_echoes_what_is_typed() {
     let remote = Remote::start();
     let id = remote.shell("far-pane");
     remote.server.wait_for_state(id, "ready");
-    let home = tempfile::tempdir().unwrap();
-    let config = format!("[remote]\nssh = \"{}\"\n", remote.sshd.ssh_command());
-    local(home.path(), &config);
-    let cwd = home.path().to_path_buf();
-    let args = format!("attach --host {}", remote.sshd.host());
-    let tmux = Tmux::run(Rc::new(home), &cwd, &[], (100, 30), &args);
+    let tmux = remote.attach_over_ssh((100, 30));
     let screen = tmux.wait_for(
         |s| s.contains("far-pane$"),
         "the remote pane shows its prompt",
@@ -165,12 +158,7 @@ fn a_dropped_link_says_reconnecting_refuses_keys_and_comes_back_with_the_newest_
     let mut remote = Remote::start();
     let id = remote.shell("far-flood");
     remote.server.wait_for_state(id, "ready");
-    let home = tempfile::tempdir().unwrap();
-    let config = format!("[remote]\nssh = \"{}\"\n", remote.sshd.ssh_command());
-    local(home.path(), &config);
-    let cwd = home.path().to_path_buf();
-    let args = format!("attach --host {}", remote.sshd.host());
-    let tmux = Tmux::run(Rc::new(home), &cwd, &[], (100, 30), &args);
+    let tmux = remote.attach_over_ssh((100, 30));
     tmux.wait_for(
         |s| s.contains("far-flood$"),
         "the remote pane shows its prompt",
@@ -259,12 +247,7 @@ fn a_remote_panes_dialog_is_answered_from_the_tui() {
     let project = tempfile::tempdir().unwrap();
     let none = serde_json::json!({});
     common::fixture_api::fixture_session(&remote.server, "far-claude", project.path(), none);
-    let home = tempfile::tempdir().unwrap();
-    let config = format!("[remote]\nssh = \"{}\"\n", remote.sshd.ssh_command());
-    local(home.path(), &config);
-    let cwd = home.path().to_path_buf();
-    let args = format!("attach --host {}", remote.sshd.host());
-    let tmux = Tmux::run(Rc::new(home), &cwd, &[], (120, 30), &args);
+    let tmux = remote.attach_over_ssh((120, 30));
     tmux.wait_for(
         |s| s.contains("far-claude ● ready"),
         "the remote pane is ready",

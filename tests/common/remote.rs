@@ -9,6 +9,7 @@ use serde_json::json;
 
 use super::server::{self, Server, TOKEN};
 use super::sshd::Sshd;
+use super::tmux::Tmux;
 
 /// The other machine: its ccmux server (with an API for the test to set it up) behind sshd.
 pub struct Remote {
@@ -37,6 +38,17 @@ impl Remote {
         let (status, info) = self.server.call("POST", "/api/v1/sessions", Some(body));
         assert_eq!(status, 201, "{info}");
         info["session_id"].as_u64().unwrap()
+    }
+
+    /// This machine's TUI in tmux at `size`, attached to this machine's server over ssh
+    /// (`ccmux attach --host`), with a home of its own.
+    pub fn attach_over_ssh(&self, size: (u16, u16)) -> Tmux {
+        let home = tempfile::tempdir().unwrap();
+        let config = format!("[remote]\nssh = \"{}\"\n", self.sshd.ssh_command());
+        local(home.path(), &config);
+        let cwd = home.path().to_path_buf();
+        let args = format!("attach --host {}", self.sshd.host());
+        Tmux::run(Rc::new(home), &cwd, &[], size, &args)
     }
 
     /// What `ccmux ls` prints on the other machine, run there against its own server.
