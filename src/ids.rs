@@ -1,5 +1,5 @@
-//! The ids and sizes every floor names: a session's id, a task's id, a terminal's size. Plain
-//! data, importing nothing of the crate.
+//! The ids and sizes every floor names: a session's id, a task's id, a workspace's name, a
+//! terminal's size. Plain data, importing nothing of the crate.
 
 use std::fmt;
 
@@ -96,6 +96,96 @@ pub enum InvalidTaskId {
     Control,
 }
 
+/// The workspace of a session that names none.
+const DEFAULT_WORKSPACE: &str = "default";
+
+/// A workspace's name: the sessions of one project, shown together, named after the project's
+/// directory or by whoever asked. It is shown in lists and titles, so it is 1–128 characters,
+/// none of them a control character; a name from elsewhere (the API, a client, a state file)
+/// is checked as it is read.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct WorkspaceName(String);
+
+impl WorkspaceName {
+    pub fn new(name: impl Into<String>) -> Result<Self, InvalidWorkspaceName> {
+        let name = name.into();
+        let length = name.chars().count();
+        if (1..=128).contains(&length) && !name.chars().any(char::is_control) {
+            Ok(Self(name))
+        } else {
+            Err(InvalidWorkspaceName(name.escape_debug().to_string()))
+        }
+    }
+
+    /// The name of a directory as a workspace's: its control characters replaced, cut to 128
+    /// characters; an empty one is the default workspace.
+    pub fn of_directory(name: &str) -> Self {
+        let name: String = name
+            .chars()
+            .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
+            .take(128)
+            .collect();
+        Self::new(name).unwrap_or_default()
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Default for WorkspaceName {
+    fn default() -> Self {
+        Self(DEFAULT_WORKSPACE.to_string())
+    }
+}
+
+impl TryFrom<String> for WorkspaceName {
+    type Error = InvalidWorkspaceName;
+
+    fn try_from(name: String) -> Result<Self, Self::Error> {
+        Self::new(name)
+    }
+}
+
+impl From<WorkspaceName> for String {
+    fn from(name: WorkspaceName) -> Self {
+        name.0
+    }
+}
+
+impl fmt::Display for WorkspaceName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(&self.0)
+    }
+}
+
+impl PartialEq<str> for WorkspaceName {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl JsonSchema for WorkspaceName {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "WorkspaceName".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 128,
+            "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*$",
+            "description": "1–128 characters, none of them a control character.",
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a workspace name is 1–128 characters, none of them a control character (got \"{0}\")")]
+pub struct InvalidWorkspaceName(pub String);
+
 /// Columns × rows of a session's terminal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct TerminalSize {
@@ -149,5 +239,43 @@ impl Default for TerminalSize {
 impl fmt::Display for TerminalSize {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}x{}", self.cols, self.rows)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_workspace_name_is_1_to_128_characters_without_a_control_character() {
+        assert!(WorkspaceName::new("api").is_ok());
+        assert!(WorkspaceName::new("é".repeat(128)).is_ok());
+        for bad in [
+            String::new(),
+            "x".repeat(129),
+            "a\u{0}b".into(),
+            "evil\u{1b}]0;x".into(),
+        ] {
+            assert!(WorkspaceName::new(bad.clone()).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_name_read_from_a_peer_is_checked_and_a_directorys_is_made_printable() {
+        let read = serde_json::from_str::<WorkspaceName>("\"a\\u0007b\"");
+        assert!(
+            read.is_err(),
+            "a control character is refused as it is read"
+        );
+        assert_eq!(
+            serde_json::to_string(&WorkspaceName::default()).unwrap(),
+            "\"default\""
+        );
+        assert_eq!(WorkspaceName::of_directory("a\nb").as_str(), "a\u{FFFD}b");
+        assert_eq!(WorkspaceName::of_directory(""), WorkspaceName::default());
+        assert_eq!(
+            WorkspaceName::of_directory(&"x".repeat(300)).as_str().len(),
+            128
+        );
     }
 }

@@ -133,7 +133,7 @@ async fn a_task_has_one_live_session_at_a_time() {
     assert_eq!(
         err,
         ManagerError::TaskConflict {
-            workspace: first.workspace().to_string(),
+            workspace: first.workspace().clone(),
             task_id: task("dup"),
             session_id: first.id()
         }

@@ -53,6 +53,25 @@ fn a_workspace_name_with_a_nul_or_a_control_character_is_refused() {
     }
 }
 
+#[test]
+fn a_workspace_name_with_a_control_character_is_refused_on_the_command_line() {
+    let home = tempfile::tempdir().unwrap();
+    let out = ccmux(home.path())
+        .args(["attach", "-s", "evil\u{1b}]0;x"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("a workspace name is 1–128 characters"),
+        "{said}"
+    );
+    assert!(
+        !said.contains('\u{1b}'),
+        "the name is shown escaped: {said:?}"
+    );
+}
+
 fn recording_status(server: &Server, id: u64) -> u16 {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)

@@ -54,7 +54,7 @@ async fn stalled_client(manager: &Manager, dir: &std::path::Path) -> Channels {
         .expect("the in-process server says hello");
     let channels = connection.into_channels();
     let attach = Attach {
-        workspace: Some(ccmux::session::DEFAULT_WORKSPACE.to_string()),
+        workspace: Some(ccmux::session::WorkspaceName::default()),
         create: false,
         cwd: dir.to_path_buf(),
         config: None,

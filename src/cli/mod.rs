@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 pub use crate::server::args::GlobalArgs;
+use crate::session::{InvalidWorkspaceName, WorkspaceName};
 
 pub mod attach;
 
@@ -20,8 +21,8 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
     /// The workspace to show (default: the one of this directory's project).
-    #[arg(short = 's', long = "workspace", value_name = "NAME")]
-    pub workspace: Option<String>,
+    #[arg(short = 's', long = "workspace", value_name = "NAME", value_parser = workspace_name)]
+    pub workspace: Option<WorkspaceName>,
     /// When this starts a server: start it empty instead of restoring saved sessions.
     #[arg(long)]
     pub no_restore: bool,
@@ -48,8 +49,8 @@ pub enum Command {
     },
     /// Attach to a running workspace (default: the most recently used one).
     Attach {
-        #[arg(short = 's', long = "workspace", value_name = "NAME")]
-        workspace: Option<String>,
+        #[arg(short = 's', long = "workspace", value_name = "NAME", value_parser = workspace_name)]
+        workspace: Option<WorkspaceName>,
         /// The server on another machine, reached with ssh (see [remote] in the config).
         #[arg(short = 'H', long, value_name = "[USER@]HOST")]
         host: Option<String>,
@@ -134,4 +135,9 @@ pub enum ConfigCommand {
     Path,
     /// Print the merged configuration.
     Show,
+}
+
+/// A workspace name as typed: refused here when it could never be one.
+fn workspace_name(name: &str) -> Result<WorkspaceName, InvalidWorkspaceName> {
+    WorkspaceName::new(name)
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use crate::config::{Config, SessionEntry, Template};
 use crate::manager::{ManagerConfig, SessionLimits};
-use crate::session::{InvalidTaskId, ProfileKind, SessionConfig, TaskId};
+use crate::session::{InvalidTaskId, ProfileKind, SessionConfig, TaskId, WorkspaceName};
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ResolveError {
@@ -82,24 +82,19 @@ pub struct SessionRequest {
 
 /// The workspace a directory belongs to: named after the directory holding its project file
 /// (`ccmux.toml` here or above), else after the directory itself.
-pub fn workspace_name(dir: &Path) -> String {
+pub fn workspace_name(dir: &Path) -> WorkspaceName {
     let root = crate::config::find_project_file(dir)
         .and_then(|file| file.parent().map(Path::to_path_buf))
         .unwrap_or_else(|| dir.to_path_buf());
-    root.file_name().map_or_else(
-        || crate::session::DEFAULT_WORKSPACE.to_string(),
-        |name| name.to_string_lossy().into_owned(),
-    )
+    root.file_name()
+        .map_or_else(WorkspaceName::default, |name| {
+            WorkspaceName::of_directory(&name.to_string_lossy())
+        })
 }
 
-/// A workspace name someone gave: shown in lists and titles, so printable and short.
-fn checked_workspace(name: String) -> Result<String, ResolveError> {
-    let length = name.chars().count();
-    if (1..=128).contains(&length) && !name.chars().any(char::is_control) {
-        Ok(name)
-    } else {
-        Err(ResolveError::Workspace(name.escape_debug().to_string()))
-    }
+/// A workspace name someone gave.
+fn checked_workspace(name: String) -> Result<WorkspaceName, ResolveError> {
+    WorkspaceName::new(name).map_err(|e| ResolveError::Workspace(e.0))
 }
 
 impl From<&SessionEntry> for SessionRequest {

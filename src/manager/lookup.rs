@@ -20,7 +20,7 @@ impl Manager {
             .filter(|s| !s.state().is_ending())
             .collect();
         let pool = if live.is_empty() { named } else { live };
-        let mut workspaces: Vec<&str> = pool.iter().map(|s| s.workspace()).collect();
+        let mut workspaces: Vec<&str> = pool.iter().map(|s| s.workspace().as_str()).collect();
         workspaces.sort_unstable();
         workspaces.dedup();
         match (workspaces.len(), pool.iter().map(|s| s.id()).max()) {

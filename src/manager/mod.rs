@@ -21,7 +21,7 @@ use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use crate::session::event::Event;
 use crate::session::{
     Ending, Session, SessionConfig, SessionError, SessionId, SessionInfo, SessionState, TaskId,
-    TerminalSize,
+    TerminalSize, WorkspaceName,
 };
 use commands::CommandLog;
 use registry::{Registry, Request};
@@ -86,7 +86,7 @@ pub enum ManagerError {
          terminate it first"
     )]
     TaskConflict {
-        workspace: String,
+        workspace: WorkspaceName,
         task_id: TaskId,
         session_id: SessionId,
     },
@@ -223,7 +223,7 @@ impl Manager {
     }
 
     /// The live session of a task in a workspace, if any: task ids are unique per workspace.
-    pub fn find_task(&self, workspace: &str, task_id: &TaskId) -> Option<Session> {
+    pub fn find_task(&self, workspace: &WorkspaceName, task_id: &TaskId) -> Option<Session> {
         self.shared
             .registry
             .borrow()
@@ -325,19 +325,16 @@ impl Manager {
     }
 
     /// The names of the workspaces that have sessions, sorted.
-    pub fn workspaces(&self) -> Vec<String> {
-        let mut names: Vec<String> = self
-            .list()
-            .iter()
-            .map(|s| s.workspace().to_string())
-            .collect();
+    pub fn workspaces(&self) -> Vec<WorkspaceName> {
+        let mut names: Vec<WorkspaceName> =
+            self.list().iter().map(|s| s.workspace().clone()).collect();
         names.sort();
         names.dedup();
         names
     }
 
     /// A workspace's sessions, oldest first.
-    pub fn workspace_sessions(&self, workspace: &str) -> Vec<Session> {
+    pub fn workspace_sessions(&self, workspace: &WorkspaceName) -> Vec<Session> {
         self.list()
             .into_iter()
             .filter(|s| s.workspace() == workspace)

@@ -10,7 +10,7 @@ use tokio::time::sleep_until;
 use super::{ManagerConfig, ManagerError};
 use crate::session::event::{CommandSink, Event, Notifier, StateNote};
 use crate::session::{
-    Ending, Session, SessionConfig, SessionId, SessionServices, SessionState, TaskId,
+    Ending, Session, SessionConfig, SessionId, SessionServices, SessionState, TaskId, WorkspaceName,
 };
 
 pub enum Request {
@@ -59,7 +59,7 @@ fn is_live(session: &Session) -> bool {
 }
 
 impl Registry {
-    pub fn live_for_task(&self, workspace: &str, task_id: &TaskId) -> Option<&Session> {
+    pub fn live_for_task(&self, workspace: &WorkspaceName, task_id: &TaskId) -> Option<&Session> {
         self.sessions
             .values()
             .find(|s| s.workspace() == workspace && s.task_id() == task_id && is_live(s))

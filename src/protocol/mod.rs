@@ -24,7 +24,7 @@ use crate::screen::Frame;
 use crate::screen::history::{Direction, Point};
 use crate::screen::input::Input;
 use crate::screen::styled::Row;
-use crate::session::{SessionId, SessionInfo, TerminalSize};
+use crate::session::{SessionId, SessionInfo, TerminalSize, WorkspaceName};
 
 /// Bumped whenever a message changes shape.
 pub const VERSION: u32 = 5;
@@ -133,7 +133,7 @@ pub enum ClientMessage {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Attach {
     /// `None`: the workspace `cwd` belongs to when `create`, else the most recently used one.
-    pub workspace: Option<String>,
+    pub workspace: Option<WorkspaceName>,
     /// Start the workspace (its project's configured sessions, or `run`) when it is missing.
     pub create: bool,
     /// Where the client runs: the project whose config describes the workspace.
@@ -175,8 +175,8 @@ pub enum ServerMessage {
     },
     /// The client now shows this workspace; its sessions and their terminals follow.
     Attached {
-        workspace: String,
-        workspaces: Vec<String>,
+        workspace: WorkspaceName,
+        workspaces: Vec<WorkspaceName>,
         api: Option<SocketAddr>,
     },
     /// The attached workspace's sessions, sent whenever one starts, ends or changes state.
@@ -238,7 +238,7 @@ pub enum ServerMessage {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WorkspaceListing {
-    pub name: String,
+    pub name: WorkspaceName,
     pub sessions: Vec<SessionInfo>,
 }
 

@@ -27,6 +27,7 @@ use crate::config::limits::SocketLimits;
 use crate::config::{self, SessionRequest};
 use crate::manager::{ClientId, Manager};
 use crate::protocol::NewSession;
+use crate::session::WorkspaceName;
 pub use accept::serve_in_process;
 pub use reload::Reloader;
 use runtime::{Context, Running, StartError, start_session, stop_signal};
@@ -61,7 +62,7 @@ pub struct Hub {
     /// Most frames a second a client is sent (`ui.frame_cap`).
     pub frame_cap: u32,
     /// Workspaces by last use, most recent last.
-    recent: Mutex<Vec<String>>,
+    recent: Mutex<Vec<WorkspaceName>>,
     /// `Some(reason)` once the server is going away.
     stop: watch::Sender<Option<String>>,
     next_client: AtomicU64,
@@ -129,15 +130,15 @@ impl Hub {
         self.clients_changed.notify_one();
     }
 
-    fn used(&self, workspace: &str) {
+    fn used(&self, workspace: &WorkspaceName) {
         self.attached.send_replace(true);
         let mut recent = self.recent.lock();
         recent.retain(|w| w != workspace);
-        recent.push(workspace.to_string());
+        recent.push(workspace.clone());
     }
 
     /// The most recently attached of `existing`, else the first of them.
-    fn most_recent(&self, existing: &[String]) -> Option<String> {
+    fn most_recent(&self, existing: &[WorkspaceName]) -> Option<WorkspaceName> {
         let recent = self.recent.lock();
         recent
             .iter()
@@ -152,7 +153,7 @@ impl Hub {
     async fn create(
         &self,
         new: NewSession,
-        workspace: String,
+        workspace: WorkspaceName,
         tokens: &crate::protocol::Tokens,
     ) -> Result<(), CreateError> {
         let cwd = new.project_path;
@@ -163,7 +164,7 @@ impl Hub {
             project_path: Some(cwd.clone()),
             command: new.command,
             template: new.template,
-            workspace: Some(workspace),
+            workspace: Some(workspace.into()),
             token_env: config::TokenEnv::Client(tokens.0.clone()),
             ..SessionRequest::default()
         };

@@ -7,6 +7,7 @@ use std::time::Duration;
 use crate::manager::Manager;
 use crate::protocol::ServerMessage;
 use crate::server::outbox::Outbox;
+use crate::session::WorkspaceName;
 
 const INTERVAL: Duration = Duration::from_secs(2);
 
@@ -14,7 +15,7 @@ const INTERVAL: Duration = Duration::from_secs(2);
 pub struct UsageFeed(tokio::task::JoinHandle<()>);
 
 impl UsageFeed {
-    pub fn start(manager: Manager, workspace: String, out: Outbox) -> Self {
+    pub fn start(manager: Manager, workspace: WorkspaceName, out: Outbox) -> Self {
         Self(tokio::spawn(async move {
             let mut ticks = tokio::time::interval(INTERVAL);
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

@@ -10,12 +10,13 @@ use crate::config::{self, Flags, SessionRequest, TokenEnv};
 use crate::protocol::Attach;
 use crate::server::Hub;
 use crate::server::runtime::start_session;
+use crate::session::WorkspaceName;
 
 /// Why an attach found nothing to show.
 #[derive(Debug, thiserror::Error)]
 pub enum AttachError {
     #[error("no workspace named `{0}`; `ccmux ls` lists them")]
-    Unknown(String),
+    Unknown(WorkspaceName),
     #[error("no workspaces are running; `ccmux` starts one")]
     None,
     #[error("{0}")]
@@ -25,7 +26,7 @@ pub enum AttachError {
 /// The workspace an attach asks for, started first when it must be. Returns its name and what
 /// the user should hear: a project file that was ignored, sessions that did not start, a
 /// shell started in place of `claude`.
-pub async fn open(hub: &Hub, attach: &Attach) -> Result<(String, Vec<String>), AttachError> {
+pub async fn open(hub: &Hub, attach: &Attach) -> Result<(WorkspaceName, Vec<String>), AttachError> {
     let existing = hub.manager.workspaces();
     let name = match (&attach.workspace, attach.create) {
         (Some(name), _) => name.clone(),
@@ -60,7 +61,7 @@ pub async fn open(hub: &Hub, attach: &Attach) -> Result<(String, Vec<String>), A
 /// what `ccmux` after `ccmux trust` (or after a new `[[session]]`) is for.
 async fn start_missing(
     hub: &Hub,
-    name: &str,
+    name: &WorkspaceName,
     attach: &Attach,
     sessions: &[crate::session::Session],
 ) -> Result<Vec<String>, AttachError> {
@@ -91,7 +92,7 @@ fn load(attach: &Attach) -> Result<config::LoadedConfig, AttachError> {
 /// Starts `requests` in the workspace `name`; returns why any did not start.
 async fn start_all(
     hub: &Hub,
-    name: &str,
+    name: &WorkspaceName,
     config: &config::Config,
     requests: Vec<SessionRequest>,
     attach: &Attach,
@@ -101,7 +102,7 @@ async fn start_all(
         request.workspace = Some(name.to_string());
         request.token_env = TokenEnv::Client(attach.tokens.0.clone());
         if let Err(problem) = start_session(&hub.manager, config, request, &attach.cwd).await {
-            tracing::warn!(%problem, workspace = name, "a configured session did not start");
+            tracing::warn!(%problem, workspace = %name, "a configured session did not start");
             problems.push(problem.to_string());
         }
     }
@@ -111,7 +112,11 @@ async fn start_all(
 /// Starts a workspace: the `--` command, else the project's autostart sessions, else one
 /// session running the default command (also when the project file is not trusted, so the user
 /// is not left without a workspace).
-async fn start(hub: &Hub, name: &str, attach: &Attach) -> Result<Vec<String>, AttachError> {
+async fn start(
+    hub: &Hub,
+    name: &WorkspaceName,
+    attach: &Attach,
+) -> Result<Vec<String>, AttachError> {
     let loaded = load(attach)?;
     let mut problems = Vec::from_iter(loaded.untrusted_notice());
     let config = loaded.config;

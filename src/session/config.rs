@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 pub use crate::ids::{
     InvalidTaskId, MAX_TERMINAL_COLS, MAX_TERMINAL_ROWS, MIN_TERMINAL_DIM, SizeOutOfRange,
-    TASK_ID_PATTERN, TaskId, TerminalSize,
+    TASK_ID_PATTERN, TaskId, TerminalSize, WorkspaceName,
 };
 use crate::session::command::CommandRecord;
 use crate::session::conversation::Conversation;
@@ -21,9 +21,6 @@ pub const MAX_EXEC_STRING: usize = 64 * 1024;
 pub const MAX_EXEC_TOTAL: usize = 256 * 1024;
 /// Most arguments, and apart from them added variables: each costs a pointer besides its bytes.
 pub const MAX_EXEC_COUNT: usize = 1024;
-
-/// The workspace of a session that names none.
-pub const DEFAULT_WORKSPACE: &str = "default";
 
 /// Everything needed to start one session.
 #[derive(Clone)]
@@ -47,7 +44,7 @@ pub struct SessionConfig {
     /// Rows of history kept above the screen.
     pub scrollback: usize,
     /// The workspace the session belongs to: the sessions of one project, shown together.
-    pub workspace: String,
+    pub workspace: WorkspaceName,
     /// Claude Code's conversation; `None` lets the session choose (see `Conversation`).
     pub conversation: Option<Conversation>,
     /// The variable `auth_token` was read from, so a restarted server can read it again.
@@ -83,7 +80,7 @@ impl SessionConfig {
             profile: None,
             custom_profile: None,
             scrollback: 10_000,
-            workspace: DEFAULT_WORKSPACE.to_string(),
+            workspace: WorkspaceName::default(),
             conversation: None,
             auth_token_env: None,
             profile_name: None,

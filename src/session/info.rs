@@ -9,7 +9,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::conversation;
-use super::{SessionState, TaskId, TerminalSize};
+use super::{SessionState, TaskId, TerminalSize, WorkspaceName};
 pub use crate::ids::SessionId;
 
 /// What changes over a session's life, published by its actor.
@@ -47,7 +47,7 @@ pub struct SessionStatus {
 pub struct SessionInfo {
     pub session_id: SessionId,
     pub task_id: TaskId,
-    pub workspace: String,
+    pub workspace: WorkspaceName,
     pub project_path: PathBuf,
     pub command: Vec<String>,
     /// The detector profile's name.
@@ -69,7 +69,7 @@ pub struct SessionInfo {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Recipe {
     pub task_id: TaskId,
-    pub workspace: String,
+    pub workspace: WorkspaceName,
     pub project_path: PathBuf,
     pub command: Vec<String>,
     pub environment_names: Vec<String>,

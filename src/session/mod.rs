@@ -51,8 +51,9 @@ use chrono::{DateTime, Utc};
 use parking_lot::Mutex;
 use tokio::sync::{mpsc, oneshot, watch};
 
+pub use crate::ids::{InvalidWorkspaceName, WorkspaceName};
 pub use command::{CommandRecord, CommandResult, PendingCommand};
-pub use config::{DEFAULT_WORKSPACE, InvalidTaskId, SessionConfig, TaskId, TerminalSize};
+pub use config::{InvalidTaskId, SessionConfig, TaskId, TerminalSize};
 pub use error::SessionError;
 pub use info::{Recipe, Resources, SessionId, SessionInfo, SessionStatus};
 pub use output::{OutputType, SessionOutput};
@@ -72,7 +73,7 @@ struct Inner {
     id: SessionId,
     recipe: Recipe,
     task_id: TaskId,
-    workspace: String,
+    workspace: WorkspaceName,
     project_path: PathBuf,
     command: Vec<String>,
     profile: String,
@@ -214,7 +215,7 @@ impl Session {
         &self.inner.recipe
     }
 
-    pub fn workspace(&self) -> &str {
+    pub fn workspace(&self) -> &WorkspaceName {
         &self.inner.workspace
     }
 

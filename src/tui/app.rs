@@ -16,7 +16,7 @@ use crate::config::{Config, Keymap, Layout};
 use crate::keys::chord_matches;
 use crate::protocol::ClientMessage;
 use crate::screen::input::Input;
-use crate::session::{SessionId, SessionState, TerminalSize};
+use crate::session::{SessionId, SessionState, TerminalSize, WorkspaceName};
 use crate::tui::ack::Acks;
 use crate::tui::attention::Attention;
 use crate::tui::link::Link;
@@ -56,8 +56,9 @@ pub struct App {
     pub keymap: Keymap,
     pub cwd: PathBuf,
     pub api_addr: Option<SocketAddr>,
-    pub workspace: String,
-    pub workspaces: Vec<String>,
+    /// The workspace shown, once the server said which.
+    pub workspace: Option<WorkspaceName>,
+    pub workspaces: Vec<WorkspaceName>,
     /// The workspace's sessions as this client sees them, oldest first.
     pub panes: Vec<Pane>,
     /// The size last asked for each pane, so a size is sent once, not every frame.
@@ -127,7 +128,7 @@ impl App {
             config,
             cwd,
             api_addr: None,
-            workspace: String::new(),
+            workspace: None,
             workspaces: Vec::new(),
             panes: Vec::new(),
             asked_sizes: HashMap::new(),

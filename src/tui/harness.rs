@@ -21,7 +21,10 @@ use crate::tui::canvas::Canvas;
 use crate::tui::draw::draw;
 
 /// The workspace the harness's sessions belong to.
-const WORKSPACE: &str = "harness";
+/// The workspace the harness's sessions share.
+fn workspace() -> crate::session::WorkspaceName {
+    crate::session::WorkspaceName::new("harness").expect("a valid name")
+}
 
 pub struct Harness {
     pub app: App,
@@ -49,7 +52,7 @@ impl Harness {
             let mut config = SessionConfig::new(task, dir.path())
                 .with_command(["sh", "-c", script])
                 .with_profile(ProfileKind::Generic);
-            config.workspace = WORKSPACE.to_string();
+            config.workspace = workspace();
             sessions.push(manager.create_session(config).await.unwrap());
         }
         let connection = crate::client::handshake(crate::server::serve_in_process(manager))
@@ -58,7 +61,7 @@ impl Harness {
         let channels = connection.into_channels();
         let (to_server, from_server) = (channels.to_server, channels.from_server);
         let attach = Attach {
-            workspace: Some(WORKSPACE.to_string()),
+            workspace: Some(workspace()),
             create: false,
             cwd: dir.path().to_path_buf(),
             config: None,

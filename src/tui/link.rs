@@ -215,9 +215,8 @@ impl App {
         // The new connection numbers its frames afresh.
         self.acks = Default::default();
         self.message = None;
-        let workspace = Some(self.workspace.clone()).filter(|w| !w.is_empty());
         self.request(ClientMessage::Attach(Attach {
-            workspace,
+            workspace: self.workspace.clone(),
             create: false,
             cwd: self.cwd.clone(),
             config: None,

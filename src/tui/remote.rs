@@ -17,7 +17,7 @@ impl App {
                 workspaces,
                 api,
             } => {
-                self.workspace = workspace;
+                self.workspace = Some(workspace);
                 self.workspaces = workspaces;
                 self.api_addr = api;
                 self.panes.clear();

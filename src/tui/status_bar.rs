@@ -9,6 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::config::Action;
+use crate::session::WorkspaceName;
 use crate::tui::app::{App, Mode};
 use crate::tui::link::split_pane_id;
 use crate::tui::pane::Pane as Session;
@@ -18,7 +19,8 @@ use crate::tui::render::{state_glyph, state_style};
 /// question or a notice. What the user must read comes before the sessions, so a narrow screen
 /// cuts the session list rather than the question.
 pub fn status_line<'a>(app: &App, sessions: &[Session]) -> Paragraph<'a> {
-    let place = format!(" [{}] ", app.link.place(&app.workspace));
+    let workspace = app.workspace.as_ref().map_or("", WorkspaceName::as_str);
+    let place = format!(" [{}] ", app.link.place(workspace));
     let mut spans = vec![Span::styled(place, Style::default().fg(Color::Cyan))];
     if app.zoom {
         spans.push(Span::styled("[zoom] ", Style::default().fg(Color::Cyan)));

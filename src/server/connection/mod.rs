@@ -24,7 +24,7 @@ use crate::server::screens::Screens;
 use crate::server::usage_feed::UsageFeed;
 use crate::server::{Hub, workspace};
 use crate::session::dialog::Choice;
-use crate::session::{Session, SessionError, SessionId, SessionInfo};
+use crate::session::{Session, SessionError, SessionId, SessionInfo, WorkspaceName};
 use crate::socket_stream::WriteHalf;
 
 mod screen_requests;
@@ -95,7 +95,7 @@ struct Connection {
     out: Outgoing,
     /// Set once it shows a workspace: from then on it may stay silent (see `intake`).
     attached: Arc<AtomicBool>,
-    workspace: Option<String>,
+    workspace: Option<WorkspaceName>,
     screens: Screens,
     /// The sessions the client draws, when it said; `None`: all of the workspace's.
     shown: Option<HashSet<SessionId>>,
@@ -338,7 +338,7 @@ impl Connection {
     }
 
     /// Attaches the client to `workspace`: its sessions, then their screens.
-    async fn show(&mut self, workspace: String) {
+    async fn show(&mut self, workspace: WorkspaceName) {
         self.screens.show(&[]);
         self.shown = None;
         self.last_sent.clear();
