@@ -176,11 +176,14 @@ impl JsonSchema for WorkspaceName {
             "type": "string",
             "minLength": 1,
             "maxLength": 128,
-            "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*$",
+            "pattern": WORKSPACE_NAME_PATTERN,
             "description": "1–128 characters, none of them a control character.",
         })
     }
 }
+
+/// What [`WorkspaceName::new`] accepts besides its length, as a JSON Schema pattern.
+pub const WORKSPACE_NAME_PATTERN: &str = r"^[^\u0000-\u001f\u007f-\u009f]*$";
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("a workspace name is 1–128 characters, none of them a control character (got \"{0}\")")]

@@ -91,7 +91,7 @@ fn workspace_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
         "type": ["string", "null"],
         "minLength": 1,
         "maxLength": 128,
-        "pattern": r"^[^\u0000-\u001f\u007f-\u009f]*$",
+        "pattern": crate::ids::WORKSPACE_NAME_PATTERN,
         "description": "The workspace to join; by default the one of the project the session works in. No control characters.",
     })
 }
