@@ -27,15 +27,13 @@ pub struct Acks {
 }
 
 impl Acks {
-    /// Frame `frame` was taken; returns the acknowledgement to send now, if the window is full.
-    pub fn took(&mut self, frame: u64, now: Instant) -> Option<u64> {
+    /// Frame `frame` was taken at `now`; says whether the window is full, so that the
+    /// acknowledgement must go at once.
+    pub fn took(&mut self, frame: u64, now: Instant) -> bool {
         self.taken = Some(frame);
         self.count += 1;
         self.due.get_or_insert(now + ACK_DELAY);
-        if self.count >= WINDOW {
-            return self.flush();
-        }
-        None
+        self.count >= WINDOW
     }
 
     /// When the acknowledgement waiting must go.
@@ -59,13 +57,10 @@ mod tests {
     fn a_frame_is_acknowledged_after_the_delay_unless_the_window_fills() {
         let now = Instant::now();
         let mut acks = Acks::default();
-        assert_eq!(acks.took(7, now), None, "room for one more: it waits");
+        assert!(!acks.took(7, now), "room for one more: it waits");
         assert_eq!(acks.due(), Some(now + ACK_DELAY));
-        assert_eq!(
-            acks.took(8, now),
-            Some(8),
-            "the window is full: at once, both covered"
-        );
+        assert!(acks.took(8, now), "the window is full: at once");
+        assert_eq!(acks.flush(), Some(8), "both covered");
         assert_eq!(acks.due(), None);
         assert_eq!(acks.flush(), None, "nothing is acknowledged twice");
 

@@ -30,8 +30,8 @@ impl App {
             ServerMessage::Sessions { sessions } => return self.on_sessions(sessions),
             ServerMessage::Frame { frame, screens } => {
                 self.on_frame(screens);
-                if let Some(frame) = self.acks.took(frame, Instant::now()) {
-                    self.request(ClientMessage::FrameTaken { frame });
+                if self.acks.took(frame, Instant::now()) {
+                    self.acknowledge();
                 }
             }
             ServerMessage::Page { session, rows, .. } => {
