@@ -21,7 +21,7 @@ use crate::session::config::{
     MAX_EXEC_COUNT, MAX_EXEC_STRING, MAX_EXEC_TOTAL, MAX_TERMINAL_COLS, MAX_TERMINAL_ROWS,
     MIN_TERMINAL_DIM,
 };
-use crate::session::{SessionInfo, TaskId};
+use crate::session::{SessionInfo, TaskId, WorkspaceName};
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -174,7 +174,11 @@ pub async fn create(
         // A template's `auth_token_env`: the API's caller sent no environment.
         token_env: crate::config::TokenEnv::Server,
         template: body.template,
-        workspace: body.workspace,
+        workspace: body
+            .workspace
+            .map(WorkspaceName::new)
+            .transpose()
+            .map_err(|e| ApiError::invalid("workspace", e))?,
         worktree: body.worktree,
         hooks: body.hooks,
         policy: body.policy,

@@ -89,7 +89,6 @@ fn resolve_field(e: &ResolveError) -> &'static str {
         ResolveError::UnknownProfile(_) => "profile",
         ResolveError::UnknownTemplate(_) | ResolveError::Worktree(_) => "template",
         ResolveError::MissingTokenVariable(_) => "auth_token_env",
-        ResolveError::Workspace(_) => "workspace",
     }
 }
 

@@ -21,8 +21,6 @@ pub enum ResolveError {
     MissingTokenVariable(String),
     #[error(transparent)]
     Worktree(#[from] crate::worktree::WorktreeError),
-    #[error("workspace `{0}` must be 1–128 characters, none of them a control character")]
-    Workspace(String),
 }
 
 /// Whose environment an `auth_token_env` names a variable of: whoever asked for the session.
@@ -69,7 +67,7 @@ pub struct SessionRequest {
     pub token_env: TokenEnv,
     pub template: Option<String>,
     /// The workspace to join; by default the one of the project the session works in.
-    pub workspace: Option<String>,
+    pub workspace: Option<WorkspaceName>,
     /// Run in a git worktree of the project (see `crate::worktree`).
     pub worktree: Option<crate::worktree::WorktreeOption>,
     /// Claude Code hooks (default on) and permission policies (default on).
@@ -90,11 +88,6 @@ pub fn workspace_name(dir: &Path) -> WorkspaceName {
         .map_or_else(WorkspaceName::default, |name| {
             WorkspaceName::of_directory(&name.to_string_lossy())
         })
-}
-
-/// A workspace name someone gave.
-fn checked_workspace(name: String) -> Result<WorkspaceName, ResolveError> {
-    WorkspaceName::new(name).map_err(|e| ResolveError::Workspace(e.0))
 }
 
 impl From<&SessionEntry> for SessionRequest {
@@ -191,7 +184,7 @@ impl Config {
             config.worktree = name.map(crate::worktree::Placement::Asked);
         }
         config.workspace = match request.workspace {
-            Some(name) => checked_workspace(name)?,
+            Some(name) => name,
             None => workspace_name(&config.project_path),
         };
         if request.restore_secrets == Some(false) {

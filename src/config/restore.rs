@@ -39,7 +39,7 @@ impl Config {
                 .then(|| recipe.auth_token_env.clone())
                 .flatten(),
             token_env: super::TokenEnv::Server,
-            workspace: Some(recipe.workspace.to_string()),
+            workspace: Some(recipe.workspace.clone()),
             worktree: recipe
                 .worktree
                 .clone()

@@ -154,7 +154,6 @@ impl From<ResolveError> for ApiError {
             ResolveError::UnknownProfile(_) => "profile",
             ResolveError::UnknownTemplate(_) => "template",
             ResolveError::MissingTokenVariable(_) => "auth_token_env",
-            ResolveError::Workspace(_) => "workspace",
             ResolveError::Worktree(e) => return e.clone().into(),
         };
         Self::invalid(field, e)

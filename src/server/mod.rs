@@ -164,7 +164,7 @@ impl Hub {
             project_path: Some(cwd.clone()),
             command: new.command,
             template: new.template,
-            workspace: Some(workspace.into()),
+            workspace: Some(workspace),
             token_env: config::TokenEnv::Client(tokens.0.clone()),
             ..SessionRequest::default()
         };

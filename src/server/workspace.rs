@@ -99,7 +99,7 @@ async fn start_all(
 ) -> Vec<String> {
     let mut problems = Vec::new();
     for mut request in requests {
-        request.workspace = Some(name.to_string());
+        request.workspace = Some(name.clone());
         request.token_env = TokenEnv::Client(attach.tokens.0.clone());
         if let Err(problem) = start_session(&hub.manager, config, request, &attach.cwd).await {
             tracing::warn!(%problem, workspace = %name, "a configured session did not start");
