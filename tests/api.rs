@@ -5,6 +5,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::fixture;
+use common::fixture_api::wait_for_screen;
 use common::server::{Server, TOKEN, start_server};
 use serde_json::{Value, json};
 
@@ -794,19 +795,6 @@ fn start_raw(server: &Server, task: &str, dir: &std::path::Path, script: &str, r
     let id = info["session_id"].as_u64().unwrap();
     wait_for_screen(server, id, ready);
     id
-}
-
-fn wait_for_screen(server: &Server, id: u64, text: &str) {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while !server
-        .call("GET", &format!("/api/v1/sessions/{id}/screen"), None)
-        .1
-        .to_string()
-        .contains(text)
-    {
-        assert!(Instant::now() < deadline, "{text:?} never showed");
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 #[test]

@@ -85,6 +85,15 @@ pub fn screen(server: &Server, id: u64) -> String {
         .join("\n")
 }
 
+/// Waits until session `id`'s screen shows `text`.
+pub fn wait_for_screen(server: &Server, id: u64, text: &str) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !screen(server, id).contains(text) {
+        assert!(Instant::now() < deadline, "{text:?} never showed");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// The value of `name` in the environment of process `pid`.
 pub fn environ(pid: u64, name: &str) -> Option<String> {
     let raw = std::fs::read(format!("/proc/{pid}/environ")).unwrap();
