@@ -302,3 +302,56 @@ fn an_api_resize_holds_until_a_client_types_into_the_session() {
         "typing takes the pane back to the client's size",
     );
 }
+
+#[test]
+fn keys_typed_in_a_client_are_logged_recorded_and_start_the_command() {
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join("config/ccmux");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(
+        config.join("config.toml"),
+        "[recording]\nrecord_input = true\n",
+    )
+    .unwrap();
+    let project = project_with_shells(home.path(), &["typed"]);
+    let tmux = Tmux::start(home, project.path(), &[], (100, 30));
+    tmux.wait_for(|s| s.contains("typed ● ready"), "the session starts");
+    let ctl = |args: &[&str]| {
+        let out = tmux.ccmux().arg("ctl").args(args).output().unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    tmux.text("sleep 3; echo slept-$((6*7))");
+    tmux.keys(&["Enter"]);
+    let state = || {
+        let list: serde_json::Value = serde_json::from_str(&ctl(&["--json", "list"])).unwrap();
+        list["sessions"][0]["state"].as_str().unwrap().to_string()
+    };
+    wait_until(
+        || state() == "busy",
+        "the Enter typed in the client starts the command",
+    );
+    tmux.wait_for(|s| s.contains("slept-42"), "the command runs");
+    // One entry a key, as they were typed.
+    let logged: String = ctl(&["--json", "output", "1", "--type", "input"])
+        .lines()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
+        .map(|entry| entry["content"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        logged.contains("sleep 3; echo slept-$((6*7))"),
+        "{logged:?}"
+    );
+    let recorded = ctl(&["record", "1"]);
+    let typed: String = recorded
+        .lines()
+        .skip(1)
+        .filter_map(|line| serde_json::from_str::<(f64, String, String)>(line).ok())
+        .filter(|(_, kind, _)| kind == "i")
+        .map(|(_, _, keys)| keys)
+        .collect();
+    assert!(
+        typed.contains("sleep 3; echo slept-$((6*7))\r"),
+        "{typed:?}"
+    );
+}

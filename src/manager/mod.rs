@@ -4,6 +4,7 @@
 //! may start (task conflicts, the session limit) so those checks cannot race. Reads go to the
 //! snapshot it publishes; commands, keys and resizes go straight to the session.
 
+mod clients;
 mod commands;
 mod insight;
 mod lookup;
@@ -244,44 +245,6 @@ impl Manager {
         let session = self.get(id)?;
         self.shared.sizes.lock().api_resized(id);
         Ok(session.resize(size).await?)
-    }
-
-    /// A client shows the session at `size`; the session takes it if that client decides.
-    pub async fn client_shows(
-        &self,
-        client: ClientId,
-        id: SessionId,
-        size: TerminalSize,
-    ) -> Result<(), ManagerError> {
-        let session = self.get(id)?;
-        let apply = self.shared.sizes.lock().client_shows(client, id, size);
-        match apply {
-            Some(size) if size != session.terminal_size() => Ok(session.resize(size).await?),
-            _ => Ok(()),
-        }
-    }
-
-    /// Keys from a client: the session first takes that client's size, then the keys.
-    pub async fn client_input(
-        &self,
-        client: ClientId,
-        id: SessionId,
-        bytes: Vec<u8>,
-    ) -> Result<(), ManagerError> {
-        let session = self.get(id)?;
-        let apply = self.shared.sizes.lock().client_typed(client, id);
-        if let Some(size) = apply.filter(|s| *s != session.terminal_size()) {
-            session.resize(size).await?;
-        }
-        Ok(session.send_input(bytes).await?)
-    }
-
-    /// A client left: it no longer decides sizes; sessions since forgotten are dropped too.
-    pub fn client_left(&self, client: ClientId) {
-        let registry = self.shared.registry.borrow().clone();
-        let mut sizes = self.shared.sizes.lock();
-        sizes.client_left(client);
-        sizes.retain_sessions(|id| registry.sessions.contains_key(&id));
     }
 
     pub async fn interrupt(&self, id: SessionId) -> Result<(), ManagerError> {

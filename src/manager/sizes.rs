@@ -51,6 +51,11 @@ impl SizeOwners {
         (previous != Some(Owner::Client(client))).then_some(wanted)?
     }
 
+    /// Whether `client` decides `session`'s size: its keys take no resize first.
+    pub fn decides(&self, client: ClientId, session: SessionId) -> bool {
+        self.owner.get(&session) == Some(&Owner::Client(client))
+    }
+
     /// The API set the size; it holds until a client types.
     pub fn api_resized(&mut self, session: SessionId) {
         self.owner.insert(session, Owner::Api);

@@ -7,6 +7,8 @@
 //!   taken as they come, never allocated for a length a peer merely announced.
 //! - The requests read but not yet carried out hold at most `socket_buffer_bytes`, which is also
 //!   the largest frame taken; a client over it is disconnected.
+//! - An attached client's key read while none of its requests waits goes to its program from
+//!   here (`keystrokes.rs`): it overtakes nothing, and waits for no other task.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -17,11 +19,19 @@ use tokio::time::{Instant, timeout_at};
 
 use crate::config::limits::SocketLimits;
 use crate::protocol::{self, ClientMessage};
+use crate::server::keystrokes::Keystrokes;
 
 /// A request read, and the room it takes in its client's budget until it is carried out.
 pub struct Request {
     pub message: ClientMessage,
     _room: OwnedSemaphorePermit,
+}
+
+/// A request as it was read.
+struct Read {
+    request: Request,
+    /// Every request read before it had been carried out when it came.
+    alone: bool,
 }
 
 /// Why a client's requests stopped.
@@ -46,25 +56,31 @@ pub async fn read_requests(
     mut reader: impl AsyncRead + Unpin,
     limits: SocketLimits,
     attached: Arc<AtomicBool>,
+    keys: Keystrokes,
     requests: mpsc::Sender<Request>,
 ) {
     let budget = Arc::new(Semaphore::new(limits.buffer_bytes));
     let mut hello_by = Some(Instant::now() + limits.hello);
     loop {
-        let request = next(&mut reader, &limits, &attached, hello_by, &budget).await;
-        match request {
-            Ok(request) => {
-                if requests.send(request).await.is_err() {
-                    return;
+        let read = next(&mut reader, &limits, &attached, hello_by, &budget).await;
+        hello_by = None;
+        let request = match read {
+            Ok(Read { request, alone }) if alone && attached.load(Ordering::Acquire) => {
+                match keys.type_now(request.message) {
+                    Some(message) => Request { message, ..request },
+                    None => continue,
                 }
             }
+            Ok(Read { request, .. }) => request,
             Err(Stop::Closed) => return,
             Err(why) => {
                 tracing::info!(reason = %why, "a socket client was disconnected");
                 return;
             }
+        };
+        if requests.send(request).await.is_err() {
+            return;
         }
-        hello_by = None;
     }
 }
 
@@ -74,11 +90,14 @@ async fn next(
     attached: &AtomicBool,
     hello_by: Option<Instant>,
     budget: &Arc<Semaphore>,
-) -> Result<Request, Stop> {
+) -> Result<Read, Stop> {
     let len = frame_length(reader, limits, attached, hello_by).await?;
     if len > limits.buffer_bytes {
         return Err(Stop::TooLarge(len));
     }
+    // Only this task takes room, so once all of it is free it stays so until this request
+    // is handed on.
+    let alone = budget.available_permits() == limits.buffer_bytes;
     // Waits for earlier requests of this client to be carried out: no more than the budget
     // is ever held for it.
     let room = budget
@@ -97,10 +116,11 @@ async fn next(
         Ok(Ok(_)) => {}
     }
     let message = protocol::decode(&body).map_err(|e| Stop::Undecodable(e.to_string()))?;
-    Ok(Request {
+    let request = Request {
         message,
         _room: room,
-    })
+    };
+    Ok(Read { request, alone })
 }
 
 /// The next frame's length, within the hello's deadline or the idle limit.

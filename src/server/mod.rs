@@ -7,6 +7,7 @@ mod connection;
 mod hooks;
 pub mod info;
 mod intake;
+mod keystrokes;
 mod outbox;
 mod reload;
 pub mod runtime;

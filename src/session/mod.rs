@@ -85,6 +85,8 @@ struct Inner {
     /// Told whenever output was parsed into the terminal.
     screen: ScreenListeners,
     control: mpsc::Sender<Control>,
+    /// The program's input, shared with the actor: keys typed by a client go straight in.
+    input: input::InputSender,
     recording: Option<tap::CurrentFile>,
 }
 
@@ -144,6 +146,7 @@ impl Session {
             services.reaper(),
         )?;
         let pid = spawned.pid;
+        let input = spawned.input.clone();
         let profile = config.detector_profile().name;
         let (control, status) =
             actor::start(id, &config, terminal.clone(), notifier, spawned, hooked);
@@ -184,6 +187,7 @@ impl Session {
                 status,
                 screen,
                 control,
+                input,
                 recording: recording.map(|r| r.current_file()),
             }),
         })
@@ -316,6 +320,21 @@ impl Session {
         let bytes = bytes.into();
         self.request(|reply| Control::Input { bytes, reply })
             .await?
+    }
+
+    /// Writes keys a client typed to the program at once, from the caller's task: the actor
+    /// is told afterwards (the log, the recording, Enter), so a key waits for no other task.
+    /// Gives the keys back unwritten when they cannot go this way (the actor's queue is full,
+    /// the input queue is, or the program is gone); `send_input` then takes them and says why.
+    pub fn type_now(&self, bytes: Vec<u8>) -> Result<(), Vec<u8>> {
+        let Ok(note) = self.inner.control.try_reserve() else {
+            return Err(bytes);
+        };
+        if self.inner.input.send(&bytes).is_err() {
+            return Err(bytes);
+        }
+        note.send(Control::Typed { bytes });
+        Ok(())
     }
 
     pub async fn resize(&self, size: TerminalSize) -> Result<(), SessionError> {

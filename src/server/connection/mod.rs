@@ -3,7 +3,8 @@
 //! Everything sent to the client goes through its outbox (`server/outbox.rs`). The
 //! sessions' screens reach it as frames (see `screens.rs`), pulled when the client has
 //! taken the ones before: a slow client gets the newest screen later, never a backlog, and
-//! never slows a session. Typed input is encoded with the session's modes and written at once.
+//! never slows a session. Typed input is encoded with the session's modes and written at once,
+//! mostly before it gets here (see `keystrokes.rs`).
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -19,6 +20,7 @@ use crate::protocol::{
     self, Attach, ClientMessage, NewSession, ServerMessage, Tokens, WorkspaceListing,
 };
 use crate::server::intake::{self, Request};
+use crate::server::keystrokes::Keystrokes;
 use crate::server::outbox::Outbox;
 use crate::server::screens::Screens;
 use crate::server::usage_feed::UsageFeed;
@@ -61,14 +63,20 @@ pub async fn serve(
     let (out, writing) = Outbox::start(writer);
     let (requests_tx, requests) = mpsc::channel(INCOMING_QUEUE);
     let attached = Arc::new(AtomicBool::new(false));
+    let client = hub.client_joined();
+    let screens = Screens::start(hub.manager.clone(), hub.frame_cap, out.clone());
+    let keys = Keystrokes {
+        manager: hub.manager.clone(),
+        client,
+        typed: screens.typed.clone(),
+    };
     let reading = tokio::spawn(intake::read_requests(
         reader,
         hub.limits,
         attached.clone(),
+        keys,
         requests_tx,
     ));
-    let client = hub.client_joined();
-    let screens = Screens::start(hub.manager.clone(), hub.frame_cap, out.clone());
     let mut connection = Connection {
         hub: hub.clone(),
         client,

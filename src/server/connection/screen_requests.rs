@@ -5,6 +5,7 @@ use crate::manager::ManagerError;
 use crate::protocol::{ClientMessage, ServerMessage};
 use crate::screen::input;
 use crate::server::connection::Connection;
+use crate::server::keystrokes;
 use crate::server::screens::Read;
 use crate::session::SessionId;
 
@@ -49,17 +50,12 @@ impl Connection {
     }
 
     /// Encodes typed input with the session's modes and writes it: the keystroke path waits
-    /// for no frame.
+    /// for no frame. The input the intake could not type at once comes here.
     async fn type_into(&self, session: SessionId, typed: input::Input) -> Result<(), ManagerError> {
-        let manager = &self.hub.manager;
-        let encoded = {
-            let s = manager.get(session)?;
-            let terminal = s.terminal().lock();
-            input::encode(&typed, &terminal)
-        };
-        match encoded {
+        match keystrokes::encode(&self.hub.manager, session, &typed)? {
             Ok(Some(bytes)) => {
                 self.screens.typed.mark(session);
+                let manager = &self.hub.manager;
                 manager.client_input(self.client, session, bytes).await
             }
             Ok(None) => Ok(()),

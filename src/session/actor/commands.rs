@@ -113,11 +113,7 @@ impl Actor {
     /// Presses the Enter that `start_command` held back.
     pub(super) fn press_delayed_enter(&mut self, now: Instant) {
         self.timers.enter = None;
-        if self
-            .input
-            .as_ref()
-            .is_some_and(|i| i.send(b"\r".to_vec()).is_ok())
-        {
+        if self.input.send(b"\r").is_ok() {
             if let Some(recording) = &self.recording {
                 recording.input(b"\r");
             }

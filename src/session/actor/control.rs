@@ -21,6 +21,10 @@ pub enum Control {
         bytes: Vec<u8>,
         reply: oneshot::Sender<Result<(), SessionError>>,
     },
+    /// Keys already written by the keystroke path (`Session::type_now`), to be logged,
+    /// recorded and looked at for Enter. It takes a slot reserved before the write, so a
+    /// note is never lost to a full queue.
+    Typed { bytes: Vec<u8> },
     Resize {
         size: TerminalSize,
         reply: oneshot::Sender<Result<(), SessionError>>,

@@ -12,37 +12,42 @@ use crate::session::error::SessionError;
 impl Actor {
     /// Writes to the program and logs it as input.
     pub(super) fn write(&mut self, bytes: Vec<u8>, shown: String) -> Result<(), SessionError> {
-        let input = self
-            .input
-            .as_ref()
-            .filter(|_| self.exit.is_none())
-            .ok_or(SessionError::Ended)?;
-        let recorded = self
-            .recording
-            .as_ref()
-            .filter(|r| r.records_input())
-            .map(|_| bytes.clone());
-        let empty = bytes.is_empty();
         // Refused on a full queue like any input; otherwise nothing to write or keep.
-        input.send(bytes)?;
-        if empty {
-            return Ok(());
-        }
-        if let (Some(recording), Some(keys)) = (&self.recording, recorded) {
-            recording.input(&keys);
-        }
-        self.record(OutputType::Input, shown);
+        self.input.send(&bytes)?;
+        self.wrote(bytes, shown);
         Ok(())
     }
 
+    /// What follows input reaching the program: the recording and the log are told.
+    fn wrote(&mut self, bytes: Vec<u8>, shown: String) {
+        if bytes.is_empty() {
+            return;
+        }
+        if let Some(recording) = self.recording.as_ref().filter(|r| r.records_input()) {
+            recording.input(&bytes);
+        }
+        self.record(OutputType::Input, shown);
+    }
+
     pub(super) fn send_keys(&mut self, bytes: Vec<u8>) -> Result<(), SessionError> {
-        let enter = bytes.iter().any(|&b| b == b'\r' || b == b'\n');
+        let enter = pressed_enter(&bytes);
         let shown = String::from_utf8_lossy(&bytes).into_owned();
         self.write(bytes, shown)?;
         if enter {
             self.submitted(Instant::now(), "enter pressed");
         }
         Ok(())
+    }
+
+    /// Keys the keystroke path has already written (`Session::type_now`): what `send_keys`
+    /// does after the write.
+    pub(super) fn typed(&mut self, bytes: Vec<u8>) {
+        let enter = pressed_enter(&bytes);
+        let shown = String::from_utf8_lossy(&bytes).into_owned();
+        self.wrote(bytes, shown);
+        if enter {
+            self.submitted(Instant::now(), "enter pressed");
+        }
     }
 
     /// Enter reached the program: it is now working on something, as far as we know.
@@ -80,4 +85,8 @@ impl Actor {
         self.status.send_modify(|s| s.terminal_size = size);
         Ok(())
     }
+}
+
+fn pressed_enter(bytes: &[u8]) -> bool {
+    bytes.iter().any(|&b| b == b'\r' || b == b'\n')
 }

@@ -38,6 +38,8 @@ impl Actor {
         self.system(describe(&info));
         self.status.send_modify(|s| s.exit_code = info.code);
         self.exit = Some(info);
+        // Keys are refused from now on, whichever way they come.
+        self.input.close();
         // The program is gone; whatever it left behind gets a hangup, as from a closed
         // terminal, then a kill — at once if a terminate was already asked for.
         self.signal_leftovers(Signal::Hangup);
@@ -79,7 +81,7 @@ impl Actor {
         };
         self.transition(SessionState::Terminated, &reason);
         self.master = None;
-        self.input = None;
+        self.input.close();
         self.stop = None;
         // With the reader's, the last handle on the recording: the recorder closes its file.
         self.recording = None;

@@ -97,7 +97,7 @@ pub fn start(
         log: OutputLog::new(config.output_limit, DEFAULT_LOG_BYTES),
         utf8: Utf8Stream::default(),
         master: Some(spawned.master),
-        input: Some(spawned.input),
+        input: spawned.input,
         stop: Some(spawned.stop),
         answers: Answers::new(id, shell, now),
         status: status_tx,
@@ -136,7 +136,8 @@ struct Actor {
     utf8: Utf8Stream,
     /// Dropped once the session has ended, closing our side of the PTY.
     master: Option<Box<dyn MasterPty + Send>>,
-    input: Option<InputSender>,
+    /// Shared with the keystroke path; closed once the program is gone.
+    input: InputSender,
     /// Dropped once the session has ended, ending the reading and writing of its PTY.
     stop: Option<Stop>,
     answers: Answers,
@@ -221,6 +222,7 @@ impl Actor {
             Control::Input { bytes, reply } => {
                 let _ = reply.send(self.send_keys(bytes));
             }
+            Control::Typed { bytes } => self.typed(bytes),
             Control::Resize { size, reply } => {
                 let _ = reply.send(self.resize(size));
             }
@@ -303,9 +305,9 @@ impl Actor {
         let master = self.master.as_ref().and_then(|m| m.as_raw_fd());
         let tty = TtyMoment::sample(master.unwrap_or(-1));
         let bracketed_paste = self.terminal.lock().screen().bracketed_paste();
-        let input = self.input.as_ref();
+        let input = &self.input;
         self.answers.release(now, tty, bracketed_paste, |bytes| {
-            input.is_some_and(|i| i.send(bytes).is_ok())
+            input.send(&bytes).is_ok()
         });
     }
 
