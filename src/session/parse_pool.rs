@@ -313,7 +313,6 @@ impl Thread {
             return;
         };
         let reader = &mut served.reader;
-        let tty = TtyMoment::sample(reader.master.as_raw_fd());
         let n = match read_available(&reader.master, &mut self.buf) {
             Ok(0) => return self.remove(session),
             Ok(n) => n,
@@ -328,10 +327,14 @@ impl Thread {
         if behind {
             self.round = Pace::Flood;
         }
+        let master = reader.master.as_raw_fd();
         let deferred =
             reader
                 .parser
                 .parse(self.buf[..n].to_vec(), behind, |bytes, parsed, glance| {
+                    // After the screen's listeners were told (an echo's frame is on its
+                    // way), and only for queries: the ioctls cost each read otherwise.
+                    let tty = (!parsed.answers.is_empty()).then(|| TtyMoment::sample(master));
                     slot.send(Chunk {
                         bytes,
                         parsed,

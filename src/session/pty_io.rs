@@ -36,13 +36,14 @@ pub fn open_master(master: RawFd) -> std::io::Result<File> {
     Ok(file)
 }
 
-/// Output as it was read, what parsing it produced, and the terminal's mode just before: as
-/// close as we can see to the mode the program wrote it in, which decides whether its queries
-/// are answered.
+/// Output as it was read, what parsing it produced, and, when it holds queries, the
+/// terminal's mode right after it was parsed: as close as we can see to the mode the program
+/// wrote it in, which decides whether its queries are answered.
 pub struct Chunk {
     pub bytes: Vec<u8>,
     pub parsed: Processed,
-    pub tty: TtyMoment,
+    /// Sampled only when `parsed` has answers.
+    pub tty: Option<TtyMoment>,
     pub glance: Glance,
 }
 

@@ -271,7 +271,9 @@ impl Actor {
         let bytes = &chunk.bytes[..];
         // The parse pool has parsed it already (see `pty_io::Parser`).
         let processed = chunk.parsed;
-        self.answers.hold(processed.answers, chunk.tty, now);
+        if let Some(asked) = chunk.tty {
+            self.answers.hold(processed.answers, asked, now);
+        }
         if processed.recovered_from_panic {
             self.record(
                 OutputType::Error,
