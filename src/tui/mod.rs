@@ -198,6 +198,10 @@ async fn event_loop(
                     }
                     // Keys for a pane redraw with their echo; anything else redraws now.
                     dirty |= app.forwarded == forwarded;
+                    // Keys for a pane go to the socket before anything else is done here.
+                    if app.forwarded != forwarded {
+                        tokio::task::yield_now().await;
+                    }
                 }
                 Err(_) => app.quit = Some(Leave::Detached),
             },
