@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use super::attached::{Busy, Usage};
+use super::attached::{Attached, Busy, Usage};
 use super::attached_start::{DONE, Program, then_done};
 use super::ccmux_client::{Ccmux, FRAME_CAP};
 use super::echo_runs::{report, sample_under_flood};
@@ -162,33 +162,54 @@ fn flooded(program: Program, flood: &Flood) -> anyhow::Result<Flooded> {
     })
 }
 
-/// Echo in the one pane of an idle client, with and without busy cores.
+/// Echo in the one pane of an idle client, with and without busy cores. Both clients run at
+/// once and take the keys in turns (see `in_turns`).
 pub fn echo_rows(ccmux: &Ccmux) -> Vec<Row> {
-    let [c, t] = programs(ccmux).map(|program| {
-        eprintln!("{}: attached, idle echo", program.name());
-        report(idle_echo(program))
-    });
-    let hogs = c.as_ref().or(t.as_ref()).map_or(0, |(_, _, hogs)| *hogs);
+    eprintln!("ccmux and tmux: attached, idle echo, in turns of {ECHO_TURN} keys");
+    let echoes = report(idle_echo(ccmux));
+    let hogs = echoes.as_ref().map_or(0, |(_, _, hogs)| *hogs);
+    let of = |load: usize, program: usize| {
+        echoes
+            .as_ref()
+            .map(|(idle, busy, _)| &[idle, busy][load][program])
+    };
     vec![
-        latency_row(
-            "keystroke echo, idle",
-            c.as_ref().map(|e| &e.0),
-            t.as_ref().map(|e| &e.0),
-        ),
+        latency_row("keystroke echo, idle", of(0, 0), of(0, 1)),
         latency_row(
             &format!("  the same, {hogs} busy processes (yes)"),
-            c.as_ref().map(|e| &e.1),
-            t.as_ref().map(|e| &e.1),
+            of(1, 0),
+            of(1, 1),
         ),
     ]
 }
 
-fn idle_echo(program: Program) -> anyhow::Result<(Latencies, Latencies, usize)> {
-    let mut run = program.one_shell()?;
-    let idle = typometer::sample(run.client(), ECHO_SAMPLES, || true)?;
+/// Keys timed in each client for the idle rows, and in a row before the other's turn.
+const IDLE_ECHO_SAMPLES: usize = 200;
+const ECHO_TURN: usize = 25;
+
+fn idle_echo(ccmux: &Ccmux) -> anyhow::Result<([Latencies; 2], [Latencies; 2], usize)> {
+    let mut runs = [
+        Program::Ccmux(ccmux).one_shell()?,
+        Program::Tmux.one_shell()?,
+    ];
+    let idle = in_turns(&mut runs)?;
     let busy = Busy::per_core()?;
-    let loaded = typometer::sample(run.client(), ECHO_SAMPLES, || true)?;
+    let loaded = in_turns(&mut runs)?;
     Ok((idle, loaded, busy.count()))
+}
+
+/// [`IDLE_ECHO_SAMPLES`] keys typed into each client, [`ECHO_TURN`] at a time, alternately: both
+/// are timed across the same stretch of the run, so a box whose speed drifts (a VM's
+/// neighbours, a busy process's phases) moves both alike. Each key still comes after a pause in
+/// which its own client is idle, as when only one runs.
+fn in_turns(runs: &mut [Attached; 2]) -> anyhow::Result<[Latencies; 2]> {
+    let mut taken: [Vec<Latencies>; 2] = Default::default();
+    for _ in 0..IDLE_ECHO_SAMPLES / ECHO_TURN {
+        for (run, taken) in runs.iter_mut().zip(&mut taken) {
+            taken.push(typometer::sample(run.client(), ECHO_TURN, || true)?);
+        }
+    }
+    Ok(taken.map(Latencies::merged))
 }
 
 /// Memory of the client and of the server once ten panes each printed `log` (10 000 lines of

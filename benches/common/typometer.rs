@@ -37,6 +37,16 @@ impl Latencies {
         }
     }
 
+    /// The samples of several runs of one scenario as one.
+    pub fn merged(parts: Vec<Latencies>) -> Self {
+        let missed = parts.iter().map(|p| p.missed).sum();
+        let samples = parts.into_iter().flat_map(|p| p.sorted).collect();
+        Self {
+            missed,
+            ..Self::new(samples)
+        }
+    }
+
     /// Nearest-rank percentile, `q` in 0..=1.
     pub fn percentile(&self, q: f64) -> Duration {
         let rank = ((q * self.sorted.len() as f64).ceil() as usize).max(1);
