@@ -77,13 +77,10 @@ fn the_example_configs_commented_examples_are_valid_too() {
 #[test]
 fn layers_merge_in_order_defaults_global_project_file_env_flags() {
     let home = tempfile::tempdir().unwrap();
-    let global = home.path().join("config/ccmux");
-    std::fs::create_dir_all(&global).unwrap();
-    std::fs::write(
-        global.join("config.toml"),
+    common::write_global_config(
+        home.path(),
         "[limits]\nmax_sessions = 5\nscrollback = 111\n[ui]\nlayout = \"rows\"\n",
-    )
-    .unwrap();
+    );
     let project = home.path().join("proj");
     let sub = project.join("deep/sub");
     std::fs::create_dir_all(&sub).unwrap();
@@ -290,13 +287,7 @@ fn an_unknown_action_or_a_key_bound_twice_is_a_config_error_with_its_place() {
     check_refuses(home.path(), &cases);
 
     // A layer clashing with one below it is wrong where it says so.
-    let global = home.path().join("config/ccmux");
-    std::fs::create_dir_all(&global).unwrap();
-    std::fs::write(
-        global.join("config.toml"),
-        "[ui.keybindings]\nzoom = \"Z\"\n",
-    )
-    .unwrap();
+    common::write_global_config(home.path(), "[ui.keybindings]\nzoom = \"Z\"\n");
     let project = home.path().join("project.toml");
     std::fs::write(&project, "[ui.keybindings]\nhelp = \"Z\"\n").unwrap();
     let out = run(

@@ -306,13 +306,7 @@ fn an_api_resize_holds_until_a_client_types_into_the_session() {
 #[test]
 fn keys_typed_in_a_client_are_logged_recorded_and_start_the_command() {
     let home = tempfile::tempdir().unwrap();
-    let config = home.path().join("config/ccmux");
-    std::fs::create_dir_all(&config).unwrap();
-    std::fs::write(
-        config.join("config.toml"),
-        "[recording]\nrecord_input = true\n",
-    )
-    .unwrap();
+    common::write_global_config(home.path(), "[recording]\nrecord_input = true\n");
     let project = project_with_shells(home.path(), &["typed"]);
     let tmux = Tmux::start(home, project.path(), &[], (100, 30));
     tmux.wait_for(|s| s.contains("typed ● ready"), "the session starts");

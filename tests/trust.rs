@@ -212,13 +212,10 @@ fn config_check_and_trust_list_say_whether_the_project_file_is_trusted() {
 #[test]
 fn the_tui_in_an_untrusted_project_says_so_and_opens_a_plain_session() {
     let home = tempfile::tempdir().unwrap();
-    let global = home.path().join("config/ccmux");
-    std::fs::create_dir_all(&global).unwrap();
-    std::fs::write(
-        global.join("config.toml"),
+    common::write_global_config(
+        home.path(),
         "[defaults]\ncommand = [\"bash\", \"--norc\", \"--noprofile\", \"-i\"]\n",
-    )
-    .unwrap();
+    );
     let (project, file) = project_in(home.path());
     let marker = home.path().join("marker");
     std::fs::write(&file, marker_config(&marker)).unwrap();

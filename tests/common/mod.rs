@@ -26,6 +26,13 @@ pub fn task(name: &str) -> TaskId {
     TaskId::new(name).unwrap()
 }
 
+/// Writes `text` as the global config file of `home` (its `XDG_CONFIG_HOME` is `home/config`).
+pub fn write_global_config(home: &std::path::Path, text: &str) {
+    let dir = home.join("config/ccmux");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("config.toml"), text).unwrap();
+}
+
 pub fn scratch_dir() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
 }
