@@ -30,17 +30,13 @@ impl Actor {
     }
 
     pub(super) fn send_keys(&mut self, bytes: Vec<u8>) -> Result<(), SessionError> {
-        let enter = pressed_enter(&bytes);
-        let shown = String::from_utf8_lossy(&bytes).into_owned();
-        self.write(bytes, shown)?;
-        if enter {
-            self.submitted(Instant::now(), "enter pressed");
-        }
+        self.input.send(&bytes)?;
+        self.typed(bytes);
         Ok(())
     }
 
-    /// Keys the keystroke path has already written (`Session::type_now`): what `send_keys`
-    /// does after the write.
+    /// Keys written to the program, by `send_keys` or by the keystroke path
+    /// (`Session::type_now`): logged, recorded, and an Enter starts a command.
     pub(super) fn typed(&mut self, bytes: Vec<u8>) {
         let enter = pressed_enter(&bytes);
         let shown = String::from_utf8_lossy(&bytes).into_owned();
